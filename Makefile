@@ -1,0 +1,50 @@
+# zkmed — two commands set everything up on a fresh machine:
+#   make demo   install into .venv and run the end-to-end showcase
+#   make test   install into .venv and run the whole test suite (also under python -O)
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test test-fast test-slow bench lint typecheck sysdeps install clean
+
+# petlib compiles against OpenSSL: a fresh Debian/Ubuntu machine needs gcc and libssl-dev.
+sysdeps:
+	@if ! command -v gcc >/dev/null 2>&1 || ! { dpkg -s libssl-dev >/dev/null 2>&1 || [ -f /usr/include/openssl/ec.h ]; }; then \
+	  echo "installing build dependencies for petlib (gcc, libssl-dev, libgmp-dev)"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq gcc libssl-dev libffi-dev libgmp-dev >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml | sysdeps
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test,dev,bench]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/zkmed demo
+
+# The whole suite (slow cases included), then again under `python -O` so that no
+# check silently relies on `assert`.
+test: $(STAMP)
+	$(PY) -m pytest -m "" -p no:cacheprovider
+	$(PY) -O -m pytest -m "not slow" -p no:cacheprovider
+
+test-fast: $(STAMP)
+	$(PY) -m pytest
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -m slow
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run --out benchmarks/results
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check zkmed circuits cli tests benchmarks
+	$(VENV)/bin/mypy
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

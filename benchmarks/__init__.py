@@ -1,0 +1,1 @@
+"""zkmed benchmarks: `make bench` (python -m benchmarks.run) writes JSON + Markdown tables."""

@@ -1,0 +1,12 @@
+"""zkmed — zero-knowledge privacy toolkit for medical records and verifiable elections.
+
+Layers (data flows one way; no lower layer imports a higher one)::
+
+    errors, encoding  →  groups  →  transcript  →  sigma, commitments, rangeproof
+                      →  ledger  →  (election, records)  →  verify  →  cli
+
+Easy-to-misuse building blocks live in ``zkmed.hazmat`` re-exports; the
+recipes at the top level validate everything they are given.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,337 @@
+"""Canonical byte encoding — the only place zkmed turns values into bytes.
+
+Everything that is hashed, signed or put on the wire is built here (or by a
+group backend's fixed-width element/scalar encoding, which these helpers
+embed as opaque fixed-length fields).  The encoding is
+
+* **fixed width** for integers (unsigned, big-endian, width chosen by the
+  caller and part of the format),
+* **length-prefixed** for variable-length byte strings (``u32`` big-endian
+  length, then the bytes) and for lists (``u32`` count, then the items),
+* **injective**: a :class:`Writer` sequence of typed fields can be parsed back
+  unambiguously by the matching :class:`Reader` sequence, and decoding
+  rejects short input, trailing bytes and out-of-range values with
+  :class:`~zkmed.errors.MalformedInput`.
+
+JSON appears only at the edges (files a person may read); it is produced by
+:func:`canonical_json` (RFC 8785 style: sorted keys, no whitespace, UTF-8,
+integers only) and read by :func:`parse_json`, which rejects duplicate keys,
+floats and non-canonical text when asked.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from zkmed.errors import MalformedInput
+
+MAX_LENGTH = 2**32 - 1
+
+
+# --------------------------------------------------------------------------
+# integers
+
+
+def uint_to_bytes(value: int, width: int) -> bytes:
+    """``value`` as exactly ``width`` big-endian bytes (I2OSP, RFC 8017 §4.1)."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedInput(f"expected an integer, got {type(value).__name__}")
+    if value < 0 or value >= 1 << (8 * width):
+        raise MalformedInput(f"integer does not fit in {width} bytes")
+    return value.to_bytes(width, "big")
+
+
+def bytes_to_uint(data: bytes, width: int) -> int:
+    """Inverse of :func:`uint_to_bytes`; the length must be exactly ``width``."""
+    if len(data) != width:
+        raise MalformedInput(f"expected {width} bytes, got {len(data)}")
+    return int.from_bytes(data, "big")
+
+
+def u8(value: int) -> bytes:
+    return uint_to_bytes(value, 1)
+
+
+def u16(value: int) -> bytes:
+    return uint_to_bytes(value, 2)
+
+
+def u32(value: int) -> bytes:
+    return uint_to_bytes(value, 4)
+
+
+def u64(value: int) -> bytes:
+    return uint_to_bytes(value, 8)
+
+
+def length_prefixed(data: bytes) -> bytes:
+    """``u32(len(data)) || data``."""
+    return u32(len(data)) + bytes(data)
+
+
+def encode_tuple(*fields: bytes) -> bytes:
+    """Injective encoding of a tuple of byte strings: count, then each length-prefixed."""
+    return u32(len(fields)) + b"".join(length_prefixed(f) for f in fields)
+
+
+# --------------------------------------------------------------------------
+# structured writer / reader
+
+
+class Writer:
+    """Build a canonical byte string field by field.
+
+    >>> Writer().u8(1).bytes_lp(b"ab").finish().hex()
+    '01000000026162'
+    """
+
+    __slots__ = ("_parts",)
+
+    def __init__(self) -> None:
+        self._parts: list[bytes] = []
+
+    def raw(self, data: bytes) -> Writer:
+        self._parts.append(bytes(data))
+        return self
+
+    def fixed(self, data: bytes, width: int) -> Writer:
+        if len(data) != width:
+            raise MalformedInput(f"field must be {width} bytes, got {len(data)}")
+        return self.raw(data)
+
+    def uint(self, value: int, width: int) -> Writer:
+        return self.raw(uint_to_bytes(value, width))
+
+    def u8(self, value: int) -> Writer:
+        return self.uint(value, 1)
+
+    def u16(self, value: int) -> Writer:
+        return self.uint(value, 2)
+
+    def u32(self, value: int) -> Writer:
+        return self.uint(value, 4)
+
+    def u64(self, value: int) -> Writer:
+        return self.uint(value, 8)
+
+    def bytes_lp(self, data: bytes) -> Writer:
+        return self.raw(length_prefixed(data))
+
+    def text(self, value: str) -> Writer:
+        return self.bytes_lp(value.encode("utf-8"))
+
+    def list_of(self, items: Sequence[bytes]) -> Writer:
+        """A count-prefixed list of length-prefixed byte strings."""
+        self.u32(len(items))
+        for item in items:
+            self.bytes_lp(item)
+        return self
+
+    def finish(self) -> bytes:
+        return b"".join(self._parts)
+
+
+class Reader:
+    """Parse what a :class:`Writer` produced; every read checks bounds."""
+
+    __slots__ = ("_data", "_pos", "_what")
+
+    def __init__(self, data: bytes, what: str = "input") -> None:
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise MalformedInput(f"{what}: expected bytes, got {type(data).__name__}")
+        self._data = bytes(data)
+        self._pos = 0
+        self._what = what
+
+    @property
+    def remaining(self) -> int:
+        return len(self._data) - self._pos
+
+    def raw(self, width: int) -> bytes:
+        if width < 0 or self._pos + width > len(self._data):
+            raise MalformedInput(f"{self._what}: truncated (needed {width} more bytes, {self.remaining} left)")
+        out = self._data[self._pos : self._pos + width]
+        self._pos += width
+        return out
+
+    def uint(self, width: int) -> int:
+        return int.from_bytes(self.raw(width), "big")
+
+    def u8(self) -> int:
+        return self.uint(1)
+
+    def u16(self) -> int:
+        return self.uint(2)
+
+    def u32(self) -> int:
+        return self.uint(4)
+
+    def u64(self) -> int:
+        return self.uint(8)
+
+    def bytes_lp(self, max_length: int = MAX_LENGTH) -> bytes:
+        length = self.u32()
+        if length > max_length:
+            raise MalformedInput(f"{self._what}: length {length} exceeds the limit {max_length}")
+        return self.raw(length)
+
+    def text(self, max_length: int = MAX_LENGTH) -> str:
+        data = self.bytes_lp(max_length)
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedInput(f"{self._what}: text is not valid UTF-8") from exc
+
+    def list_of(self, max_items: int = 1 << 20) -> list[bytes]:
+        count = self.u32()
+        if count > max_items:
+            raise MalformedInput(f"{self._what}: {count} items exceeds the limit {max_items}")
+        return [self.bytes_lp() for _ in range(count)]
+
+    def finish(self) -> None:
+        """Reject trailing bytes."""
+        if self._pos != len(self._data):
+            raise MalformedInput(f"{self._what}: {self.remaining} trailing bytes")
+
+
+def split_fixed(data: bytes, width: int, count: int, what: str = "input") -> list[bytes]:
+    """Split ``data`` into exactly ``count`` chunks of ``width`` bytes (no trailing bytes)."""
+    if len(data) != width * count:
+        raise MalformedInput(f"{what}: expected {width * count} bytes, got {len(data)}")
+    return [data[i * width : (i + 1) * width] for i in range(count)]
+
+
+# --------------------------------------------------------------------------
+# text encodings at the edges
+
+
+def hex_decode(text: str, *, length: int | None = None, what: str = "hex") -> bytes:
+    """Strict lowercase/uppercase hex without prefix or whitespace."""
+    if not isinstance(text, str):
+        raise MalformedInput(f"{what}: expected a hex string")
+    try:
+        data = bytes.fromhex(text) if text.strip() == text and " " not in text else None
+    except ValueError:
+        data = None
+    if data is None:
+        raise MalformedInput(f"{what}: not a valid hex string")
+    if length is not None and len(data) != length:
+        raise MalformedInput(f"{what}: expected {length} bytes, got {len(data)}")
+    return data
+
+
+def b64_encode(data: bytes) -> str:
+    """Standard base64 with padding (RFC 4648 §4)."""
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64_decode(text: str, *, length: int | None = None, what: str = "base64") -> bytes:
+    """Strict, canonical standard base64 (re-encoding must give the same text)."""
+    try:
+        data = base64.b64decode(text.encode("ascii"), validate=True)
+    except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
+        raise MalformedInput(f"{what}: not valid base64") from exc
+    if b64_encode(data) != text:
+        raise MalformedInput(f"{what}: non-canonical base64")
+    if length is not None and len(data) != length:
+        raise MalformedInput(f"{what}: expected {length} bytes, got {len(data)}")
+    return data
+
+
+# --------------------------------------------------------------------------
+# canonical JSON (edges only)
+
+
+def _check_json_value(value: Any, path: str) -> None:
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return
+    if isinstance(value, int):
+        return
+    if isinstance(value, float):
+        raise MalformedInput(f"JSON {path}: floats are not allowed in canonical JSON")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise MalformedInput(f"JSON {path}: object keys must be strings")
+            _check_json_value(item, f"{path}.{key}")
+        return
+    if isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            _check_json_value(item, f"{path}[{index}]")
+        return
+    raise MalformedInput(f"JSON {path}: unsupported type {type(value).__name__}")
+
+
+def canonical_json(value: Any) -> bytes:
+    """RFC 8785-style canonical JSON: sorted keys, no whitespace, UTF-8, no floats."""
+    _check_json_value(value, "$")
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def _reject_duplicates(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise MalformedInput(f"JSON: duplicate key {key!r}")
+        out[key] = value
+    return out
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedInput(f"JSON: {name} is not allowed")
+
+
+def parse_json(data: bytes | str, *, require_canonical: bool = False) -> Any:
+    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, no floats.
+
+    With ``require_canonical`` the input must equal its :func:`canonical_json` form.
+    """
+    try:
+        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+        value = json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_float=lambda s: _reject_constant(f"float {s}"),
+        )
+    except UnicodeDecodeError as exc:
+        raise MalformedInput("JSON: not valid UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedInput(f"JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise MalformedInput("JSON: nested too deeply") from exc
+    if require_canonical:
+        raw = data if isinstance(data, (bytes, bytearray)) else data.encode("utf-8")
+        if canonical_json(value) != bytes(raw):
+            raise MalformedInput("JSON: not in canonical form")
+    return value
+
+
+# --------------------------------------------------------------------------
+# the IETF Fiat–Shamir / sigma-protocols draft codec (little-endian)
+#
+# draft-irtf-cfrg-fiat-shamir §"Serialization" fixes little-endian integers
+# and u32-LE length prefixes; draft-irtf-cfrg-sigma-protocols serializes
+# linear relations with them.  They live here so that all byte layouts stay
+# in one module.
+
+
+def le_uint(value: int, width: int) -> bytes:
+    """``value`` as ``width`` little-endian bytes (the drafts' ``I2LEOSP``)."""
+    if not isinstance(value, int) or value < 0 or value >= 1 << (8 * width):
+        raise MalformedInput(f"integer does not fit in {width} little-endian bytes")
+    return value.to_bytes(width, "little")
+
+
+def le_to_int(data: bytes) -> int:
+    """The drafts' ``LE2IP``."""
+    return int.from_bytes(data, "little")
+
+
+def ietf_varlen(data: bytes) -> bytes:
+    """``SerializeVarLenString``: u32 little-endian length, then the bytes."""
+    return le_uint(len(data), 4) + bytes(data)

@@ -1,0 +1,178 @@
+"""The prime-order group protocol every zkmed protocol is written against.
+
+A :class:`Group` is a cyclic group of prime order ``q`` written **additively**
+(``add``, ``neg``, ``mul``), whatever its backend: elliptic curves (P-256,
+secp256k1) or the ElectionGuard 4096-bit subgroup of ``Z_p^*`` (where
+``add`` is modular multiplication and ``mul`` is exponentiation).
+
+* **Scalars** are plain Python ``int`` in ``[0, q)``.  Their wire form is
+  ``scalar_size`` bytes big-endian (``Ns`` of the IETF sigma draft); decoding
+  rejects values ``>= q``.
+* **Elements** are opaque backend objects; only the group that made them may
+  touch them.  Their wire form is ``element_size`` bytes (``Ne``), canonical:
+  SEC1 compressed for curves, fixed-width big-endian for ``Z_p^*``.
+  :meth:`Group.decode_element` validates everything: length, canonical form,
+  on-curve / in-range, prime-order subgroup membership, and rejects the
+  identity unless ``allow_identity=True``.
+* Independent generators come from :meth:`Group.hash_to_element` (RFC 9380
+  hash-to-curve for curves), so nobody knows their discrete logarithms.
+
+Performance hooks that protocols should prefer over loops of ``mul``/``add``:
+:meth:`Group.mul_gen` (fixed-base, precomputed tables) and :meth:`Group.msm`
+(multi-scalar multiplication with an optional generator coefficient).
+"""
+
+from __future__ import annotations
+
+import secrets
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from typing import Any
+
+from zkmed.errors import MalformedInput
+
+#: an opaque group element (EcPt, mpz, projective tuple ...), owned by one Group
+Element = Any
+
+
+class Group(ABC):
+    """A prime-order group with canonical encodings; see the module docstring."""
+
+    #: stable identifier used in wire formats and transcripts, e.g. "P256"
+    name: str
+    #: human-readable backend description, e.g. "P-256 (petlib/OpenSSL)"
+    backend: str
+    #: the prime group order q
+    order: int
+    #: bytes in a canonical element encoding (Ne)
+    element_size: int
+    #: bytes in a canonical scalar encoding (Ns)
+    scalar_size: int
+
+    # ------------------------------------------------------------- elements
+
+    @abstractmethod
+    def generator(self) -> Element:
+        """The standard generator G."""
+
+    @abstractmethod
+    def identity(self) -> Element:
+        """The neutral element."""
+
+    @abstractmethod
+    def add(self, a: Element, b: Element) -> Element:
+        """a + b."""
+
+    @abstractmethod
+    def neg(self, a: Element) -> Element:
+        """-a."""
+
+    def sub(self, a: Element, b: Element) -> Element:
+        """a - b."""
+        return self.add(a, self.neg(b))
+
+    @abstractmethod
+    def mul(self, a: Element, k: int) -> Element:
+        """k * a for any integer k (reduced mod q)."""
+
+    def mul_gen(self, k: int) -> Element:
+        """k * G; backends override with a fixed-base precomputed path."""
+        return self.mul(self.generator(), k)
+
+    def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
+        """``gen_scalar * G + sum(scalars[i] * elements[i])`` in one multi-scalar multiplication."""
+        if len(scalars) != len(elements):
+            raise MalformedInput("msm: scalars and elements differ in length")
+        acc = self.mul_gen(gen_scalar) if gen_scalar % self.order else self.identity()
+        for k, e in zip(scalars, elements, strict=True):
+            acc = self.add(acc, self.mul(e, k))
+        return acc
+
+    @abstractmethod
+    def eq(self, a: Element, b: Element) -> bool:
+        """a == b."""
+
+    def is_identity(self, a: Element) -> bool:
+        return self.eq(a, self.identity())
+
+    def sum(self, elements: Sequence[Element]) -> Element:
+        acc = self.identity()
+        for e in elements:
+            acc = self.add(acc, e)
+        return acc
+
+    # ------------------------------------------------------------- encodings
+
+    @abstractmethod
+    def encode_element(self, a: Element) -> bytes:
+        """Canonical ``element_size``-byte encoding.
+
+        The identity has an encoding of the same size (all zero bytes for
+        curves) so that wire formats stay fixed-width; decoders accept it only
+        where the caller says so.
+        """
+
+    @abstractmethod
+    def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
+        """Parse and fully validate an element; raise MalformedInput otherwise."""
+
+    def encode_elements(self, elements: Sequence[Element]) -> bytes:
+        return b"".join(self.encode_element(e) for e in elements)
+
+    def decode_elements(self, data: bytes, count: int, *, allow_identity: bool = False) -> list[Element]:
+        n = self.element_size
+        if len(data) != n * count:
+            raise MalformedInput(f"{self.name}: expected {count} elements ({n * count} bytes), got {len(data)} bytes")
+        return [self.decode_element(data[i * n : (i + 1) * n], allow_identity=allow_identity) for i in range(count)]
+
+    def encode_scalar(self, k: int) -> bytes:
+        if not isinstance(k, int) or not 0 <= k < self.order:
+            raise MalformedInput(f"{self.name}: scalar out of range [0, q)")
+        return k.to_bytes(self.scalar_size, "big")
+
+    def decode_scalar(self, data: bytes) -> int:
+        if len(data) != self.scalar_size:
+            raise MalformedInput(f"{self.name}: scalar must be {self.scalar_size} bytes, got {len(data)}")
+        k = int.from_bytes(data, "big")
+        if k >= self.order:
+            raise MalformedInput(f"{self.name}: non-canonical scalar (>= q)")
+        return k
+
+    def encode_scalars(self, scalars: Sequence[int]) -> bytes:
+        return b"".join(self.encode_scalar(k) for k in scalars)
+
+    def decode_scalars(self, data: bytes, count: int) -> list[int]:
+        n = self.scalar_size
+        if len(data) != n * count:
+            raise MalformedInput(f"{self.name}: expected {count} scalars ({n * count} bytes), got {len(data)} bytes")
+        return [self.decode_scalar(data[i * n : (i + 1) * n]) for i in range(count)]
+
+    # ------------------------------------------------------------- hashing & randomness
+
+    @abstractmethod
+    def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
+        """Hash to a uniformly distributed non-identity element (RFC 9380 ``hash_to_curve``)."""
+
+    def random_scalar(self) -> int:
+        """A uniform non-zero scalar from the OS CSPRNG (``secrets``), 128 extra bits then reduced."""
+        while True:
+            k = secrets.randbits(8 * self.scalar_size + 128) % self.order
+            if k:
+                return k
+
+    def reduce_scalar(self, k: int) -> int:
+        return k % self.order
+
+    # ------------------------------------------------------------- misc
+
+    def info(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "backend": self.backend,
+            "order_bits": self.order.bit_length(),
+            "element_size": self.element_size,
+            "scalar_size": self.scalar_size,
+        }
+
+    def __repr__(self) -> str:
+        return f"<Group {self.name} via {self.backend}>"

@@ -1,0 +1,191 @@
+"""Elliptic-curve groups on petlib (OpenSSL ``EC_POINT``): P-256 (default) and secp256k1.
+
+Speed notes (this is the fast backend every benchmark is measured against):
+
+* ``mul_gen`` goes through the *generator slot* of ``EC_POINT_mul``
+  (``EC_POINT_mul(group, r, k, NULL, NULL, ctx)``) so OpenSSL uses its
+  precomputed fixed-base tables (``ecp_nistz256`` on x86-64 for P-256, the
+  ``EC_GROUP_precompute_mult`` wNAF table otherwise).
+* ``msm`` is one ``EC_POINTs_mul`` call (OpenSSL's interleaved wNAF
+  multi-exponentiation) with the generator coefficient in the generator slot.
+* Scalars cross into OpenSSL as ``BN_bin2bn`` of a 32-byte big-endian string.
+
+Encoding is SEC1 compressed (``0x02/0x03 || x``, 33 bytes, SEC1 §2.3.3).  The
+identity has no SEC1 compressed form; it is written as 33 zero bytes and only
+decoded where the caller allows it.  Both curves have cofactor 1, so every
+point on the curve is in the prime-order group: decoding checks the prefix,
+``x < p`` and that ``x`` lies on the curve (OpenSSL's decompression).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from zkmed.errors import BackendUnavailable, MalformedInput
+from zkmed.groups import hash_to_curve as h2c
+from zkmed.groups.base import Element, Group
+
+try:  # petlib is a hard dependency, but keep import errors readable
+    from petlib.bindings import _C, _FFI
+    from petlib.bn import Bn, get_ctx
+    from petlib.ec import POINT_CONVERSION_COMPRESSED, EcGroup, EcPt
+except Exception as exc:  # pragma: no cover - exercised only without petlib
+    _IMPORT_ERROR: Exception | None = exc
+else:
+    _IMPORT_ERROR = None
+
+NID_P256 = 415  # NID_X9_62_prime256v1
+NID_SECP256K1 = 714
+
+_IDENTITY_ENCODING = bytes(33)
+
+
+class PetlibCurve(Group):
+    """A prime-order (cofactor 1) short-Weierstrass curve over petlib/OpenSSL."""
+
+    element_size = 33
+    scalar_size = 32
+
+    def __init__(self, name: str, nid: int, suite: h2c.SSWUSuite) -> None:
+        if _IMPORT_ERROR is not None:
+            raise BackendUnavailable(f"petlib is not available: {_IMPORT_ERROR}")
+        self.name = name
+        self.backend = "petlib (OpenSSL EC_POINT)"
+        self._suite = suite
+        self._ec = EcGroup(nid, optimize_mult=True)
+        self._ecg = self._ec.ecg
+        self.order = int(self._ec.order())
+        self.field_prime = int(self._ec.parameters()["p"])
+        self._g = self._ec.generator()
+        self._inf = self._ec.infinite()
+
+    # --- conversions -----------------------------------------------------
+
+    def _bn(self, k: int) -> Bn:
+        k %= self.order
+        bn = Bn()
+        _C.BN_bin2bn(k.to_bytes(32, "big"), 32, bn.bn)
+        return bn
+
+    def _new(self) -> EcPt:
+        return EcPt(self._ec)
+
+    # --- group law ---------------------------------------------------------
+
+    def generator(self) -> Element:
+        return self._g
+
+    def identity(self) -> Element:
+        return self._inf
+
+    def add(self, a: Element, b: Element) -> Element:
+        r = self._new()
+        _C.EC_POINT_add(self._ecg, r.pt, a.pt, b.pt, get_ctx().bnctx)
+        return r
+
+    def neg(self, a: Element) -> Element:
+        r = self._new()
+        _C.EC_POINT_copy(r.pt, a.pt)
+        _C.EC_POINT_invert(self._ecg, r.pt, get_ctx().bnctx)
+        return r
+
+    def mul(self, a: Element, k: int) -> Element:
+        r = self._new()
+        _C.EC_POINT_mul(self._ecg, r.pt, _FFI.NULL, a.pt, self._bn(k).bn, get_ctx().bnctx)
+        return r
+
+    def mul_gen(self, k: int) -> Element:
+        r = self._new()
+        _C.EC_POINT_mul(self._ecg, r.pt, self._bn(k).bn, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
+        return r
+
+    def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
+        if len(scalars) != len(elements):
+            raise MalformedInput("msm: scalars and elements differ in length")
+        r = self._new()
+        bns = [self._bn(k) for k in scalars]  # keep the Bn objects alive during the call
+        gen = self._bn(gen_scalar).bn if gen_scalar % self.order else _FFI.NULL
+        if not bns:
+            if gen == _FFI.NULL:
+                return self._inf
+            _C.EC_POINT_mul(self._ecg, r.pt, gen, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
+            return r
+        _C.EC_POINTs_mul(
+            self._ecg, r.pt, gen, len(bns), [e.pt for e in elements], [b.bn for b in bns], get_ctx().bnctx
+        )
+        return r
+
+    def eq(self, a: Element, b: Element) -> bool:
+        return int(_C.EC_POINT_cmp(self._ecg, a.pt, b.pt, get_ctx().bnctx)) == 0
+
+    def is_identity(self, a: Element) -> bool:
+        return int(_C.EC_POINT_is_at_infinity(self._ecg, a.pt)) == 1
+
+    # --- encodings ----------------------------------------------------------
+
+    def encode_element(self, a: Element) -> bytes:
+        if self.is_identity(a):
+            return _IDENTITY_ENCODING
+        buf = _FFI.new("unsigned char[]", 33)
+        n = _C.EC_POINT_point2oct(self._ecg, a.pt, POINT_CONVERSION_COMPRESSED, buf, 33, get_ctx().bnctx)
+        if n != 33:
+            raise MalformedInput(f"{self.name}: cannot encode point")
+        return bytes(_FFI.buffer(buf, 33))
+
+    def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
+        if not isinstance(data, (bytes, bytearray)) or len(data) != 33:
+            raise MalformedInput(f"{self.name}: point encoding must be 33 bytes")
+        data = bytes(data)
+        if data == _IDENTITY_ENCODING:
+            if allow_identity:
+                return self._inf
+            raise MalformedInput(f"{self.name}: the identity is not allowed here")
+        if data[0] not in (2, 3):
+            raise MalformedInput(f"{self.name}: not a SEC1 compressed point (prefix {data[0]:#04x})")
+        if int.from_bytes(data[1:], "big") >= self.field_prime:
+            raise MalformedInput(f"{self.name}: non-canonical x coordinate (>= p)")
+        r = self._new()
+        ok = _C.EC_POINT_oct2point(self._ecg, r.pt, data, 33, get_ctx().bnctx)
+        if ok != 1:
+            _clear_openssl_errors()
+            raise MalformedInput(f"{self.name}: x coordinate is not on the curve")
+        return r
+
+    def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
+        x, y = h2c.hash_to_curve(self._suite, msg, dst)
+        return self.from_affine(x, y)
+
+    # --- affine helpers (tests, cross-backend checks) ----------------------
+
+    def from_affine(self, x: int, y: int) -> Element:
+        raw = b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
+        r = self._new()
+        if _C.EC_POINT_oct2point(self._ecg, r.pt, raw, 65, get_ctx().bnctx) != 1:
+            _clear_openssl_errors()
+            raise MalformedInput(f"{self.name}: affine point is not on the curve")
+        return r
+
+    def to_affine(self, a: Element) -> tuple[int, int]:
+        if self.is_identity(a):
+            raise MalformedInput(f"{self.name}: the identity has no affine coordinates")
+        x, y = a.get_affine()
+        return int(x), int(y)
+
+
+def _clear_openssl_errors() -> None:
+    """Drain OpenSSL's thread error queue so a failed decode leaves no residue."""
+    try:
+        while _C.ERR_get_error():
+            pass
+    except AttributeError:  # pragma: no cover - binding without ERR_get_error
+        pass
+
+
+def p256() -> PetlibCurve:
+    """NIST P-256 (secp256r1) on OpenSSL — the zkmed default group."""
+    return PetlibCurve("P256", NID_P256, h2c.P256_XMD_SHA256_SSWU_RO)
+
+
+def secp256k1() -> PetlibCurve:
+    """secp256k1 on OpenSSL."""
+    return PetlibCurve("secp256k1", NID_SECP256K1, h2c.SECP256K1_XMD_SHA256_SSWU_RO)
