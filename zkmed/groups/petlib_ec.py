@@ -91,12 +91,14 @@ class PetlibCurve(Group):
 
     def mul(self, a: Element, k: int) -> Element:
         r = self._new()
-        _C.EC_POINT_mul(self._ecg, r.pt, _FFI.NULL, a.pt, self._bn(k).bn, get_ctx().bnctx)
+        bn = self._bn(k)  # keep the Bn alive across the C call
+        _C.EC_POINT_mul(self._ecg, r.pt, _FFI.NULL, a.pt, bn.bn, get_ctx().bnctx)
         return r
 
     def mul_gen(self, k: int) -> Element:
         r = self._new()
-        _C.EC_POINT_mul(self._ecg, r.pt, self._bn(k).bn, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
+        bn = self._bn(k)  # keep the Bn alive across the C call
+        _C.EC_POINT_mul(self._ecg, r.pt, bn.bn, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
         return r
 
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
@@ -104,9 +106,10 @@ class PetlibCurve(Group):
             raise MalformedInput("msm: scalars and elements differ in length")
         r = self._new()
         bns = [self._bn(k) for k in scalars]  # keep the Bn objects alive during the call
-        gen = self._bn(gen_scalar).bn if gen_scalar % self.order else _FFI.NULL
+        gen_bn = self._bn(gen_scalar) if gen_scalar % self.order else None  # alive across the call
+        gen = gen_bn.bn if gen_bn is not None else _FFI.NULL
         if not bns:
-            if gen == _FFI.NULL:
+            if gen_bn is None:
                 return self._inf
             _C.EC_POINT_mul(self._ecg, r.pt, gen, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
             return r

@@ -1,0 +1,154 @@
+"""Canonical encoding: injectivity, strict decoding, canonical JSON at the edges."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from zkmed import encoding as enc
+from zkmed.errors import MalformedInput, ZkmedError
+
+
+@given(st.integers(min_value=0, max_value=2**64 - 1))
+def test_uint_round_trip(value: int) -> None:
+    data = enc.u64(value)
+    assert len(data) == 8
+    assert enc.bytes_to_uint(data, 8) == value
+
+
+@pytest.mark.parametrize("value, width", [(-1, 1), (256, 1), (2**32, 4), (1 << 64, 8)])
+def test_uint_out_of_range(value: int, width: int) -> None:
+    with pytest.raises(MalformedInput):
+        enc.uint_to_bytes(value, width)
+
+
+def test_uint_rejects_bool_and_float() -> None:
+    with pytest.raises(MalformedInput):
+        enc.uint_to_bytes(True, 1)
+    with pytest.raises(MalformedInput):
+        enc.uint_to_bytes(1.0, 1)  # type: ignore[arg-type]
+
+
+@given(st.lists(st.binary(max_size=40), max_size=6))
+def test_tuple_encoding_is_injective(fields: list[bytes]) -> None:
+    data = enc.encode_tuple(*fields)
+    r = enc.Reader(data)
+    count = r.u32()
+    assert [r.bytes_lp() for _ in range(count)] == fields
+    r.finish()
+
+
+def test_tuple_encoding_separates_boundaries() -> None:
+    assert enc.encode_tuple(b"SV1", b"22") != enc.encode_tuple(b"SV12", b"2")
+    assert enc.encode_tuple(b"ab") != enc.encode_tuple(b"a", b"b")
+
+
+@given(st.integers(0, 255), st.binary(max_size=64), st.text(max_size=20), st.lists(st.binary(max_size=8), max_size=4))
+def test_writer_reader_round_trip(a: int, b: bytes, t: str, items: list[bytes]) -> None:
+    data = enc.Writer().u8(a).bytes_lp(b).text(t).list_of(items).u64(7).finish()
+    r = enc.Reader(data)
+    assert (r.u8(), r.bytes_lp(), r.text(), r.list_of(), r.u64()) == (a, b, t, items, 7)
+    r.finish()
+
+
+def test_reader_rejects_truncation_and_trailing_bytes() -> None:
+    data = enc.Writer().bytes_lp(b"hello").finish()
+    with pytest.raises(MalformedInput, match="truncated"):
+        enc.Reader(data[:-1]).bytes_lp()
+    r = enc.Reader(data + b"\x00")
+    r.bytes_lp()
+    with pytest.raises(MalformedInput, match="trailing"):
+        r.finish()
+
+
+def test_reader_limits() -> None:
+    data = enc.Writer().bytes_lp(b"x" * 10).finish()
+    with pytest.raises(MalformedInput, match="limit"):
+        enc.Reader(data).bytes_lp(max_length=9)
+    with pytest.raises(MalformedInput):
+        enc.Reader(enc.u32(5)).list_of(max_items=4)
+    with pytest.raises(MalformedInput):
+        enc.Reader("text")  # type: ignore[arg-type]
+
+
+def test_reader_rejects_bad_utf8() -> None:
+    with pytest.raises(MalformedInput, match="UTF-8"):
+        enc.Reader(enc.length_prefixed(b"\xff\xfe")).text()
+
+
+def test_split_fixed() -> None:
+    assert enc.split_fixed(b"abcdef", 2, 3) == [b"ab", b"cd", b"ef"]
+    with pytest.raises(MalformedInput):
+        enc.split_fixed(b"abcde", 2, 3)
+
+
+def test_fixed_field_width() -> None:
+    with pytest.raises(MalformedInput):
+        enc.Writer().fixed(b"abc", 4)
+
+
+def test_canonical_json_sorted_compact() -> None:
+    assert enc.canonical_json({"b": 1, "a": [True, None, "é"]}) == '{"a":[true,null,"é"],"b":1}'.encode()
+
+
+@pytest.mark.parametrize("value", [1.5, {"a": float("nan")}, {1: "x"}, {"a": object()}])
+def test_canonical_json_rejects(value: object) -> None:
+    with pytest.raises(MalformedInput):
+        enc.canonical_json(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"a":1,"a":2}', "NaN", '{"a":1.0}', "[1,", b"\xff", "[" * 100_000],
+)
+def test_parse_json_rejects(text: str | bytes) -> None:
+    with pytest.raises(MalformedInput):
+        enc.parse_json(text)
+
+
+def test_parse_json_canonical_mode() -> None:
+    assert enc.parse_json(b'{"a":1,"b":2}', require_canonical=True) == {"a": 1, "b": 2}
+    with pytest.raises(MalformedInput, match="canonical"):
+        enc.parse_json('{"b":2, "a":1}', require_canonical=True)
+
+
+@given(st.binary(max_size=64))
+def test_base64_round_trip(data: bytes) -> None:
+    assert enc.b64_decode(enc.b64_encode(data)) == data
+
+
+@pytest.mark.parametrize("text", ["YQ", "YR==", "Y Q==", "ä", "YQ==\n"])
+def test_base64_strict(text: str) -> None:
+    with pytest.raises(MalformedInput):
+        enc.b64_decode(text)
+
+
+def test_base64_length() -> None:
+    with pytest.raises(MalformedInput):
+        enc.b64_decode(enc.b64_encode(b"abc"), length=4)
+
+
+def test_hex_decode() -> None:
+    assert enc.hex_decode("00ff") == b"\x00\xff"
+    for bad in ["0", "zz", " 00", "00 ff"]:
+        with pytest.raises(MalformedInput):
+            enc.hex_decode(bad)
+    with pytest.raises(MalformedInput):
+        enc.hex_decode("00", length=2)
+
+
+def test_ietf_codec_helpers() -> None:
+    # draft-irtf-cfrg-fiat-shamir codec vector "serialize_varlen": "proof" -> 05000000 70726f6f66
+    assert enc.ietf_varlen(b"proof").hex() == "0500000070726f6f66"
+    assert enc.le_uint(0xDEADBEEF, 4) == bytes.fromhex("efbeadde")
+    assert enc.le_to_int(bytes.fromhex("efbeadde")) == 0xDEADBEEF
+    with pytest.raises(MalformedInput):
+        enc.le_uint(1 << 32, 4)
+
+
+def test_malformed_input_is_value_error_and_zkmed_error() -> None:
+    with pytest.raises(ValueError):
+        enc.u8(300)
+    with pytest.raises(ZkmedError):
+        enc.u8(300)
