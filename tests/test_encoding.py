@@ -152,3 +152,12 @@ def test_malformed_input_is_value_error_and_zkmed_error() -> None:
         enc.u8(300)
     with pytest.raises(ZkmedError):
         enc.u8(300)
+
+
+def test_parse_json_depth_limit_independent_of_recursion_limit() -> None:
+    ok = "[" * enc.MAX_JSON_DEPTH + "]" * enc.MAX_JSON_DEPTH
+    assert enc.parse_json(ok) is not None
+    with pytest.raises(MalformedInput, match="deeper"):
+        enc.parse_json("[" * (enc.MAX_JSON_DEPTH + 1) + "]" * (enc.MAX_JSON_DEPTH + 1))
+    # brackets inside strings do not count
+    assert enc.parse_json('{"a":"' + "[" * 200 + '"}') == {"a": "[" * 200}

@@ -30,6 +30,9 @@ from typing import Any
 from zkmed.errors import MalformedInput
 
 MAX_LENGTH = 2**32 - 1
+#: deepest JSON nesting accepted at the edges (checked before parsing, so no
+#: recursion limit set by another library can turn deep input into a crash)
+MAX_JSON_DEPTH = 64
 
 
 # --------------------------------------------------------------------------
@@ -285,13 +288,37 @@ def _reject_constant(name: str) -> Any:
     raise MalformedInput(f"JSON: {name} is not allowed")
 
 
+def _json_depth(text: str) -> int:
+    """Maximum bracket nesting outside string literals (a linear pre-scan)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
 def parse_json(data: bytes | str, *, require_canonical: bool = False) -> Any:
-    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, no floats.
+    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, no floats, depth ≤ MAX_JSON_DEPTH.
 
     With ``require_canonical`` the input must equal its :func:`canonical_json` form.
     """
     try:
         text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+        if _json_depth(text) > MAX_JSON_DEPTH:
+            raise MalformedInput(f"JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         value = json.loads(
             text,
             object_pairs_hook=_reject_duplicates,

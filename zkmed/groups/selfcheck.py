@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 from zkmed.errors import ZkmedError
@@ -24,7 +23,7 @@ def check_group_law(group: Group, rounds: int = 3) -> None:
     """Raise ZkmedError if any identity of the group law fails on random points."""
     g, q = group.generator(), group.order
     for _ in range(rounds):
-        a, b = secrets.randbelow(q), secrets.randbelow(q)
+        a, b = group.random_scalar(), group.random_scalar()
         pa, pb = group.mul_gen(a), group.mul_gen(b)
         checks = {
             "a·G + b·G = (a+b)·G": group.eq(group.add(pa, pb), group.mul_gen(a + b)),
