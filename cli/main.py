@@ -36,9 +36,11 @@ def main() -> None:
 def _register() -> None:
     from cli.demo import demo
     from cli.info import info
+    from cli.sigma import sigma
 
     main.add_command(info)
     main.add_command(demo)
+    main.add_command(sigma)
     try:
         from cli.ledger import ledger
     except ImportError:  # pragma: no cover - during development only
