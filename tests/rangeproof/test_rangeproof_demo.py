@@ -1,0 +1,18 @@
+"""The ``make demo`` step for range proofs runs and reports what it should."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from zkmed.rangeproof.demo import run_demo
+
+
+def test_run_demo():
+    out = io.StringIO()
+    run_demo(Console(file=out, width=140, force_terminal=False))
+    text = out.getvalue()
+    assert "HbA1c" in text and "556" in text and "688" in text
+    assert "refused by the prover" in text and "proving-refused" in text
+    assert text.count("✓") == 5

@@ -1,0 +1,174 @@
+"""Arbitrary intervals [lo, hi] and one-sided predicates on top of Bulletproofs."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.rangeproof.bulletproofs import RangeProof, commit, prove_aggregated
+from zkmed.rangeproof.ranges import (
+    interval_layout,
+    predicate_interval,
+    prove_at_least,
+    prove_at_most,
+    prove_greater_than,
+    prove_interval,
+    prove_less_than,
+    prove_predicate,
+    verify_at_least,
+    verify_at_most,
+    verify_greater_than,
+    verify_interval,
+    verify_less_than,
+    verify_predicate,
+)
+
+HSETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+def _commit(params, v):
+    r = params.group.random_scalar()
+    return commit(v, r, params), r
+
+
+def test_layout():
+    assert interval_layout(0, 0) == (8, 2)
+    assert interval_layout(0, 255) == (8, 1)
+    assert interval_layout(0, 256) == (16, 2)
+    assert interval_layout(-5, 250) == (8, 1)
+    assert interval_layout(10, (1 << 64) + 9) == (64, 1)
+    for bad in ((1, 0), (0, 1 << 64), (0, 1 << 130), (0.5, 3), (True, 3)):
+        with pytest.raises(MalformedInput):
+            interval_layout(*bad)
+
+
+@pytest.mark.parametrize(
+    ("lo", "hi", "v"),
+    [
+        (40, 64, 61),  # HbA1c in tenths of a percent
+        (-40, 45, -12),  # a temperature below zero
+        (19_000, 20_000, 19_723),  # a date as a day number
+        (7, 7, 7),  # a single point
+        (-(1 << 100), -(1 << 100) + 255, -(1 << 100) + 17),  # far from zero, width exactly 2^8
+        (0, (1 << 64) - 2, (1 << 63)),
+    ],
+)
+def test_interval_completeness(params, lo, hi, v):
+    com, r = _commit(params, v)
+    proof = prove_interval(com, v, r, lo, hi, params=params, context=b"lab")
+    n, m = interval_layout(lo, hi)
+    assert len(proof.to_bytes()) == (2 * ((n * (1 if m == 1 else 2)).bit_length() - 1) + 4) * 33 + 160
+    assert verify_interval(proof, com, lo, hi, params=params, context=b"lab") is None
+    # bound to the interval and to the context
+    for other in ((lo - 1, hi), (lo, hi + 1), (lo + 1, hi + 1)):
+        with pytest.raises(VerificationError):
+            verify_interval(proof, com, *other, params=params, context=b"lab")
+    with pytest.raises(VerificationError):
+        verify_interval(proof, com, lo, hi, params=params, context=b"lab2")
+    with pytest.raises(VerificationError):
+        verify_interval(proof, commit(v, r + 1, params), lo, hi, params=params, context=b"lab")
+
+
+@HSETTINGS
+@given(
+    lo=st.integers(min_value=-(1 << 40), max_value=1 << 40),
+    width=st.one_of(st.integers(0, 300), st.integers(0, (1 << 33))),
+    where=st.sampled_from(["lo", "hi", "mid"]),
+)
+def test_interval_edges_hypothesis(params, lo, width, where):
+    hi = lo + width
+    v = {"lo": lo, "hi": hi, "mid": lo + width // 2}[where]
+    com, r = _commit(params, v)
+    proof = prove_interval(com, v, r, lo, hi, params=params)
+    verify_interval(proof, com, lo, hi, params=params)
+    for outside in (lo - 1, hi + 1):
+        c2, r2 = _commit(params, outside)
+        with pytest.raises(ProvingError):
+            prove_interval(c2, outside, r2, lo, hi, params=params)
+
+
+def test_prover_checks_the_opening(params):
+    com, r = _commit(params, 50)
+    with pytest.raises(ProvingError):
+        prove_interval(com, 51, r, 0, 100, params=params)
+    with pytest.raises(ProvingError):
+        prove_interval(com, 50, r + 1, 0, 100, params=params)
+    with pytest.raises(MalformedInput):
+        prove_interval(com, 50, r, 100, 0, params=params)
+    for bad in (1 << 200, -(1 << 200), 50.0, True):
+        with pytest.raises(ProvingError):
+            prove_interval(com, bad, r, 0, 100, params=params)
+
+
+def test_cheating_prover_cannot_escape_the_interval(params):
+    """A value above hi: prove v − lo and (hi − v) mod 2^n anyway — the derived C_hi does not match."""
+    g = params.group
+    q = g.order
+    lo, hi, v = 0, 100, 101
+    com, r = _commit(params, v)
+    n, _ = interval_layout(lo, hi)
+    forged, _ = prove_aggregated([v - lo, (hi - v) % (1 << n)], [r, (q - r) % q], n, params=params)
+    with pytest.raises(VerificationError):
+        verify_interval(forged, com, lo, hi, params=params)
+
+
+def test_verifier_rejects_bad_statements(params):
+    com, r = _commit(params, 5)
+    proof = prove_interval(com, 5, r, 0, 10, params=params)
+    with pytest.raises(VerificationError):
+        verify_interval(proof, com, 10, 0, params=params)
+    with pytest.raises(VerificationError):
+        verify_interval(proof, com, 0, 1 << 70, params=params)
+    with pytest.raises(VerificationError):
+        verify_interval(proof, params.group.identity(), 0, 10, params=params)
+    assert isinstance(RangeProof.from_bytes(params.group, proof.to_bytes()), RangeProof)
+
+
+def test_predicate_intervals():
+    assert predicate_interval(">=", 18) == (18, 18 + (1 << 64) - 1)
+    assert predicate_interval(">", 18) == (19, 19 + (1 << 64) - 1)
+    assert predicate_interval("<=", 18, bits=8) == (18 - 255, 18)
+    assert predicate_interval("<", 18, bits=8) == (17 - 255, 17)
+    for bad in (("==", 1, 64), (">=", 1, 12), (">=", 1.5, 64)):
+        with pytest.raises(MalformedInput):
+            predicate_interval(*bad)
+
+
+@pytest.mark.parametrize(
+    ("prove", "verify", "op", "bound"),
+    [
+        (prove_at_least, verify_at_least, ">=", 1000),
+        (prove_at_most, verify_at_most, "<=", 1000),
+        (prove_greater_than, verify_greater_than, ">", 1000),
+        (prove_less_than, verify_less_than, "<", 1000),
+    ],
+)
+def test_one_sided_edges(params, prove, verify, op, bound):
+    holds = {">=": lambda v: v >= bound, "<=": lambda v: v <= bound, ">": lambda v: v > bound, "<": lambda v: v < bound}
+    for v in (bound - 1, bound, bound + 1):
+        com, r = _commit(params, v)
+        if not holds[op](v):
+            with pytest.raises(ProvingError):
+                prove(com, v, r, bound, params=params)
+            continue
+        proof = prove(com, v, r, bound, params=params)
+        assert len(proof.to_bytes()) == 688  # one 64-bit proof, m = 1
+        assert verify(proof, com, bound, params=params) is None
+        verify_predicate(proof, com, op, bound, params=params)
+        with pytest.raises(VerificationError):  # a stronger claim with the same proof
+            verify(proof, com, bound + (1 if op in (">=", ">") else -1), params=params)
+
+
+def test_predicate_bits_and_bad_ops(params):
+    com, r = _commit(params, 70)
+    proof = prove_predicate(com, 70, r, ">=", 18, bits=8, params=params)
+    assert len(proof.to_bytes()) == 490
+    verify_predicate(proof, com, ">=", 18, bits=8, params=params)
+    with pytest.raises(VerificationError):
+        verify_predicate(proof, com, ">=", 18, params=params)
+    with pytest.raises(VerificationError):
+        verify_predicate(proof, com, "!=", 18, params=params)
+    with pytest.raises(ProvingError):  # 18 + 2^8 − 1 = 273 is the top of the ">= 18 (8 bits)" interval
+        prove_predicate(commit(274, r, params), 274, r, ">=", 18, bits=8, params=params)

@@ -1,0 +1,240 @@
+"""The Bulletproofs inner-product argument (Bünz et al., S&P 2018, §3, Protocol 2).
+
+Statement.  For generator vectors ``G, H`` of length ``n = 2^k`` (optionally
+scaled by public factors, ``G'_i = g_i·G_i`` and ``H'_i = h_i·H_i``) and a
+point ``Q``, the prover knows ``a, b ∈ Z_q^n`` with::
+
+    P = <a, G'> + <b, H'> + <a, b>·Q                                  (§3, eq. 3)
+
+Prover (Protocol 2, one round; ``lo``/``hi`` are the halves, ``n' = n/2``)::
+
+    c_L = <a_lo, b_hi>              c_R = <a_hi, b_lo>
+    L   = <a_lo, G'_hi> + <b_hi, H'_lo> + c_L·Q
+    R   = <a_hi, G'_lo> + <b_lo, H'_hi> + c_R·Q
+    u   = challenge(L, R)                                  (Fiat–Shamir, §4.4)
+    G'' = u^{-1}·G'_lo + u·G'_hi        H'' = u·H'_lo + u^{-1}·H'_hi
+    a'  = u·a_lo + u^{-1}·a_hi          b'  = u^{-1}·b_lo + u·b_hi
+    P'  = u²·L + P + u^{-2}·R
+
+and recurses until ``n = 1``, when it sends the scalars ``a, b``.
+
+Verifier (§3.1 "inner-product verification through multi-exponentiation").
+Unrolling the ``k`` rounds, the final generators are ``Σ s_i·G'_i`` and
+``Σ s_i^{-1}·H'_i`` with::
+
+    s_i = Π_{j=1..k} u_j^{b(i,j)},   b(i,j) = +1 if bit (k-j) of i is 1, else -1
+
+so the whole recursion collapses into **one** multi-scalar multiplication::
+
+    Σ (a·s_i·g_i)·G_i + Σ (b·s_i^{-1}·h_i)·H_i + (a·b)·Q
+        - P - Σ_j (u_j²·L_j + u_j^{-2}·R_j)  ==  0                  (§3.1, §6.2)
+
+The verifier never recurses.  ``s`` costs ``n - 1`` multiplications (each
+challenge doubles the list) and ``s_i^{-1} = s_{n-1-i}`` because complementing
+all bits inverts every exponent; only ``k`` inversions are needed (batched).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.groups import Element, Group
+from zkmed.transcript import Transcript
+
+#: deepest recursion accepted (2^32 generators — far beyond any real proof)
+MAX_ROUNDS = 32
+
+
+@dataclass(frozen=True, eq=False)
+class InnerProductProof:
+    """``(L_1, R_1), …, (L_k, R_k), a, b`` — ``2k`` elements and 2 scalars."""
+
+    l_vec: tuple[Element, ...]
+    r_vec: tuple[Element, ...]
+    a: int
+    b: int
+
+    @property
+    def rounds(self) -> int:
+        return len(self.l_vec)
+
+
+def batch_invert(values: Sequence[int], order: int) -> list[int]:
+    """Inverses of non-zero ``values`` mod ``order`` with one modular inversion (Montgomery's trick)."""
+    prefix = []
+    acc = 1
+    for v in values:
+        if v % order == 0:
+            raise MalformedInput("batch_invert: zero has no inverse")
+        prefix.append(acc)
+        acc = acc * v % order
+    inv = pow(acc, -1, order)
+    out = [0] * len(values)
+    for i in range(len(values) - 1, -1, -1):
+        out[i] = inv * prefix[i] % order
+        inv = inv * values[i] % order
+    return out
+
+
+def _inner(x: Sequence[int], y: Sequence[int], order: int) -> int:
+    return sum(p * q for p, q in zip(x, y, strict=True)) % order
+
+
+def prove_inner_product(
+    transcript: Transcript,
+    group: Group,
+    q_point: Element,
+    g_vec: Sequence[Element],
+    h_vec: Sequence[Element],
+    a_vec: Sequence[int],
+    b_vec: Sequence[int],
+    *,
+    g_factors: Sequence[int] | None = None,
+    h_factors: Sequence[int] | None = None,
+) -> InnerProductProof:
+    """Protocol 2 prover for ``P = <a, G'> + <b, H'> + <a,b>·Q`` (``G'_i = g_factors_i·G_i`` …).
+
+    The factors let the range proof use ``H'_i = y^{-i}·H_i`` (eq. 63)
+    without first multiplying ``n`` points: they are folded into the
+    scalars of round one, after which the folded generators are explicit.
+    """
+    q = group.order
+    n = len(a_vec)
+    if n == 0 or n & (n - 1) or n.bit_length() - 1 > MAX_ROUNDS:
+        raise ProvingError(f"inner-product argument needs a power-of-two length, got {n}")
+    if not len(b_vec) == len(g_vec) == len(h_vec) == n:
+        raise ProvingError("inner-product argument: vector lengths differ")
+    a = [x % q for x in a_vec]
+    b = [x % q for x in b_vec]
+    gs, hs = list(g_vec), list(h_vec)
+    gf = [x % q for x in g_factors] if g_factors is not None else [1] * n
+    hf = [x % q for x in h_factors] if h_factors is not None else [1] * n
+    if len(gf) != n or len(hf) != n:
+        raise ProvingError("inner-product argument: factor vectors have the wrong length")
+    transcript.append_u64(b"ipa-n", n)
+    l_out: list[Element] = []
+    r_out: list[Element] = []
+    while n > 1:
+        h2 = n // 2
+        a_lo, a_hi, b_lo, b_hi = a[:h2], a[h2:], b[:h2], b[h2:]
+        c_l = _inner(a_lo, b_hi, q)
+        c_r = _inner(a_hi, b_lo, q)
+        # L = <a_lo, G'_hi> + <b_hi, H'_lo> + c_L·Q ;  R = <a_hi, G'_lo> + <b_lo, H'_hi> + c_R·Q
+        big_l = group.msm(
+            [a_lo[i] * gf[h2 + i] % q for i in range(h2)] + [b_hi[i] * hf[i] % q for i in range(h2)] + [c_l],
+            gs[h2:] + hs[:h2] + [q_point],
+        )
+        big_r = group.msm(
+            [a_hi[i] * gf[i] % q for i in range(h2)] + [b_lo[i] * hf[h2 + i] % q for i in range(h2)] + [c_r],
+            gs[:h2] + hs[h2:] + [q_point],
+        )
+        l_out.append(big_l)
+        r_out.append(big_r)
+        transcript.append_elements(b"L", group, [big_l])
+        transcript.append_elements(b"R", group, [big_r])
+        u = transcript.challenge_nonzero_scalar(q, b"u")
+        u_inv = pow(u, -1, q)
+        a = [(u * a_lo[i] + u_inv * a_hi[i]) % q for i in range(h2)]
+        b = [(u_inv * b_lo[i] + u * b_hi[i]) % q for i in range(h2)]
+        if h2 > 1:  # the last fold's generators are never used
+            gs = [group.msm([u_inv * gf[i] % q, u * gf[h2 + i] % q], [gs[i], gs[h2 + i]]) for i in range(h2)]
+            hs = [group.msm([u * hf[i] % q, u_inv * hf[h2 + i] % q], [hs[i], hs[h2 + i]]) for i in range(h2)]
+            gf = hf = [1] * h2
+        n = h2
+    return InnerProductProof(l_vec=tuple(l_out), r_vec=tuple(r_out), a=a[0], b=b[0])
+
+
+@dataclass(frozen=True)
+class IpaScalars:
+    """What the verifier needs from an IPA transcript: ``u_j², u_j^{-2}`` and the ``s`` vector."""
+
+    u_sq: tuple[int, ...]
+    u_inv_sq: tuple[int, ...]
+    s: tuple[int, ...]
+
+    def s_inv(self, i: int) -> int:
+        """``s_i^{-1} = s_{n-1-i}`` (bit complement, §3.1)."""
+        return self.s[len(self.s) - 1 - i]
+
+
+def verification_scalars(
+    transcript: Transcript,
+    group: Group,
+    proof: InnerProductProof,
+    n: int,
+    *,
+    lr_encoded: Sequence[bytes] | None = None,
+) -> IpaScalars:
+    """Replay the IPA challenges for a length-``n`` statement and compute ``s`` (§3.1).
+
+    ``lr_encoded`` may carry the encodings ``L_1, R_1, …`` already at hand
+    (they are exactly what ``append_elements`` would absorb).
+    """
+    q = group.order
+    k = proof.rounds
+    if n < 1 or n != 1 << k or len(proof.r_vec) != k:
+        raise VerificationError(f"inner-product proof has {k} rounds, the statement needs log2({n})")
+    transcript.append_u64(b"ipa-n", n)
+    if lr_encoded is None or len(lr_encoded) != 2 * k:
+        lr_encoded = [group.encode_element(e) for pair in zip(proof.l_vec, proof.r_vec, strict=True) for e in pair]
+    us = []
+    for j in range(k):
+        transcript.append_message(b"L", lr_encoded[2 * j])
+        transcript.append_message(b"R", lr_encoded[2 * j + 1])
+        us.append(transcript.challenge_nonzero_scalar(q, b"u"))
+    u_inv = batch_invert(us, q) if us else []
+    u_sq = tuple(u * u % q for u in us)
+    u_inv_sq = tuple(v * v % q for v in u_inv)
+    s = [1]
+    for v in u_inv:
+        s[0] = s[0] * v % q
+    # bit p (from the least significant) of i belongs to round j = k - p (1-based)
+    for p in range(k):
+        factor = u_sq[k - 1 - p]
+        s = s + [x * factor % q for x in s]
+    return IpaScalars(u_sq=u_sq, u_inv_sq=u_inv_sq, s=tuple(s))
+
+
+def verify_inner_product(
+    transcript: Transcript,
+    group: Group,
+    q_point: Element,
+    g_vec: Sequence[Element],
+    h_vec: Sequence[Element],
+    p_point: Element,
+    proof: InnerProductProof,
+    *,
+    g_factors: Sequence[int] | None = None,
+    h_factors: Sequence[int] | None = None,
+) -> None:
+    """Check a stand-alone inner-product proof with one MSM (§3.1); raise VerificationError on failure.
+
+    The range-proof verifier does not call this: it merges the same terms into
+    its own single MSM (§4.2 eq. 67–68, §6.2).
+    """
+    q = group.order
+    n = len(g_vec)
+    if len(h_vec) != n:
+        raise VerificationError("inner-product statement: generator vectors differ in length")
+    sc = verification_scalars(transcript, group, proof, n)
+    gf = g_factors if g_factors is not None else [1] * n
+    hf = h_factors if h_factors is not None else [1] * n
+    scalars = [proof.a * sc.s[i] * gf[i] % q for i in range(n)]
+    scalars += [proof.b * sc.s_inv(i) * hf[i] % q for i in range(n)]
+    scalars += [proof.a * proof.b % q, q - 1]
+    scalars += [q - x for x in sc.u_sq] + [q - x for x in sc.u_inv_sq]
+    points = [*g_vec, *h_vec, q_point, p_point, *proof.l_vec, *proof.r_vec]
+    if not group.is_identity(group.msm(scalars, points)):
+        raise VerificationError("inner-product proof does not verify")
+
+
+__all__ = [
+    "InnerProductProof",
+    "IpaScalars",
+    "batch_invert",
+    "prove_inner_product",
+    "verification_scalars",
+    "verify_inner_product",
+]
