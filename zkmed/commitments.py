@@ -59,7 +59,7 @@ class PedersenParams:
 
     @classmethod
     def default(cls, group: Group | str | None = None) -> PedersenParams:
-        grp = get_group(group) if isinstance(group, str) or group is None else group
+        grp = group if isinstance(group, Group) else get_group(group) if group else get_group()
         return _default_params(grp)
 
     def commit(self, value: int, blinding: int) -> Element:

@@ -313,7 +313,8 @@ def test_every_statement_part_reaches_the_challenges(params, agg3):
 
 
 def test_wrong_group(params, single64):
-    k1 = PedersenParams.default(get_group("secp256k1"))
+    other = "secp256k1" if params.group.name == "P256" else "P256"
+    k1 = PedersenParams.default(get_group(other))
     proof, com = single64
     with pytest.raises(VerificationError):
         verify_range(proof, com, 64, params=k1)

@@ -130,3 +130,20 @@ def test_intervals_predicates_small_ranges(params):
     verify_in_range_auto(small.to_bytes(), com, -8, -5, params=params)
     with pytest.raises(VerificationError):
         verify_in_range_auto(small, com, -9, -6, params=params)
+
+
+def test_secp256k1_backends_produce_byte_identical_proofs() -> None:
+    """The OpenSSL and pure-Python secp256k1 backends share one wire identity."""
+    from rp_helpers import seeded_rng
+
+    from zkmed.commitments import PedersenParams
+    from zkmed.groups import get_group
+
+    out = []
+    for key in ("secp256k1", "secp256k1-pyecc"):
+        group = get_group(key)
+        params = PedersenParams.default(group)
+        proof, com = prove_range(77, 4242, 8, params=params, context=b"x", rng=seeded_rng(group, b"cross"))
+        out.append((proof.to_bytes(), group.encode_element(com)))
+        verify_range(proof, com, 8, params=params, context=b"x")
+    assert out[0] == out[1]

@@ -112,7 +112,7 @@ def _signed_windows(k: int, w: int, count: int) -> list[int]:
 class Secp256k1PyEcc(Group):
     """secp256k1 with py_ecc's pure-Python Jacobian arithmetic; see the module docstring."""
 
-    name = "secp256k1-pyecc"
+    name = "secp256k1"  # the wire identity: byte-identical to the petlib backend
     backend = "py_ecc (pure Python)"
     element_size = 33
     scalar_size = 32
