@@ -1,0 +1,104 @@
+"""zkmed.commitments: Pedersen scalar and vector commitments — homomorphism, parameters, secrets."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from zkmed.commitments import Blinding, PedersenParams, VectorPedersenParams, derive_generators
+from zkmed.errors import BackendUnavailable, MalformedInput
+from zkmed.groups import get_group
+
+
+def _groups():
+    out = [pytest.param("P256", id="P256")]
+    try:
+        get_group("secp256k1-pyecc")
+        out.append(pytest.param("secp256k1-pyecc", id="secp256k1-pyecc"))
+    except BackendUnavailable:  # pragma: no cover
+        out.append(pytest.param("secp256k1-pyecc", marks=pytest.mark.skip(reason="no secp256k1-pyecc")))
+    return out
+
+
+P256 = get_group("P256")
+Q = P256.order
+scalars = st.integers(min_value=0, max_value=Q - 1)
+
+
+@pytest.mark.parametrize("name", _groups())
+def test_homomorphic_identities(name):
+    g = get_group(name)
+    pp = PedersenParams.default(g)
+    q = g.order
+    v1, v2, r1, r2, k = 17, q - 5, g.random_scalar(), g.random_scalar(), 123456789
+    c1, c2 = pp.commit(v1, r1), pp.commit(v2, r2)
+    assert g.eq(pp.add(c1, c2), pp.commit((v1 + v2) % q, (r1 + r2) % q))
+    assert g.eq(pp.sub(c1, c2), pp.commit((v1 - v2) % q, (r1 - r2) % q))
+    assert g.eq(pp.scale(c1, k), pp.commit(v1 * k % q, r1 * k % q))
+    assert g.eq(pp.commit(v1, r1), g.add(g.mul_gen(v1), g.mul(pp.h, r1)))
+    assert pp.open_check(c1, v1, r1) and not pp.open_check(c1, v1 + 1, r1)
+
+
+@settings(max_examples=25, deadline=None)
+@given(v1=scalars, v2=scalars, r1=scalars, r2=scalars, k=scalars)
+def test_homomorphism_random(v1, v2, r1, r2, k):
+    pp = PedersenParams.default(P256)
+    c1, c2 = pp.commit(v1, r1), pp.commit(v2, r2)
+    assert P256.eq(pp.add(c1, pp.scale(c2, k)), pp.commit((v1 + k * v2) % Q, (r1 + k * r2) % Q))
+
+
+def test_commit_random_hides_and_blinding_is_secret():
+    pp = PedersenParams.default(P256)
+    c1, b1 = pp.commit_random(5)
+    c2, b2 = pp.commit_random(5)
+    assert not P256.eq(c1, c2)
+    assert pp.open_check(c1, 5, int(b1))
+    assert "redacted" in repr(b1) and str(b1.value) not in repr(b1)
+    with pytest.raises(TypeError):
+        pickle.dumps(b2)
+    assert isinstance(Blinding(3), Blinding)
+
+
+def test_parameters_are_deterministic_and_independent():
+    a, b = PedersenParams.derive(P256), PedersenParams.derive(P256)
+    assert P256.eq(a.h, b.h) and a.encode() == b.encode()
+    other = PedersenParams.derive(P256, b"zkmed-test/other")
+    assert not P256.eq(a.h, other.h) and a.encode() != other.encode()
+    assert not P256.eq(a.h, a.g)
+    assert PedersenParams.default("P256") is PedersenParams.default(P256)
+    gens = derive_generators(P256, b"zkmed-test/gens", 5)
+    encs = {P256.encode_element(x) for x in gens} | {P256.encode_element(P256.generator())}
+    assert len(encs) == 6
+    assert P256.eq(derive_generators(P256, b"zkmed-test/gens", 2, start=3)[0], gens[3])
+
+
+@pytest.mark.parametrize("name", _groups())
+def test_vector_commitments(name):
+    g = get_group(name)
+    q = g.order
+    vp = VectorPedersenParams.derive(g, 4)
+    assert vp.size == 4 and len({g.encode_element(x) for x in vp.gs}) == 4
+    a, b = [1, 2, 3, 4], [q - 1, 0, 7, 2**100 % q]
+    ra, rb = g.random_scalar(), g.random_scalar()
+    ca, cb = vp.commit(a, ra), vp.commit(b, rb)
+    summed = vp.commit([(x + y) % q for x, y in zip(a, b, strict=True)], (ra + rb) % q)
+    assert g.eq(g.add(ca, cb), summed)
+    assert g.eq(g.mul(ca, 3), vp.commit([3 * x % q for x in a], 3 * ra % q))
+    expected = g.mul(vp.h, ra)
+    for x, gi in zip(a, vp.gs, strict=True):
+        expected = g.add(expected, g.mul(gi, x))
+    assert g.eq(ca, expected)
+    with pytest.raises(MalformedInput):
+        vp.commit([1, 2, 3], ra)
+    with pytest.raises(MalformedInput):
+        VectorPedersenParams.derive(g, 0)
+
+
+def test_vector_params_encoding_binds_size_and_label():
+    a, b = VectorPedersenParams.derive(P256, 2), VectorPedersenParams.derive(P256, 3)
+    assert a.encode() != b.encode()
+    assert a.encode() == VectorPedersenParams.derive(P256, 2).encode()
+    assert a.encode() != VectorPedersenParams.derive(P256, 2, b"zkmed-test/v").encode()

@@ -1,0 +1,307 @@
+"""AND and OR composition of sigma protocols for linear relations.
+
+**AND** (draft-irtf-cfrg-sigma-protocols, end of §"Specifying the relation"):
+a conjunction of linear relations is again a linear relation, obtained by
+concatenating the equations.  :func:`and_compose` concatenates relations whose
+witnesses are *disjoint* (indices are shifted apart); names shared between
+sub-statements share indices when the conjunction is written with the
+statement DSL (:mod:`zkmed.sigma.dsl`), which is the usual way to do it.
+
+**OR** (Cramer, Damgård, Schoenmakers, "Proofs of partial knowledge and
+simplified design of witness hiding protocols", CRYPTO '94 — CDS94): for
+``k >= 2`` branches ``R_0 .. R_{k-1}`` (linear relations on one group; a
+branch with several equations is an AND inside the OR), the prover knows a
+witness ``w`` for branch ``l`` only.  In Camenisch–Stadler notation
+(CRYPTO '97) it proves ``PK{(w): R_0(w) ∨ ... ∨ R_{k-1}(w)}``.
+
+Prover (one formula, the same group operations for every branch)::
+
+    for every branch i:  r_i <- random nonces,  e_i <- random scalar
+        A_i = map_i(r_i) - e_i · image_i
+    c   = FS(tag, instance, A_0 || ... || A_{k-1})
+    c_l = c - Σ_{i != l} e_i ;  c_i = e_i (i != l)
+    s_i = r_i + (c_i - e_i) · w_i      (w_l = w; w_i = 0, so s_i = r_i, for i != l)
+
+For ``i != l`` this is exactly the draft's simulator (§"Simulator") with
+challenge ``e_i`` and response ``r_i``.  For the real branch
+``A_l = map_l(r_l - e_l·w)`` (as ``image_l = map_l(w)``) is an honest
+commitment with the uniform nonce ``r_l - e_l·w``, and ``s_l`` is its honest
+response to ``c_l``.  The prover then runs the
+verification equation on its own output (one MSM per equation, public
+values), which both refuses a false witness (ProvingError) and guards
+against faults.
+
+Fiat–Shamir (strong, draft-irtf-cfrg-fiat-shamir): one
+:class:`~zkmed.transcript.Transcript` with ``session_id = DeriveSessionID(tag)``
+and the instance (:func:`or_instance`)::
+
+    u32le(k) || for each branch: u32le(len) || SerializeLinearRelation(R_i)
+
+then the commitments of all branches, in branch order, equation order
+(``Ne`` bytes each); ``c`` is squeezed with ``Ns + 16`` bytes.  The tag must
+name the ciphersuite and the OR flavor; :mod:`zkmed.sigma.dsl` builds it.
+
+Proof bytes (compact: no group elements)::
+
+    c || c_0 || ... || c_{k-2} || s_0 || ... || s_{k-1}
+
+``Ns`` bytes per canonical scalar; ``s_i`` has ``num_scalars(R_i)`` scalars;
+the last branch challenge is implied, ``c_{k-1} = c - Σ_{i<k-1} c_i``.  The
+verifier recomputes every ``A_i = map_i(s_i) - c_i · image_i`` (one MSM per
+equation), rejects an identity ``A_i``, re-derives the challenge and
+compares it with ``c``.  See ``docs/or-proofs.md``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkmed.encoding import ietf_varlen, le_uint
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.groups.base import Element, Group
+from zkmed.sigma.ciphersuites import CIPHERSUITES
+from zkmed.sigma.relation import Equation, LinearRelation
+from zkmed.transcript import Transcript
+
+__all__ = ["OrProof", "and_compose", "ciphersuite_id", "full_tag", "or_instance", "prove_or", "verify_or"]
+
+MAX_BRANCHES = 1 << 16
+_BYTES = (bytes, bytearray, memoryview)
+
+
+# ---------------------------------------------------------------------------
+# tags (draft §"Tag and session identifier")
+
+
+def ciphersuite_id(group: Group) -> str:
+    """The ciphersuite identifier for ``group`` (``zkmed.sigma.ciphersuites``).
+
+    A backend variant ``"<name>-<backend>"`` (e.g. ``secp256k1-pyecc``) uses
+    the suite of ``<name>``: same curve, same encodings, interoperable proofs.
+    Groups without a registered suite get ``zkmed_Shake128_<name>``.
+    """
+    for name in (group.name, group.name.split("-")[0]):
+        for suite in CIPHERSUITES.values():
+            if suite.group_name == name:
+                return suite.name
+    return f"zkmed_Shake128_{group.name}"
+
+
+def full_tag(tag: bytes, flavor: bytes, group: Group) -> bytes:
+    """``tag || "-" || flavor || "-with-" || ciphersuite_id`` (draft §"Tag and session identifier")."""
+    if not isinstance(tag, _BYTES) or not tag:
+        raise MalformedInput("sigma proof: the tag must be non-empty bytes")
+    return bytes(tag) + b"-" + flavor + b"-with-" + ciphersuite_id(group).encode()
+
+
+# ---------------------------------------------------------------------------
+# AND
+
+
+def and_compose(relations: Sequence[LinearRelation]) -> LinearRelation:
+    """The conjunction of ``relations`` with disjoint witnesses.
+
+    Elements are ``[G] + R_0.elements[1:] + R_1.elements[1:] + ...`` and the
+    witness is the concatenation of the sub-witnesses, in order.  Use the DSL
+    (``stmt1 & stmt2``) when sub-statements share secrets or elements.
+    """
+    rels = list(relations)
+    if not rels or not all(isinstance(r, LinearRelation) for r in rels):
+        raise MalformedInput("AND composition: expected a non-empty list of LinearRelation")
+    group = _common_group(rels, "AND composition")
+    elements: list[Element] = [group.generator()]
+    equations: list[Equation] = []
+    scalar_offset = 0
+    for rel in rels:
+        base = len(elements) - 1  # element index i >= 1 moves to i + base
+
+        def shift(e: int, base: int = base) -> int:
+            return e + base if e else 0
+
+        for eq in rel.equations:
+            image = tuple((shift(e), c) for e, c in eq.image)
+            terms = tuple((s + scalar_offset, shift(e), c) for s, e, c in eq.terms)
+            equations.append(Equation(image, terms))
+        elements.extend(rel.elements[1:])
+        scalar_offset += rel.num_scalars
+    return LinearRelation(group, tuple(elements), tuple(equations))
+
+
+# ---------------------------------------------------------------------------
+# OR: instance, proof object
+
+
+def _common_group(relations: Sequence[LinearRelation], what: str) -> Group:
+    group = relations[0].group
+    if any(r.group.name != group.name for r in relations):
+        raise MalformedInput(f"{what}: all relations must be over one group")
+    return group
+
+
+def _check_branches(branches: Sequence[LinearRelation]) -> tuple[list[LinearRelation], Group]:
+    rels = list(branches)
+    if not all(isinstance(r, LinearRelation) for r in rels):
+        raise MalformedInput("OR composition: every branch must be a LinearRelation")
+    if not 2 <= len(rels) < MAX_BRANCHES:
+        raise MalformedInput(f"OR composition: needs between 2 and {MAX_BRANCHES - 1} branches")
+    return rels, _common_group(rels, "OR composition")
+
+
+def or_instance(branches: Sequence[LinearRelation]) -> bytes:
+    """The OR statement's instance bytes: ``u32le(k) || (u32le(len) || SerializeLinearRelation(R_i))*``."""
+    rels, _ = _check_branches(branches)
+    return le_uint(len(rels), 4) + b"".join(ietf_varlen(r.serialize()) for r in rels)
+
+
+@dataclass(frozen=True)
+class OrProof:
+    """A compact CDS94 OR proof.
+
+    Layout (``Ns``-byte canonical scalars, nothing else)::
+
+        challenge || branch_challenges[0..k-2] || responses[0] || ... || responses[k-1]
+
+    ``responses[i]`` has ``num_scalars(R_i)`` scalars; the last branch
+    challenge is implied (:meth:`challenges`).
+    """
+
+    group: Group
+    challenge: int
+    branch_challenges: tuple[int, ...]
+    responses: tuple[tuple[int, ...], ...]
+
+    def challenges(self) -> list[int]:
+        """All ``k`` branch challenges, the last one being ``c - Σ others``."""
+        q = self.group.order
+        return [*self.branch_challenges, (self.challenge - sum(self.branch_challenges)) % q]
+
+    def to_bytes(self) -> bytes:
+        g = self.group
+        out = [g.encode_scalar(self.challenge), g.encode_scalars(self.branch_challenges)]
+        out.extend(g.encode_scalars(s) for s in self.responses)
+        return b"".join(out)
+
+    @classmethod
+    def from_bytes(cls, branches: Sequence[LinearRelation], data: bytes) -> OrProof:
+        """Strict parse against the branch shapes (exact length, every scalar ``< q``)."""
+        rels, g = _check_branches(branches)
+        if not isinstance(data, _BYTES):
+            raise MalformedInput(f"OR proof: expected bytes, got {type(data).__name__}")
+        counts = [r.num_scalars for r in rels]
+        total = len(rels) + sum(counts)
+        scalars = g.decode_scalars(bytes(data), total)  # length and canonical form
+        k = len(rels)
+        responses, at = [], k
+        for n in counts:
+            responses.append(tuple(scalars[at : at + n]))
+            at += n
+        return cls(g, scalars[0], tuple(scalars[1:k]), tuple(responses))
+
+
+# ---------------------------------------------------------------------------
+# OR: prover and verifier
+
+
+def _map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element]:
+    """``map(instance, scalars)`` with one single-base multiplication per element (secret scalars)."""
+    g, q = relation.group, relation.group.order
+    out = []
+    for eq in relation.equations:
+        per_element: dict[int, int] = {}
+        for s, e, c in eq.terms:
+            per_element[e] = (per_element.get(e, 0) + c * scalars[s]) % q
+        acc = g.identity()
+        for e, k in per_element.items():
+            acc = g.add(acc, g.mul_gen(k) if e == 0 else g.mul(relation.elements[e], k))
+        out.append(acc)
+    return out
+
+
+def _simulated(relation: LinearRelation, response: Sequence[int], challenge: int) -> list[Element]:
+    """``map(response) - challenge * image`` as one MSM per equation (public scalars)."""
+    g = relation.group
+    out = []
+    for pairs in relation.combination(response, challenge):
+        gen, scalars, points = 0, [], []
+        for e, k in pairs:
+            if e == 0:
+                gen = k
+            else:
+                scalars.append(k)
+                points.append(relation.elements[e])
+        out.append(g.msm(scalars, points, gen_scalar=gen))
+    return out
+
+
+def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Sequence[Element]]) -> int:
+    if not isinstance(tag, _BYTES):
+        raise MalformedInput("OR proof: the tag must be bytes")
+    g = rels[0].group
+    transcript = Transcript(bytes(tag), or_instance(rels))
+    transcript.absorb(b"".join(g.encode_elements(a) for a in commitments))
+    return transcript.challenge_scalar(g.order)
+
+
+def prove_or(tag: bytes, branches: Sequence[LinearRelation], real: int, witness: Sequence[int]) -> bytes:
+    """Prove ``R_0 ∨ ... ∨ R_{k-1}`` knowing ``witness`` for branch ``real``; return the proof bytes.
+
+    Raises ProvingError if ``witness`` does not satisfy branch ``real`` (or
+    has the wrong length / non-canonical scalars), MalformedInput for bad
+    branches.  Nonces and simulated challenges come from ``group.random_scalar``.
+    """
+    rels, g = _check_branches(branches)
+    q, k = g.order, len(rels)
+    if not isinstance(real, int) or isinstance(real, bool) or not 0 <= real < k:
+        raise ProvingError("OR prover: the real branch index is out of range")
+    w = list(witness)
+    if len(w) != rels[real].num_scalars:
+        raise ProvingError(f"OR prover: branch {real} takes {rels[real].num_scalars} witness scalars, got {len(w)}")
+    if any(not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < q for x in w):
+        raise ProvingError("OR prover: witness scalars must be integers in [0, q)")
+    width = max(r.num_scalars for r in rels)
+    padded = w + [0] * (width - len(w))
+    bits = [int(i == real) for i in range(k)]  # 1 for the real branch, selected arithmetically below
+    nonces = [[g.random_scalar() for _ in range(r.num_scalars)] for r in rels]
+    sim = [g.random_scalar() for _ in range(k)]
+    commitments = [  # the same operations for every branch, real or simulated
+        [g.add(t, g.mul(y, -sim[i])) for t, y in zip(_map_secret(rel, nonces[i]), rel.image(), strict=True)]
+        for i, rel in enumerate(rels)
+    ]
+    if any(g.is_identity(a) for row in commitments for a in row):
+        raise ProvingError("OR prover: a commitment hit the identity; retry with fresh randomness")
+    c = _derive(tag, rels, commitments)
+    c_real = (c - sum(e * (1 - b) for e, b in zip(sim, bits, strict=True))) % q
+    challenges = [(e * (1 - b) + c_real * b) % q for e, b in zip(sim, bits, strict=True)]
+    responses = [
+        tuple((nonces[i][j] + (challenges[i] - sim[i]) * padded[j] * bits[i]) % q for j in range(rels[i].num_scalars))
+        for i in range(k)
+    ]
+    for i, rel in enumerate(rels):  # self-check: refuses a false witness, guards against faults
+        if not all(
+            g.eq(a, b) for a, b in zip(commitments[i], _simulated(rel, responses[i], challenges[i]), strict=True)
+        ):
+            raise ProvingError(f"OR prover: the witness does not satisfy branch {real}")
+    return OrProof(g, c, tuple(challenges[:-1]), tuple(responses)).to_bytes()
+
+
+def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> None:
+    """Verify a compact OR proof; return None or raise VerificationError.
+
+    Straight-line: parse (exact length, canonical scalars), recompute every
+    branch commitment with one MSM per equation, reject identities,
+    re-derive the challenge and compare it with the proof's ``c``.
+    """
+    rels, g = _check_branches(branches)
+    try:
+        parsed = OrProof.from_bytes(rels, proof)
+    except MalformedInput as exc:
+        raise VerificationError(f"OR proof rejected: {exc.message}") from exc
+    challenges = parsed.challenges()
+    commitments = [_simulated(r, s, c) for r, s, c in zip(rels, parsed.responses, challenges, strict=True)]
+    if any(g.is_identity(a) for row in commitments for a in row):
+        raise VerificationError("OR proof rejected: a recomputed commitment is the identity")
+    expected = _derive(tag, rels, commitments)
+    if not hmac.compare_digest(g.encode_scalar(expected), g.encode_scalar(parsed.challenge)):
+        raise VerificationError("OR proof rejected: challenge mismatch")

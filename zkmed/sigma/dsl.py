@@ -1,0 +1,441 @@
+"""A Camenisch–Stadler style statement DSL compiled to linear relations and OR statements.
+
+Statements are written with Python operators, in the notation of Camenisch
+and Stadler ("Efficient group signature schemes for large groups",
+CRYPTO '97) and of draft-irtf-cfrg-sigma-protocols §"Specifying the relation"::
+
+    x, r = secrets("x", "r")
+    G = generator(group)
+    C, H, Y, G2 = elements(group, C=c, H=h, Y=y, G2=g2)
+    stmt = DLRep(C, x * G + r * H) & DLRep(Y, x * G2)     # PK{(x, r): C = x·G + r·H ∧ Y = x·G2}
+    proof = stmt.prove(b"my-app-v1", {"x": x_value, "r": r_value})
+    stmt.verify(b"my-app-v1", proof)                     # None, or raises VerificationError
+
+* A term is ``coeff * secret * Point``, ``coeff * Point`` (a constant) or a
+  sum of those; ``secret * (A + B)`` distributes; coefficients are Python
+  ints, reduced mod ``q`` at compile time; constants may stand on either side.
+* ``&`` is AND: equations are concatenated and **names are shared** (one
+  secret or element per name, as the draft prescribes for AND composition).
+* ``|`` is OR (CDS94, :mod:`zkmed.sigma.compose`); each branch is an AND of
+  equations, branches are independent name spaces; ``(a | b) & c`` is
+  distributed into ``(a & c) | (b & c)``.
+* Compilation follows the draft: scalar and element indices in declaration
+  order (the order :func:`secrets` / :func:`elements` created them), the
+  generator at index 0 (any point equal to it), terms with a secret go to the
+  right-hand side and constants to the image, negated when they cross sides.
+
+Proofs: an AND statement is proven with the draft's compact NARG
+(:func:`zkmed.sigma.nizk.prove_compact`), an OR statement with the compact
+CDS94 proof of :func:`zkmed.sigma.compose.prove_or`.  The caller's
+application tag is completed as the draft requires (§"Tag and session
+identifier")::
+
+    tag || "-" || flavor || "-with-" || ciphersuite_id      flavor: CMPT (AND) | CDSOR (OR)
+"""
+
+from __future__ import annotations
+
+import itertools
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from typing import Any, overload
+
+from zkmed.errors import MalformedInput, ProvingError
+from zkmed.groups.base import Element, Group
+from zkmed.sigma import compose, nizk
+from zkmed.sigma.compose import full_tag
+from zkmed.sigma.relation import Equation, LinearRelation
+
+__all__ = [
+    "AndStatement", "DLRep", "Expr", "OrStatement", "Point", "Scalar", "Statement",
+    "element", "elements", "generator", "secret", "secrets",
+]  # fmt: skip
+
+MAX_OR_BRANCHES = 256
+_SEQ = itertools.count()  # declaration order of secrets and points
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _coef(c: int) -> str:
+    return "" if c == 1 else "-" if c == -1 else f"{c}·"
+
+
+# ---------------------------------------------------------------------------
+# expressions
+
+
+class Scalar:
+    """``Σ a_j·x_j + a_0``: a linear combination of named witness secrets plus a public constant."""
+
+    __slots__ = ("terms", "const")
+
+    def __init__(self, terms: tuple[tuple[str, int, int], ...] = (), const: int = 0) -> None:
+        self.terms = terms  # (name, declaration seq, coeff)
+        self.const = const
+
+    def _scale(self, k: int) -> Scalar:
+        return Scalar(tuple((n, s, c * k) for n, s, c in self.terms), self.const * k)
+
+    def __add__(self, other: Any) -> Scalar:
+        o = _as_scalar(other)
+        return Scalar(self.terms + o.terms, self.const + o.const)
+
+    def __radd__(self, other: Any) -> Scalar:
+        return _as_scalar(other) + self
+
+    def __neg__(self) -> Scalar:
+        return self._scale(-1)
+
+    def __sub__(self, other: Any) -> Scalar:
+        return self + _as_scalar(other)._scale(-1)
+
+    def __rsub__(self, other: Any) -> Scalar:
+        return _as_scalar(other) + self._scale(-1)
+
+    def __mul__(self, other: Any) -> Any:
+        if _is_int(other):
+            return self._scale(other)
+        if isinstance(other, _Linear):
+            return other._expr()._times(self)
+        raise MalformedInput(f"statement DSL: cannot multiply a scalar by {type(other).__name__} (not linear)")
+
+    __rmul__ = __mul__
+
+    def __repr__(self) -> str:
+        parts = [f"{_coef(c)}{n}" for n, _, c in self.terms] + ([str(self.const)] if self.const else [])
+        return " + ".join(parts) or "0"
+
+
+def _as_scalar(v: Any) -> Scalar:
+    if isinstance(v, Scalar):
+        return v
+    if _is_int(v):
+        return Scalar((), v)
+    raise MalformedInput(f"statement DSL: expected a secret or an integer, got {type(v).__name__}")
+
+
+class _Linear:
+    """Operators shared by :class:`Point` and :class:`Expr`; results are always an :class:`Expr`."""
+
+    __slots__ = ()
+
+    def _expr(self) -> Expr:
+        raise NotImplementedError
+
+    def __add__(self, other: Any) -> Expr:
+        return Expr(self._expr().terms + _as_expr(other).terms)
+
+    def __radd__(self, other: Any) -> Expr:
+        return Expr(_as_expr(other).terms + self._expr().terms)
+
+    def __neg__(self) -> Expr:
+        return self._expr()._times(Scalar((), -1))
+
+    def __sub__(self, other: Any) -> Expr:
+        return self + (-_as_expr(other))
+
+    def __rsub__(self, other: Any) -> Expr:
+        return _as_expr(other) + (-self._expr())
+
+    def __mul__(self, other: Any) -> Expr:
+        return self._expr()._times(_as_scalar(other))
+
+    __rmul__ = __mul__
+
+
+class Point(_Linear):
+    """A named public group element bound to its value (a parameter of the statement)."""
+
+    __slots__ = ("name", "group", "value", "seq")
+
+    def __init__(self, name: str, group: Group, value: Element) -> None:
+        if not isinstance(name, str) or not name:
+            raise MalformedInput("statement DSL: element names must be non-empty strings")
+        if not isinstance(group, Group):
+            raise MalformedInput("statement DSL: elements need a Group")
+        self.name, self.group, self.value, self.seq = name, group, value, next(_SEQ)
+
+    def _expr(self) -> Expr:
+        return Expr(((1, None, self),))
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+class Expr(_Linear):
+    """A linear combination of terms ``(coeff, (secret name, seq) or None, Point)``, in the order written."""
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: tuple[tuple[int, tuple[str, int] | None, Point], ...]) -> None:
+        self.terms = terms
+
+    def _expr(self) -> Expr:
+        return self
+
+    def _times(self, k: Scalar) -> Expr:
+        if not k.terms:
+            return Expr(tuple((c * k.const, v, p) for c, v, p in self.terms))
+        if any(v is not None for _, v, _ in self.terms):
+            raise MalformedInput("statement DSL: a product of two secrets is not linear")
+        out: list[tuple[int, tuple[str, int] | None, Point]]
+        out = [(c * a, (n, s), p) for c, _, p in self.terms for n, s, a in k.terms]
+        out += [(c * k.const, None, p) for c, _, p in self.terms] if k.const else []
+        return Expr(tuple(out))
+
+    def __repr__(self) -> str:
+        out = ""
+        for c, v, p in self.terms:
+            body = f"{v[0]}·{p.name}" if v else p.name
+            sign, mag = ("-", -c) if c < 0 else ("+", c)
+            out += f" {sign} {_coef(mag)}{body}" if out else f"{'-' if c < 0 else ''}{_coef(mag)}{body}"
+        return out
+
+
+def _as_expr(v: Any) -> Expr:
+    if isinstance(v, _Linear):
+        return v._expr()
+    raise MalformedInput(f"statement DSL: expected a group expression, got {type(v).__name__}")
+
+
+def secrets(*names: str) -> tuple[Scalar, ...]:
+    """Declare witness secrets, e.g. ``x, r = secrets("x", "r")``; indices follow this order."""
+    if len(set(names)) != len(names) or not all(isinstance(n, str) and n for n in names):
+        raise MalformedInput("statement DSL: secret names must be distinct non-empty strings")
+    return tuple(Scalar(((n, next(_SEQ), 1),)) for n in names)
+
+
+def secret(name: str) -> Scalar:
+    """One witness secret."""
+    return secrets(name)[0]
+
+
+def elements(group: Group, **named: Element) -> tuple[Point, ...]:
+    """Bind public elements to names, in keyword order: ``C, H = elements(group, C=c, H=h)``."""
+    return tuple(Point(name, group, value) for name, value in named.items())
+
+
+def element(group: Group, name: str, value: Element) -> Point:
+    """One named public element."""
+    return Point(name, group, value)
+
+
+def generator(group: Group) -> Point:
+    """The group generator ``G`` (element index 0 of every relation)."""
+    return Point("G", group, group.generator())
+
+
+# ---------------------------------------------------------------------------
+# statements
+
+
+class Statement(ABC):
+    """A statement to prove knowledge of; compose with ``&`` (AND) and ``|`` (OR)."""
+
+    group: Group
+
+    @abstractmethod
+    def prove(self, tag: bytes, witness: Mapping[str, int]) -> bytes:
+        """Proof bytes; ProvingError if ``witness`` (name -> int, reduced mod q) does not satisfy the statement."""
+
+    @abstractmethod
+    def verify(self, tag: bytes, proof: bytes) -> None:
+        """Return None or raise VerificationError (MalformedInput for a bad tag or an invalid statement)."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The statement in Camenisch–Stadler notation, e.g. ``PK{(x): X = x·G}``."""
+
+    @abstractmethod
+    def _branches(self) -> tuple[AndStatement, ...]: ...
+
+    def validate(self) -> None:
+        """Compile every branch now: MalformedInput unless the draft's instance validation passes."""
+        for branch in self._branches():
+            branch.compile()
+
+    def __and__(self, other: Statement) -> Statement:
+        if not isinstance(other, Statement):
+            raise MalformedInput("statement DSL: '&' needs two statements")
+        combos = [a._concat(b) for a in self._branches() for b in other._branches()]
+        return combos[0] if len(combos) == 1 else OrStatement(tuple(combos))
+
+    def __or__(self, other: Statement) -> OrStatement:
+        if not isinstance(other, Statement):
+            raise MalformedInput("statement DSL: '|' needs two statements")
+        return OrStatement(self._branches() + other._branches())
+
+    def __repr__(self) -> str:
+        return self.describe()
+
+
+def _witness_vector(names: Sequence[str], witness: Mapping[str, int], q: int) -> list[int] | None:
+    """The witness in index order, reduced mod q; None if a name is missing."""
+    if not isinstance(witness, Mapping):
+        raise ProvingError("statement DSL: the witness must be a mapping name -> int")
+    out = []
+    for n in names:
+        v = witness.get(n)
+        if v is None:
+            return None
+        if not _is_int(v):
+            raise ProvingError(f"statement DSL: witness {n!r} must be an integer")
+        out.append(v % q)
+    return out
+
+
+class AndStatement(Statement):
+    """A conjunction of equations ``lhs = rhs`` (one linear relation)."""
+
+    __slots__ = ("equations", "group", "_compiled")
+
+    def __init__(self, equations: tuple[tuple[Expr, Expr], ...]) -> None:
+        points = [p for lhs, rhs in equations for _, _, p in lhs.terms + rhs.terms]
+        if not equations or not points:
+            raise MalformedInput("statement DSL: a statement needs at least one equation")
+        self.group = points[0].group
+        if any(p.group.name != self.group.name for p in points):
+            raise MalformedInput("statement DSL: all elements of a statement must be over one group")
+        self.equations = equations
+        self._compiled: tuple[LinearRelation, tuple[str, ...]] | None = None
+
+    def _branches(self) -> tuple[AndStatement, ...]:
+        return (self,)
+
+    @overload
+    def __and__(self, other: AndStatement) -> AndStatement: ...
+    @overload
+    def __and__(self, other: Statement) -> Statement: ...
+    def __and__(self, other: Statement) -> Statement:
+        return super().__and__(other)
+
+    def _concat(self, other: AndStatement) -> AndStatement:
+        return AndStatement(self.equations + other.equations)
+
+    def compile(self) -> tuple[LinearRelation, tuple[str, ...]]:
+        """The :class:`LinearRelation` and the secret names in witness order (cached)."""
+        if self._compiled is None:
+            self._compiled = self._compile()
+        return self._compiled
+
+    def relation(self) -> LinearRelation:
+        return self.compile()[0]
+
+    def _compile(self) -> tuple[LinearRelation, tuple[str, ...]]:
+        g, q = self.group, self.group.order
+        by_name: dict[str, Point] = {}
+        scalar_seq: dict[str, int] = {}
+        for lhs, rhs in self.equations:
+            for _, v, p in lhs.terms + rhs.terms:
+                seen = by_name.setdefault(p.name, p)
+                if seen is not p and not g.eq(seen.value, p.value):
+                    raise MalformedInput(f"statement DSL: name {p.name!r} is bound to two different elements")
+                if p.seq < seen.seq:
+                    by_name[p.name] = p
+                if v is not None:
+                    scalar_seq[v[0]] = min(v[1], scalar_seq.get(v[0], v[1]))
+        names = tuple(sorted(scalar_seq, key=scalar_seq.__getitem__))
+        s_index = {n: i for i, n in enumerate(names)}
+        e_index: dict[str, int] = {}
+        values: list[Element] = [g.generator()]
+        for p in sorted(by_name.values(), key=lambda p: p.seq):
+            try:
+                is_gen = g.eq(p.value, values[0])
+            except Exception as exc:
+                raise MalformedInput(f"statement DSL: {p.name!r} is not a {g.name} element") from exc
+            if is_gen:
+                e_index[p.name] = 0
+            else:
+                e_index[p.name] = len(values)
+                values.append(p.value)
+        equations = []
+        for lhs, rhs in self.equations:
+            sides = ((lhs, -1), (rhs, 1))  # secret terms end up on the right, constants on the left
+            image = [(e_index[p.name], (-c * sgn) % q) for side, sgn in sides for c, v, p in side.terms if v is None]
+            terms = [
+                (s_index[v[0]], e_index[p.name], (c * sgn) % q)
+                for side, sgn in sides
+                for c, v, p in side.terms
+                if v is not None
+            ]
+            equations.append(Equation(tuple(image), tuple(terms)))
+        return LinearRelation(g, tuple(values), tuple(equations)), names
+
+    def secret_names(self) -> tuple[str, ...]:
+        return self.compile()[1]
+
+    def prove(self, tag: bytes, witness: Mapping[str, int]) -> bytes:
+        relation, names = self.compile()
+        vector = _witness_vector(names, witness, self.group.order)
+        if vector is None:
+            raise ProvingError(f"statement DSL: the witness must give {', '.join(names)}")
+        return nizk.prove_compact(full_tag(tag, b"CMPT", self.group), relation, vector)
+
+    def verify(self, tag: bytes, proof: bytes) -> None:
+        nizk.verify_compact(full_tag(tag, b"CMPT", self.group), self.relation(), proof)
+
+    def _body(self) -> str:
+        return " ∧ ".join(f"{lhs!r} = {rhs!r}" for lhs, rhs in self.equations)
+
+    def describe(self) -> str:
+        return f"PK{{({', '.join(self.secret_names())}): {self._body()}}}"
+
+
+class OrStatement(Statement):
+    """A CDS94 disjunction of :class:`AndStatement` branches (independent name spaces)."""
+
+    __slots__ = ("branches", "group")
+
+    def __init__(self, branches: tuple[AndStatement, ...]) -> None:
+        if not 2 <= len(branches) <= MAX_OR_BRANCHES:
+            raise MalformedInput(f"statement DSL: an OR needs 2 to {MAX_OR_BRANCHES} branches")
+        self.group = branches[0].group
+        if any(b.group.name != self.group.name for b in branches):
+            raise MalformedInput("statement DSL: all OR branches must be over one group")
+        self.branches = branches
+
+    def _branches(self) -> tuple[AndStatement, ...]:
+        return self.branches
+
+    def relations(self) -> list[LinearRelation]:
+        return [b.relation() for b in self.branches]
+
+    def find_branch(self, witness: Mapping[str, int]) -> int:
+        """The first branch ``witness`` satisfies (every branch is evaluated); ProvingError if none."""
+        q, g = self.group.order, self.group
+        found = []
+        for b in self.branches:  # same work per branch: no early exit
+            relation, names = b.compile()
+            vector = _witness_vector(names, witness, q)
+            mapped = compose._map_secret(relation, vector or [0] * len(names))
+            ok = all(g.eq(a, y) for a, y in zip(mapped, relation.image(), strict=True))
+            found.append(int(ok and vector is not None))
+        if not any(found):
+            raise ProvingError("statement DSL: the witness satisfies no branch of the OR")
+        return found.index(1)
+
+    def prove(self, tag: bytes, witness: Mapping[str, int], *, branch: int | None = None) -> bytes:
+        """Prove the OR; ``branch`` names the true branch (found from the witness when omitted)."""
+        real = self.find_branch(witness) if branch is None else branch
+        if not _is_int(real) or not 0 <= real < len(self.branches):
+            raise ProvingError("statement DSL: the branch index is out of range")
+        relation, names = self.branches[real].compile()
+        vector = _witness_vector(names, witness, self.group.order)
+        if vector is None:
+            raise ProvingError(f"statement DSL: branch {real} needs {', '.join(names)}")
+        return compose.prove_or(full_tag(tag, b"CDSOR", self.group), self.relations(), real, vector)
+
+    def verify(self, tag: bytes, proof: bytes) -> None:
+        compose.verify_or(full_tag(tag, b"CDSOR", self.group), self.relations(), proof)
+
+    def describe(self) -> str:
+        names = list(dict.fromkeys(n for b in self.branches for n in b.secret_names()))
+        return f"PK{{({', '.join(names)}): {' ∨ '.join(f'({b._body()})' for b in self.branches)}}}"
+
+
+def DLRep(lhs: Point | Expr, rhs: Point | Expr) -> AndStatement:  # noqa: N802 - Camenisch–Stadler name
+    """The equation ``lhs = rhs`` between two linear combinations (a discrete-log representation)."""
+    return AndStatement(((_as_expr(lhs), _as_expr(rhs)),))

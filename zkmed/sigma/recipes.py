@@ -1,0 +1,427 @@
+"""Safe, high-level zero-knowledge proofs: typed proof objects over the named circuits.
+
+Every recipe proves a statement declared once in :mod:`circuits` (so prover
+and verifier cannot drift apart) and binds an explicit application
+``context`` (election id, record id, ...): the proof tag is::
+
+    "zkmed/v1/" || recipe || "/" || u32be(len(context)) || context
+
+completed by the DSL to ``tag || "-" || flavor || "-with-" || ciphersuite``
+(draft-irtf-cfrg-sigma-protocols §"Tag and session identifier"); the tag
+becomes the transcript's session id, so a proof replayed under another
+context, another recipe or another ciphersuite fails.
+
+Recipes (statements in Camenisch–Stadler notation; each proof class
+documents its byte layout, all fields are ``Ns``-byte canonical scalars):
+``dlog`` (Schnorr) ``PK{(x): X = x·B}``; ``dleq`` (Chaum–Pedersen)
+``PK{(x): X = x·B ∧ Y = x·H}``; ``opening`` (Okamoto) ``PK{(v, r): C = v·G + r·H}``;
+``equality`` ``PK{(v, r1, r2): C1 = v·G + r1·H ∧ C2 = v·G' + r2·H'}``; ``bit``
+(CDS94) ``PK{(r): C = r·H ∨ C - G = r·H}``; ``membership`` (CDS94)
+``PK{(r): ∨_i C - v_i·G = r·H}``; ``vector-opening`` / ``vector-equality``
+for :class:`~zkmed.commitments.VectorPedersenParams` commitments.
+
+AND recipes are the draft's compact NARG strings (``c || responses`` in
+witness order); OR recipes are the compact CDS94 proofs of
+:mod:`zkmed.sigma.compose`.  ``from_bytes`` raises MalformedInput on a wrong
+length or a scalar ``>= q``; every ``verify_*`` returns None or raises
+VerificationError (a malformed statement is a failed verification too);
+every ``prove_*`` raises ProvingError when the witness does not satisfy
+the statement.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+from circuits import dleq as _dleq
+from circuits import membership as _membership
+from circuits import pedersen as _pedersen
+from circuits import schnorr as _schnorr
+from zkmed.commitments import Blinding, PedersenParams, VectorPedersenParams
+from zkmed.encoding import u32
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.groups.base import Element, Group
+from zkmed.sigma.dsl import Statement
+
+__all__ = [
+    "BitProof", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof",
+    "VectorEqualityProof", "VectorOpeningProof",
+    "prove_bit", "prove_dleq", "prove_dlog", "prove_equality", "prove_membership", "prove_opening",
+    "prove_vector_equality", "prove_vector_opening", "recipe_tag",
+    "verify_bit", "verify_dleq", "verify_dlog", "verify_equality", "verify_membership", "verify_opening",
+    "verify_vector_equality", "verify_vector_opening",
+]  # fmt: skip
+
+Secret = int | Blinding
+F = TypeVar("F", bound="_FixedProof")
+
+
+def recipe_tag(recipe: str, context: bytes) -> bytes:
+    """``"zkmed/v1/" || recipe || "/" || u32be(len(context)) || context``."""
+    if not isinstance(context, (bytes, bytearray)):
+        raise MalformedInput("recipe: the context must be bytes")
+    return b"zkmed/v1/" + recipe.encode() + b"/" + u32(len(context)) + bytes(context)
+
+
+def _scalars(group: Group, data: Any, count: int, what: str) -> list[int]:
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise MalformedInput(f"{what}: expected bytes, got {type(data).__name__}")
+    try:
+        return group.decode_scalars(bytes(data), count)
+    except MalformedInput as exc:
+        raise MalformedInput(f"{what}: {exc.message}") from exc
+
+
+def _int(v: Secret) -> int:
+    if isinstance(v, Blinding):
+        return v.value
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ProvingError("recipe: secret values must be integers")
+    return v
+
+
+# ---------------------------------------------------------------------------
+# proof objects
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _scalar_fields(cls: type) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls)[1:])
+    return names
+
+
+class _FixedProof:
+    """Base of the fixed-size proofs: every field after ``group`` is one scalar, serialized in order."""
+
+    group: Group
+
+    def to_bytes(self) -> bytes:
+        return self.group.encode_scalars([getattr(self, name) for name in _scalar_fields(type(self))])
+
+    @classmethod
+    def from_bytes(cls: type[F], group: Group, data: bytes) -> F:
+        return cls(group, *_scalars(group, data, len(_scalar_fields(cls)), cls.__name__))  # type: ignore[call-arg]
+
+
+@dataclass(frozen=True)
+class DlogProof(_FixedProof):
+    """Schnorr proof; layout ``challenge || response`` (2·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    response: int
+
+
+@dataclass(frozen=True)
+class DleqProof(_FixedProof):
+    """Chaum–Pedersen proof; layout ``challenge || response`` (2·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    response: int
+
+
+@dataclass(frozen=True)
+class OpeningProof(_FixedProof):
+    """Pedersen opening proof; layout ``challenge || s_value || s_blinding`` (3·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    s_value: int
+    s_blinding: int
+
+
+@dataclass(frozen=True)
+class EqualityProof(_FixedProof):
+    """Equal committed values; layout ``challenge || s_value || s_r1 || s_r2`` (4·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    s_value: int
+    s_r1: int
+    s_r2: int
+
+
+@dataclass(frozen=True)
+class BitProof(_FixedProof):
+    """CDS94 bit proof; layout ``challenge || c0 || s0 || s1`` (4·Ns bytes); ``c1 = challenge - c0``."""
+
+    group: Group
+    challenge: int
+    c0: int
+    s0: int
+    s1: int
+
+
+@dataclass(frozen=True)
+class MembershipProof:
+    """CDS94 one-of-``k`` proof; layout ``challenge || c_0..c_{k-2} || s_0..s_{k-1}`` ((2k)·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    branch_challenges: tuple[int, ...]
+    responses: tuple[int, ...]
+
+    def to_bytes(self) -> bytes:
+        return self.group.encode_scalars([self.challenge, *self.branch_challenges, *self.responses])
+
+    @classmethod
+    def from_bytes(cls, group: Group, data: bytes, set_size: int) -> MembershipProof:
+        if not isinstance(set_size, int) or set_size < 2:
+            raise MalformedInput("membership proof: the set size must be at least 2")
+        s = _scalars(group, data, 2 * set_size, "membership proof")
+        return cls(group, s[0], tuple(s[1:set_size]), tuple(s[set_size:]))
+
+
+@dataclass(frozen=True)
+class VectorOpeningProof:
+    """Vector opening proof; layout ``challenge || s_v1..s_vn || s_blinding`` ((n+2)·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    s_values: tuple[int, ...]
+    s_blinding: int
+
+    def to_bytes(self) -> bytes:
+        return self.group.encode_scalars([self.challenge, *self.s_values, self.s_blinding])
+
+    @classmethod
+    def from_bytes(cls, group: Group, data: bytes, size: int) -> VectorOpeningProof:
+        s = _scalars(group, data, size + 2, "vector opening proof")
+        return cls(group, s[0], tuple(s[1:-1]), s[-1])
+
+
+@dataclass(frozen=True)
+class VectorEqualityProof:
+    """Equal committed vectors; layout ``challenge || s_v1..s_vn || s_r1 || s_r2`` ((n+3)·Ns bytes)."""
+
+    group: Group
+    challenge: int
+    s_values: tuple[int, ...]
+    s_r1: int
+    s_r2: int
+
+    def to_bytes(self) -> bytes:
+        return self.group.encode_scalars([self.challenge, *self.s_values, self.s_r1, self.s_r2])
+
+    @classmethod
+    def from_bytes(cls, group: Group, data: bytes, size: int) -> VectorEqualityProof:
+        s = _scalars(group, data, size + 3, "vector equality proof")
+        return cls(group, s[0], tuple(s[1:-2]), s[-2], s[-1])
+
+
+# ---------------------------------------------------------------------------
+# shared prove / verify
+
+
+def _prove(name: str, build: Callable[[], Statement], witness: dict[str, int], context: bytes, **kw: Any) -> bytes:
+    """Build the circuit's statement and prove it; an invalid statement (e.g. an identity point) is refused."""
+    tag = recipe_tag(name, context)
+    try:
+        stmt = build()
+        stmt.validate()
+    except MalformedInput as exc:
+        raise ProvingError(f"{name}: cannot prove an invalid statement: {exc.message}") from exc
+    return stmt.prove(tag, witness, **kw)
+
+
+@contextmanager
+def _verifying(what: str) -> Iterator[None]:
+    """Everything that goes wrong while verifying is a VerificationError (the statement is input too)."""
+    try:
+        yield
+    except VerificationError:
+        raise
+    except MalformedInput as exc:
+        raise VerificationError(f"{what} rejected: {exc.message}") from exc
+
+
+def _verify(name: str, group: Group, build: Callable[[], Statement], proof: Any, kind: type, context: bytes) -> None:
+    with _verifying(f"{name} proof"):
+        if type(proof) is not kind:
+            raise VerificationError(f"{name} proof: expected a {kind.__name__}")
+        typed: Any = proof
+        if typed.group.order != group.order:
+            raise VerificationError(f"{name} proof: made for another group")
+        build().verify(recipe_tag(name, context), typed.to_bytes())
+
+
+# ---------------------------------------------------------------------------
+# recipes
+
+
+def prove_dlog(group: Group, secret: Secret, *, context: bytes, base: Element | None = None) -> DlogProof:
+    """Schnorr proof of knowledge of ``x`` with ``X = x·B`` (``B = G`` by default)."""
+    x = _int(secret) % group.order
+    public = group.mul_gen(x) if base is None else group.mul(base, x)
+    return DlogProof.from_bytes(group, _prove("dlog", lambda: _schnorr.dlog(group, public, base), {"x": x}, context))
+
+
+def verify_dlog(
+    group: Group, public: Element, proof: DlogProof, *, context: bytes, base: Element | None = None
+) -> None:
+    _verify("dlog", group, lambda: _schnorr.dlog(group, public, base), proof, DlogProof, context)
+
+
+def prove_dleq(group: Group, secret: Secret, h: Element, *, context: bytes, base: Element | None = None) -> DleqProof:
+    """Chaum–Pedersen proof that ``X = x·B`` and ``Y = x·H`` share ``x``."""
+    x = _int(secret) % group.order
+    public = group.mul_gen(x) if base is None else group.mul(base, x)
+    return DleqProof.from_bytes(
+        group, _prove("dleq", lambda: _dleq.dleq(group, public, h, group.mul(h, x), base), {"x": x}, context)
+    )
+
+
+def verify_dleq(
+    group: Group,
+    public: Element,
+    h: Element,
+    y: Element,
+    proof: DleqProof,
+    *,
+    context: bytes,
+    base: Element | None = None,
+) -> None:
+    _verify("dleq", group, lambda: _dleq.dleq(group, public, h, y, base), proof, DleqProof, context)
+
+
+def prove_opening(
+    params: PedersenParams, commitment: Element, value: int, blinding: Secret, *, context: bytes
+) -> OpeningProof:
+    """Knowledge of ``(v, r)`` with ``C = v·G + r·H``."""
+    witness = {"v": _int(value), "r": _int(blinding)}
+    return OpeningProof.from_bytes(
+        params.group, _prove("opening", lambda: _pedersen.opening(params, commitment), witness, context)
+    )
+
+
+def verify_opening(params: PedersenParams, commitment: Element, proof: OpeningProof, *, context: bytes) -> None:
+    _verify("opening", params.group, lambda: _pedersen.opening(params, commitment), proof, OpeningProof, context)
+
+
+def prove_equality(
+    params1: PedersenParams,
+    c1: Element,
+    r1: Secret,
+    params2: PedersenParams,
+    c2: Element,
+    r2: Secret,
+    value: int,
+    *,
+    context: bytes,
+) -> EqualityProof:
+    """``C1 = v·G + r1·H`` and ``C2 = v·G' + r2·H'`` commit to the same ``v``."""
+    witness = {"v": _int(value), "r1": _int(r1), "r2": _int(r2)}
+    return EqualityProof.from_bytes(
+        params1.group, _prove("equality", lambda: _pedersen.equality(params1, c1, params2, c2), witness, context)
+    )
+
+
+def verify_equality(
+    params1: PedersenParams, c1: Element, params2: PedersenParams, c2: Element, proof: EqualityProof, *, context: bytes
+) -> None:
+    build = lambda: _pedersen.equality(params1, c1, params2, c2)  # noqa: E731
+    _verify("equality", params1.group, build, proof, EqualityProof, context)
+
+
+def prove_bit(params: PedersenParams, commitment: Element, bit: int, blinding: Secret, *, context: bytes) -> BitProof:
+    """``C`` commits to 0 or 1 (ballot selections); ProvingError for any other value."""
+    if bit not in (0, 1) or isinstance(bit, bool):
+        raise ProvingError("bit proof: the committed value must be 0 or 1")
+    proof = _prove("bit", lambda: _membership.bit(params, commitment), {"r": _int(blinding)}, context, branch=bit)
+    return BitProof.from_bytes(params.group, proof)
+
+
+def verify_bit(params: PedersenParams, commitment: Element, proof: BitProof, *, context: bytes) -> None:
+    _verify("bit", params.group, lambda: _membership.bit(params, commitment), proof, BitProof, context)
+
+
+def prove_membership(
+    params: PedersenParams, commitment: Element, value: int, blinding: Secret, allowed: Sequence[int], *, context: bytes
+) -> MembershipProof:
+    """``C`` commits to one value of the public set ``allowed``; ProvingError if ``value`` is not in it."""
+    values = _membership.canonical_set(params, allowed)
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ProvingError("membership proof: the value must be an integer")
+    position = [int(v == value % params.group.order) for v in values]  # scan the whole set
+    if 1 not in position:
+        raise ProvingError("membership proof: the committed value is not in the public set")
+    proof = _prove(
+        "membership",
+        lambda: _membership.one_of(params, commitment, values),
+        {"r": _int(blinding)},
+        context,
+        branch=position.index(1),
+    )
+    return MembershipProof.from_bytes(params.group, proof, len(values))
+
+
+def verify_membership(
+    params: PedersenParams, commitment: Element, allowed: Sequence[int], proof: MembershipProof, *, context: bytes
+) -> None:
+    with _verifying("membership proof"):
+        values = _membership.canonical_set(params, allowed)
+        if isinstance(proof, MembershipProof) and len(proof.responses) != len(values):
+            raise VerificationError("membership proof: the proof is for a set of another size")
+    build = lambda: _membership.one_of(params, commitment, values)  # noqa: E731
+    _verify("membership", params.group, build, proof, MembershipProof, context)
+
+
+def prove_vector_opening(
+    params: VectorPedersenParams, commitment: Element, values: Sequence[int], blinding: Secret, *, context: bytes
+) -> VectorOpeningProof:
+    """Knowledge of ``(v_1..v_n, r)`` with ``C = r·H + Σ v_i·G_i``."""
+    if len(values) != params.size:
+        raise ProvingError(f"vector opening: expected {params.size} values, got {len(values)}")
+    witness = {f"v_{i + 1}": _int(v) for i, v in enumerate(values)} | {"r": _int(blinding)}
+    return VectorOpeningProof.from_bytes(
+        params.group,
+        _prove("vector-opening", lambda: _pedersen.vector_opening(params, commitment), witness, context),
+        params.size,
+    )
+
+
+def verify_vector_opening(
+    params: VectorPedersenParams, commitment: Element, proof: VectorOpeningProof, *, context: bytes
+) -> None:
+    build = lambda: _pedersen.vector_opening(params, commitment)  # noqa: E731
+    _verify("vector-opening", params.group, build, proof, VectorOpeningProof, context)
+
+
+def prove_vector_equality(
+    params1: VectorPedersenParams,
+    c1: Element,
+    r1: Secret,
+    params2: VectorPedersenParams,
+    c2: Element,
+    r2: Secret,
+    values: Sequence[int],
+    *,
+    context: bytes,
+) -> VectorEqualityProof:
+    """``C1`` and ``C2`` commit to the same vector ``(v_1..v_n)``."""
+    if len(values) != params1.size:
+        raise ProvingError(f"vector equality: expected {params1.size} values, got {len(values)}")
+    witness = {f"v_{i + 1}": _int(v) for i, v in enumerate(values)} | {"r1": _int(r1), "r2": _int(r2)}
+    proof = _prove("vector-equality", lambda: _pedersen.vector_equality(params1, c1, params2, c2), witness, context)
+    return VectorEqualityProof.from_bytes(params1.group, proof, params1.size)
+
+
+def verify_vector_equality(
+    params1: VectorPedersenParams,
+    c1: Element,
+    params2: VectorPedersenParams,
+    c2: Element,
+    proof: VectorEqualityProof,
+    *,
+    context: bytes,
+) -> None:
+    build = lambda: _pedersen.vector_equality(params1, c1, params2, c2)  # noqa: E731
+    _verify("vector-equality", params1.group, build, proof, VectorEqualityProof, context)
