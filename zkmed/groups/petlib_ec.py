@@ -66,6 +66,7 @@ class PetlibCurve(Group):
         self._sqrt_exp = gmpy2.mpz((self.field_prime + 1) // 4)
         self._g = self._ec.generator()
         self._inf = self._ec.infinite()
+        self._g_encoding = self._encode(self._g)  # cache: the generator's constant encoding
 
     # --- conversions -----------------------------------------------------
 
@@ -135,6 +136,11 @@ class PetlibCurve(Group):
     # --- encodings ----------------------------------------------------------
 
     def encode_element(self, a: Element) -> bytes:
+        if a is self._g:  # the generator object: constant bytes, computed once
+            return self._g_encoding
+        return self._encode(a)
+
+    def _encode(self, a: Element) -> bytes:
         if self.is_identity(a):
             return _IDENTITY_ENCODING
         buf = _FFI.new("unsigned char[]", 33)

@@ -26,10 +26,11 @@ For ``i != l`` this is exactly the draft's simulator (§"Simulator") with
 challenge ``e_i`` and response ``r_i``.  For the real branch
 ``A_l = map_l(r_l - e_l·w)`` (as ``image_l = map_l(w)``) is an honest
 commitment with the uniform nonce ``r_l - e_l·w``, and ``s_l`` is its honest
-response to ``c_l``.  The prover then runs the
-verification equation on its own output (one MSM per equation, public
-values), which both refuses a false witness (ProvingError) and guards
-against faults.
+response to ``c_l``.  Before drawing any randomness the prover checks
+``map_l(w) == image_l`` with constant-time single multiplications (refusing a
+false witness with ProvingError); given that, every branch of the output
+satisfies its verification equation by the algebra above, so the prover does
+not re-verify its own output.
 
 Fiat–Shamir (strong, draft-irtf-cfrg-fiat-shamir): one
 :class:`~zkmed.transcript.Transcript` with ``session_id = DeriveSessionID(tag)``
@@ -62,6 +63,7 @@ from zkmed.encoding import ietf_varlen, le_uint
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.ciphersuites import CIPHERSUITES
+from zkmed.sigma.nizk import _map_secret, _session_id
 from zkmed.sigma.relation import Equation, LinearRelation
 from zkmed.transcript import Transcript
 
@@ -204,21 +206,6 @@ class OrProof:
 # OR: prover and verifier
 
 
-def _map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element]:
-    """``map(instance, scalars)`` with one single-base multiplication per element (secret scalars)."""
-    g, q = relation.group, relation.group.order
-    out = []
-    for eq in relation.equations:
-        per_element: dict[int, int] = {}
-        for s, e, c in eq.terms:
-            per_element[e] = (per_element.get(e, 0) + c * scalars[s]) % q
-        acc = g.identity()
-        for e, k in per_element.items():
-            acc = g.add(acc, g.mul_gen(k) if e == 0 else g.mul(relation.elements[e], k))
-        out.append(acc)
-    return out
-
-
 def _simulated(relation: LinearRelation, response: Sequence[int], challenge: int) -> list[Element]:
     """``map(response) - challenge * image`` as one MSM per equation (public scalars)."""
     g = relation.group
@@ -238,8 +225,8 @@ def _simulated(relation: LinearRelation, response: Sequence[int], challenge: int
 def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Sequence[Element]]) -> int:
     if not isinstance(tag, _BYTES):
         raise MalformedInput("OR proof: the tag must be bytes")
-    g = rels[0].group
-    transcript = Transcript(bytes(tag), or_instance(rels))
+    g, tag = rels[0].group, bytes(tag)
+    transcript = Transcript(tag, or_instance(rels), session_id=_session_id(tag))
     transcript.absorb(b"".join(g.encode_elements(a) for a in commitments))
     return transcript.challenge_scalar(g.order)
 
@@ -260,13 +247,18 @@ def prove_or(tag: bytes, branches: Sequence[LinearRelation], real: int, witness:
         raise ProvingError(f"OR prover: branch {real} takes {rels[real].num_scalars} witness scalars, got {len(w)}")
     if any(not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < q for x in w):
         raise ProvingError("OR prover: witness scalars must be integers in [0, q)")
+    real_rel = rels[real]
+    # refuse a false witness before any nonce is drawn: one constant-time multiplication per
+    # element of the real branch (the same work for every branch index of the same shape)
+    if not all(g.eq(a, y) for a, y in zip(_map_secret(real_rel, w), real_rel._images(), strict=True)):
+        raise ProvingError(f"OR prover: the witness does not satisfy branch {real}")
     width = max(r.num_scalars for r in rels)
     padded = w + [0] * (width - len(w))
     bits = [int(i == real) for i in range(k)]  # 1 for the real branch, selected arithmetically below
     nonces = [[g.random_scalar() for _ in range(r.num_scalars)] for r in rels]
     sim = [g.random_scalar() for _ in range(k)]
     commitments = [  # the same operations for every branch, real or simulated
-        [g.add(t, g.mul(y, -sim[i])) for t, y in zip(_map_secret(rel, nonces[i]), rel.image(), strict=True)]
+        [g.add(t, g.mul(y, -sim[i])) for t, y in zip(_map_secret(rel, nonces[i]), rel._images(), strict=True)]
         for i, rel in enumerate(rels)
     ]
     if any(g.is_identity(a) for row in commitments for a in row):
@@ -278,11 +270,6 @@ def prove_or(tag: bytes, branches: Sequence[LinearRelation], real: int, witness:
         tuple((nonces[i][j] + (challenges[i] - sim[i]) * padded[j] * bits[i]) % q for j in range(rels[i].num_scalars))
         for i in range(k)
     ]
-    for i, rel in enumerate(rels):  # self-check: refuses a false witness, guards against faults
-        if not all(
-            g.eq(a, b) for a, b in zip(commitments[i], _simulated(rel, responses[i], challenges[i]), strict=True)
-        ):
-            raise ProvingError(f"OR prover: the witness does not satisfy branch {real}")
     return OrProof(g, c, tuple(challenges[:-1]), tuple(responses)).to_bytes()
 
 

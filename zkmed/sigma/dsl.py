@@ -38,6 +38,7 @@ from __future__ import annotations
 import itertools
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, overload
 
 from zkmed.errors import MalformedInput, ProvingError
@@ -45,6 +46,7 @@ from zkmed.groups.base import Element, Group
 from zkmed.sigma import compose, nizk
 from zkmed.sigma.compose import full_tag
 from zkmed.sigma.relation import Equation, LinearRelation
+from zkmed.sigma.shape import RelationShape, relation_shape
 
 __all__ = [
     "AndStatement", "DLRep", "Expr", "OrStatement", "Point", "Scalar", "Statement",
@@ -287,6 +289,38 @@ def _witness_vector(names: Sequence[str], witness: Mapping[str, int], q: int) ->
     return out
 
 
+TEMPLATE_MAX_TERMS = 4096
+TEMPLATE_CACHE_SIZE = 256
+_TemplateKey = tuple[Any, tuple[str, ...], tuple[str, ...], tuple[bool, ...]]
+
+
+def _build_template(g: Group, key: _TemplateKey) -> RelationShape:
+    """Compile a statement shape (see ``AndStatement._compile``) to a validated relation shape.
+
+    Follows the draft: scalar and element indices in declaration order, the
+    generator (and every element equal to it) at index 0, secret terms on the
+    right-hand side and constants in the image, negated when they cross sides.
+    """
+    q = g.order
+    key_eqs, names, point_names, mask = key
+    s_index = {n: i for i, n in enumerate(names)}
+    e_index: dict[str, int] = {}
+    following = 1
+    for name, is_gen in zip(point_names, mask, strict=True):
+        e_index[name] = 0 if is_gen else following
+        following += not is_gen
+    equations = []
+    for lhs, rhs in key_eqs:
+        sides = ((lhs, -1), (rhs, 1))  # secret terms end up on the right, constants on the left
+        image = [(e_index[p], (-c * sgn) % q) for side, sgn in sides for c, v, p in side if v is None]
+        terms = [(s_index[v], e_index[p], (c * sgn) % q) for side, sgn in sides for c, v, p in side if v is not None]
+        equations.append(Equation(tuple(image), tuple(terms)))
+    return relation_shape(g, tuple(equations), 1 + mask.count(False))
+
+
+_template = lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(_build_template)
+
+
 class AndStatement(Statement):
     """A conjunction of equations ``lhs = rhs`` (one linear relation)."""
 
@@ -325,44 +359,52 @@ class AndStatement(Statement):
         return self.compile()[0]
 
     def _compile(self) -> tuple[LinearRelation, tuple[str, ...]]:
-        g, q = self.group, self.group.order
+        """Compile via a cached template of the statement's shape; the instance checks run every time.
+
+        The template key is everything the compiled equations depend on: the
+        terms (coefficients, secret and element names, in order), the
+        declaration order of secrets and elements, and which elements equal the
+        generator (they take index 0).  The template holds the equations and
+        their validated :class:`~zkmed.sigma.shape.RelationShape`; checks 7–10
+        run on this instance's elements in ``LinearRelation._from_shape``.
+        """
+        g = self.group
         by_name: dict[str, Point] = {}
         scalar_seq: dict[str, int] = {}
+        key_eqs = []
+        count = 0
         for lhs, rhs in self.equations:
-            for _, v, p in lhs.terms + rhs.terms:
-                seen = by_name.setdefault(p.name, p)
-                if seen is not p and not g.eq(seen.value, p.value):
-                    raise MalformedInput(f"statement DSL: name {p.name!r} is bound to two different elements")
-                if p.seq < seen.seq:
-                    by_name[p.name] = p
-                if v is not None:
-                    scalar_seq[v[0]] = min(v[1], scalar_seq.get(v[0], v[1]))
+            sides = []
+            for side in (lhs.terms, rhs.terms):
+                row = []
+                for c, v, p in side:
+                    seen = by_name.setdefault(p.name, p)
+                    if seen is not p:
+                        if not g.eq(seen.value, p.value):
+                            raise MalformedInput(f"statement DSL: name {p.name!r} is bound to two different elements")
+                        if p.seq < seen.seq:
+                            by_name[p.name] = p
+                    if v is None:
+                        row.append((c, None, p.name))
+                    else:
+                        row.append((c, v[0], p.name))
+                        scalar_seq[v[0]] = min(v[1], scalar_seq.get(v[0], v[1]))
+                sides.append(tuple(row))
+                count += len(row)
+            key_eqs.append(tuple(sides))
         names = tuple(sorted(scalar_seq, key=scalar_seq.__getitem__))
-        s_index = {n: i for i, n in enumerate(names)}
-        e_index: dict[str, int] = {}
-        values: list[Element] = [g.generator()]
-        for p in sorted(by_name.values(), key=lambda p: p.seq):
+        points = sorted(by_name.values(), key=lambda p: p.seq)
+        gen = g.generator()
+        mask = []
+        for p in points:
             try:
-                is_gen = g.eq(p.value, values[0])
+                mask.append(p.value is gen or g.eq(p.value, gen))
             except Exception as exc:
                 raise MalformedInput(f"statement DSL: {p.name!r} is not a {g.name} element") from exc
-            if is_gen:
-                e_index[p.name] = 0
-            else:
-                e_index[p.name] = len(values)
-                values.append(p.value)
-        equations = []
-        for lhs, rhs in self.equations:
-            sides = ((lhs, -1), (rhs, 1))  # secret terms end up on the right, constants on the left
-            image = [(e_index[p.name], (-c * sgn) % q) for side, sgn in sides for c, v, p in side.terms if v is None]
-            terms = [
-                (s_index[v[0]], e_index[p.name], (c * sgn) % q)
-                for side, sgn in sides
-                for c, v, p in side.terms
-                if v is not None
-            ]
-            equations.append(Equation(tuple(image), tuple(terms)))
-        return LinearRelation(g, tuple(values), tuple(equations)), names
+        key = (tuple(key_eqs), names, tuple(p.name for p in points), tuple(mask))
+        shape = _template(g, key) if count <= TEMPLATE_MAX_TERMS else _build_template(g, key)
+        values = (gen, *[p.value for p, m in zip(points, mask, strict=True) if not m])
+        return LinearRelation._from_shape(shape, values), names
 
     def secret_names(self) -> tuple[str, ...]:
         return self.compile()[1]

@@ -30,9 +30,9 @@ from __future__ import annotations
 import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
-from zkmed.encoding import le_to_int
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.relation import LinearRelation
@@ -90,17 +90,22 @@ def _draw(group: Group, rng: Rng | None, count: int) -> list[int]:
 
 
 def _map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element]:
-    """``map(instance, scalars)`` for secret scalars: one single-base multiplication per element."""
-    g, q = relation.group, relation.group.order
+    """``map(instance, scalars)`` for secret scalars: one single-base multiplication per element.
+
+    Constant-time paths only (``mul_gen``'s fixed-base table, ``mul``'s ladder),
+    never the variable-time MSM.
+    """
+    g, q, elements = relation.group, relation.group.order, relation.elements
     out = []
-    for eq in relation.equations:
-        per_element: dict[int, int] = {}
-        for s, e, c in eq.terms:
-            per_element[e] = (per_element.get(e, 0) + c * scalars[s]) % q
-        acc = g.identity()
-        for e, k in per_element.items():
-            acc = g.add(acc, g.mul_gen(k) if e == 0 else g.mul(relation.elements[e], k))
-        out.append(acc)
+    for rows in relation._plan:
+        acc = None
+        for e, terms, _ in rows:
+            if not terms:
+                continue
+            k = sum(c * scalars[s] for s, c in terms) % q
+            point = g.mul_gen(k) if e == 0 else g.mul(elements[e], k)
+            acc = point if acc is None else g.add(acc, point)
+        out.append(g.identity() if acc is None else acc)
     return out
 
 
@@ -113,7 +118,7 @@ def _check_witness(relation: LinearRelation, witness: Sequence[int]) -> list[int
     if any(not isinstance(w, int) or isinstance(w, bool) or not 0 <= w < relation.group.order for w in witness):
         raise ProvingError("sigma prover: witness scalars must be integers in [0, q)")
     g = relation.group
-    if not all(g.eq(a, b) for a, b in zip(_map_secret(relation, witness), relation.image(), strict=True)):
+    if not all(g.eq(a, b) for a, b in zip(_map_secret(relation, witness), relation._images(), strict=True)):
         raise ProvingError("sigma prover: the witness does not satisfy the relation")
     return witness
 
@@ -182,10 +187,17 @@ def simulate_commitment(relation: LinearRelation, response: Sequence[int], chall
 # Fiat–Shamir
 
 
+@lru_cache(maxsize=1024)
+def _session_id(tag: bytes) -> bytes:
+    """``DeriveSessionID(tag)``, memoized: a pure function of the (immutable) tag bytes."""
+    return derive_session_id(tag)
+
+
 def _transcript(tag: bytes, relation: LinearRelation) -> Transcript:
     if not isinstance(tag, _BYTES):
         raise MalformedInput("sigma proof: the tag must be bytes")
-    return Transcript(bytes(tag), relation.serialize())
+    tag = bytes(tag)
+    return Transcript(tag, relation.serialize(), session_id=_session_id(tag))
 
 
 def derive_challenge(tag: bytes, relation: LinearRelation, commitment_bytes: bytes) -> int:
@@ -329,50 +341,54 @@ def batch_verify(proofs: Sequence[tuple[bytes, LinearRelation, bytes]], *, ident
         return
     parsed: list[tuple[LinearRelation, BatchableProof, int]] = []
     sponge = DuplexSponge(derive_session_id(BATCH_VERIFY_TAG))
+    absorb = sponge.absorb
     group: Group | None = None
     for i, item in enumerate(items):
         if not isinstance(item, tuple) or len(item) != 3 or not isinstance(item[1], LinearRelation):
             raise MalformedInput("batch verification: expected (tag, LinearRelation, narg) triples", where=f"proof {i}")
         tag, relation, narg = item
-        group = relation.group if group is None else group
-        if relation.group.name != group.name:
+        if group is None:
+            group = relation.group
+        elif relation.group is not group and relation.group.name != group.name:
             raise MalformedInput("batch verification: all relations must share one group", where=f"proof {i}")
         try:
             proof = BatchableProof.from_bytes(relation, narg)
         except MalformedInput as exc:
             raise VerificationError(f"batch verification: proof {i} is malformed", where=f"proof {i}") from exc
+        narg = bytes(narg)
         transcript = _transcript(tag, relation)
-        transcript.absorb(bytes(narg[: relation.num_equations * group.element_size]))
+        transcript.absorb(narg[: relation.num_equations * group.element_size])
         parsed.append((relation, proof, transcript.challenge_scalar(group.order)))
-        sponge.absorb(transcript.session_id)
-        sponge.absorb(relation.serialize())
-        sponge.absorb(bytes(narg))
+        absorb(transcript.session_id)
+        absorb(relation.serialize())
+        absorb(narg)
     if group is None:  # pragma: no cover - items is non-empty
         return
     q = group.order
     randomness = sponge.squeeze(16 * sum(r.num_equations for r, _, _ in parsed))
-    gen, k = 0, 0
+    weights = iter([int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16)])
+    gen = 0
     scalars: list[int] = []
     points: list[Element] = []
     position: dict[int, int] = {}  # id(instance element) -> its slot, so shared elements are merged
     for relation, proof, challenge in parsed:
+        elements = relation.elements
         for commitment, pairs in zip(proof.commitment, relation.combination(proof.response, challenge), strict=True):
-            weight = le_to_int(randomness[16 * k : 16 * k + 16])
-            k += 1
+            weight = next(weights)
             scalars.append(weight)
             points.append(commitment)
-            for e, s in pairs:
+            for e, k in pairs:
                 if e == 0:
-                    gen -= weight * s
+                    gen -= weight * k
                     continue
-                element = relation.elements[e]
+                element = elements[e]
                 at = position.get(id(element))
                 if at is None:
                     position[id(element)] = len(points)
-                    scalars.append(-weight * s)
+                    scalars.append(-weight * k)
                     points.append(element)
                 else:
-                    scalars[at] -= weight * s
+                    scalars[at] -= weight * k
     if group.is_identity(group.msm([s % q for s in scalars], points, gen_scalar=gen % q)):
         return
     if identify:

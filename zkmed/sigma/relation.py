@@ -23,14 +23,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from zkmed.encoding import Reader, le_to_int, le_uint
+from zkmed.encoding import Reader, le_to_int
 from zkmed.errors import MalformedInput
 from zkmed.groups.base import Element, Group
-
-U32_LIMIT = 1 << 32
+from zkmed.sigma.shape import U32_LIMIT, RelationShape, relation_shape
+from zkmed.sigma.shape import merge as _merge
 
 
 def _uint(value: Any, what: str, limit: int | None = U32_LIMIT) -> int:
@@ -95,6 +94,18 @@ class LinearRelation:
         object.__setattr__(self, "equations", equations)
         self._validate()
 
+    @classmethod
+    def _from_shape(cls, shape: RelationShape, elements: tuple[Element, ...]) -> LinearRelation:
+        """A relation of a validated ``shape`` (checks 1–6); checks 7–10 run here, as in the constructor."""
+        if len(elements) != shape.num_elements:
+            raise MalformedInput("linear relation: wrong number of elements for this shape")
+        relation = cls.__new__(cls)
+        d = relation.__dict__
+        d["group"], d["elements"], d["equations"] = shape.group, elements, shape.equations
+        d["_shape"], d["num_scalars"], d["_plan"] = shape, shape.num_scalars, shape.plan
+        shape.check_instance(relation)
+        return relation
+
     # ------------------------------------------------------------- shape
 
     @property
@@ -105,90 +116,60 @@ class LinearRelation:
     def num_equations(self) -> int:
         return len(self.equations)
 
-    @cached_property
-    def num_scalars(self) -> int:
-        """``1 + max(scalar_index)`` (§"Representation")."""
-        return 1 + max(s for eq in self.equations for s, _, _ in eq.terms)
-
     # ------------------------------------------------------------- validation
 
     def _validate(self) -> None:
-        """The ten checks of §"Instance validation", in the draft's numbering."""
-        group, q = self.group, self.group.order
-        if not self.equations:  # 1
-            raise MalformedInput("linear relation: at least one equation is required")
-        if self.num_equations >= U32_LIMIT:  # 3
-            raise MalformedInput("linear relation: too many equations")
-        # 2 and 3 hold by construction of Equation
-        if not self.elements:  # 7 (first half)
-            raise MalformedInput("linear relation: the element list is empty")
-        used_elements: set[int] = {0}
-        used_scalars: set[int] = set()
-        for eq in self.equations:
-            used_elements.update(e for e, _ in eq.image)
-            used_elements.update(e for _, e, _ in eq.terms)
-            used_scalars.update(s for s, _, _ in eq.terms)
-            if any(c >= q for _, c in eq.image) or any(c >= q for _, _, c in eq.terms):
-                raise MalformedInput("linear relation: non-canonical coefficient (>= q)")
-        if max(used_elements) >= self.num_elements:  # 4
-            raise MalformedInput("linear relation: an element index references no element")
-        if len(used_elements) != self.num_elements:  # 5
-            raise MalformedInput("linear relation: an element is not used by any equation")
-        if len(used_scalars) != max(used_scalars) + 1:  # 6
-            raise MalformedInput("linear relation: a scalar index is not used by any term")
-        try:
-            is_generator = group.eq(self.elements[0], group.generator())
-            has_identity = any(group.is_identity(el) for el in self.elements)
-        except Exception as exc:  # foreign objects in the element list
-            raise MalformedInput(f"linear relation: elements are not {group.name} elements") from exc
-        if not is_generator:  # 7
-            raise MalformedInput("linear relation: elements[0] must be the group generator")
-        if has_identity:  # 8
-            raise MalformedInput("linear relation: the identity is not allowed as an instance element")
-        for eq in self.equations:  # 9
-            if not self._nonzero(_merge(eq.image, q)):
-                raise MalformedInput("linear relation: an equation's image is the identity")
-        columns: dict[int, list[list[tuple[int, int]]]] = {}
-        for eq in self.equations:  # 10: per scalar, its column restricted to each equation
-            per_scalar: dict[int, list[tuple[int, int]]] = {}
-            for s, e, c in eq.terms:
-                per_scalar.setdefault(s, []).append((e, c))
-            for s, pairs in per_scalar.items():
-                columns.setdefault(s, []).append(_merge(pairs, q))
-        for s in range(self.num_scalars):
-            if not any(self._nonzero(col) for col in columns[s]):
-                raise MalformedInput(f"linear relation: column {s} of the linear map is the identity")
+        """The ten checks of §"Instance validation", in the draft's numbering.
 
-    def _nonzero(self, combination: list[tuple[int, int]]) -> bool:
-        """Whether ``sum(c * elements[e])`` is not the identity (one non-zero term: always, prime order)."""
-        live = [(e, c) for e, c in combination if c]
-        if not live:
-            return False
-        if len(live) == 1:
-            return True
-        return not self.group.is_identity(self._msm(live))
+        Checks 1–6 depend on the shape only and are memoized per shape
+        (:mod:`zkmed.sigma.shape`); checks 7–10 run for every instance.
+        """
+        shape = relation_shape(self.group, self.equations, self.num_elements)
+        d = self.__dict__
+        d["_shape"], d["num_scalars"], d["_plan"] = shape, shape.num_scalars, shape.plan
+        shape.check_instance(self)
 
     def _msm(self, pairs: Any) -> Element:
+        """``Σ k·elements[e]`` for **public** ``(e, k)`` pairs (variable time).
+
+        Combinations whose instance coefficients are all ``±1`` (images such as
+        ``C - v·G``) are summed with additions and one fixed-base ``mul_gen``;
+        anything else is one MSM with the generator in the generator slot.
+        """
         if len(pairs) == 1 and pairs[0][0] and pairs[0][1] == 1:  # a lone instance element
             return self.elements[pairs[0][0]]
+        group, elements = self.group, self.elements
+        minus_one = group.order - 1
         gen, scalars, points = 0, [], []
         for e, k in pairs:
             if e == 0:
                 gen = k
             else:
                 scalars.append(k)
-                points.append(self.elements[e])
-        return self.group.msm(scalars, points, gen_scalar=gen)
+                points.append(elements[e])
+        if len(points) <= 4 and all(k == 1 or k == minus_one for k in scalars):
+            acc = group.mul_gen(gen) if gen else None
+            for k, point in zip(scalars, points, strict=True):
+                term = point if k == 1 else group.neg(point)
+                acc = term if acc is None else group.add(acc, term)
+            return group.identity() if acc is None else acc
+        return group.msm(scalars, points, gen_scalar=gen)
 
     # ------------------------------------------------------------- evaluation
 
-    @cached_property
-    def _image(self) -> tuple[Element, ...]:
-        return tuple(self._msm(_merge(eq.image, self.group.order)) for eq in self.equations)
+    def _images(self) -> tuple[Element, ...]:
+        image = self.__dict__.get("_image")
+        if image is None:
+            known = self.__dict__.get("_image_known", {})
+            image = tuple(
+                known[i] if i in known else self._msm(pairs) for i, pairs in enumerate(self._shape.images)
+            )
+            self.__dict__["_image"] = image
+        return image
 
     def image(self) -> list[Element]:
         """``image(instance)``: each equation's left-hand side (§"Map evaluation")."""
-        return list(self._image)
+        return list(self._images())
 
     def evaluate(self, scalars: Sequence[int]) -> list[Element]:
         """``map(instance, scalars)`` (§"Map evaluation"), one MSM per equation.
@@ -203,24 +184,11 @@ class LinearRelation:
         out = list(scalars)
         if len(out) != self.num_scalars:
             raise MalformedInput(f"linear relation: expected {self.num_scalars} scalars, got {len(out)}")
+        q = self.group.order
         for k in out:
-            if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < self.group.order:
+            if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < q:
                 raise MalformedInput("linear relation: scalars must be integers in [0, q)")
         return out
-
-    @cached_property
-    def _plan(self) -> tuple[tuple[tuple[int, tuple[tuple[int, int], ...], int], ...], ...]:
-        """Per equation, per element index: (index, [(scalar_index, coeff)], image coefficient)."""
-        plan = []
-        for eq in self.equations:
-            rows: dict[int, tuple[list[tuple[int, int]], int]] = {}
-            for s, e, c in eq.terms:
-                rows.setdefault(e, ([], 0))[0].append((s, c))
-            for e, c in eq.image:
-                terms, img = rows.setdefault(e, ([], 0))
-                rows[e] = (terms, (img + c) % self.group.order)
-            plan.append(tuple((e, tuple(t), img) for e, (t, img) in rows.items()))
-        return tuple(plan)
 
     def combination(self, response: Sequence[int], challenge: int) -> list[list[tuple[int, int]]]:
         """Per equation, ``(element_index, scalar)`` pairs summing to ``map(response) - challenge * image``.
@@ -246,21 +214,14 @@ class LinearRelation:
 
     # ------------------------------------------------------------- serialization
 
-    @cached_property
-    def _serialized(self) -> bytes:
-        enc = self.group.encode_scalar
-        out = [le_uint(self.num_equations, 4)]
-        for eq in self.equations:
-            out.append(le_uint(len(eq.image), 4))
-            out.extend(le_uint(e, 4) + enc(c) for e, c in eq.image)
-            out.append(le_uint(len(eq.terms), 4))
-            out.extend(le_uint(s, 4) + le_uint(e, 4) + enc(c) for s, e, c in eq.terms)
-        out.append(self.group.encode_elements(self.elements[1:]))
-        return b"".join(out)
-
     def serialize(self) -> bytes:
-        """``SerializeLinearRelation(instance)`` (§"Serialization")."""
-        return self._serialized
+        """``SerializeLinearRelation(instance)`` (§"Serialization"): the shape's prefix, then ``elements[1:]``."""
+        data = self.__dict__.get("_serialized")
+        if data is None:
+            encode = self.group.encode_element
+            data = self._shape.prefix + b"".join([encode(e) for e in self.elements[1:]])
+            self.__dict__["_serialized"] = data
+        return data
 
     @classmethod
     def deserialize(cls, group: Group, data: bytes) -> LinearRelation:
@@ -305,14 +266,6 @@ class LinearRelation:
     def __repr__(self) -> str:
         shape = f"{self.num_elements} elements, {self.num_equations} equations, {self.num_scalars} scalars"
         return f"LinearRelation({self.group.name}, {shape})"
-
-
-def _merge(pairs: Any, q: int) -> list[tuple[int, int]]:
-    """Sum coefficients per element index (in order of first appearance), reduced mod ``q``."""
-    merged: dict[int, int] = {}
-    for e, c in pairs:
-        merged[e] = merged.get(e, 0) + c
-    return [(e, c % q) for e, c in merged.items()]
 
 
 # ---------------------------------------------------------------------------
