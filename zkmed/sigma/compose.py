@@ -206,22 +206,6 @@ class OrProof:
 # OR: prover and verifier
 
 
-def _simulated(relation: LinearRelation, response: Sequence[int], challenge: int) -> list[Element]:
-    """``map(response) - challenge * image`` as one MSM per equation (public scalars)."""
-    g = relation.group
-    out = []
-    for pairs in relation.combination(response, challenge):
-        gen, scalars, points = 0, [], []
-        for e, k in pairs:
-            if e == 0:
-                gen = k
-            else:
-                scalars.append(k)
-                points.append(relation.elements[e])
-        out.append(g.msm(scalars, points, gen_scalar=gen))
-    return out
-
-
 def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Sequence[Element]]) -> int:
     if not isinstance(tag, _BYTES):
         raise MalformedInput("OR proof: the tag must be bytes")
@@ -286,7 +270,7 @@ def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> N
     except MalformedInput as exc:
         raise VerificationError(f"OR proof rejected: {exc.message}") from exc
     challenges = parsed.challenges()
-    commitments = [_simulated(r, s, c) for r, s, c in zip(rels, parsed.responses, challenges, strict=True)]
+    commitments = [r.simulate(s, c) for r, s, c in zip(rels, parsed.responses, challenges, strict=True)]
     if any(g.is_identity(a) for row in commitments for a in row):
         raise VerificationError("OR proof rejected: a recomputed commitment is the identity")
     expected = _derive(tag, rels, commitments)
