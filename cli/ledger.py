@@ -1,0 +1,351 @@
+"""``zkmed ledger …``: create, grow, prove and audit an append-only ledger.
+
+Every failure is a :class:`~zkmed.errors.ZkmedError` that ``cli/main.py``
+turns into one message and an exit code (verification failures exit 2,
+forks 3, bad input 4, store problems 7).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import Any
+
+import click
+
+from cli import render
+from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json
+from zkmed.errors import ForkDetected, LedgerError, MalformedInput
+from zkmed.ledger.audit import audit_store
+from zkmed.ledger.blocks import Block
+from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, cosignature_timestamp, verify_checkpoint
+from zkmed.ledger.ledger import POLICY_FILE, STORE_FILE, Ledger
+from zkmed.ledger.receipt import (
+    TLOG_PROOF_HEADER,
+    ConsistencyProof,
+    TlogProof,
+    verify_consistency_proof,
+    verify_receipt,
+)
+from zkmed.ledger.store_sqlite import SqliteStore
+from zkmed.ledger.sync import StoreSource
+from zkmed.ledger.sync import sync as sync_ledgers
+
+DirPath = click.Path(file_okay=False, path_type=Path)
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise MalformedInput(f"cannot read {path}: {exc}") from exc
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise MalformedInput(f"cannot read {path}: {exc}") from exc
+
+
+def _write(path: Path | None, text: str, default: Path) -> Path:
+    target = path or default
+    try:
+        target.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise LedgerError(f"cannot write {target}: {exc}") from exc
+    return target
+
+
+def _when(ms: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000)) + "Z"
+
+
+@click.group()
+def ledger() -> None:
+    """Append-only ledger with RFC 9162 proofs, cosigned checkpoints and k-of-n authority signatures."""
+
+
+@ledger.command()
+@click.argument("directory", type=DirPath)
+@click.option("--authorities", "-n", "count", type=int, default=3, show_default=True, help="number of authorities n")
+@click.option("--threshold", "-t", type=int, default=2, show_default=True, help="signatures t a block needs")
+@click.option("--name", default="zkmed.ledger", show_default=True, help="ledger name (origin prefix)")
+def init(directory: Path, count: int, threshold: int, name: str) -> None:
+    """Create a ledger in DIRECTORY with N authority keys (written to DIRECTORY/keys, mode 0600)."""
+    with Ledger.init(directory, authorities=count, threshold=threshold, name=name) as led:
+        render.ok(f"ledger created: {led.origin}")
+        render.console.print(f"  {threshold}-of-{count} authorities; SECRET keys in {directory / 'keys'} (mode 0600)")
+        render.console.print(f"  public trust policy: {directory / POLICY_FILE}")
+
+
+def _payload(data: str | None, json_text: str | None, file: Path | None, hex_text: str | None) -> bytes:
+    given = [v is not None for v in (data, json_text, file, hex_text)]
+    if sum(given) != 1:
+        raise MalformedInput("give exactly one of DATA, --json, --file, --hex")
+    if data is not None:
+        return data.encode("utf-8")
+    if json_text is not None:
+        return canonical_json(parse_json(json_text))
+    if hex_text is not None:
+        return hex_decode(hex_text, what="--hex")
+    return _read_bytes(file) if file is not None else b""
+
+
+@ledger.command()
+@click.argument("directory", type=DirPath)
+@click.argument("data", required=False)
+@click.option("--type", "entry_type", default="record", show_default=True, help="entry type")
+@click.option("--json", "json_text", help="a JSON payload (stored as canonical JSON)")
+@click.option("--file", type=click.Path(dir_okay=False, path_type=Path), help="payload bytes from a file")
+@click.option("--hex", "hex_text", help="payload bytes in hex")
+def append(
+    directory: Path, data: str | None, entry_type: str, json_text: str | None, file: Path | None, hex_text: str | None
+) -> None:
+    """Append one entry (DATA as UTF-8 text, or --json / --file / --hex) and seal it into a block."""
+    payload = _payload(data, json_text, file, hex_text)
+    with Ledger.open(directory) as led:
+        done = led.append(entry_type, payload)
+    render.ok(
+        f"entry {done.seq} appended in block {done.height}; tree size {done.tree_size}, root {b64_encode(done.root)}"
+    )
+
+
+def _summary(led: Ledger, limit: int) -> dict[str, Any]:
+    state = led.state
+    first_block = max(1, state.height - limit + 1)
+    blocks = []
+    for h in range(first_block, state.height + 1):
+        b = led.block(h)
+        signers = b.signatures.signers(state.sets.get(b.authority_set_hash, state.authorities))
+        blocks.append(
+            {
+                "height": h,
+                "time_ms": b.time_ms,
+                "tree_size": b.tree_size,
+                "root": b64_encode(b.root),
+                "signers": signers,
+                "hash": b.hash().hex(),
+            }
+        )
+    entries = []
+    for seq in range(max(0, state.tree_size - limit), state.tree_size):
+        e = led.entry(seq)
+        entries.append(
+            {"seq": seq, "type": e.type, "size": len(e.payload), "sha256": hashlib.sha256(e.payload).hexdigest()}
+        )
+    latest = led.latest_checkpoint()
+    return {
+        "origin": led.origin,
+        "ledger_id": led.ledger_id.hex(),
+        "height": state.height,
+        "entries": state.tree_size,
+        "root": b64_encode(state.head.root),
+        "threshold": state.authorities.threshold,
+        "authorities": [a.name for a in state.authorities.authorities],
+        "keys_held": len(led.keys),
+        "latest_checkpoint": None if latest is None else latest.checkpoint.tree_size,
+        "blocks": blocks,
+        "recent_entries": entries,
+    }
+
+
+@ledger.command()
+@click.argument("directory", type=DirPath)
+@click.option("--limit", default=10, show_default=True, help="how many recent blocks and entries to list")
+@click.option("--json", "as_json", is_flag=True, help="machine-readable canonical JSON")
+def show(directory: Path, limit: int, as_json: bool) -> None:
+    """Show the ledger's head, authorities, recent blocks and entries."""
+    with Ledger.open(directory, readonly=True, load_keys=False) as led:
+        info = _summary(led, limit)
+    if as_json:
+        click.echo(canonical_json(info).decode("utf-8"))
+        return
+    render.table(
+        "ledger",
+        ["field", "value"],
+        [
+            ["origin", info["origin"]],
+            ["height", info["height"]],
+            ["entries", info["entries"]],
+            ["root", info["root"]],
+            ["authorities", f"{info['threshold']}-of-{len(info['authorities'])}: " + ", ".join(info["authorities"])],
+            ["latest checkpoint", info["latest_checkpoint"] if info["latest_checkpoint"] is not None else "none"],
+        ],
+    )
+    render.table(
+        "recent blocks",
+        ["height", "time (UTC)", "tree size", "root", "signed by"],
+        [
+            [b["height"], _when(b["time_ms"]), b["tree_size"], b["root"][:16] + "…", len(b["signers"])]
+            for b in info["blocks"]
+        ],
+    )
+    render.table(
+        "recent entries",
+        ["seq", "type", "bytes", "payload sha-256"],
+        [[e["seq"], e["type"], e["size"], e["sha256"][:16] + "…"] for e in info["recent_entries"]],
+    )
+
+
+@ledger.command()
+@click.argument("directory", type=DirPath)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="also write the checkpoint here")
+def checkpoint(directory: Path, output: Path | None) -> None:
+    """Cosign a checkpoint of the current tree with the authority keys held here."""
+    with Ledger.open(directory) as led:
+        signed = led.checkpoint()
+    if output is not None:
+        _write(output, signed.text(), output)
+    click.echo(signed.text(), nl=False)
+
+
+@ledger.group()
+def prove() -> None:
+    """Export inclusion receipts (.tlog-proof) and consistency proofs."""
+
+
+@prove.command("inclusion")
+@click.argument("directory", type=DirPath)
+@click.argument("seq", type=int)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="default: entry-SEQ.tlog-proof")
+def prove_inclusion(directory: Path, seq: int, output: Path | None) -> None:
+    """Write a C2SP tlog-proof receipt for entry SEQ (against the latest covering checkpoint)."""
+    with Ledger.open(directory) as led:
+        receipt = led.prove_inclusion(seq)
+    path = _write(output, receipt.format(), Path(f"entry-{seq}.tlog-proof"))
+    render.ok(f"receipt for entry {seq} written to {path}")
+
+
+@prove.command("consistency")
+@click.argument("directory", type=DirPath)
+@click.argument("size1", type=int)
+@click.argument("size2", type=int, required=False)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="default: consistency-SIZE1.json")
+def prove_consistency(directory: Path, size1: int, size2: int | None, output: Path | None) -> None:
+    """Write a consistency proof from tree size SIZE1 to SIZE2 (default: the latest checkpoint)."""
+    with Ledger.open(directory) as led:
+        proof = led.prove_consistency(size1, size2)
+    path = _write(output, proof.format(), Path(f"consistency-{size1}.json"))
+    render.ok(f"consistency proof {size1} → {SignedCheckpoint.parse(proof.new).checkpoint.tree_size} written to {path}")
+
+
+def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
+    if policy is not None and ledger_dir is not None:
+        raise MalformedInput("give --policy or --ledger, not both")
+    if policy is not None:
+        return TrustPolicy.parse(_read(policy))
+    if ledger_dir is not None:
+        with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+            return led.policy()
+    raise MalformedInput("give the authorities' trust policy (--policy FILE) or a ledger directory (--ledger DIR)")
+
+
+@ledger.command("verify-proof")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option(
+    "--policy", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="trust policy (authorities.txt)"
+)
+@click.option("--ledger", "ledger_dir", type=DirPath, help="take the trust policy from this ledger")
+@click.option(
+    "--entry", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="the entry bytes you expect"
+)
+@click.option("--old", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="the old checkpoint you hold")
+def verify_proof(
+    file: Path, policy: Path | None, ledger_dir: Path | None, entry: Path | None, old: Path | None
+) -> None:
+    """Verify a receipt, consistency proof or checkpoint offline against the authorities' keys."""
+    trust = _policy(policy, ledger_dir)
+    text = _read(file)
+    if text.startswith(TLOG_PROOF_HEADER):
+        receipt = TlogProof.parse(text)
+        verify_receipt(receipt, trust, _read_bytes(entry) if entry else None)
+        signed = SignedCheckpoint.parse(receipt.checkpoint)
+        e = receipt.entry() if receipt.extra is not None else None
+        render.ok(
+            f"entry {receipt.index} is included in {signed.checkpoint.origin} at tree size {signed.checkpoint.tree_size}"
+        )
+        if e is not None:
+            render.console.print(
+                f"  type {e.type}, {len(e.payload)} bytes, payload sha-256 {hashlib.sha256(e.payload).hexdigest()}"
+            )
+        render.console.print(f"  cosigned by {', '.join(signed.signers(trust))}")
+    elif text.startswith("{"):
+        proof = ConsistencyProof.parse(text)
+        verify_consistency_proof(proof, trust, _read(old) if old else None)
+        a, b = SignedCheckpoint.parse(proof.old).checkpoint, SignedCheckpoint.parse(proof.new).checkpoint
+        render.ok(f"tree size {a.tree_size} is a prefix of tree size {b.tree_size} in {b.origin}")
+    else:
+        signed = SignedCheckpoint.parse(text)
+        verify_checkpoint(signed, trust)
+        times = [cosignature_timestamp(s) for s in signed.note.signatures if len(s.signature) == 72]
+        render.ok(
+            f"checkpoint of {signed.checkpoint.origin} at tree size {signed.checkpoint.tree_size} is validly cosigned"
+        )
+        render.console.print(
+            f"  by {', '.join(signed.signers(trust))}" + (f"; latest cosignature {max(times)}" if times else "")
+        )
+
+
+@ledger.command()
+@click.argument("directory", type=DirPath)
+@click.option(
+    "--checkpoint",
+    "held",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="a checkpoint held elsewhere",
+)
+def verify(directory: Path, held: Path | None) -> None:
+    """Re-check every block, entry, signature and checkpoint; name the first bad one."""
+    store = SqliteStore(directory / STORE_FILE, readonly=True)  # not Ledger.open: nothing stored is trusted
+    try:
+        report = audit_store(store, _read(held) if held else None)
+    finally:
+        store.close()
+    render.ok(
+        f"verified {report.blocks} blocks, {report.entries} entries, {report.checkpoints} checkpoints "
+        f"in {report.seconds:.2f} s ({report.entries_per_second:,.0f} entries/s)"
+    )
+
+
+def _write_fork_evidence(directory: Path, fork: ForkDetected) -> Path:
+    ours, theirs = (Block.decode(b) for b in fork.evidence)
+    doc = {
+        "format": "zkmed.ledger/fork-evidence@v1",
+        "height": ours.height,
+        "destination_block": {"hash": ours.hash().hex(), "bytes": b64_encode(fork.evidence[0])},
+        "source_block": {"hash": theirs.hash().hex(), "bytes": b64_encode(fork.evidence[1])},
+    }
+    return _write(None, canonical_json(doc).decode("utf-8") + "\n", directory / f"fork-evidence-{ours.height}.json")
+
+
+@ledger.command("sync")
+@click.argument("src", type=DirPath)
+@click.argument("dst", type=DirPath)
+def sync_command(src: Path, dst: Path) -> None:
+    """Bring the replica DST up to date from SRC, verifying every block (creates DST if needed)."""
+    with Ledger.open(src, readonly=True, load_keys=False) as source:
+        genesis = source.store.block(0)
+        if genesis is None:
+            raise LedgerError(f"{src} has no genesis block")
+        target = (
+            Ledger.open(dst, load_keys=False) if (dst / STORE_FILE).exists() else Ledger.create_replica(dst, genesis)
+        )
+        with target:
+            try:
+                report = sync_ledgers(StoreSource(source.store), target)
+            except ForkDetected as fork:
+                path = _write_fork_evidence(dst, fork)
+                render.bad(f"fork evidence (both signed blocks) written to {path}")
+                raise
+    if report.destination_ahead:
+        render.ok(
+            f"{dst} is ahead of {src} (height {report.from_height} vs {report.source_height}); the common chain agrees"
+        )
+    elif report.blocks == 0:
+        render.ok(f"{dst} is up to date at height {report.to_height}")
+    else:
+        render.ok(
+            f"fetched and verified {report.blocks} blocks ({report.entries} entries): height {report.from_height} → {report.to_height}"
+        )

@@ -1,0 +1,56 @@
+"""zkmed's append-only ledger: RFC 9162 Merkle tree, signed blocks, C2SP checkpoints and receipts.
+
+Modules (one concept each; see ``docs/ledger.md`` for byte layouts and the
+numbered verification steps)::
+
+    merkle        RFC 9162 hashes, reference proofs and strict verifiers
+    tree          O(log n) roots and proofs from stored perfect-subtree hashes; the growing frontier
+    entries       typed entries and their canonical bytes (the Merkle leaves)
+    keys          authority secret keys and key files (mode 0600, redacted repr)
+    authorities   authority sets, k-of-n signatures, signed authority changes
+    blocks        the signed block format and genesis info
+    chain         the chain rules (genesis G1–G2, blocks B1–B10)
+    note          C2SP signed notes, key IDs, vkeys
+    checkpoint    C2SP tlog-checkpoints with tlog-cosignature v1 lines; trust policies
+    receipt       C2SP tlog-proof inclusion receipts; consistency proof files
+    store_sqlite  the crash-safe SQLite store
+    ledger        the high-level Ledger (init / open / append / checkpoint / prove)
+    audit         full re-verification of a store (`ledger verify`)
+    sync          replicas and fork detection (`ledger sync`)
+    demo          the `make demo` step
+"""
+
+from zkmed.ledger.audit import AuditReport, audit_store
+from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, Authority, AuthorityChange, AuthoritySet
+from zkmed.ledger.blocks import Block
+from zkmed.ledger.checkpoint import Checkpoint, SignedCheckpoint, TrustPolicy, verify_checkpoint
+from zkmed.ledger.entries import Entry
+from zkmed.ledger.keys import AuthorityKey
+from zkmed.ledger.ledger import Appended, Ledger
+from zkmed.ledger.receipt import ConsistencyProof, TlogProof, verify_consistency_proof, verify_receipt
+from zkmed.ledger.sync import StoreSource, SyncReport, sync
+
+__all__ = [
+    "AUTHORITY_CHANGE_TYPE",
+    "Appended",
+    "AuditReport",
+    "Authority",
+    "AuthorityChange",
+    "AuthorityKey",
+    "AuthoritySet",
+    "Block",
+    "Checkpoint",
+    "ConsistencyProof",
+    "Entry",
+    "Ledger",
+    "SignedCheckpoint",
+    "StoreSource",
+    "SyncReport",
+    "TlogProof",
+    "TrustPolicy",
+    "audit_store",
+    "sync",
+    "verify_checkpoint",
+    "verify_consistency_proof",
+    "verify_receipt",
+]

@@ -1,0 +1,229 @@
+"""``ledger verify``: re-check every byte of a store from the genesis block on.
+
+Nothing stored is trusted.  The replay follows ``docs/ledger.md``
+§"Verification" and stops at the first problem with a
+:class:`~zkmed.errors.VerificationError` whose ``where`` names the place
+(``block 12``, ``entry 345``, ``checkpoint 3``, ``store``):
+
+S1  the store opens: zkmed application id, schema version this build knows;
+S2  block heights run 0, 1, 2, … without gaps;
+S3  the genesis block passes G1–G2 (:mod:`zkmed.ledger.chain`);
+S4  every later block with its entries passes B1–B10, in height order;
+S5  every derived value matches: block hash and tree size columns, and the
+    stored Merkle node stream (contiguous segments, each block's nodes equal
+    to the recomputed ones; a changed entry is named by its leaf hash);
+S6  the entry sequence numbers are exactly 0 … tree size - 1 (no gaps, no extras);
+S7  the authority-change index lists exactly the authority-change entries;
+S8  every stored checkpoint names this ledger's origin, is cosigned by at
+    least t authorities of a set the ledger used, and its root is the
+    tree root at its size;
+S9  optionally, a checkpoint the auditor holds from elsewhere: valid under
+    the same rules, and the store's tree has that size and that root
+    (a store that was truncated or rewritten fails here).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from zkmed.errors import MalformedInput, VerificationError
+from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE
+from zkmed.ledger.chain import ChainState
+from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, verify_checkpoint
+from zkmed.ledger.store_sqlite import SqliteStore, nodes_created
+from zkmed.ledger.tree import MerkleTree
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """What a successful ``verify`` checked."""
+
+    blocks: int
+    entries: int
+    checkpoints: int
+    head_hash: bytes
+    root: bytes
+    seconds: float
+
+    @property
+    def entries_per_second(self) -> float:
+        return self.entries / self.seconds if self.seconds > 0 else float("inf")
+
+
+def _blob(value: object, what: str, where: str) -> bytes:
+    if not isinstance(value, bytes):
+        raise VerificationError(f"stored {what} is not a byte string", where=where)
+    return value
+
+
+class _Entries:
+    """A cursor over stored entries that checks the sequence numbers (S6)."""
+
+    def __init__(self, rows: Iterator[tuple[int, object]]) -> None:
+        self._rows = rows
+        self._next: tuple[int, object] | None = next(rows, None)
+
+    def take(self, start: int, end: int) -> list[bytes]:
+        out = []
+        for seq in range(start, end):
+            row = self._next
+            if row is None or row[0] > seq:
+                raise VerificationError("entry is missing (deleted or truncated)", where=f"entry {seq}")
+            if row[0] < seq:  # pragma: no cover - the primary key makes this impossible
+                raise VerificationError("entry is stored twice", where=f"entry {seq}")
+            out.append(_blob(row[1], "entry", f"entry {seq}"))
+            self._next = next(self._rows, None)
+        return out
+
+    def leftover(self) -> int | None:
+        return None if self._next is None else int(self._next[0])
+
+
+class _Nodes:
+    """A cursor over the stored node stream that checks its segments are contiguous (S5)."""
+
+    def __init__(self, rows: Iterator[tuple[object, object]]) -> None:
+        self._rows = rows
+        self._buffer = b""
+        self._pos = 0  # stream position of the first byte in the buffer
+
+    def take(self, count: int, where: str) -> bytes:
+        while len(self._buffer) < count * 32:
+            row = next(self._rows, None)
+            if row is None:
+                return self._buffer  # short: the caller's comparison reports it
+            pos, hashes = row
+            if (
+                pos != self._pos + len(self._buffer) // 32
+                or not isinstance(hashes, bytes)
+                or not hashes
+                or len(hashes) % 32
+            ):
+                raise VerificationError(
+                    "stored Merkle node segments are damaged (gap, overlap or bad length)", where=where
+                )
+            self._buffer += hashes
+        out, self._buffer = self._buffer[: count * 32], self._buffer[count * 32 :]
+        self._pos += count
+        return out
+
+    def leftover(self) -> bool:
+        return bool(self._buffer) or next(self._rows, None) is not None
+
+
+def _check_checkpoint(
+    text: str | bytes, where: str, state: ChainState, store: SqliteStore, strict: bool
+) -> SignedCheckpoint:
+    """S8/S9; ``strict`` (stored checkpoints) also rejects signature lines of keys that are not authorities."""
+    try:
+        signed = SignedCheckpoint.parse(text)
+    except MalformedInput as exc:
+        raise VerificationError(f"checkpoint does not parse: {exc.message}", where=where) from exc
+    cp = signed.checkpoint
+    if cp.origin != state.origin:
+        raise VerificationError(f"checkpoint is for origin {cp.origin!r}", where=where)
+    failures = []
+    for authority_set in state.sets.values():
+        policy = TrustPolicy(state.origin, authority_set)
+        try:
+            verify_checkpoint(signed, policy)
+            known = {(v.name, v.key_id) for v in policy.verifiers()}
+            if strict and any((s.name, s.key_id) not in known for s in signed.note.signatures):
+                raise VerificationError("a signature line is not by one of the ledger's authorities")
+            break
+        except VerificationError as exc:
+            failures.append(exc.message)
+    else:
+        raise VerificationError(f"checkpoint is not validly cosigned: {'; '.join(failures)}", where=where)
+    if cp.tree_size > state.tree_size:
+        raise VerificationError(
+            f"checkpoint covers {cp.tree_size} entries but the store holds {state.tree_size} (truncated or rolled back)",
+            where=where,
+        )
+    if MerkleTree(store, state.tree_size).root(cp.tree_size) != cp.root:
+        raise VerificationError(
+            f"the store's tree at size {cp.tree_size} differs from the checkpoint (history rewritten)", where=where
+        )
+    return signed
+
+
+def audit_store(store: SqliteStore, against: str | None = None) -> AuditReport:
+    """Replay and check the whole store (S2–S9); raises :class:`VerificationError` at the first problem."""
+    started = time.perf_counter()
+    try:
+        return _verify(store, against, started)
+    except (sqlite3.Error, UnicodeDecodeError) as exc:
+        raise VerificationError(f"the store file is damaged: {exc}", where="store") from exc
+
+
+def _verify(store: SqliteStore, against: str | None, started: float) -> AuditReport:
+    cursors = store.iter_blocks(), store.iter_entries(), store.iter_nodes()
+    try:
+        return _replay(store, *cursors, against, started)
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def _replay(
+    store: SqliteStore,
+    blocks: sqlite3.Cursor,
+    rows: sqlite3.Cursor,
+    node_rows: sqlite3.Cursor,
+    against: str | None,
+    started: float,
+) -> AuditReport:
+    first = next(blocks, None)
+    if first is None or first[0] != 0:
+        raise VerificationError("the genesis block is missing", where="block 0")
+    _, size0, hash0, data0 = first
+    state = ChainState.start(_blob(data0, "block", "block 0"))
+    if hash0 != state.head_hash or size0 != 0:
+        raise VerificationError("stored columns of the genesis block do not match its bytes", where="block 0")
+    entries, nodes = _Entries(rows), _Nodes(node_rows)
+    count = 1
+    for height, size_col, hash_col, data in blocks:
+        expected = state.height + 1
+        where = f"block {expected}"
+        if height != expected:
+            raise VerificationError(f"block is missing (next stored block is {height})", where=where)
+        block = state.check_block(_blob(data, "block", where))
+        batch = entries.take(state.tree_size, block.tree_size)
+        recorded = nodes.take(nodes_created(state.tree_size, block.tree_size), where)
+        state.extend(block, batch, recorded)
+        if hash_col != state.head_hash:
+            raise VerificationError("stored block hash column does not match the block bytes", where=where)
+        if size_col != block.tree_size:
+            raise VerificationError("stored tree size column does not match the block bytes", where=where)
+        count += 1
+    extra = entries.leftover()
+    if extra is not None:
+        raise VerificationError("entry is not covered by any block", where=f"entry {extra}")
+    if nodes.leftover():
+        raise VerificationError("stored Merkle nodes extend beyond the last block", where=f"block {state.height}")
+    _check_change_index(store, state)
+    stored = store.checkpoints()
+    for i, (size_col, text) in enumerate(stored):
+        signed = _check_checkpoint(text, f"checkpoint {i + 1}", state, store, strict=True)
+        if size_col != signed.checkpoint.tree_size:
+            raise VerificationError(
+                "stored tree size column does not match the checkpoint", where=f"checkpoint {i + 1}"
+            )
+    if against is not None:
+        _check_checkpoint(against, "the checkpoint you gave", state, store, strict=False)
+    return AuditReport(
+        count, state.tree_size, len(stored), state.head_hash, state.head.root, time.perf_counter() - started
+    )
+
+
+def _check_change_index(store: SqliteStore, state: ChainState) -> None:
+    indexed = store.authority_change_seqs()
+    if indexed != state.change_seqs:
+        missing = sorted(set(state.change_seqs) ^ set(indexed))
+        raise VerificationError(
+            f"the authority-change index does not list exactly the {AUTHORITY_CHANGE_TYPE} entries",
+            where=f"entry {missing[0]}",
+        )

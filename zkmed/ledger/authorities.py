@@ -1,0 +1,230 @@
+"""The authority set: n Ed25519 keys, a threshold t, and k-of-n signatures.
+
+Byte layouts (all integers big-endian, ``u32 + …`` = u32 length then bytes)::
+
+    AuthoritySet v1
+        u8   version = 1
+        u16  threshold t          1 <= t <= n
+        u16  n                    1 <= n <= 255
+        n × ( u32 + … name        a note key name (no spaces, no '+')
+              32 bytes public key Ed25519, RFC 8032 encoding )
+
+    SignatureList
+        u16  count
+        count × ( u16 index       position of the signer in the set, strictly increasing
+                  64 bytes        Ed25519 signature )
+
+    AuthorityChange v1           the payload of an entry of type AUTHORITY_CHANGE_TYPE
+        u8   version = 1
+        32 bytes ledger id       the genesis block hash
+        u64  effective height    first block height signed by the new set
+        u32 + … new set          AuthoritySet bytes
+        SignatureList            by the set in effect when the change is logged,
+                                 over CHANGE_CONTEXT || (the fields above)
+
+The set hash is ``SHA-256("zkmed/ledger/authority-set/v1" || 0x00 || set bytes)``.
+A message is *k-of-n signed* when every listed signature is valid, the
+indices are distinct and in range, and there are at least t of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+
+from zkmed.encoding import Reader, Writer
+from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
+from zkmed.ledger.keys import AuthorityKey
+from zkmed.ledger.note import check_key_name, ed25519_verify
+
+AUTHORITY_CHANGE_TYPE = "zkmed.authority-change"
+CHANGE_CONTEXT = b"zkmed-ledger-authority-change-v1\n"
+SET_HASH_CONTEXT = b"zkmed/ledger/authority-set/v1\x00"
+MAX_AUTHORITIES = 255
+SIGNATURE_SIZE = 64
+
+
+@dataclass(frozen=True)
+class Authority:
+    """One authority: its note key name and its Ed25519 public key."""
+
+    name: str
+    public_key: bytes
+
+    def __post_init__(self) -> None:
+        check_key_name(self.name)
+        if not isinstance(self.public_key, bytes) or len(self.public_key) != 32:
+            raise MalformedInput(f"authority {self.name}: public key must be 32 bytes")
+
+
+@dataclass(frozen=True)
+class AuthoritySet:
+    """n authorities and the threshold t of distinct signatures a block needs."""
+
+    threshold: int
+    authorities: tuple[Authority, ...]
+
+    def __post_init__(self) -> None:
+        n = len(self.authorities)
+        if not 1 <= n <= MAX_AUTHORITIES:
+            raise MalformedInput(f"an authority set has 1..{MAX_AUTHORITIES} members, got {n}")
+        if not isinstance(self.threshold, int) or not 1 <= self.threshold <= n:
+            raise MalformedInput(f"threshold must satisfy 1 <= t <= n = {n}, got {self.threshold}")
+        if len({a.name for a in self.authorities}) != n:
+            raise MalformedInput("authority names must be distinct")
+        if len({a.public_key for a in self.authorities}) != n:
+            raise MalformedInput("authority public keys must be distinct")
+
+    @classmethod
+    def from_keys(cls, keys: Iterable[AuthorityKey], threshold: int) -> AuthoritySet:
+        return cls(threshold, tuple(Authority(k.name, k.public_key) for k in keys))
+
+    def __len__(self) -> int:
+        return len(self.authorities)
+
+    def encode(self) -> bytes:
+        w = Writer().u8(1).u16(self.threshold).u16(len(self.authorities))
+        for a in self.authorities:
+            w.text(a.name).fixed(a.public_key, 32)
+        return w.finish()
+
+    @classmethod
+    def read(cls, r: Reader) -> AuthoritySet:
+        version = r.u8()
+        if version != 1:
+            raise UnsupportedVersion(f"authority set version {version} is not supported")
+        threshold = r.u16()
+        n = r.u16()
+        if n > MAX_AUTHORITIES:
+            raise MalformedInput(f"authority set of {n} members exceeds {MAX_AUTHORITIES}")
+        members = tuple(Authority(r.text(256), r.raw(32)) for _ in range(n))
+        return cls(threshold, members)
+
+    @classmethod
+    def decode(cls, data: bytes) -> AuthoritySet:
+        r = Reader(data, "authority set")
+        out = cls.read(r)
+        r.finish()
+        return out
+
+    @cached_property
+    def _hash(self) -> bytes:
+        return hashlib.sha256(SET_HASH_CONTEXT + self.encode()).digest()
+
+    def hash(self) -> bytes:
+        return self._hash
+
+    def index_of(self, public_key: bytes) -> int | None:
+        for i, a in enumerate(self.authorities):
+            if a.public_key == public_key:
+                return i
+        return None
+
+    def sign(self, keys: Iterable[AuthorityKey], message: bytes) -> SignatureList:
+        """Sign ``message`` with every held key that belongs to this set; at least t must."""
+        sigs: dict[int, bytes] = {}
+        for key in keys:
+            index = self.index_of(key.public_key)
+            if index is not None and index not in sigs:
+                sigs[index] = key.sign(message)
+        if len(sigs) < self.threshold:
+            raise LedgerError(
+                f"this node holds {len(sigs)} of the {self.threshold} authority keys needed to sign "
+                f"(authorities: {', '.join(a.name for a in self.authorities)})"
+            )
+        return SignatureList(tuple(sorted(sigs.items())))
+
+    def verify(self, message: bytes, signatures: SignatureList, where: str) -> None:
+        """Raise :class:`VerificationError` (at ``where``) unless ``signatures`` k-of-n sign ``message``."""
+        previous = -1
+        for index, sig in signatures.items:
+            if index >= len(self.authorities):
+                raise VerificationError(f"signature by unknown authority #{index}", where=where)
+            if index <= previous:
+                raise VerificationError("authority signatures are duplicated or out of order", where=where)
+            previous = index
+            name = self.authorities[index].name
+            try:
+                ed25519_verify(self.authorities[index].public_key, sig, message, f"signature by authority {name}")
+            except VerificationError as exc:
+                raise VerificationError(exc.message, where=where) from exc
+        if len(signatures.items) < self.threshold:
+            raise VerificationError(
+                f"{len(signatures.items)} authority signatures, below the threshold {self.threshold} of {len(self)}",
+                where=where,
+            )
+
+
+@dataclass(frozen=True)
+class SignatureList:
+    """``(authority index, Ed25519 signature)`` pairs, indices strictly increasing."""
+
+    items: tuple[tuple[int, bytes], ...]
+
+    def encode(self) -> bytes:
+        w = Writer().u16(len(self.items))
+        for index, sig in self.items:
+            w.u16(index).fixed(sig, SIGNATURE_SIZE)
+        return w.finish()
+
+    @classmethod
+    def read(cls, r: Reader) -> SignatureList:
+        count = r.u16()
+        if count > MAX_AUTHORITIES:
+            raise MalformedInput(f"{count} signatures exceed {MAX_AUTHORITIES}")
+        return cls(tuple((r.u16(), r.raw(SIGNATURE_SIZE)) for _ in range(count)))
+
+    def signers(self, authority_set: AuthoritySet) -> list[str]:
+        return [authority_set.authorities[i].name for i, _ in self.items if i < len(authority_set)]
+
+
+@dataclass(frozen=True)
+class AuthorityChange:
+    """A signed decision of the current set to hand over to ``new_set`` at ``effective_height``."""
+
+    ledger_id: bytes
+    effective_height: int
+    new_set: AuthoritySet
+    signatures: SignatureList
+
+    def body(self) -> bytes:
+        return Writer().fixed(self.ledger_id, 32).u64(self.effective_height).bytes_lp(self.new_set.encode()).finish()
+
+    def signed_message(self) -> bytes:
+        return CHANGE_CONTEXT + self.body()
+
+    def encode(self) -> bytes:
+        return Writer().u8(1).raw(self.body()).raw(self.signatures.encode()).finish()
+
+    @classmethod
+    def decode(cls, data: bytes) -> AuthorityChange:
+        r = Reader(data, "authority change")
+        version = r.u8()
+        if version != 1:
+            raise UnsupportedVersion(f"authority change version {version} is not supported")
+        ledger_id = r.raw(32)
+        height = r.u64()
+        new_set = AuthoritySet.decode(r.bytes_lp(1 << 16))
+        sigs = SignatureList.read(r)
+        r.finish()
+        return cls(ledger_id, height, new_set, sigs)
+
+    @classmethod
+    def create(
+        cls,
+        ledger_id: bytes,
+        effective_height: int,
+        new_set: AuthoritySet,
+        current: AuthoritySet,
+        keys: Sequence[AuthorityKey],
+    ) -> AuthorityChange:
+        """Build and sign a change with the held keys of the ``current`` set."""
+        unsigned = cls(ledger_id, effective_height, new_set, SignatureList(()))
+        return cls(ledger_id, effective_height, new_set, current.sign(keys, unsigned.signed_message()))
+
+    def verify(self, ledger_id: bytes, current: AuthoritySet, where: str) -> None:
+        if self.ledger_id != ledger_id:
+            raise VerificationError("authority change names another ledger", where=where)
+        current.verify(self.signed_message(), self.signatures, where)

@@ -1,0 +1,155 @@
+"""Blocks: the signed, hash-chained heads of the ledger.
+
+Byte layout, version 1 (integers big-endian)::
+
+    header
+        u8        version = 1
+        32 bytes  ledger id            genesis block hash; 32 zero bytes in the genesis block
+        u64       height               0 for the genesis block
+        32 bytes  previous block hash  32 zero bytes in the genesis block
+        u64       time                 milliseconds since the Unix epoch, never decreasing
+        u64       tree size            entries in the ledger after this block
+        32 bytes  Merkle root          RFC 9162 root over those entries
+        32 bytes  authority set hash   the set whose signatures this block needs
+        u32 + …   genesis info         empty except in the genesis block (below)
+    SignatureList                      (zkmed.ledger.authorities) over BLOCK_CONTEXT || block hash
+
+    genesis info
+        u8        version = 1
+        u32 + …   ledger name          a note key name, at most 128 bytes
+        u32 + …   AuthoritySet         the founding authorities and threshold
+
+* block hash = ``SHA-256("zkmed/ledger/block/v1" || 0x00 || header)`` — the
+  signatures are outside the hash, so one block has one hash whoever signed;
+* the ledger's origin (checkpoint origin line) is ``<name>/<hex genesis hash>``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+from zkmed.encoding import Reader, Writer
+from zkmed.errors import MalformedInput, UnsupportedVersion
+from zkmed.ledger.authorities import AuthoritySet, SignatureList
+from zkmed.ledger.note import check_key_name
+
+BLOCK_VERSION = 1
+BLOCK_HASH_CONTEXT = b"zkmed/ledger/block/v1\x00"
+BLOCK_CONTEXT = b"zkmed-ledger-block-v1\n"
+ZERO_HASH = bytes(32)
+MAX_NAME = 128
+
+
+@dataclass(frozen=True)
+class GenesisInfo:
+    """What the genesis block fixes: the ledger's name and its founding authority set."""
+
+    name: str
+    authorities: AuthoritySet
+
+    def __post_init__(self) -> None:
+        check_key_name(self.name)
+        if len(self.name.encode("utf-8")) > MAX_NAME:
+            raise MalformedInput(f"ledger name is longer than {MAX_NAME} bytes")
+
+    def encode(self) -> bytes:
+        return Writer().u8(1).text(self.name).bytes_lp(self.authorities.encode()).finish()
+
+    @classmethod
+    def decode(cls, data: bytes) -> GenesisInfo:
+        r = Reader(data, "genesis info")
+        version = r.u8()
+        if version != 1:
+            raise UnsupportedVersion(f"genesis info version {version} is not supported")
+        name = r.text(MAX_NAME)
+        authorities = AuthoritySet.decode(r.bytes_lp(1 << 16))
+        r.finish()
+        return cls(name, authorities)
+
+
+@dataclass(frozen=True)
+class Block:
+    """One block (see the module docstring for the byte layout)."""
+
+    ledger_id: bytes
+    height: int
+    prev_hash: bytes
+    time_ms: int
+    tree_size: int
+    root: bytes
+    authority_set_hash: bytes
+    genesis: GenesisInfo | None
+    signatures: SignatureList
+
+    def __post_init__(self) -> None:
+        for name in ("ledger_id", "prev_hash", "root", "authority_set_hash"):
+            value = getattr(self, name)
+            if not isinstance(value, bytes) or len(value) != 32:
+                raise MalformedInput(f"block {name} must be 32 bytes")
+        if (self.genesis is None) != (self.height != 0):
+            raise MalformedInput("exactly the block at height 0 carries genesis info")
+
+    def header(self) -> bytes:
+        return self._header
+
+    @cached_property
+    def _header(self) -> bytes:
+        return (
+            Writer()
+            .u8(BLOCK_VERSION)
+            .fixed(self.ledger_id, 32)
+            .u64(self.height)
+            .fixed(self.prev_hash, 32)
+            .u64(self.time_ms)
+            .u64(self.tree_size)
+            .fixed(self.root, 32)
+            .fixed(self.authority_set_hash, 32)
+            .bytes_lp(self.genesis.encode() if self.genesis else b"")
+            .finish()
+        )
+
+    @cached_property
+    def _hash(self) -> bytes:
+        return hashlib.sha256(BLOCK_HASH_CONTEXT + self._header).digest()
+
+    def hash(self) -> bytes:
+        return self._hash
+
+    def signed_message(self) -> bytes:
+        return BLOCK_CONTEXT + self.hash()
+
+    def encode(self) -> bytes:
+        return self.header() + self.signatures.encode()
+
+    def with_signatures(self, signatures: SignatureList) -> Block:
+        return replace(self, signatures=signatures)
+
+    @classmethod
+    def decode(cls, data: bytes) -> Block:
+        r = Reader(data, "block")
+        version = r.u8()
+        if version != BLOCK_VERSION:
+            raise UnsupportedVersion(f"block version {version} is not supported")
+        ledger_id = r.raw(32)
+        height = r.u64()
+        prev_hash = r.raw(32)
+        time_ms = r.u64()
+        tree_size = r.u64()
+        root = r.raw(32)
+        set_hash = r.raw(32)
+        raw_genesis = r.bytes_lp(1 << 17)
+        signatures = SignatureList.read(r)
+        r.finish()
+        if height == 0 and not raw_genesis:
+            raise MalformedInput("the genesis block must carry genesis info")
+        if height != 0 and raw_genesis:
+            raise MalformedInput(f"block {height} carries genesis info")
+        genesis = GenesisInfo.decode(raw_genesis) if raw_genesis else None
+        return cls(ledger_id, height, prev_hash, time_ms, tree_size, root, set_hash, genesis, signatures)
+
+
+def origin_for(name: str, genesis_hash: bytes) -> str:
+    """The checkpoint origin line of a ledger: ``<name>/<hex genesis hash>``."""
+    return f"{name}/{genesis_hash.hex()}"

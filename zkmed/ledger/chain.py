@@ -1,0 +1,298 @@
+"""The chain rules: what makes the next block valid, given everything before it.
+
+:class:`ChainState` is the verified state after some block — head, Merkle
+frontier, authority set in effect, pending authority change.  The same rules
+run when a node seals its own block (:meth:`ChainState.seal`), when a replica
+imports a fetched block (:meth:`ChainState.apply`), and when ``ledger
+verify`` replays the whole store.  The numbered checks are those of
+``docs/ledger.md`` §"Verification":
+
+G1  the genesis block decodes, is at height 0, has zero ledger id and
+    previous hash, tree size 0, the empty root, and names its own set;
+G2  the genesis block is k-of-n signed by the set it founds.
+
+B1  height is the previous height + 1;
+B2  ledger id is the genesis hash (otherwise: a block of another ledger);
+B3  previous hash is the hash of the previous block;
+B4  time does not decrease;
+B5  the authority set hash is that of the set in effect at this height;
+B6  the block is k-of-n signed by that set;
+B7  the tree grows: tree size > previous tree size, and exactly the entries
+    ``previous size .. tree size - 1`` belong to the block;
+B8  every entry decodes canonically and carries its own sequence number;
+B9  an authority change is signed by the set in effect, names this ledger,
+    takes effect at a later height, and no other change is pending;
+B10 the RFC 9162 root over all entries so far equals the block's root.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from zkmed.errors import MalformedInput, VerificationError
+from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet, SignatureList
+from zkmed.ledger.blocks import ZERO_HASH, Block, GenesisInfo, origin_for
+from zkmed.ledger.entries import Entry, encode_batch
+from zkmed.ledger.keys import AuthorityKey
+from zkmed.ledger.merkle import EMPTY_ROOT
+from zkmed.ledger.tree import Frontier
+
+
+def _decode_block(data: bytes, where: str) -> Block:
+    try:
+        return Block.decode(data)
+    except MalformedInput as exc:
+        raise VerificationError(f"block does not decode: {exc.message}", where=where) from exc
+
+
+def check_genesis(data: bytes) -> Block:
+    """Checks G1–G2; returns the decoded genesis block."""
+    block = _decode_block(data, "block 0")
+    info = block.genesis
+    if block.height != 0 or info is None:
+        raise VerificationError("the first block is not a genesis block", where="block 0")
+    if block.ledger_id != ZERO_HASH or block.prev_hash != ZERO_HASH:
+        raise VerificationError("genesis block must have zero ledger id and previous hash", where="block 0")
+    if block.tree_size != 0 or block.root != EMPTY_ROOT:
+        raise VerificationError("genesis block must hold the empty tree", where="block 0")
+    if block.authority_set_hash != info.authorities.hash():
+        raise VerificationError("genesis block names a different authority set than it carries", where="block 0")
+    info.authorities.verify(block.signed_message(), block.signatures, "block 0")
+    return block
+
+
+@dataclass
+class ChainState:
+    """The verified state after block ``head``."""
+
+    genesis: Block
+    head: Block
+    head_hash: bytes
+    frontier: Frontier
+    authorities: AuthoritySet
+    pending: AuthorityChange | None = None
+    #: every authority set seen so far, by hash (for forks and checkpoints at older heights)
+    sets: dict[bytes, AuthoritySet] = field(default_factory=dict)
+    #: sequence numbers of the authority-change entries applied so far
+    change_seqs: list[int] = field(default_factory=list)
+
+    @classmethod
+    def start(cls, genesis_data: bytes) -> ChainState:
+        genesis = check_genesis(genesis_data)
+        info = genesis.genesis
+        if info is None:  # pragma: no cover - check_genesis checked it
+            raise VerificationError("missing genesis info", where="block 0")
+        h = genesis.hash()
+        return cls(genesis, genesis, h, Frontier(), info.authorities, None, {info.authorities.hash(): info.authorities})
+
+    @property
+    def ledger_id(self) -> bytes:
+        return self.genesis.hash()
+
+    @property
+    def info(self) -> GenesisInfo:
+        if self.genesis.genesis is None:  # pragma: no cover - checked at start
+            raise VerificationError("missing genesis info", where="block 0")
+        return self.genesis.genesis
+
+    @property
+    def origin(self) -> str:
+        return origin_for(self.info.name, self.ledger_id)
+
+    @property
+    def height(self) -> int:
+        return self.head.height
+
+    @property
+    def tree_size(self) -> int:
+        return self.head.tree_size
+
+    def copy(self) -> ChainState:
+        return ChainState(
+            self.genesis,
+            self.head,
+            self.head_hash,
+            self.frontier.copy(),
+            self.authorities,
+            self.pending,
+            dict(self.sets),
+            list(self.change_seqs),
+        )
+
+    def set_for(self, height: int) -> AuthoritySet:
+        """The authority set in effect for the block at ``height`` (> head)."""
+        if self.pending is not None and height >= self.pending.effective_height:
+            return self.pending.new_set
+        return self.authorities
+
+    # -- shared steps ------------------------------------------------------
+
+    def _entries(
+        self, block_height: int, entries: Sequence[Entry], signer_set: AuthoritySet
+    ) -> tuple[AuthorityChange, int] | None:
+        """B8 (sequence numbers) and B9 (authority changes) for entries of a new block."""
+        change: tuple[AuthorityChange, int] | None = None
+        for i, entry in enumerate(entries):
+            seq = self.tree_size + i
+            where = f"entry {seq}"
+            if entry.seq != seq:
+                raise VerificationError(f"entry carries sequence number {entry.seq}", where=where)
+            if entry.type != AUTHORITY_CHANGE_TYPE:
+                continue
+            try:
+                candidate = AuthorityChange.decode(entry.payload)
+            except MalformedInput as exc:
+                raise VerificationError(f"authority change does not decode: {exc.message}", where=where) from exc
+            candidate.verify(self.ledger_id, signer_set, where)
+            if candidate.effective_height <= block_height:
+                raise VerificationError(
+                    f"authority change must take effect after block {block_height}, not at {candidate.effective_height}",
+                    where=where,
+                )
+            pending = (
+                self.pending if self.pending is not None and self.pending.effective_height > block_height else None
+            )
+            if pending is not None or change is not None:
+                raise VerificationError("another authority change is already pending", where=where)
+            change = (candidate, seq)
+        return change
+
+    def _advance(self, block: Block, change: tuple[AuthorityChange, int] | None, frontier: Frontier) -> None:
+        new_set = self.set_for(block.height)
+        if new_set is not self.authorities:
+            self.authorities = new_set
+            self.pending = None
+        if change is not None:
+            self.pending = change[0]
+            self.sets[change[0].new_set.hash()] = change[0].new_set
+            self.change_seqs.append(change[1])
+        self.head = block
+        self.head_hash = block.hash()
+        self.frontier = frontier
+
+    # -- importing a block -------------------------------------------------
+
+    def check_block(self, data: bytes) -> Block:
+        """B1–B6 for the next block's bytes: everything that does not need its entries."""
+        where = f"block {self.height + 1}"
+        block = _decode_block(data, where)
+        if block.height != self.height + 1:
+            raise VerificationError(f"expected block height {self.height + 1}, found {block.height}", where=where)
+        if block.ledger_id != self.ledger_id:
+            raise VerificationError(
+                f"block belongs to another ledger (genesis {block.ledger_id.hex()[:16]}…, expected {self.ledger_id.hex()[:16]}…)",
+                where=where,
+            )
+        if block.prev_hash != self.head_hash:
+            raise VerificationError(f"previous-block hash does not match block {self.height}", where=where)
+        if block.time_ms < self.head.time_ms:
+            raise VerificationError("block time is earlier than the previous block's", where=where)
+        signer_set = self.set_for(block.height)
+        if block.authority_set_hash != signer_set.hash():
+            raise VerificationError("block names an authority set that is not in effect at its height", where=where)
+        signer_set.verify(block.signed_message(), block.signatures, where)
+        if block.tree_size <= self.tree_size:
+            raise VerificationError(
+                f"block claims tree size {block.tree_size}, not above {self.tree_size}", where=where
+            )
+        return block
+
+    def apply(self, data: bytes, entry_data: Sequence[bytes], recorded_nodes: bytes | None = None) -> bytes:
+        """Check B1–B10 for ``data`` with its entries and advance; all or nothing.
+
+        Returns the Merkle nodes the entries completed, concatenated in append
+        order (see :meth:`zkmed.ledger.tree.Frontier.extend`).  With
+        ``recorded_nodes`` (what a store kept for this block) a mismatch is
+        reported precisely: the entry whose leaf hash changed, or the block
+        whose recorded nodes are damaged.
+        """
+        return self.extend(self.check_block(data), entry_data, recorded_nodes)
+
+    def extend(self, block: Block, entry_data: Sequence[bytes], recorded_nodes: bytes | None = None) -> bytes:
+        """B7–B10 for a block that passed :meth:`check_block`, then advance."""
+        where = f"block {block.height}"
+        if block.tree_size - self.tree_size != len(entry_data):
+            raise VerificationError(
+                f"block claims tree size {block.tree_size} after {self.tree_size}, but {len(entry_data)} entries belong to it",
+                where=where,
+            )
+        entries = []
+        for i, raw in enumerate(entry_data):
+            try:
+                entries.append(Entry.decode(raw))
+            except MalformedInput as exc:
+                raise VerificationError(
+                    f"entry does not decode: {exc.message}", where=f"entry {self.tree_size + i}"
+                ) from exc
+        change = self._entries(block.height, entries, self.set_for(block.height))
+        frontier = self.frontier.copy()
+        created = frontier.extend_data(entry_data)
+        root_ok = frontier.root() == block.root
+        if recorded_nodes is not None and recorded_nodes != created:
+            _locate(self.tree_size, created, recorded_nodes, root_ok, where)
+        if not root_ok:
+            raise VerificationError("Merkle root over the entries does not match the block", where=where)
+        self._advance(block, change, frontier)
+        return created
+
+    # -- sealing a new block -----------------------------------------------
+
+    def seal(
+        self, entries: Sequence[tuple[str, bytes]], time_ms: int, keys: Sequence[AuthorityKey]
+    ) -> tuple[Block, list[bytes], bytes]:
+        """Build, sign and apply the next block holding ``entries`` (checked type + payload pairs).
+
+        Returns the block, the entries' canonical bytes and the created Merkle
+        nodes.  Raises :class:`VerificationError` (bad authority change) or
+        :class:`~zkmed.errors.LedgerError` (not enough keys) without changing
+        the state.
+        """
+        if not entries:
+            raise MalformedInput("a block needs at least one entry")
+        height = self.height + 1
+        signer_set = self.set_for(height)
+        change = None
+        if any(t == AUTHORITY_CHANGE_TYPE for t, _ in entries):
+            objs = [Entry(self.tree_size + i, t, p) for i, (t, p) in enumerate(entries)]
+            change = self._entries(height, objs, signer_set)
+        data = encode_batch(self.tree_size, entries)
+        frontier = self.frontier.copy()
+        created = frontier.extend_data(data)
+        unsigned = Block(
+            self.ledger_id,
+            height,
+            self.head_hash,
+            max(time_ms, self.head.time_ms),
+            frontier.size,
+            frontier.root(),
+            signer_set.hash(),
+            None,
+            SignatureList(()),
+        )
+        block = unsigned.with_signatures(signer_set.sign(keys, unsigned.signed_message()))
+        self._advance(block, change, frontier)
+        return block, data, created
+
+
+def _locate(first: int, created: bytes, recorded: bytes, root_ok: bool, where: str) -> None:
+    """Name the entry whose leaf hash differs from the recorded one, or the damaged block."""
+    if root_ok or len(recorded) != len(created):
+        raise VerificationError("stored Merkle node hashes are damaged", where=where)
+    pos, seq = 0, first
+    while pos < len(created):
+        if created[pos : pos + 32] != recorded[pos : pos + 32]:
+            raise VerificationError(
+                "entry bytes differ from the leaf hash recorded when it was appended", where=f"entry {seq}"
+            )
+        trailing_zeros = ((seq + 1) & -(seq + 1)).bit_length() - 1
+        pos += 32 * (1 + trailing_zeros)  # the leaf hash, then the parents it completed
+        seq += 1
+    raise VerificationError("Merkle root over the entries does not match the block", where=where)
+
+
+def make_genesis(name: str, authorities: AuthoritySet, keys: Sequence[AuthorityKey], time_ms: int) -> Block:
+    """The signed genesis block of a new ledger."""
+    info = GenesisInfo(name, authorities)
+    unsigned = Block(ZERO_HASH, 0, ZERO_HASH, time_ms, 0, EMPTY_ROOT, authorities.hash(), info, SignatureList(()))
+    return unsigned.with_signatures(authorities.sign(keys, unsigned.signed_message()))

@@ -1,0 +1,236 @@
+"""Checkpoints (``c2sp.org/tlog-checkpoint``) cosigned by the authorities (``c2sp.org/tlog-cosignature``).
+
+A checkpoint is a signed note whose text is::
+
+    <origin>                         the ledger's origin: <name>/<hex genesis hash>
+    <tree size>                      ASCII decimal, no leading zeros
+    <base64 root>                    RFC 9162 root at that size
+    [<extension line>…]              optional, non-empty (zkmed writes none)
+
+Each authority signs it with an Ed25519 *cosignature v1* (signature type
+0x04): the line is ``— <authority name> base64(key ID || u64 timestamp ||
+signature)``, the key ID is ``SHA-256(name || 0x0A || 0x04 || key)[:4]``,
+and the signature covers::
+
+    cosignature/v1
+    time <timestamp, decimal seconds>
+    <the checkpoint text>
+
+A checkpoint is valid for a :class:`TrustPolicy` (origin, authority set with
+threshold) when its origin matches, every signature line from a known
+authority verifies, and at least t distinct authorities signed.  Unknown
+signature lines (for instance from witnesses) are ignored, as the signed-note
+spec requires.  The policy's file form lists the authorities as vkeys, so
+external tools can be configured with the same lines::
+
+    zkmed-ledger-trust-policy v1
+    origin <origin>
+    threshold <t>
+    vkey <name>+<hex key ID>+<base64(0x04 || public key)>    one per authority, in set order
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkmed.encoding import b64_decode, b64_encode
+from zkmed.errors import LedgerError, MalformedInput, VerificationError
+from zkmed.ledger.authorities import Authority, AuthoritySet
+from zkmed.ledger.keys import AuthorityKey
+from zkmed.ledger.merkle import HASH_SIZE
+from zkmed.ledger.note import (
+    SIG_COSIGNATURE_V1,
+    NoteSignature,
+    SignedNote,
+    check_key_name,
+    ed25519_verify,
+    format_vkey,
+    key_id,
+    open_note,
+    parse_vkey,
+    text_lines,
+)
+
+POLICY_HEADER = "zkmed-ledger-trust-policy v1"
+MAX_TIMESTAMP = (1 << 63) - 1
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
+
+
+def parse_decimal(text: str, what: str) -> int:
+    """A non-negative ASCII decimal without leading zeros (and below 2^64)."""
+    if not _DECIMAL.fullmatch(text) or int(text) >= 1 << 64:
+        raise MalformedInput(f"{what}: {text[:24]!r} is not a decimal without leading zeros")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """The note text of a checkpoint: origin, tree size, root, extension lines."""
+
+    origin: str
+    tree_size: int
+    root: bytes
+    extensions: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.origin or "\n" in self.origin:
+            raise MalformedInput("checkpoint origin must be one non-empty line")
+        if not 0 <= self.tree_size < 1 << 64:
+            raise MalformedInput("checkpoint tree size is out of range")
+        if len(self.root) != HASH_SIZE:
+            raise MalformedInput("checkpoint root must be 32 bytes")
+        if any(not line or "\n" in line for line in self.extensions):
+            raise MalformedInput("checkpoint extension lines must be non-empty single lines")
+
+    def text(self) -> str:
+        lines = [self.origin, str(self.tree_size), b64_encode(self.root), *self.extensions]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def parse_text(cls, text: str) -> Checkpoint:
+        lines = text_lines(text, 3, "checkpoint")
+        size = parse_decimal(lines[1], "checkpoint tree size")
+        root = b64_decode(lines[2], length=HASH_SIZE, what="checkpoint root")
+        return cls(lines[0], size, root, tuple(lines[3:]))
+
+
+def cosignature_message(text: str, timestamp: int) -> bytes:
+    """What a cosignature v1 signs: header line, time line, checkpoint text."""
+    return f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode("utf-8")
+
+
+@dataclass(frozen=True)
+class CosignatureVerifier:
+    """Signature type 0x04: a timestamped Ed25519 cosignature over a checkpoint."""
+
+    name: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, SIG_COSIGNATURE_V1, self.public_key)
+
+    def verify(self, text: bytes, signature: bytes) -> None:
+        if len(signature) != 8 + 64:
+            raise VerificationError(f"cosignature by {self.name}: expected 72 bytes, got {len(signature)}")
+        timestamp = int.from_bytes(signature[:8], "big")
+        if timestamp > MAX_TIMESTAMP:
+            raise VerificationError(f"cosignature by {self.name}: timestamp exceeds 2^63 - 1")
+        message = f"cosignature/v1\ntime {timestamp}\n".encode() + text
+        ed25519_verify(self.public_key, signature[8:], message, f"cosignature by {self.name}")
+
+    def vkey(self) -> str:
+        return format_vkey(self.name, SIG_COSIGNATURE_V1, self.public_key)
+
+
+def cosign(key: AuthorityKey, text: str, timestamp: int) -> NoteSignature:
+    """The cosignature v1 line of ``key`` over checkpoint ``text`` at ``timestamp`` (seconds)."""
+    if not 0 <= timestamp <= MAX_TIMESTAMP:
+        raise MalformedInput("cosignature timestamp is out of range")
+    sig = key.sign(cosignature_message(text, timestamp))
+    return NoteSignature(
+        key.name, key_id(key.name, SIG_COSIGNATURE_V1, key.public_key), timestamp.to_bytes(8, "big") + sig
+    )
+
+
+def cosignature_timestamp(signature: NoteSignature) -> int:
+    """The timestamp inside a (not yet verified) cosignature line."""
+    if len(signature.signature) != 72:
+        raise MalformedInput(f"signature by {signature.name} is not a cosignature v1")
+    return int.from_bytes(signature.signature[:8], "big")
+
+
+@dataclass(frozen=True)
+class TrustPolicy:
+    """Whom to trust for one ledger: its origin and its authority set (with threshold)."""
+
+    origin: str
+    authorities: AuthoritySet
+
+    def verifiers(self) -> list[CosignatureVerifier]:
+        return [CosignatureVerifier(a.name, a.public_key) for a in self.authorities.authorities]
+
+    def format(self) -> str:
+        lines = [POLICY_HEADER, f"origin {self.origin}", f"threshold {self.authorities.threshold}"]
+        lines += [f"vkey {v.vkey()}" for v in self.verifiers()]
+        return "\n".join(lines) + "\n"
+
+    @classmethod
+    def parse(cls, text: str) -> TrustPolicy:
+        lines = [line for line in text.split("\n") if line.strip() and not line.startswith("#")]
+        if len(lines) < 4 or lines[0] != POLICY_HEADER:
+            raise MalformedInput(f"a trust policy starts with {POLICY_HEADER!r} and lists origin, threshold, vkeys")
+        if not lines[1].startswith("origin ") or not lines[2].startswith("threshold "):
+            raise MalformedInput("trust policy: expected 'origin' then 'threshold' lines")
+        origin = lines[1][len("origin ") :]
+        threshold = parse_decimal(lines[2][len("threshold ") :], "trust policy threshold")
+        members = []
+        for line in lines[3:]:
+            if not line.startswith("vkey "):
+                raise MalformedInput(f"trust policy: unexpected line {line[:40]!r}")
+            name, sig_type, public_key = parse_vkey(line[len("vkey ") :])
+            if sig_type != SIG_COSIGNATURE_V1:
+                raise MalformedInput(f"trust policy: vkey for {name} is not a cosignature v1 (0x04) key")
+            members.append(Authority(name, public_key))
+        return cls(origin, AuthoritySet(threshold, tuple(members)))
+
+
+@dataclass(frozen=True)
+class SignedCheckpoint:
+    """A checkpoint and its signature lines, as one signed note."""
+
+    checkpoint: Checkpoint
+    note: SignedNote
+
+    def text(self) -> str:
+        return self.note.format()
+
+    @classmethod
+    def parse(cls, data: str | bytes) -> SignedCheckpoint:
+        note = SignedNote.parse(data)
+        return cls(Checkpoint.parse_text(note.text), note)
+
+    @classmethod
+    def sign(
+        cls, checkpoint: Checkpoint, authorities: AuthoritySet, keys: Sequence[AuthorityKey], timestamp: int
+    ) -> SignedCheckpoint:
+        """Cosign with every held key of ``authorities``; at least t keys are required."""
+        text = checkpoint.text()
+        members = {a.public_key for a in authorities.authorities}
+        sigs: dict[bytes, NoteSignature] = {}
+        for key in keys:
+            if key.public_key in members and key.public_key not in sigs:
+                check_key_name(key.name)
+                sigs[key.public_key] = cosign(key, text, timestamp)
+        if len(sigs) < authorities.threshold:
+            raise LedgerError(
+                f"this node holds {len(sigs)} of the {authorities.threshold} authority keys needed to cosign"
+            )
+        order = [a.public_key for a in authorities.authorities]
+        lines = tuple(sigs[pk] for pk in order if pk in sigs)
+        return cls(checkpoint, SignedNote(text, lines))
+
+    def signers(self, policy: TrustPolicy) -> list[str]:
+        """Names of the policy's authorities whose cosignatures verify (raises if any known one fails)."""
+        return [v.name for v in open_note(self.note, policy.verifiers())]
+
+
+def verify_checkpoint(signed: SignedCheckpoint, policy: TrustPolicy) -> None:
+    """Raise :class:`VerificationError` unless ``signed`` is valid under ``policy``.
+
+    1. the origin line equals the policy's origin;
+    2. every signature line whose (name, key ID) is an authority's verifies;
+    3. at least t distinct authorities signed.
+    """
+    if signed.checkpoint.origin != policy.origin:
+        raise VerificationError(f"checkpoint is for origin {signed.checkpoint.origin!r}, expected {policy.origin!r}")
+    try:
+        signers = signed.signers(policy)
+    except VerificationError as exc:
+        raise VerificationError(f"checkpoint: {exc.message}") from exc
+    if len(signers) < policy.authorities.threshold:
+        raise VerificationError(
+            f"checkpoint has {len(signers)} valid authority cosignatures, below the threshold {policy.authorities.threshold}"
+        )

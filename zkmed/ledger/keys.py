@@ -1,0 +1,139 @@
+"""Authority secret keys (Ed25519, RFC 8032) and their key files.
+
+A key file is UTF-8 text, written with mode 0600 and never overwritten::
+
+    -----BEGIN ZKMED LEDGER AUTHORITY SECRET KEY-----
+    # SECRET KEY — whoever holds this file can sign blocks and checkpoints as <name>.
+    # Keep it private (mode 0600); share only the public "vkey" line.
+    version 1
+    name <authority name>
+    public <base64 32-byte Ed25519 public key>
+    seed <base64 32-byte Ed25519 private seed>
+    -----END ZKMED LEDGER AUTHORITY SECRET KEY-----
+
+Loading checks that the public key matches the seed and refuses files that
+the group or others may read.  :class:`AuthorityKey` never shows its secret
+in ``repr`` or ``str``.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from zkmed.encoding import b64_decode, b64_encode
+from zkmed.errors import LedgerError, MalformedInput
+from zkmed.ledger.note import check_key_name
+
+BEGIN = "-----BEGIN ZKMED LEDGER AUTHORITY SECRET KEY-----"
+END = "-----END ZKMED LEDGER AUTHORITY SECRET KEY-----"
+KEY_FILE_SUFFIX = ".secret-key"
+
+
+class AuthorityKey:
+    """An authority's Ed25519 signing key (secret; redacted ``repr``)."""
+
+    __slots__ = ("_private", "name", "public_key")
+
+    def __init__(self, name: str, private: Ed25519PrivateKey) -> None:
+        self.name = check_key_name(name)
+        self._private = private
+        self.public_key: bytes = private.public_key().public_bytes_raw()
+
+    @classmethod
+    def generate(cls, name: str) -> AuthorityKey:
+        return cls(name, Ed25519PrivateKey.generate())
+
+    @classmethod
+    def from_seed(cls, name: str, seed: bytes) -> AuthorityKey:
+        if len(seed) != 32:
+            raise MalformedInput("an Ed25519 seed is 32 bytes")
+        return cls(name, Ed25519PrivateKey.from_private_bytes(bytes(seed)))
+
+    def sign(self, message: bytes) -> bytes:
+        return self._private.sign(message)
+
+    @property
+    def private_key(self) -> Ed25519PrivateKey:
+        """The ``cryptography`` key object (hazmat: for note signing helpers)."""
+        return self._private
+
+    def __repr__(self) -> str:
+        return f"AuthorityKey(name={self.name!r}, public_key={self.public_key.hex()[:16]}…, secret=<redacted>)"
+
+    __str__ = __repr__
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        raise TypeError("AuthorityKey is secret and cannot be pickled")
+
+    # -- key file ----------------------------------------------------------
+
+    def file_text(self) -> str:
+        seed = self._private.private_bytes_raw()
+        return "\n".join(
+            [
+                BEGIN,
+                f"# SECRET KEY \u2014 whoever holds this file can sign blocks and checkpoints as {self.name}.",
+                '# Keep it private (mode 0600); share only the public "vkey" line.',
+                "version 1",
+                f"name {self.name}",
+                f"public {b64_encode(self.public_key)}",
+                f"seed {b64_encode(seed)}",
+                END,
+                "",
+            ]
+        )
+
+    @classmethod
+    def parse_file_text(cls, text: str, what: str = "key file") -> AuthorityKey:
+        lines = [line for line in text.split("\n") if line and not line.startswith("#")]
+        if len(lines) != 6 or lines[0] != BEGIN or lines[-1] != END:
+            raise MalformedInput(f"{what}: not a zkmed ledger authority secret key file")
+        fields: dict[str, str] = {}
+        for line in lines[1:-1]:
+            field, _, value = line.partition(" ")
+            if field in fields or not value:
+                raise MalformedInput(f"{what}: malformed line {field!r}")
+            fields[field] = value
+        if set(fields) != {"version", "name", "public", "seed"}:
+            raise MalformedInput(f"{what}: expected version, name, public and seed")
+        if fields["version"] != "1":
+            raise MalformedInput(f"{what}: unsupported key file version {fields['version']!r}")
+        key = cls.from_seed(fields["name"], b64_decode(fields["seed"], length=32, what=f"{what} seed"))
+        if b64_decode(fields["public"], length=32, what=f"{what} public key") != key.public_key:
+            raise MalformedInput(f"{what}: public key does not match the secret seed")
+        return key
+
+    def write(self, path: Path) -> None:
+        """Create ``path`` with mode 0600; refuse to overwrite an existing file."""
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError as exc:
+            raise LedgerError(f"refusing to overwrite the key file {path}") from exc
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(self.file_text())
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(path, 0o600)
+
+    @classmethod
+    def load(cls, path: Path) -> AuthorityKey:
+        try:
+            mode = os.stat(path).st_mode
+            if os.name == "posix" and stat.S_IMODE(mode) & 0o077:
+                raise LedgerError(f"key file {path} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it")
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise LedgerError(f"cannot read the key file {path}: {exc}") from exc
+        return cls.parse_file_text(text, what=str(path))
+
+
+def load_key_dir(directory: Path) -> list[AuthorityKey]:
+    """Every ``*.secret-key`` file in ``directory`` (none if it does not exist)."""
+    if not directory.is_dir():
+        return []
+    return [AuthorityKey.load(p) for p in sorted(directory.glob(f"*{KEY_FILE_SUFFIX}"))]

@@ -1,0 +1,223 @@
+"""C2SP signed notes (``c2sp.org/signed-note``): text signed by one or more keys.
+
+Format (see ``/work/shared/specs/c2sp-signed-note.md``)::
+
+    <text, ending in a newline; may contain empty lines>
+    <one empty line>
+    — <key name> base64(u32 key ID || signature)        one line per signature
+
+* the text is separated from the signatures by the **last** empty line;
+* the whole note is UTF-8 without control characters other than newline;
+* key names are non-empty and contain no Unicode space and no ``+``;
+* ``key ID = SHA-256(key name || 0x0A || signature type || public key)[:4]``,
+  with signature type ``0x01`` for plain Ed25519 and ``0x04`` for the
+  timestamped Ed25519 cosignatures of ``c2sp.org/tlog-cosignature``
+  (implemented in :mod:`zkmed.ledger.checkpoint`);
+* a verifier key (*vkey*) is ``name+hex(key ID)+base64(type || public key)``.
+
+Opening a note (:func:`open_note`) ignores signatures from unknown keys,
+verifies every signature whose (name, key ID) is known — one failure rejects
+the whole note — and rejects a note that no known key signed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from zkmed.encoding import b64_decode, b64_encode
+from zkmed.errors import MalformedInput, VerificationError
+
+SIG_ED25519 = 0x01
+SIG_COSIGNATURE_V1 = 0x04
+SIGNATURE_PREFIX = "\u2014 "  # em dash, space
+MAX_SIGNATURES = 64
+MAX_NOTE_BYTES = 1 << 20
+MAX_KEY_NAME = 256
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+_SPACE = re.compile(r"\s|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
+
+
+def check_key_name(name: object) -> str:
+    """A valid note key name: non-empty, no spaces, no ``+``, no control characters."""
+    if (
+        not isinstance(name, str)
+        or not name
+        or len(name.encode("utf-8")) > MAX_KEY_NAME
+        or "+" in name
+        or _SPACE.search(name)
+        or _CONTROL.search(name)
+    ):
+        raise MalformedInput(f"key name {name!r} must be non-empty, without spaces, '+' or control characters")
+    return name
+
+
+def key_id(name: str, sig_type: int, public_key: bytes) -> bytes:
+    """``SHA-256(name || 0x0A || sig_type || public_key)[:4]`` (signed-note §Signatures)."""
+    return hashlib.sha256(check_key_name(name).encode("utf-8") + b"\n" + bytes([sig_type]) + public_key).digest()[:4]
+
+
+@dataclass(frozen=True)
+class NoteSignature:
+    """One signature line: key name, 4-byte key ID and the algorithm's signature bytes."""
+
+    name: str
+    key_id: bytes
+    signature: bytes
+
+    def line(self) -> str:
+        return f"{SIGNATURE_PREFIX}{self.name} {b64_encode(self.key_id + self.signature)}\n"
+
+
+@dataclass(frozen=True)
+class SignedNote:
+    """A note text and its signature lines (unverified until :func:`open_note`)."""
+
+    text: str
+    signatures: tuple[NoteSignature, ...]
+
+    def format(self) -> str:
+        return self.text + "\n" + "".join(s.line() for s in self.signatures)
+
+    @classmethod
+    def parse(cls, data: str | bytes) -> SignedNote:
+        """Parse a signed note strictly; raises :class:`MalformedInput`."""
+        if isinstance(data, (bytes, bytearray)):
+            if len(data) > MAX_NOTE_BYTES:
+                raise MalformedInput("signed note is too large")
+            try:
+                data = bytes(data).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MalformedInput("signed note is not valid UTF-8") from exc
+        if not isinstance(data, str):
+            raise MalformedInput("signed note must be text")
+        if len(data.encode("utf-8")) > MAX_NOTE_BYTES:
+            raise MalformedInput("signed note is too large")
+        if _CONTROL.search(data):
+            raise MalformedInput("signed note contains control characters")
+        split = data.rfind("\n\n")
+        if split < 0:
+            raise MalformedInput("signed note has no empty line before its signatures")
+        text, block = data[: split + 1], data[split + 2 :]
+        if not block.endswith("\n"):
+            raise MalformedInput("signed note signatures must end with a newline")
+        lines = block[:-1].split("\n")
+        if len(lines) > MAX_SIGNATURES:
+            raise MalformedInput(f"signed note has more than {MAX_SIGNATURES} signatures")
+        sigs = []
+        for line in lines:
+            if not line.startswith(SIGNATURE_PREFIX):
+                raise MalformedInput(f"malformed signature line {line[:40]!r}")
+            parts = line[len(SIGNATURE_PREFIX) :].split(" ")
+            if len(parts) != 2:
+                raise MalformedInput(f"malformed signature line {line[:40]!r}")
+            name = check_key_name(parts[0])
+            raw = b64_decode(parts[1], what="note signature")
+            if len(raw) < 5:
+                raise MalformedInput("note signature is too short")
+            sigs.append(NoteSignature(name, raw[:4], raw[4:]))
+        return cls(text, tuple(sigs))
+
+
+class NoteVerifier(Protocol):
+    """A known key: its name, key ID, and a check of one signature over the note text."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def key_id(self) -> bytes: ...
+
+    def verify(self, text: bytes, signature: bytes) -> None:
+        """Raise :class:`VerificationError` unless ``signature`` is valid over ``text``."""
+        ...
+
+
+def ed25519_verify(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
+    """Ed25519 (RFC 8032) verification that raises :class:`VerificationError`."""
+    if len(signature) != 64:
+        raise VerificationError(f"{what}: an Ed25519 signature is 64 bytes, got {len(signature)}")
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(signature, message)
+    except (InvalidSignature, ValueError) as exc:
+        raise VerificationError(f"{what}: invalid signature") from exc
+
+
+@dataclass(frozen=True)
+class Ed25519NoteVerifier:
+    """Signature type 0x01: plain Ed25519 over the note text."""
+
+    name: str
+    public_key: bytes
+
+    @property
+    def key_id(self) -> bytes:
+        return key_id(self.name, SIG_ED25519, self.public_key)
+
+    def verify(self, text: bytes, signature: bytes) -> None:
+        ed25519_verify(self.public_key, signature, text, f"signature by {self.name}")
+
+    def vkey(self) -> str:
+        return format_vkey(self.name, SIG_ED25519, self.public_key)
+
+
+def ed25519_note_signature(name: str, private_key: Ed25519PrivateKey, text: str) -> NoteSignature:
+    """A type-0x01 signature line over ``text`` (for generic notes and the spec's examples)."""
+    pub = private_key.public_key().public_bytes_raw()
+    return NoteSignature(name, key_id(name, SIG_ED25519, pub), private_key.sign(text.encode("utf-8")))
+
+
+def format_vkey(name: str, sig_type: int, public_key: bytes) -> str:
+    return f"{check_key_name(name)}+{key_id(name, sig_type, public_key).hex()}+{b64_encode(bytes([sig_type]) + public_key)}"
+
+
+def parse_vkey(text: str) -> tuple[str, int, bytes]:
+    """``(name, signature type, public key)`` of a vkey; the embedded key ID must match."""
+    parts = text.split("+", 2) if isinstance(text, str) else []
+    if len(parts) != 3 or len(parts[1]) != 8:
+        raise MalformedInput(f"verifier key {str(text)[:60]!r} is not name+keyid+key")
+    name = check_key_name(parts[0])
+    raw = b64_decode(parts[2], what="verifier key")
+    if len(raw) != 33:
+        raise MalformedInput("verifier key: expected a 1-byte type and a 32-byte Ed25519 key")
+    sig_type, public_key = raw[0], raw[1:]
+    if key_id(name, sig_type, public_key).hex() != parts[1]:
+        raise MalformedInput(f"verifier key for {name}: key ID does not match the key")
+    return name, sig_type, public_key
+
+
+def open_note(note: SignedNote, verifiers: Iterable[NoteVerifier]) -> list[NoteVerifier]:
+    """Verify ``note`` and return the distinct known verifiers whose signatures checked out.
+
+    Unknown signatures are ignored; a known key's bad signature, or no known
+    signature at all, raises :class:`VerificationError`.  A key that signed
+    twice is listed once (so it never counts twice towards a threshold).
+    """
+    known = {(v.name, v.key_id): v for v in verifiers}
+    text = note.text.encode("utf-8")
+    good: dict[tuple[str, bytes], NoteVerifier] = {}
+    for sig in note.signatures:
+        v = known.get((sig.name, sig.key_id))
+        if v is None:
+            continue
+        v.verify(text, sig.signature)
+        good[(sig.name, sig.key_id)] = v
+    if not good:
+        raise VerificationError("note is not signed by any known key")
+    return list(good.values())
+
+
+def text_lines(text: str, minimum: int, what: str) -> Sequence[str]:
+    """The lines of a note text (which must end in a newline), each non-empty."""
+    if not text.endswith("\n"):
+        raise MalformedInput(f"{what}: text must end with a newline")
+    lines = text[:-1].split("\n")
+    if len(lines) < minimum or any(not line for line in lines):
+        raise MalformedInput(f"{what}: expected at least {minimum} non-empty lines")
+    return lines

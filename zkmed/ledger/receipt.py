@@ -1,0 +1,188 @@
+"""Offline-verifiable receipts: inclusion (``c2sp.org/tlog-proof``) and consistency proofs.
+
+Inclusion receipt (``.tlog-proof``), exactly the C2SP text format::
+
+    c2sp.org/tlog-proof@v1
+    extra <base64 of the entry's canonical bytes>
+    index <entry sequence number, decimal>
+    <base64 hash>                       RFC 9162 inclusion path, leaf's sibling first
+    …
+    <empty line>
+    <the cosigned checkpoint, verbatim>
+
+zkmed always fills ``extra`` with the entry itself so that a voter's receipt
+is self-contained; verification still binds it: the entry must decode, carry
+``index`` as its sequence number, and hash to the proven leaf.
+
+Consistency proof file (zkmed's own, canonical JSON)::
+
+    {"format": "zkmed.ledger/consistency-proof@v1",
+     "new": <cosigned checkpoint text>, "old": <cosigned checkpoint text>,
+     "proof": [<base64 hash>, …]}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json
+from zkmed.errors import MalformedInput, VerificationError
+from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, parse_decimal, verify_checkpoint
+from zkmed.ledger.entries import Entry
+from zkmed.ledger.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
+
+TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+CONSISTENCY_FORMAT = "zkmed.ledger/consistency-proof@v1"
+MAX_PROOF_HASHES = 64
+MAX_FILE = 4 << 20
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    """A C2SP tlog-proof: index, inclusion path, checkpoint text and optional extra data."""
+
+    index: int
+    hashes: tuple[bytes, ...]
+    checkpoint: str
+    extra: bytes | None = None
+
+    def __post_init__(self) -> None:
+        if any(len(h) != HASH_SIZE for h in self.hashes):
+            raise MalformedInput("tlog-proof hashes must be 32 bytes")
+        if not self.checkpoint.endswith("\n"):
+            raise MalformedInput("tlog-proof checkpoint must end with a newline")
+
+    def format(self) -> str:
+        lines = [TLOG_PROOF_HEADER]
+        if self.extra is not None:
+            lines.append(f"extra {b64_encode(self.extra)}")
+        lines.append(f"index {self.index}")
+        lines += [b64_encode(h) for h in self.hashes]
+        return "\n".join(lines) + "\n\n" + self.checkpoint
+
+    @classmethod
+    def parse(cls, data: str | bytes) -> TlogProof:
+        if isinstance(data, (bytes, bytearray)):
+            try:
+                data = bytes(data).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MalformedInput("tlog-proof is not valid UTF-8") from exc
+        if not isinstance(data, str) or len(data) > MAX_FILE:
+            raise MalformedInput("tlog-proof must be text of reasonable size")
+        split = data.find("\n\n")
+        if split < 0:
+            raise MalformedInput("tlog-proof has no empty line before its checkpoint")
+        head, checkpoint = data[:split].split("\n"), data[split + 2 :]
+        if head[0] != TLOG_PROOF_HEADER:
+            raise MalformedInput(f"tlog-proof must start with {TLOG_PROOF_HEADER!r}")
+        pos = 1
+        extra = None
+        if pos < len(head) and head[pos].startswith("extra "):
+            extra = b64_decode(head[pos][len("extra ") :], what="tlog-proof extra data")
+            pos += 1
+        if pos >= len(head) or not head[pos].startswith("index "):
+            raise MalformedInput("tlog-proof is missing its index line")
+        index = parse_decimal(head[pos][len("index ") :], "tlog-proof index")
+        hashes = head[pos + 1 :]
+        if len(hashes) > MAX_PROOF_HASHES:
+            raise MalformedInput("tlog-proof has too many hashes")
+        decoded = tuple(b64_decode(h, length=HASH_SIZE, what="tlog-proof hash") for h in hashes)
+        return cls(index, decoded, checkpoint, extra)
+
+    def entry(self) -> Entry:
+        """The entry carried in ``extra`` (unverified until :func:`verify_receipt`)."""
+        if self.extra is None:
+            raise MalformedInput("tlog-proof carries no entry in its extra line")
+        return Entry.decode(self.extra)
+
+
+def verify_receipt(proof: TlogProof, policy: TrustPolicy, entry_data: bytes | None = None) -> None:
+    """Verify an inclusion receipt offline (the tlog-proof steps 1–4).
+
+    1. the leaf: ``entry_data`` if given (it must then equal ``extra`` when
+       both are present), else ``extra``; it must decode as an entry whose
+       sequence number is the proof's index;
+    2. the checkpoint's origin is the policy's;
+    3. at least t authority cosignatures verify (unknown lines ignored);
+    4. the inclusion path leads from the leaf hash to the checkpoint root.
+    """
+    data = entry_data if entry_data is not None else proof.extra
+    if data is None:
+        raise VerificationError("receipt carries no entry and none was given")
+    if entry_data is not None and proof.extra is not None and proof.extra != entry_data:
+        raise VerificationError("receipt is for a different entry than the one given")
+    try:
+        entry = Entry.decode(data)
+        signed = SignedCheckpoint.parse(proof.checkpoint)
+    except MalformedInput as exc:
+        raise VerificationError(f"receipt does not parse: {exc.message}") from exc
+    if entry.seq != proof.index:
+        raise VerificationError(f"receipt index {proof.index} differs from the entry's sequence number {entry.seq}")
+    verify_checkpoint(signed, policy)
+    verify_inclusion(leaf_hash(data), proof.index, signed.checkpoint.tree_size, proof.hashes, signed.checkpoint.root)
+
+
+@dataclass(frozen=True)
+class ConsistencyProof:
+    """Two cosigned checkpoints of one ledger and the RFC 9162 proof that the older is a prefix."""
+
+    old: str
+    new: str
+    proof: tuple[bytes, ...]
+
+    def format(self) -> str:
+        doc = {
+            "format": CONSISTENCY_FORMAT,
+            "old": self.old,
+            "new": self.new,
+            "proof": [b64_encode(h) for h in self.proof],
+        }
+        return canonical_json(doc).decode("utf-8") + "\n"
+
+    @classmethod
+    def parse(cls, data: str | bytes) -> ConsistencyProof:
+        if len(data) > MAX_FILE:
+            raise MalformedInput("consistency proof file is too large")
+        try:
+            text = bytes(data).decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
+        except UnicodeDecodeError as exc:
+            raise MalformedInput("consistency proof is not valid UTF-8") from exc
+        doc: Any = parse_json(text.rstrip("\n"))
+        if not isinstance(doc, dict) or doc.get("format") != CONSISTENCY_FORMAT:
+            raise MalformedInput(f"not a {CONSISTENCY_FORMAT} document")
+        if set(doc) != {"format", "old", "new", "proof"}:
+            raise MalformedInput("consistency proof: expected exactly format, old, new, proof")
+        old, new, hashes = doc["old"], doc["new"], doc["proof"]
+        if not isinstance(old, str) or not isinstance(new, str) or not isinstance(hashes, list):
+            raise MalformedInput("consistency proof: old and new are texts, proof is a list")
+        if len(hashes) > MAX_PROOF_HASHES or not all(isinstance(h, str) for h in hashes):
+            raise MalformedInput("consistency proof: proof must be a short list of base64 hashes")
+        return cls(old, new, tuple(b64_decode(h, length=HASH_SIZE, what="consistency proof hash") for h in hashes))
+
+
+def verify_consistency_proof(proof: ConsistencyProof, policy: TrustPolicy, old_checkpoint: str | None = None) -> None:
+    """Both checkpoints are valid under ``policy`` and the old tree is a prefix of the new.
+
+    ``old_checkpoint``, when given, is the checkpoint the verifier already
+    trusts (for instance from an earlier receipt); it must match the file's.
+    """
+    try:
+        old = SignedCheckpoint.parse(proof.old)
+        new = SignedCheckpoint.parse(proof.new)
+        mine = SignedCheckpoint.parse(old_checkpoint) if old_checkpoint is not None else None
+    except MalformedInput as exc:
+        raise VerificationError(f"consistency proof does not parse: {exc.message}") from exc
+    if mine is not None and mine.checkpoint != old.checkpoint:
+        raise VerificationError("the proof starts from a different checkpoint than the one you hold")
+    verify_checkpoint(old, policy)
+    verify_checkpoint(new, policy)
+    verify_consistency(
+        old.checkpoint.tree_size, new.checkpoint.tree_size, proof.proof, old.checkpoint.root, new.checkpoint.root
+    )
+
+
+def inclusion_receipt(entry_data: bytes, index: int, path: Sequence[bytes], checkpoint: SignedCheckpoint) -> TlogProof:
+    """Assemble a receipt (no verification; use :func:`verify_receipt`)."""
+    return TlogProof(index, tuple(path), checkpoint.text(), entry_data)
