@@ -30,6 +30,8 @@ demo: $(STAMP)
 # The whole suite (slow cases included), then again under `python -O` so that no
 # check silently relies on `assert`.
 test: $(STAMP)
+	$(VENV)/bin/ruff check zkmed circuits cli tests benchmarks
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -m "" -p no:cacheprovider
 	$(PY) -O -m pytest -m "not slow" -p no:cacheprovider
 
