@@ -111,20 +111,28 @@ class PetlibCurve(Group):
         return r
 
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
+        """One ``EC_POINTs_mul``; variable time, so only for public scalars (verification, simulation)."""
         if len(scalars) != len(elements):
             raise MalformedInput("msm: scalars and elements differ in length")
-        r = self._new()
-        bns = [self._bn(k) for k in scalars]  # keep the Bn objects alive during the call
-        gen_bn = self._bn(gen_scalar) if gen_scalar % self.order else None  # alive across the call
-        gen = gen_bn.bn if gen_bn is not None else _FFI.NULL
-        if not bns:
-            if gen_bn is None:
-                return self._inf
-            _C.EC_POINT_mul(self._ecg, r.pt, gen, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
-            return r
-        _C.EC_POINTs_mul(
-            self._ecg, r.pt, gen, len(bns), [e.pt for e in elements], [b.bn for b in bns], get_ctx().bnctx
-        )
+        q = self.order
+        gen_scalar %= q
+        if not scalars:
+            return self.mul_gen(gen_scalar) if gen_scalar else self._inf
+        # raw BIGNUMs (BN_bin2bn allocates) are cheaper than petlib Bn objects; freed below
+        bin2bn, null = _C.BN_bin2bn, _FFI.NULL
+        raw = [bin2bn((k % q).to_bytes(32, "big"), 32, null) for k in scalars]
+        gen = bin2bn(gen_scalar.to_bytes(32, "big"), 32, null) if gen_scalar else null
+        try:
+            if null in raw or (gen_scalar and gen == null):
+                raise MemoryError("OpenSSL could not allocate a BIGNUM")
+            r = self._new()
+            _C.EC_POINTs_mul(self._ecg, r.pt, gen, len(raw), [e.pt for e in elements], raw, get_ctx().bnctx)
+        finally:
+            for bn in raw:
+                if bn != null:
+                    _C.BN_clear_free(bn)
+            if gen != null:
+                _C.BN_clear_free(gen)
         return r
 
     def eq(self, a: Element, b: Element) -> bool:
