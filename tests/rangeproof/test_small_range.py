@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rp_helpers import seeded_rng
 
+from circuits import membership
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.rangeproof.bulletproofs import RangeProof, commit
 from zkmed.rangeproof.small_range import (
@@ -17,9 +18,11 @@ from zkmed.rangeproof.small_range import (
     auto_method,
     prove_in_range_auto,
     prove_small_range,
+    statement_tag,
     verify_in_range_auto,
     verify_small_range,
 )
+from zkmed.sigma.compose import OrProof, verify_or
 
 
 def _commit(params, v):
@@ -53,6 +56,21 @@ def test_shifted_range_and_binding(params):
         verify_small_range(proof, params.group.identity(), -5, 2, params=params)
 
 
+def test_is_the_shared_or_proof(params):
+    """The bytes are compose's OR proof over the consecutive-membership circuit, under the statement tag."""
+    g = params.group
+    com, r = _commit(params, 3)
+    proof = prove_small_range(com, 3, r, 1, 6, params=params, context=b"ctx")
+    relations = membership.consecutive(params, com, 1, 6).relations()
+    data = proof.to_bytes()
+    parsed = OrProof.from_bytes(relations, data)
+    assert parsed.challenges() == list(proof.challenges) and [s for (s,) in parsed.responses] == list(proof.responses)
+    assert verify_or(statement_tag(params, b"ctx", 1, 6, com), relations, data) is None
+    as_members = membership.one_of(params, com, range(1, 7)).relations()
+    for shifted, member in zip(relations, as_members, strict=True):  # D_i = C - (lo+i)·G, as in one_of
+        assert g.eq(shifted.image()[0], member.image()[0])
+
+
 def test_tamper_each_scalar(params):
     q = params.group.order
     com, r = _commit(params, 2)
@@ -66,6 +84,11 @@ def test_tamper_each_scalar(params):
     swapped = dataclasses.replace(proof, challenges=proof.challenges[::-1], responses=proof.responses[::-1])
     with pytest.raises(VerificationError):
         verify_small_range(swapped, com, 0, 4, params=params)
+    data = proof.to_bytes()
+    for i in range(31, len(data), 32):  # the low byte of every scalar, the challenge c included
+        tampered = data[:i] + bytes([data[i] ^ 0x01]) + data[i + 1 :]
+        with pytest.raises(VerificationError):
+            verify_in_range_auto(tampered, com, 0, 4, params=params)
 
 
 def test_prover_refusals(params):
@@ -75,6 +98,8 @@ def test_prover_refusals(params):
             prove_small_range(commit(bad_v, r, params), bad_v, r, 0, 4, params=params)
     with pytest.raises(ProvingError):
         prove_small_range(com, 4, r, 0, 4, params=params)  # does not open
+    with pytest.raises(ProvingError):  # blinding 0: D_2 is the identity, an invalid statement
+        prove_small_range(commit(2, 0, params), 2, 0, 0, 4, params=params)
     for lo, hi in ((0, 0), (3, 1), (0, 64), (0.0, 4)):
         with pytest.raises(ProvingError):
             prove_small_range(com, 5, r, lo, hi, params=params)
@@ -124,6 +149,8 @@ def test_deterministic_rng(params):
     a = prove_small_range(com, 3, 99, 0, 5, params=params, rng=seeded_rng(g, b"s"))
     b = prove_small_range(com, 3, 99, 0, 5, params=params, rng=seeded_rng(g, b"s"))
     assert a == b
+    with pytest.raises(ProvingError):  # the shared OR prover checks the rng's output
+        prove_small_range(com, 3, 99, 0, 5, params=params, rng=lambda: g.order)
 
 
 # ------------------------------------------------------------------ automatic choice
@@ -140,7 +167,12 @@ def test_auto_method_rule():
 
 @pytest.mark.parametrize(
     ("lo", "hi", "kind"),
-    [(0, 1, SmallRangeProof), (0, 13, SmallRangeProof), (0, 14, RangeProof), (-10, 10_000, RangeProof)],
+    [
+        (0, 1, SmallRangeProof),
+        (0, OR_MAX_VALUES - 1, SmallRangeProof),
+        (0, OR_MAX_VALUES, RangeProof),
+        (-10, 10_000, RangeProof),
+    ],
 )
 def test_auto_roundtrip(params, lo, hi, kind):
     v = hi

@@ -1,31 +1,31 @@
 """Small ranges by a CDS OR-proof, and automatic choice between it and Bulletproofs.
 
 Statement.  ``C = v·G + r·H`` hides ``v ∈ {lo, lo+1, …, hi}`` (``R + 1 = hi − lo + 1``
-values, e.g. a ballot choice ``0..R``).  Equivalently, for *one* ``i``::
+values, e.g. a ballot choice ``0..R``).  That is membership in the consecutive
+set ``{lo, …, hi}``: for *one* ``i``::
 
     D_i = C − (lo + i)·G = r·H
 
-a discrete log w.r.t. ``H`` — so the proof is a 1-out-of-(R+1) disjunction
-of Schnorr proofs (Cramer, Damgård, Schoenmakers, CRYPTO '94, "proofs of
-partial knowledge"), made non-interactive with the strong Fiat–Shamir
-transform.  For the true index ``k``:
+so the proof is the shared CDS94 OR proof (Cramer, Damgård, Schoenmakers,
+CRYPTO '94) of :mod:`zkmed.sigma.compose` over the statement of
+:func:`circuits.membership.consecutive`::
 
-    prover:   for i ≠ k: c_i, s_i ← random,  T_i = s_i·H − c_i·D_i        (simulated)
-              T_k = ω·H,  ω ← random
-              c   = challenge(statement, T_0, …, T_R)
-              c_k = c − Σ_{i≠k} c_i,   s_k = ω + c_k·r
-    proof:    (c_0, …, c_R, s_0, …, s_R)
-    verifier: T_i = s_i·H − c_i·D_i for every i;  c = challenge(…);  Σ c_i ≟ c
+    PK{(r): D_0 = r·H ∨ … ∨ D_R = r·H}
 
-Special soundness: two accepting transcripts with different ``c`` differ in
-some ``c_i``, which yields ``r`` with ``D_i = r·H``, i.e. ``v = lo + i``.
-Honest-verifier zero knowledge: simulated branches are distributed exactly
-as real ones, so the proof hides ``k``.  The transcript absorbs the group and
-Pedersen parameters (instance), the caller's context, ``lo``, ``hi``, ``C``
-and all ``T_i`` before squeezing ``c``.
+This module only adds the range checks, the tag and the proof object; the
+prover, the verifier, the Fiat–Shamir transcript and the byte layout are
+those of :func:`~zkmed.sigma.compose.prove_or` / :func:`~zkmed.sigma.compose.verify_or`
+(see there and ``docs/or-proofs.md`` for the protocol and its soundness and
+zero-knowledge arguments).  The transcript binds the whole statement: the
+OR instance holds ``H`` and every ``D_i``; the tag (the session id) holds
+the ciphersuite (group), the Pedersen parameters (``G``, ``H``), the caller's
+context, ``lo``, ``hi`` and ``C`` (:func:`statement_tag`).
 
-Wire format: ``c_0 ‖ … ‖ c_R ‖ s_0 ‖ … ‖ s_R`` — ``2(R+1)·Ns`` bytes
-(P-256: 128 bytes for a yes/no choice, 64·(R+1) in general).
+Wire format (compose's compact OR layout, one response per branch)::
+
+    c ‖ c_0 ‖ … ‖ c_{R−1} ‖ s_0 ‖ … ‖ s_R          c_R = c − Σ_{i<R} c_i
+
+``2(R+1)·Ns`` bytes (P-256: 128 bytes for a yes/no choice, 64·(R+1) in general).
 
 Choosing the proof (:func:`prove_in_range_auto`).  The OR proof costs
 ``R + 1`` two-point MSMs to verify and grows linearly; a Bulletproof for a
@@ -34,22 +34,25 @@ one ~48-point MSM and 556 bytes.  Measured on P-256 (petlib/OpenSSL, 2-core
 x86-64 dev machine; reproduce with ``python -m benchmarks.run --only rangeproof``,
 table "small-range OR vs Bulletproofs"):
 
-=========  ===========  ===========  ==============
-values     OR verify    BP verify    size OR / BP
-=========  ===========  ===========  ==============
-2          0.23 ms      1.5 ms       128 / 556 B
-8          0.64 ms      1.1 ms       512 / 556 B
-14         1.06 ms      1.12 ms      896 / 556 B
-15         1.13 ms      1.12 ms      960 / 556 B
-17         1.27 ms      1.12 ms      1088 / 556 B
-=========  ===========  ===========  ==============
+=========  ===========  ===========  ===========  ==============
+values     OR prove     OR verify    BP verify    size OR / BP
+=========  ===========  ===========  ===========  ==============
+2          0.43 ms      0.29 ms      1.03 ms      128 / 556 B
+8          1.23 ms      0.87 ms      1.01 ms      512 / 556 B
+9          1.35 ms      0.96 ms      1.02 ms      576 / 556 B
+10         1.50 ms      1.07 ms      1.03 ms      640 / 556 B
+14         2.01 ms      1.45 ms      1.03 ms      896 / 556 B
+=========  ===========  ===========  ===========  ==============
 
-So the OR proof verifies faster up to **14 values** (crossover at 14–15), is
-smaller up to 8 values, and always proves faster (≈ 4× at 16 values).  As
-verification is done by many parties and proving once, the automatic rule
-takes the OR proof for ranges of at most :data:`OR_MAX_VALUES` = 14 values
-(``hi − lo ≤ 13``) and Bulletproofs above; :data:`OR_HARD_LIMIT` caps the OR
-proof at 64 values.
+(Bulletproof proving: ≈ 4.4 ms at every size here.)  So the OR proof
+verifies faster up to **9 values** (crossover at 9–10), is smaller up to 8
+values, and always proves faster (≈ 3× at 10 values).  As verification is
+done by many parties and proving once, the automatic rule takes the OR proof
+for ranges of at most :data:`OR_MAX_VALUES` = 9 values (``hi − lo ≤ 8``) and
+Bulletproofs above; :data:`OR_HARD_LIMIT` caps the OR proof at 64 values.
+The shared OR verifier costs about 0.4 ms more than the former dedicated one
+at 14 values (it rebuilds and serializes one relation per branch for the
+instance), which moved the crossover down from 14–15 values.
 """
 
 from __future__ import annotations
@@ -58,25 +61,31 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from circuits import membership
 from zkmed.commitments import PedersenParams
 from zkmed.encoding import Writer
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups import Element, Group
 from zkmed.rangeproof.generators import DEFAULT_GENS_LABEL
-from zkmed.rangeproof.proof import RangeProof, commit, msm_g, resolve_params
+from zkmed.rangeproof.proof import RangeProof, resolve_params
 from zkmed.rangeproof.ranges import interval_layout, prove_interval, signed_bytes, verify_interval
-from zkmed.transcript import Transcript
+from zkmed.sigma.compose import full_tag, prove_or, verify_or
+from zkmed.sigma.relation import LinearRelation
 
-PROTOCOL_TAG = b"zkmed/v1/small-range-or"
+PROTOCOL_TAG = b"zkmed/v1/small-range-membership"
 #: ranges of at most this many values use the OR proof in the ``*_auto`` functions (measured crossover)
-OR_MAX_VALUES = 14
+OR_MAX_VALUES = 9
 #: the OR proof refuses ranges with more values than this
 OR_HARD_LIMIT = 64
 
 
 @dataclass(frozen=True, eq=False)
 class SmallRangeProof:
-    """``(c_0..c_R, s_0..s_R)`` of the CDS OR-proof; see the module docstring."""
+    """The branch challenges ``c_0..c_R`` and responses ``s_0..s_R`` of the OR proof.
+
+    :meth:`to_bytes` writes compose's compact layout (``c = Σ c_i`` first,
+    ``c_R`` implied); :meth:`from_bytes` is its strict inverse.
+    """
 
     group: Group
     challenges: tuple[int, ...]
@@ -86,8 +95,13 @@ class SmallRangeProof:
     def branches(self) -> int:
         return len(self.challenges)
 
+    @property
+    def challenge(self) -> int:
+        """The Fiat–Shamir challenge ``c = Σ c_i mod q``."""
+        return sum(self.challenges) % self.group.order
+
     def to_bytes(self) -> bytes:
-        return self.group.encode_scalars([*self.challenges, *self.responses])
+        return self.group.encode_scalars([self.challenge, *self.challenges[:-1], *self.responses])
 
     @classmethod
     def from_bytes(cls, group: Group, data: bytes, *, branches: int | None = None) -> SmallRangeProof:
@@ -98,8 +112,9 @@ class SmallRangeProof:
         count, rest = divmod(len(data), per)
         if rest or not 2 <= count <= OR_HARD_LIMIT or (branches is not None and count != branches):
             raise MalformedInput(f"small-range proof: {len(data)} bytes is not a valid length")
-        scalars = group.decode_scalars(bytes(data), 2 * count)
-        return cls(group, tuple(scalars[:count]), tuple(scalars[count:]))
+        s = group.decode_scalars(bytes(data), 2 * count)
+        last = (s[0] - sum(s[1:count])) % group.order
+        return cls(group, (*s[1:count], last), tuple(s[count:]))
 
     def __eq__(self, other: object) -> bool:
         return (
@@ -124,26 +139,22 @@ def _check_range(lo: int, hi: int, err: type[Exception]) -> int:
     return hi - lo + 1
 
 
-def _transcript(p: PedersenParams, context: bytes, lo: int, hi: int, commitment: Element) -> Transcript:
+def statement_tag(p: PedersenParams, context: bytes, lo: int, hi: int, commitment: Element) -> bytes:
+    """The OR proof's tag: ``PROTOCOL_TAG``, parameters, context, ``lo``, ``hi``, ``C``; completed by ``full_tag``."""
     g = p.group
     if not isinstance(context, (bytes, bytearray)):
         raise MalformedInput("context must be bytes")
-    instance = Writer().bytes_lp(PROTOCOL_TAG).raw(p.encode()).finish()
-    t = Transcript(PROTOCOL_TAG + b"/" + g.name.encode(), instance)
-    t.append_message(b"context", bytes(context))
-    t.append_message(b"lo", signed_bytes(lo))
-    t.append_message(b"hi", signed_bytes(hi))
-    t.append_elements(b"C", g, [commitment])
-    return t
+    w = Writer().bytes_lp(PROTOCOL_TAG).bytes_lp(p.encode()).bytes_lp(bytes(context))
+    w.bytes_lp(signed_bytes(lo)).bytes_lp(signed_bytes(hi)).bytes_lp(g.encode_element(commitment))
+    return full_tag(w.finish(), b"CDSOR", g)
 
 
-def _shifted(p: PedersenParams, commitment: Element, lo: int, count: int) -> list[Element]:
-    """``D_i = C − (lo + i)·G`` for ``i < count``: one MSM, then one subtraction each."""
-    g = p.group
-    d = [msm_g(p, -lo, [1], [commitment])]
-    for _ in range(count - 1):
-        d.append(g.sub(d[-1], p.g))
-    return d
+def _statement(
+    p: PedersenParams, context: bytes, lo: int, hi: int, commitment: Element
+) -> tuple[bytes, list[LinearRelation]]:
+    """``(tag, branch relations)``; MalformedInput for an invalid statement (e.g. a ``D_i`` at the identity)."""
+    tag = statement_tag(p, context, lo, hi, commitment)
+    return tag, membership.consecutive(p, commitment, lo, hi).relations()
 
 
 def prove_small_range(
@@ -159,39 +170,24 @@ def prove_small_range(
 ) -> SmallRangeProof:
     """Prove ``commitment`` hides a value in ``[lo, hi]`` (at most 64 values).
 
-    ``rng`` (tests only) is called, for ``i = 0..R`` in order, twice (``c_i``,
-    ``s_i``) for a simulated branch and once (``ω``) for the real one.
-    Raises :class:`ProvingError` for a value outside the range or a
-    commitment that does not open to ``(value, blinding)``.
+    ``rng`` (tests only) is passed to :func:`~zkmed.sigma.compose.prove_or`:
+    it is called ``2(R+1)`` times, the nonces of branches ``0..R`` then their
+    simulated challenges, and must return scalars in ``[0, q)``.
+    Raises :class:`ProvingError` for a value outside the range, a commitment
+    that does not open to ``(value, blinding)``, or a degenerate statement
+    (blinding 0, which puts a ``D_i`` at the identity).
     """
     p = resolve_params(params)
     g, q = p.group, p.group.order
-    count = _check_range(lo, hi, ProvingError)
+    _check_range(lo, hi, ProvingError)
     if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
         raise ProvingError(f"value is outside [{lo}, {hi}]; refusing to prove")
-    r = int(blinding) % q
-    if not g.eq(commitment, commit(value, r, p)):
-        raise ProvingError("the commitment does not open to the given value and blinding")
-    rand = rng if rng is not None else g.random_scalar
-    k = value - lo
-    d = _shifted(p, commitment, lo, count)
-    cs = [0] * count
-    ss = [0] * count
-    ts: list[Element] = []
-    omega = 0
-    for i in range(count):
-        if i == k:
-            omega = rand() % q
-            ts.append(g.msm([omega], [p.h]))
-        else:
-            cs[i], ss[i] = rand() % q, rand() % q
-            ts.append(g.msm([ss[i], q - cs[i]], [p.h, d[i]]))
-    t = _transcript(p, context, lo, hi, commitment)
-    t.append_elements(b"T", g, ts)
-    c = t.challenge_scalar(q, b"c")
-    cs[k] = (c - sum(cs)) % q
-    ss[k] = (omega + cs[k] * r) % q
-    return SmallRangeProof(g, tuple(cs), tuple(ss))
+    try:
+        tag, relations = _statement(p, context, lo, hi, commitment)
+    except MalformedInput as exc:
+        raise ProvingError(f"small-range proof: cannot prove an invalid statement: {exc.message}") from exc
+    data = prove_or(tag, relations, value - lo, [int(blinding) % q], rng)
+    return SmallRangeProof.from_bytes(g, data)
 
 
 def verify_small_range(
@@ -205,7 +201,7 @@ def verify_small_range(
 ) -> None:
     """Check the OR proof; None or :class:`VerificationError`."""
     p = resolve_params(params)
-    g, q = p.group, p.group.order
+    g = p.group
     if not isinstance(proof, SmallRangeProof):
         raise MalformedInput("verify_small_range: expected a SmallRangeProof")
     count = _check_range(lo, hi, VerificationError)
@@ -215,12 +211,15 @@ def verify_small_range(
         raise VerificationError(f"proof has {proof.branches} branches, the range has {count} values")
     if g.is_identity(commitment):
         raise VerificationError("the commitment is the identity")
-    d = _shifted(p, commitment, lo, count)
-    ts = [g.msm([s, q - c], [p.h, di]) for s, c, di in zip(proof.responses, proof.challenges, d, strict=True)]
-    t = _transcript(p, context, lo, hi, commitment)
-    t.append_elements(b"T", g, ts)
-    if t.challenge_scalar(q, b"c") != sum(proof.challenges) % q:
-        raise VerificationError("small-range proof does not verify")
+    try:
+        tag, relations = _statement(p, context, lo, hi, commitment)
+        data = proof.to_bytes()
+    except MalformedInput as exc:
+        raise VerificationError(f"small-range proof rejected: {exc.message}") from exc
+    try:
+        verify_or(tag, relations, data)
+    except VerificationError as exc:
+        raise VerificationError(f"small-range proof does not verify: {exc.message}") from exc
 
 
 # ------------------------------------------------------------------ automatic choice
@@ -291,6 +290,7 @@ __all__ = [
     "auto_method",
     "prove_in_range_auto",
     "prove_small_range",
+    "statement_tag",
     "verify_in_range_auto",
     "verify_small_range",
 ]

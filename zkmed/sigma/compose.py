@@ -63,7 +63,7 @@ from zkmed.encoding import ietf_varlen, le_uint
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.ciphersuites import CIPHERSUITES
-from zkmed.sigma.nizk import _map_secret, _session_id
+from zkmed.sigma.nizk import Rng, _draw, _map_secret, _session_id
 from zkmed.sigma.relation import Equation, LinearRelation
 from zkmed.transcript import Transcript
 
@@ -215,12 +215,17 @@ def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Se
     return transcript.challenge_scalar(g.order)
 
 
-def prove_or(tag: bytes, branches: Sequence[LinearRelation], real: int, witness: Sequence[int]) -> bytes:
+def prove_or(
+    tag: bytes, branches: Sequence[LinearRelation], real: int, witness: Sequence[int], rng: Rng | None = None
+) -> bytes:
     """Prove ``R_0 ∨ ... ∨ R_{k-1}`` knowing ``witness`` for branch ``real``; return the proof bytes.
 
     Raises ProvingError if ``witness`` does not satisfy branch ``real`` (or
     has the wrong length / non-canonical scalars), MalformedInput for bad
-    branches.  Nonces and simulated challenges come from ``group.random_scalar``.
+    branches.  Nonces and simulated challenges come from ``group.random_scalar``,
+    or from ``rng`` (tests and known-answer vectors only), drawn in this order:
+    the nonces of branches ``0..k-1`` (``num_scalars`` each), then the ``k``
+    simulated challenges; ProvingError if ``rng`` returns a value outside ``[0, q)``.
     """
     rels, g = _check_branches(branches)
     q, k = g.order, len(rels)
@@ -239,8 +244,8 @@ def prove_or(tag: bytes, branches: Sequence[LinearRelation], real: int, witness:
     width = max(r.num_scalars for r in rels)
     padded = w + [0] * (width - len(w))
     bits = [int(i == real) for i in range(k)]  # 1 for the real branch, selected arithmetically below
-    nonces = [[g.random_scalar() for _ in range(r.num_scalars)] for r in rels]
-    sim = [g.random_scalar() for _ in range(k)]
+    nonces = [_draw(g, rng, r.num_scalars) for r in rels]
+    sim = _draw(g, rng, k)
     commitments = [  # the same operations for every branch, real or simulated
         [g.add(t, g.mul(y, -sim[i])) for t, y in zip(_map_secret(rel, nonces[i]), rel._images(), strict=True)]
         for i, rel in enumerate(rels)

@@ -376,7 +376,7 @@ class AndStatement(Statement):
         for lhs, rhs in self.equations:
             sides = []
             for side in (lhs.terms, rhs.terms):
-                row = []
+                row: list[tuple[int, str | None, str]] = []
                 for c, v, p in side:
                     seen = by_name.setdefault(p.name, p)
                     if seen is not p:

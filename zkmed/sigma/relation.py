@@ -22,7 +22,7 @@ Wire layout of a serialized relation (little-endian counts and indices,
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from zkmed.encoding import Reader, le_to_int
@@ -83,6 +83,10 @@ class LinearRelation:
     group: Group
     elements: tuple[Element, ...]
     equations: tuple[Equation, ...]
+    # derived in __post_init__ / _from_shape (not constructor arguments)
+    _shape: RelationShape = field(init=False, repr=False, compare=False)
+    num_scalars: int = field(init=False, repr=False, compare=False)
+    _plan: Any = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         try:
