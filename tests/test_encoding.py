@@ -161,3 +161,15 @@ def test_parse_json_depth_limit_independent_of_recursion_limit() -> None:
         enc.parse_json("[" * (enc.MAX_JSON_DEPTH + 1) + "]" * (enc.MAX_JSON_DEPTH + 1))
     # brackets inside strings do not count
     assert enc.parse_json('{"a":"' + "[" * 200 + '"}') == {"a": "[" * 200}
+
+
+def test_ietf_read_varlen_round_trip_and_remainder() -> None:
+    assert enc.ietf_read_varlen(enc.ietf_varlen(b"proof") + b"rest") == (b"proof", b"rest")
+    with pytest.raises(MalformedInput):
+        enc.ietf_read_varlen(b"\x01\x00")
+
+
+def test_ietf_read_uint_bounds() -> None:
+    assert enc.ietf_read_uint(enc.le_uint(5, 1) + b"x", 7) == (5, b"x")
+    with pytest.raises(MalformedInput):
+        enc.ietf_read_uint(enc.le_uint(7, 1), 7)

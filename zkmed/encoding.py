@@ -362,3 +362,33 @@ def le_to_int(data: bytes) -> int:
 def ietf_varlen(data: bytes) -> bytes:
     """``SerializeVarLenString``: u32 little-endian length, then the bytes."""
     return le_uint(len(data), 4) + bytes(data)
+
+
+def ietf_read_varlen(data: bytes) -> tuple[bytes, bytes]:
+    """``DeserializeVarLenString``: (the string, the unread remainder); MalformedInput if truncated."""
+    if len(data) < 4:
+        raise MalformedInput("DeserializeVarLenString: fewer than 4 bytes for the length")
+    length = le_to_int(data[:4])
+    if len(data) - 4 < length:
+        raise MalformedInput("DeserializeVarLenString: payload shorter than its length prefix")
+    return bytes(data[4 : 4 + length]), bytes(data[4 + length :])
+
+
+def ietf_read_uint(data: bytes, modulus: int) -> tuple[int, bytes]:
+    """``DeserializeUint``: ``Ns`` little-endian bytes, rejected unless ``< modulus``."""
+    ns = (modulus.bit_length() + 7) // 8
+    if len(data) < ns:
+        raise MalformedInput(f"DeserializeUint: fewer than {ns} bytes")
+    value = le_to_int(data[:ns])
+    if value >= modulus:
+        raise MalformedInput("DeserializeUint: non-canonical integer (>= modulus)")
+    return value, bytes(data[ns:])
+
+
+def ietf_read_field(data: bytes, p: int, degree: int) -> tuple[tuple[int, ...], bytes]:
+    """``DeserializeField``: ``degree`` coordinates, each validated with :func:`ietf_read_uint`."""
+    coordinates = []
+    for _ in range(degree):
+        value, data = ietf_read_uint(data, p)
+        coordinates.append(value)
+    return tuple(coordinates), data
