@@ -5,8 +5,9 @@ Layers (data flows one way; no lower layer imports a higher one)::
     errors, encoding  →  groups  →  transcript  →  sigma, commitments, rangeproof
                       →  ledger  →  (election, records)  →  verify  →  cli
 
-Easy-to-misuse building blocks live in ``zkmed.hazmat`` re-exports; the
-recipes at the top level validate everything they are given.
+Easy-to-misuse building blocks are re-exported by :mod:`zkmed.hazmat`; the
+recipes (:mod:`zkmed.sigma.recipes`, :mod:`zkmed.rangeproof`,
+:mod:`zkmed.ledger`) validate everything they are given.
 """
 
 __version__ = "0.1.0"

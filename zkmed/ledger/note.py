@@ -1,6 +1,6 @@
 """C2SP signed notes (``c2sp.org/signed-note``): text signed by one or more keys.
 
-Format (see ``/work/shared/specs/c2sp-signed-note.md``)::
+Format (see C2SP ``signed-note`` (https://c2sp.org/signed-note))::
 
     <text, ending in a newline; may contain empty lines>
     <one empty line>
