@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from zkmed.encoding import le_to_int, length_prefixed
@@ -50,7 +51,7 @@ class DuplexSponge:
     def __init__(self, session_id: bytes) -> None:
         if len(session_id) != 32:
             raise MalformedInput("duplex sponge: the session id must be 32 bytes")
-        self._ctx = hashlib.shake_128(bytes(session_id) + bytes(SHAKE128_RATE - 32))
+        self._ctx = _initial_state(bytes(session_id)).copy()
         self._reader: hashlib._Hash | None = None  # type: ignore[name-defined]
         self._offset = 0
 
@@ -76,6 +77,12 @@ class DuplexSponge:
         clone._reader = self._reader
         clone._offset = self._offset
         return clone
+
+
+@lru_cache(maxsize=1024)
+def _initial_state(session_id: bytes) -> hashlib._Hash:  # type: ignore[name-defined]
+    """The SHAKE128 state right after ``Init(session_id)`` (memoized; callers copy it, never update it)."""
+    return hashlib.shake_128(session_id + bytes(SHAKE128_RATE - 32))
 
 
 def derive_session_id(tag: bytes) -> bytes:

@@ -14,7 +14,7 @@ from circuits import membership, schnorr
 from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups import get_group
-from zkmed.sigma import Equation, LinearRelation, compose, nizk, shape
+from zkmed.sigma import Equation, LinearRelation, compose, nizk, shape, templates
 from zkmed.sigma import recipes as R
 from zkmed.sigma.dsl import DLRep, _template, element, elements, generator, secrets
 from zkmed.transcript import derive_session_id
@@ -169,3 +169,162 @@ def test_recipes_still_reject_through_the_fast_paths() -> None:
         R.verify_dlog(P256, P256.mul_gen(x + 1), proof, context=b"ctx")
     with pytest.raises(VerificationError):
         R.verify_dlog(P256, P256.identity(), proof, context=b"ctx")
+
+
+# ---------------------------------------------------------------------------
+# the recipes' learned-template fast path (zkmed.sigma.templates)
+
+
+def _warm_recipes(pp: PedersenParams) -> None:
+    g = pp.group
+    R.verify_dlog(g, g.mul_gen(5), R.prove_dlog(g, 5, context=b"w"), context=b"w")
+    R.verify_dleq(g, g.mul_gen(5), pp.h, g.mul(pp.h, 5), R.prove_dleq(g, 5, pp.h, context=b"w"), context=b"w")
+    c = pp.commit(1, 9)
+    R.verify_opening(pp, c, R.prove_opening(pp, c, 1, 9, context=b"w"), context=b"w")
+    R.verify_bit(pp, c, R.prove_bit(pp, c, 1, 9, context=b"w"), context=b"w")
+
+
+@pytest.mark.parametrize("group", [P256, K1])
+def test_fast_path_relations_match_the_dsl(group) -> None:
+    pp = PedersenParams.default(group)
+    _warm_recipes(pp)
+    x_point, c = group.mul_gen(31), pp.commit(4, 11)
+    gen = group.generator()
+    from circuits import dleq, pedersen
+
+    pairs = [
+        (templates.instantiate(group, ("dlog", True), (gen, x_point), lambda: None), schnorr.dlog(group, x_point)),
+        (
+            templates.instantiate(group, ("dleq", True), (gen, pp.h, x_point, c), lambda: None),
+            dleq.dleq(group, x_point, pp.h, c),
+        ),
+        (templates.instantiate(group, ("opening",), (pp.g, pp.h, c), lambda: None), pedersen.opening(pp, c)),
+        (templates.instantiate(group, ("bit",), (pp.g, pp.h, c), lambda: None), membership.bit(pp, c)),
+    ]
+    for fast, stmt in pairs:  # the cached path never calls build (lambda: None) and agrees with the DSL
+        branches = stmt._branches()
+        assert fast.is_or == (len(branches) > 1)
+        assert [r.serialize() for r in fast.relations] == [b.relation().serialize() for b in branches]
+        assert fast.names == tuple(b.secret_names() for b in branches)
+
+
+def test_fast_path_proofs_are_byte_identical_to_the_dsl() -> None:
+    pp = PedersenParams.default(P256)
+    _warm_recipes(pp)
+    tag = R.recipe_tag("dlog", b"ctx")
+    rng = iter([123]).__next__
+    x = 99
+    stmt = schnorr.dlog(P256, P256.mul_gen(x))
+    want = nizk.prove_compact(compose.full_tag(tag, b"CMPT", P256), stmt.relation(), [x], rng)
+    fast = templates.instantiate(P256, ("dlog", True), (P256.generator(), P256.mul_gen(x)), lambda: None)
+    rng = iter([123]).__next__
+    relation = fast.relations[0]
+    challenge, response = nizk._prove_compact_scalars(
+        templates.suite_tag(tag, b"CMPT", P256), relation, [x], rng, False
+    )
+    assert R.DlogProof(P256, challenge, response[0]).to_bytes() == want
+    stmt.verify(tag, want)
+
+
+@pytest.mark.parametrize("group", [P256, K1])
+def test_fast_path_still_rejects(group) -> None:
+    pp = PedersenParams.default(group)
+    _warm_recipes(pp)
+    other = K1 if group is P256 else P256
+    x, h = 41, pp.h
+    X, Y = group.mul_gen(x), group.mul(h, x)  # noqa: N806
+    dl, eq = R.prove_dlog(group, x, context=b"c"), R.prove_dleq(group, x, h, context=b"c")
+    R.verify_dlog(group, X, dl, context=b"c")
+    R.verify_dleq(group, X, h, Y, eq, context=b"c")
+    bad_dlog = [
+        dict(public=group.identity()),  # identity element (check 8)
+        dict(public=other.mul_gen(x)),  # another group's element
+        dict(public="junk"),
+        dict(public=X, base=group.mul_gen(2)),  # wrong generator / base
+        dict(public=group.mul_gen(x + 1)),
+    ]
+    for kw in bad_dlog:
+        public = kw.pop("public")
+        with pytest.raises(VerificationError):
+            R.verify_dlog(group, public, dl, context=b"c", **kw)
+    with pytest.raises(VerificationError):
+        R.verify_dlog(group, X, dl, context=b"other")
+    for args in [(Y, h, X), (h, X, Y), (X, Y, h), (X, h, group.identity()), (X, h, other.mul(other.generator(), 3))]:
+        with pytest.raises(VerificationError):  # swapped statement elements, identity, foreign element
+            R.verify_dleq(group, *args, eq, context=b"c")
+    with pytest.raises(VerificationError):
+        R.verify_dleq(group, X, h, Y, eq, context=b"c", base=h)
+    c = pp.commit(1, 7)
+    op, bt = R.prove_opening(pp, c, 1, 7, context=b"c"), R.prove_bit(pp, c, 1, 7, context=b"c")
+    for commitment in (group.identity(), other.mul_gen(5), pp.commit(1, 8), pp.commit(0, 7), h):
+        with pytest.raises(VerificationError):
+            R.verify_opening(pp, commitment, op, context=b"c")
+        with pytest.raises(VerificationError):
+            R.verify_bit(pp, commitment, bt, context=b"c")
+    with pytest.raises(VerificationError):  # a proof object of another kind
+        R.verify_dlog(group, X, R.DleqProof(group, eq.challenge, eq.response), context=b"c")
+    with pytest.raises(VerificationError):  # out-of-range scalars in a hand-made proof object
+        R.verify_dlog(group, X, R.DlogProof(group, dl.challenge, group.order), context=b"c")
+    with pytest.raises(VerificationError):
+        R.verify_dlog(group, X, R.DlogProof(group, group.order + dl.challenge, dl.response), context=b"c")
+
+
+def test_fast_path_provers_reject_invalid_statements_and_witnesses() -> None:
+    pp = PedersenParams.default(P256)
+    _warm_recipes(pp)
+    with pytest.raises(ProvingError):
+        R.prove_dlog(P256, 0, context=b"c")  # X = identity
+    with pytest.raises(ProvingError):
+        R.prove_dleq(P256, 5, P256.identity(), context=b"c")
+    with pytest.raises(ProvingError):
+        R.prove_dlog(P256, 5, context=b"c", base=P256.identity())
+    c = pp.commit(1, 7)
+    with pytest.raises(ProvingError):  # the opening prover still checks its caller's witness
+        R.prove_opening(pp, c, 2, 7, context=b"c")
+    with pytest.raises(ProvingError):
+        R.prove_bit(pp, c, 0, 7, context=b"c")
+    with pytest.raises(ProvingError):
+        R.prove_opening(pp, P256.identity(), 0, 0, context=b"c")
+
+
+def test_fast_path_generator_mask_and_ambiguous_inputs() -> None:
+    g = P256.generator()
+    # X equal to G (another object): the mask selects another template, not the cached [G, X] one
+    x_is_g = P256.mul_gen(1)
+    proof = R.prove_dlog(P256, 1, context=b"m")
+    R.verify_dlog(P256, x_is_g, proof, context=b"m")
+    assert schnorr.dlog(P256, x_is_g).relation().num_elements == 1
+    # the same object twice (H is X): nothing is learned from an ambiguous instance, yet it is verified
+    templates.cache_clear()
+    h = P256.mul_gen(6)
+    eq = R.prove_dleq(P256, 6, h, context=b"m", base=h)  # X = 6·h and Y = 6·h: distinct objects
+    R.verify_dleq(P256, eq_public := P256.mul(h, 6), h, eq_public, eq, context=b"m", base=h)
+    assert not any(k[1][0] == "dleq" for k in templates._cache)
+    R.verify_dleq(P256, P256.mul(h, 6), h, P256.mul(h, 6), eq, context=b"m", base=P256.mul_gen(6))
+    assert any(k[1][0] == "dleq" for k in templates._cache)
+    assert g is P256.generator()
+
+
+def test_template_cache_is_bounded_and_keyed_on_the_group() -> None:
+    templates.cache_clear()
+    pp = PedersenParams.default(P256)
+    _warm_recipes(pp)
+    _warm_recipes(PedersenParams.default(K1))
+    assert {k[0] for k in templates._cache} == {P256, K1}
+    assert len(templates._cache) <= templates.TEMPLATE_CACHE_SIZE
+    assert templates.suite_tag.cache_info().maxsize is not None
+
+
+def test_initial_sponge_state_is_cached_and_unchanged() -> None:
+    import hashlib
+
+    from zkmed.transcript import DuplexSponge, _initial_state
+
+    sid = derive_session_id(b"init-cache")
+    a, b = DuplexSponge(sid), DuplexSponge(sid)
+    a.absorb(b"x")
+    ref = hashlib.shake_128(sid + bytes(136))
+    assert b.squeeze(32) == ref.digest(32)  # b is untouched by a's absorb
+    ref.update(b"x")
+    assert a.squeeze(32) == ref.digest(32)
+    assert _initial_state.cache_info().maxsize is not None

@@ -109,7 +109,12 @@ def _map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Elemen
     return out
 
 
-def _check_witness(relation: LinearRelation, witness: Sequence[int]) -> list[int]:
+def _check_witness(relation: LinearRelation, witness: Sequence[int], satisfied: bool = True) -> list[int]:
+    """The witness as a list; ProvingError on a wrong shape or range, and (``satisfied``) unless it satisfies.
+
+    ``satisfied=False`` skips only the ``map(witness) == image`` comparison, for
+    callers that computed the image from this very witness (recipes).
+    """
     if not isinstance(witness, (list, tuple)):
         raise ProvingError("sigma prover: the witness must be a list of scalars")
     witness = list(witness)
@@ -118,7 +123,9 @@ def _check_witness(relation: LinearRelation, witness: Sequence[int]) -> list[int
     if any(not isinstance(w, int) or isinstance(w, bool) or not 0 <= w < relation.group.order for w in witness):
         raise ProvingError("sigma prover: witness scalars must be integers in [0, q)")
     g = relation.group
-    if not all(g.eq(a, b) for a, b in zip(_map_secret(relation, witness), relation._images(), strict=True)):
+    if satisfied and not all(
+        g.eq(a, b) for a, b in zip(_map_secret(relation, witness), relation._images(), strict=True)
+    ):
         raise ProvingError("sigma prover: the witness does not satisfy the relation")
     return witness
 
@@ -131,7 +138,13 @@ def prover_commitment(
     Fails (ProvingError) on a wrong-length witness and, as the draft allows,
     on a witness that does not satisfy ``image == map(witness)``.
     """
-    witness = _check_witness(relation, witness)
+    return _commit(relation, witness, rng, True)
+
+
+def _commit(
+    relation: LinearRelation, witness: Sequence[int], rng: Rng | None, satisfied: bool
+) -> tuple[list[Element], ProverState]:
+    witness = _check_witness(relation, witness, satisfied)
     nonces = _draw(relation.group, rng, relation.num_scalars)
     commitment = _map_secret(relation, nonces)
     if any(relation.group.is_identity(c) for c in commitment):
@@ -292,24 +305,42 @@ def verify_batchable(tag: bytes, relation: LinearRelation, narg: bytes) -> None:
 
 def prove_compact(tag: bytes, relation: LinearRelation, witness: Sequence[int], rng: Rng | None = None) -> bytes:
     """``ProveCompact(tag, instance, witness, rng)`` (§"Compact NARG strings")."""
-    commitment, state = prover_commitment(relation, witness, rng)
+    challenge, response = _prove_compact_scalars(tag, relation, witness, rng, True)
+    return CompactProof(challenge, tuple(response)).to_bytes(relation.group)
+
+
+def _prove_compact_scalars(
+    tag: bytes, relation: LinearRelation, witness: Sequence[int], rng: Rng | None, satisfied: bool
+) -> tuple[int, list[int]]:
+    """:func:`prove_compact` before serialization; ``satisfied`` as in :func:`_check_witness`."""
+    commitment, state = _commit(relation, witness, rng, satisfied)
     challenge = derive_challenge(tag, relation, relation.group.encode_elements(commitment))
-    return CompactProof(challenge, tuple(prover_response(state, challenge))).to_bytes(relation.group)
+    return challenge, prover_response(state, challenge)
 
 
 def verify_compact(tag: bytes, relation: LinearRelation, narg: bytes) -> None:
     """``VerifyCompact(tag, instance, narg_string)`` (§"Compact NARG strings"); raises VerificationError."""
-    g = relation.group
     try:
         proof = CompactProof.from_bytes(relation, narg)
     except MalformedInput as exc:
         raise VerificationError(f"sigma proof rejected: {exc.message}") from exc
-    commitment = relation.simulate(proof.response, proof.challenge)  # step 6
+    _verify_compact_scalars(tag, relation, proof.challenge, proof.response)
+
+
+def _verify_compact_scalars(tag: bytes, relation: LinearRelation, challenge: int, response: Sequence[int]) -> None:
+    """:func:`verify_compact` after parsing: steps 6–9 on ``challenge`` and ``response`` (range-checked here)."""
+    g = relation.group
+    if not isinstance(challenge, int) or isinstance(challenge, bool) or not 0 <= challenge < g.order:
+        raise VerificationError("sigma proof rejected: challenge out of range")
+    try:
+        commitment = relation.simulate(response, challenge)  # step 6 (checks the response scalars)
+    except MalformedInput as exc:
+        raise VerificationError(f"sigma proof rejected: {exc.message}") from exc
     if any(g.is_identity(c) for c in commitment):  # step 7
         raise VerificationError("sigma proof rejected: the recomputed commitment is the identity")
     expected = derive_challenge(tag, relation, g.encode_elements(commitment))  # step 8
-    if not hmac.compare_digest(g.encode_scalar(expected), g.encode_scalar(proof.challenge)):  # step 9
-        raise VerificationError("sigma proof rejected: challenge mismatch")
+    if not hmac.compare_digest(expected.to_bytes(g.scalar_size, "big"), challenge.to_bytes(g.scalar_size, "big")):
+        raise VerificationError("sigma proof rejected: challenge mismatch")  # step 9
 
 
 # ---------------------------------------------------------------------------

@@ -31,8 +31,7 @@ the statement.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
@@ -41,10 +40,10 @@ from circuits import membership as _membership
 from circuits import pedersen as _pedersen
 from circuits import schnorr as _schnorr
 from zkmed.commitments import Blinding, PedersenParams, VectorPedersenParams
-from zkmed.encoding import u32
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.dsl import Statement
+from zkmed.sigma.templates import Fast, _check_proof, _prove_fast, _verify_fast, _verifying, recipe_tag
 
 __all__ = [
     "BitProof", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof",
@@ -57,13 +56,6 @@ __all__ = [
 
 Secret = int | Blinding
 F = TypeVar("F", bound="_FixedProof")
-
-
-def recipe_tag(recipe: str, context: bytes) -> bytes:
-    """``"zkmed/v1/" || recipe || "/" || u32be(len(context)) || context``."""
-    if not isinstance(context, (bytes, bytearray)):
-        raise MalformedInput("recipe: the context must be bytes")
-    return b"zkmed/v1/" + recipe.encode() + b"/" + u32(len(context)) + bytes(context)
 
 
 def _scalars(group: Group, data: Any, count: int, what: str) -> list[int]:
@@ -232,25 +224,10 @@ def _prove(name: str, build: Callable[[], Statement], witness: dict[str, int], c
     return stmt.prove(tag, witness, **kw)
 
 
-@contextmanager
-def _verifying(what: str) -> Iterator[None]:
-    """Everything that goes wrong while verifying is a VerificationError (the statement is input too)."""
-    try:
-        yield
-    except VerificationError:
-        raise
-    except MalformedInput as exc:
-        raise VerificationError(f"{what} rejected: {exc.message}") from exc
-
-
 def _verify(name: str, group: Group, build: Callable[[], Statement], proof: Any, kind: type, context: bytes) -> None:
     with _verifying(f"{name} proof"):
-        if type(proof) is not kind:
-            raise VerificationError(f"{name} proof: expected a {kind.__name__}")
-        typed: Any = proof
-        if typed.group.order != group.order:
-            raise VerificationError(f"{name} proof: made for another group")
-        build().verify(recipe_tag(name, context), typed.to_bytes())
+        _check_proof(name, group, proof, kind)
+        build().verify(recipe_tag(name, context), proof.to_bytes())
 
 
 # ---------------------------------------------------------------------------
@@ -261,22 +238,32 @@ def prove_dlog(group: Group, secret: Secret, *, context: bytes, base: Element | 
     """Schnorr proof of knowledge of ``x`` with ``X = x·B`` (``B = G`` by default)."""
     x = _int(secret) % group.order
     public = group.mul_gen(x) if base is None else group.mul(base, x)
-    return DlogProof.from_bytes(group, _prove("dlog", lambda: _schnorr.dlog(group, public, base), {"x": x}, context))
+    inputs = (group.generator() if base is None else base, public)
+    tag, compiled = _prove_fast("dlog", context, (group, (base is None,), inputs, _schnorr.dlog, (group, public, base)))
+    # X = x·B was computed from x just above: the generic witness check would be a tautology
+    challenge, (response,) = compiled.prove_and(tag, {"x": x}, check_witness=False)
+    return DlogProof(group, challenge, response)
 
 
 def verify_dlog(
     group: Group, public: Element, proof: DlogProof, *, context: bytes, base: Element | None = None
 ) -> None:
-    _verify("dlog", group, lambda: _schnorr.dlog(group, public, base), proof, DlogProof, context)
+    inputs = (group.generator() if base is None else base, public)
+    fast: Fast = (group, (base is None,), inputs, _schnorr.dlog, (group, public, base))
+    _verify_fast("dlog", context, fast, proof, DlogProof)
 
 
 def prove_dleq(group: Group, secret: Secret, h: Element, *, context: bytes, base: Element | None = None) -> DleqProof:
     """Chaum–Pedersen proof that ``X = x·B`` and ``Y = x·H`` share ``x``."""
     x = _int(secret) % group.order
     public = group.mul_gen(x) if base is None else group.mul(base, x)
-    return DleqProof.from_bytes(
-        group, _prove("dleq", lambda: _dleq.dleq(group, public, h, group.mul(h, x), base), {"x": x}, context)
-    )
+    y = group.mul(h, x)
+    inputs = (group.generator() if base is None else base, h, public, y)
+    fast: Fast = (group, (base is None,), inputs, _dleq.dleq, (group, public, h, y, base))
+    tag, compiled = _prove_fast("dleq", context, fast)
+    # X = x·B and Y = x·H were computed from x just above: the generic witness check would be a tautology
+    challenge, (response,) = compiled.prove_and(tag, {"x": x}, check_witness=False)
+    return DleqProof(group, challenge, response)
 
 
 def verify_dleq(
@@ -289,7 +276,9 @@ def verify_dleq(
     context: bytes,
     base: Element | None = None,
 ) -> None:
-    _verify("dleq", group, lambda: _dleq.dleq(group, public, h, y, base), proof, DleqProof, context)
+    inputs = (group.generator() if base is None else base, h, public, y)
+    fast: Fast = (group, (base is None,), inputs, _dleq.dleq, (group, public, h, y, base))
+    _verify_fast("dleq", context, fast, proof, DleqProof)
 
 
 def prove_opening(
@@ -297,13 +286,15 @@ def prove_opening(
 ) -> OpeningProof:
     """Knowledge of ``(v, r)`` with ``C = v·G + r·H``."""
     witness = {"v": _int(value), "r": _int(blinding)}
-    return OpeningProof.from_bytes(
-        params.group, _prove("opening", lambda: _pedersen.opening(params, commitment), witness, context)
-    )
+    fast: Fast = (params.group, (), (params.g, params.h, commitment), _pedersen.opening, (params, commitment))
+    tag, compiled = _prove_fast("opening", context, fast)
+    challenge, (s_value, s_blinding) = compiled.prove_and(tag, witness)
+    return OpeningProof(params.group, challenge, s_value, s_blinding)
 
 
 def verify_opening(params: PedersenParams, commitment: Element, proof: OpeningProof, *, context: bytes) -> None:
-    _verify("opening", params.group, lambda: _pedersen.opening(params, commitment), proof, OpeningProof, context)
+    fast: Fast = (params.group, (), (params.g, params.h, commitment), _pedersen.opening, (params, commitment))
+    _verify_fast("opening", context, fast, proof, OpeningProof)
 
 
 def prove_equality(
@@ -335,12 +326,14 @@ def prove_bit(params: PedersenParams, commitment: Element, bit: int, blinding: S
     """``C`` commits to 0 or 1 (ballot selections); ProvingError for any other value."""
     if bit not in (0, 1) or isinstance(bit, bool):
         raise ProvingError("bit proof: the committed value must be 0 or 1")
-    proof = _prove("bit", lambda: _membership.bit(params, commitment), {"r": _int(blinding)}, context, branch=bit)
-    return BitProof.from_bytes(params.group, proof)
+    fast: Fast = (params.group, (), (params.g, params.h, commitment), _membership.bit, (params, commitment))
+    tag, compiled = _prove_fast("bit", context, fast)
+    return BitProof.from_bytes(params.group, compiled.prove_or(tag, {"r": _int(blinding)}, bit))
 
 
 def verify_bit(params: PedersenParams, commitment: Element, proof: BitProof, *, context: bytes) -> None:
-    _verify("bit", params.group, lambda: _membership.bit(params, commitment), proof, BitProof, context)
+    fast: Fast = (params.group, (), (params.g, params.h, commitment), _membership.bit, (params, commitment))
+    _verify_fast("bit", context, fast, proof, BitProof)
 
 
 def prove_membership(
