@@ -113,6 +113,22 @@ def test_replica_and_short_keyed_nodes_cannot_seal(led: Ledger) -> None:
     assert led.size == 0 and led.height == 0
 
 
+def test_signers_option_never_goes_below_the_threshold(led: Ledger) -> None:
+    led.append("t", b"all")
+    assert len(led.block(1).signatures.items) == 3  # default: every held key signs
+    for signers, expected in ((1, 2), (2, 2), (3, 3), (7, 3)):
+        with Ledger.open(led.directory, signers=signers) as limited:
+            limited.append("t", b"limited")
+            assert len(limited.block(limited.height).signatures.items) == expected
+    assert audit_store(led.store).blocks == 6
+    for bad in (0, -1, True, 1.5, "2"):
+        with pytest.raises(MalformedInput, match="signers"):
+            Ledger.open(led.directory, signers=bad)  # type: ignore[arg-type]
+    with pytest.raises(MalformedInput, match="signers"):
+        Ledger.init(led.directory.parent / "other", signers=0)
+    assert not (led.directory.parent / "other").exists()
+
+
 def test_checkpoints_and_receipts_verify_with_the_public_policy_only(led: Ledger) -> None:
     for i in range(5):
         led.append("ballot", f"ballot {i}".encode())
@@ -189,12 +205,13 @@ def test_bad_authority_changes_write_nothing(led: Ledger) -> None:
 def test_store_refuses_newer_schema_and_foreign_files(tmp_path: Path, led: Ledger) -> None:
     led.close()
     path = led.directory / STORE_FILE
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA user_version=2")
-    conn.commit()
-    conn.close()
-    with pytest.raises(UnsupportedVersion, match="schema version 2"):
-        Ledger.open(led.directory)
+    for version, message in ((3, "schema version 3; this build supports up to 2"), (1, "schema version 1, which")):
+        conn = sqlite3.connect(path)
+        conn.execute(f"PRAGMA user_version={version}")
+        conn.commit()
+        conn.close()
+        with pytest.raises(UnsupportedVersion, match=message):
+            Ledger.open(led.directory)
     foreign = tmp_path / "f"
     foreign.mkdir()
     conn = sqlite3.connect(foreign / STORE_FILE)

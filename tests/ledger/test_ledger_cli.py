@@ -99,7 +99,7 @@ def test_verify_names_the_bad_entry(d: Path) -> None:
     assert "verified 3 blocks, 2 entries" in flat(run("verify", d))
     conn = sqlite3.connect(d / STORE_FILE)
     conn.execute(
-        "UPDATE entries SET data = CAST(replace(CAST(data AS TEXT), 'second', 'SECOND') AS BLOB) WHERE seq = 1"
+        "UPDATE entries SET record = CAST(replace(CAST(record AS TEXT), 'second', 'SECOND') AS BLOB) WHERE seq = 1"
     )
     conn.commit()
     conn.close()

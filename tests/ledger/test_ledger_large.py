@@ -69,13 +69,14 @@ def test_every_byte_of_every_block_and_entry(tmp_path: Path) -> None:
         led.append_batch([("ballot", f"batched ballot {i}".encode()) for i in range(5)])
     conn = sqlite3.connect(d / STORE_FILE)
     blocks = conn.execute("SELECT height, data FROM blocks").fetchall()
-    entries = conn.execute("SELECT seq, data FROM entries").fetchall()
+    records = conn.execute("SELECT seq, record FROM entries").fetchall()
     conn.close()
     original = (d / STORE_FILE).read_bytes()
     work = tmp_path / "w"
     work.mkdir()
     shutil.copy(d / STORE_FILE, work / STORE_FILE)
-    for kind, rows in (("block", blocks), ("entry", entries)):
+    # every byte of an entry row: the Merkle nodes it completed, then the entry's bytes
+    for kind, rows in (("block", blocks), ("entry", records)):
         for key, needle in rows:
             at = original.find(needle)
             assert at >= 0 and original.find(needle, at + 1) < 0

@@ -275,13 +275,15 @@ def test_frontier_tracks_every_size() -> None:
     recorded: list[bytes] = []
     for n, e in enumerate(entries, 1):
         created = f.append(leaf_hash(e))
-        recorded += created
+        recorded.append(b"".join(created))
         tree.append(e)
         assert f.root() == root(entries[:n])
         assert created[0] == leaf_hash(e) and len(created) == (n & -n).bit_length()
         assert Frontier.load(tree, n).root() == f.root()
     g = Frontier()
-    assert g.extend_data(entries) == b"".join(recorded)
+    assert g.extend_data(entries) == recorded
+    h = Frontier()
+    assert h.extend(leaf_hash(e) for e in entries) == recorded and h.root() == f.root()
     assert g.root() == f.root() and g.size == 70
 
 

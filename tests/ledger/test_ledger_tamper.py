@@ -71,6 +71,14 @@ def _value(d: Path, query: str, args: tuple = ()) -> object:
         conn.close()
 
 
+def _split(d: Path, seq: int) -> tuple[bytes, bytes]:
+    """Entry ``seq``'s stored row: (its Merkle nodes, its canonical bytes)."""
+    record = _value(d, "SELECT record FROM entries WHERE seq = ?", (seq,))
+    assert isinstance(record, bytes)
+    split = 32 * ((seq + 1) & -(seq + 1)).bit_length()  # the leaf hash and one hash per trailing one bit
+    return record[:split], record[split:]
+
+
 def _flip_in_file(d: Path, needle: bytes, offset: int) -> None:
     path = d / STORE_FILE
     data = bytearray(path.read_bytes())
@@ -103,10 +111,26 @@ def test_pristine_copy_verifies(ledger_dir: Path) -> None:
 
 @pytest.mark.parametrize("seq", [0, 3, 4, 9, 10])
 def test_every_entry_byte_flipped_in_the_file_is_named(pristine: Path, tmp_path: Path, seq: int) -> None:
-    entry = _value(pristine, "SELECT data FROM entries WHERE seq = ?", (seq,))
-    assert isinstance(entry, bytes)
+    _, entry = _split(pristine, seq)
     for offset, d in _each_flip(pristine, tmp_path, entry, range(len(entry))):
         assert _where(d) == f"entry {seq}", f"byte {offset} of entry {seq}"
+
+
+@pytest.mark.parametrize("seq", [1, 3, 5, 7, 10])
+def test_every_stored_node_hash_byte_flipped_in_the_file_is_named(pristine: Path, tmp_path: Path, seq: int) -> None:
+    """The Merkle nodes kept in an entry row (leaf hash and completed subtrees) are re-derived and compared."""
+    nodes, _ = _split(pristine, seq)
+    assert len(nodes) == {1: 64, 3: 96, 5: 64, 7: 128, 10: 32}[seq]
+    for offset, d in _each_flip(pristine, tmp_path, nodes, range(len(nodes))):
+        assert _where(d) == f"entry {seq}", f"byte {offset} of entry {seq}'s stored nodes"
+
+
+def test_stored_node_damage_also_breaks_proofs_not_silently(ledger_dir: Path) -> None:
+    """Proofs read the stored nodes; verify is what names damage, and a damaged node cannot verify."""
+    _sql(ledger_dir, "UPDATE entries SET record = zeroblob(96) || substr(record, 97) WHERE seq = 3")
+    assert _where(ledger_dir) == "entry 3"
+    with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+        assert led.tree().root(4) != led.block(4).root
 
 
 @pytest.mark.parametrize("height", [1, 5, 6])
@@ -136,15 +160,28 @@ def test_genesis_block_bytes_are_covered(pristine: Path, tmp_path: Path) -> None
     [
         ("UPDATE blocks SET hash = zeroblob(32) WHERE height = 3", "block 3"),
         ("UPDATE blocks SET tree_size = 1000 WHERE height = 3", "block 3"),
-        # the node stream: blocks 1-4 hold positions 0-6, block 5 (entries 4-9) 7-17, block 6 (entry 10) 18
-        ("UPDATE nodes SET hashes = zeroblob(length(hashes)) WHERE pos = 7", "block 5"),
-        ("UPDATE nodes SET hashes = substr(hashes, 1, 64) WHERE pos = 7", "block 5"),
-        ("DELETE FROM nodes WHERE pos = 7", "block 5"),
-        ("UPDATE nodes SET pos = 19 WHERE pos = 18", "block 6"),
-        ("INSERT INTO nodes(pos, hashes) VALUES (19, zeroblob(32))", "block 6"),
-        ("UPDATE nodes SET hashes = 'text' WHERE pos = 18", "block 6"),
+        # an entry row: its leaf hash and the subtrees it completed (entry 7: 4 hashes), then its bytes
+        ("UPDATE entries SET record = zeroblob(128) || substr(record, 129) WHERE seq = 7", "entry 7"),
+        (
+            "UPDATE entries SET record = substr(record, 1, 96) || zeroblob(32) || substr(record, 129) WHERE seq = 7",
+            "entry 7",
+        ),
+        ("UPDATE entries SET record = substr(record, 1, 64) || substr(record, 129) WHERE seq = 7", "entry 7"),
+        ("UPDATE entries SET record = substr(record, 33) WHERE seq = 7", "entry 7"),
+        ("UPDATE entries SET record = zeroblob(32) || record WHERE seq = 6", "entry 6"),
+        ("UPDATE entries SET record = substr(record, 1, 32) WHERE seq = 6", "entry 6"),
+        ("UPDATE entries SET record = x'' WHERE seq = 4", "entry 4"),
+        (
+            "UPDATE entries SET record = (SELECT substr(record, 1, 64) FROM entries WHERE seq = 5) || substr(record, 65) WHERE seq = 9",
+            "entry 9",
+        ),
+        (
+            "UPDATE entries SET record = (SELECT substr(record, 1, 64) FROM entries WHERE seq = 9) || substr(record, 65) WHERE seq = 5",
+            "entry 5",
+        ),
+        ("UPDATE entries SET record = 'text' WHERE seq = 10", "entry 10"),
+        ("UPDATE entries SET record = 7 WHERE seq = 0", "entry 0"),
         ("UPDATE blocks SET data = 'text' WHERE height = 2", "block 2"),
-        ("UPDATE entries SET data = 'text' WHERE seq = 2", "entry 2"),
         ("UPDATE checkpoints SET text = replace(text, 'tamper', 'tamp3r') WHERE id = 1", "checkpoint 1"),
         ("UPDATE checkpoints SET tree_size = 3 WHERE id = 2", "checkpoint 2"),
         ("DELETE FROM authority_changes", "entry 10"),
@@ -171,10 +208,17 @@ def test_checkpoint_signature_bytes(ledger_dir: Path) -> None:
 
 
 def test_swapped_entries(ledger_dir: Path) -> None:
-    a = _value(ledger_dir, "SELECT data FROM entries WHERE seq = 5")
-    b = _value(ledger_dir, "SELECT data FROM entries WHERE seq = 6")
-    _sql(ledger_dir, "UPDATE entries SET data = ? WHERE seq = 5", (b,))
-    _sql(ledger_dir, "UPDATE entries SET data = ? WHERE seq = 6", (a,))
+    (nodes5, data5), (nodes6, data6) = _split(ledger_dir, 5), _split(ledger_dir, 6)
+    _sql(ledger_dir, "UPDATE entries SET record = ? WHERE seq = 5", (nodes5 + data6,))
+    _sql(ledger_dir, "UPDATE entries SET record = ? WHERE seq = 6", (nodes6 + data5,))
+    assert _where(ledger_dir) == "entry 5"
+
+
+def test_swapped_entry_rows(ledger_dir: Path) -> None:
+    a = _value(ledger_dir, "SELECT record FROM entries WHERE seq = 5")
+    b = _value(ledger_dir, "SELECT record FROM entries WHERE seq = 6")
+    _sql(ledger_dir, "UPDATE entries SET record = ? WHERE seq = 5", (b,))
+    _sql(ledger_dir, "UPDATE entries SET record = ? WHERE seq = 6", (a,))
     assert _where(ledger_dir) == "entry 5"
 
 
@@ -199,7 +243,7 @@ def test_swapped_blocks(ledger_dir: Path) -> None:
         ("DELETE FROM blocks WHERE height = 2", "block 2"),
         ("DELETE FROM blocks WHERE height = 6", "entry 10"),  # entries left without their block
         ("DELETE FROM blocks WHERE height = 0", "block 0"),
-        ("INSERT INTO entries(seq, data) VALUES (11, x'00')", "entry 11"),
+        ("INSERT INTO entries(seq, record) VALUES (11, zeroblob(32) || x'00')", "entry 11"),
     ],
 )
 def test_deletions_and_insertions(ledger_dir: Path, statement: str, where: str) -> None:
@@ -213,7 +257,6 @@ def test_consistent_truncation_is_caught_by_any_checkpoint_held_elsewhere(ledger
     # a careful attacker removes the last block, its entries, its index rows and the checkpoint that covered them
     _sql(ledger_dir, "DELETE FROM blocks WHERE height = 6")
     _sql(ledger_dir, "DELETE FROM entries WHERE seq = 10")
-    _sql(ledger_dir, "DELETE FROM nodes WHERE pos >= 18")
     _sql(ledger_dir, "DELETE FROM authority_changes")
     _sql(ledger_dir, "DELETE FROM checkpoints WHERE id = 2")
     _verify(ledger_dir)  # the store alone is a valid, shorter ledger...
@@ -229,7 +272,6 @@ def test_rewritten_history_is_caught_by_a_held_checkpoint(tmp_path: Path) -> Non
     # the same authorities sign a different history (equivocation): the held checkpoint no longer matches
     shutil.copytree(tmp_path / "a", tmp_path / "b")
     _sql(tmp_path / "b", "DELETE FROM entries")
-    _sql(tmp_path / "b", "DELETE FROM nodes")
     _sql(tmp_path / "b", "DELETE FROM blocks WHERE height > 0")
     _sql(tmp_path / "b", "DELETE FROM checkpoints")
     with Ledger.open(tmp_path / "b", load_keys=False) as b:

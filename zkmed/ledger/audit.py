@@ -9,9 +9,10 @@ S1  the store opens: zkmed application id, schema version this build knows;
 S2  block heights run 0, 1, 2, … without gaps;
 S3  the genesis block passes G1–G2 (:mod:`zkmed.ledger.chain`);
 S4  every later block with its entries passes B1–B10, in height order;
-S5  every derived value matches: block hash and tree size columns, and the
-    stored Merkle node stream (contiguous segments, each block's nodes equal
-    to the recomputed ones; a changed entry is named by its leaf hash);
+S5  every derived value matches: block hash and tree size columns, and each
+    entry row's stored Merkle nodes (its leaf hash and the perfect subtrees it
+    completed) equal the recomputed ones — a changed entry is named by its
+    recorded leaf hash, a damaged node hash by the entry row holding it;
 S6  the entry sequence numbers are exactly 0 … tree size - 1 (no gaps, no extras);
 S7  the authority-change index lists exactly the authority-change entries;
 S8  every stored checkpoint names this ledger's origin, is cosigned by at
@@ -33,7 +34,7 @@ from zkmed.errors import MalformedInput, VerificationError
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, verify_checkpoint
-from zkmed.ledger.store_sqlite import SqliteStore, nodes_created
+from zkmed.ledger.store_sqlite import SqliteStore, nodes_completed
 from zkmed.ledger.tree import MerkleTree
 
 
@@ -60,58 +61,31 @@ def _blob(value: object, what: str, where: str) -> bytes:
 
 
 class _Entries:
-    """A cursor over stored entries that checks the sequence numbers (S6)."""
+    """A cursor over stored entry rows that checks the sequence numbers (S6)."""
 
     def __init__(self, rows: Iterator[tuple[int, object]]) -> None:
         self._rows = rows
         self._next: tuple[int, object] | None = next(rows, None)
 
-    def take(self, start: int, end: int) -> list[bytes]:
-        out = []
+    def take(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
+        """The entries ``start … end - 1``: their bytes and their recorded Merkle nodes (unchecked)."""
+        data: list[bytes] = []
+        nodes: list[bytes] = []
         for seq in range(start, end):
             row = self._next
             if row is None or row[0] > seq:
                 raise VerificationError("entry is missing (deleted or truncated)", where=f"entry {seq}")
             if row[0] < seq:  # pragma: no cover - the primary key makes this impossible
                 raise VerificationError("entry is stored twice", where=f"entry {seq}")
-            out.append(_blob(row[1], "entry", f"entry {seq}"))
+            record = _blob(row[1], "entry", f"entry {seq}")
+            split = 32 * nodes_completed(seq)
+            nodes.append(record[:split])
+            data.append(record[split:])
             self._next = next(self._rows, None)
-        return out
+        return data, nodes
 
     def leftover(self) -> int | None:
         return None if self._next is None else int(self._next[0])
-
-
-class _Nodes:
-    """A cursor over the stored node stream that checks its segments are contiguous (S5)."""
-
-    def __init__(self, rows: Iterator[tuple[object, object]]) -> None:
-        self._rows = rows
-        self._buffer = b""
-        self._pos = 0  # stream position of the first byte in the buffer
-
-    def take(self, count: int, where: str) -> bytes:
-        while len(self._buffer) < count * 32:
-            row = next(self._rows, None)
-            if row is None:
-                return self._buffer  # short: the caller's comparison reports it
-            pos, hashes = row
-            if (
-                pos != self._pos + len(self._buffer) // 32
-                or not isinstance(hashes, bytes)
-                or not hashes
-                or len(hashes) % 32
-            ):
-                raise VerificationError(
-                    "stored Merkle node segments are damaged (gap, overlap or bad length)", where=where
-                )
-            self._buffer += hashes
-        out, self._buffer = self._buffer[: count * 32], self._buffer[count * 32 :]
-        self._pos += count
-        return out
-
-    def leftover(self) -> bool:
-        return bool(self._buffer) or next(self._rows, None) is not None
 
 
 def _check_checkpoint(
@@ -160,7 +134,7 @@ def audit_store(store: SqliteStore, against: str | None = None) -> AuditReport:
 
 
 def _verify(store: SqliteStore, against: str | None, started: float) -> AuditReport:
-    cursors = store.iter_blocks(), store.iter_entries(), store.iter_nodes()
+    cursors = store.iter_blocks(), store.iter_entries()
     try:
         return _replay(store, *cursors, against, started)
     finally:
@@ -172,7 +146,6 @@ def _replay(
     store: SqliteStore,
     blocks: sqlite3.Cursor,
     rows: sqlite3.Cursor,
-    node_rows: sqlite3.Cursor,
     against: str | None,
     started: float,
 ) -> AuditReport:
@@ -183,7 +156,7 @@ def _replay(
     state = ChainState.start(_blob(data0, "block", "block 0"))
     if hash0 != state.head_hash or size0 != 0:
         raise VerificationError("stored columns of the genesis block do not match its bytes", where="block 0")
-    entries, nodes = _Entries(rows), _Nodes(node_rows)
+    entries = _Entries(rows)
     count = 1
     for height, size_col, hash_col, data in blocks:
         expected = state.height + 1
@@ -191,8 +164,7 @@ def _replay(
         if height != expected:
             raise VerificationError(f"block is missing (next stored block is {height})", where=where)
         block = state.check_block(_blob(data, "block", where))
-        batch = entries.take(state.tree_size, block.tree_size)
-        recorded = nodes.take(nodes_created(state.tree_size, block.tree_size), where)
+        batch, recorded = entries.take(state.tree_size, block.tree_size)
         state.extend(block, batch, recorded)
         if hash_col != state.head_hash:
             raise VerificationError("stored block hash column does not match the block bytes", where=where)
@@ -202,8 +174,6 @@ def _replay(
     extra = entries.leftover()
     if extra is not None:
         raise VerificationError("entry is not covered by any block", where=f"entry {extra}")
-    if nodes.leftover():
-        raise VerificationError("stored Merkle nodes extend beyond the last block", where=f"block {state.height}")
     _check_change_index(store, state)
     stored = store.checkpoints()
     for i, (size_col, text) in enumerate(stored):

@@ -30,6 +30,7 @@ indices are distinct and in range, and there are at least t of them.
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -44,6 +45,7 @@ CHANGE_CONTEXT = b"zkmed-ledger-authority-change-v1\n"
 SET_HASH_CONTEXT = b"zkmed/ledger/authority-set/v1\x00"
 MAX_AUTHORITIES = 255
 SIGNATURE_SIZE = 64
+_U16 = struct.Struct(">H")
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,17 @@ class AuthoritySet:
                 return i
         return None
 
-    def sign(self, keys: Iterable[AuthorityKey], message: bytes) -> SignatureList:
-        """Sign ``message`` with every held key that belongs to this set; at least t must."""
+    def sign(self, keys: Iterable[AuthorityKey], message: bytes, limit: int | None = None) -> SignatureList:
+        """Sign ``message`` with every held key that belongs to this set; at least t must.
+
+        With ``limit``, stop after ``max(limit, t)`` signatures (held keys in
+        the order given): never fewer than the threshold.
+        """
+        wanted = len(self.authorities) if limit is None else max(limit, self.threshold)
         sigs: dict[int, bytes] = {}
         for key in keys:
+            if len(sigs) >= wanted:
+                break
             index = self.index_of(key.public_key)
             if index is not None and index not in sigs:
                 sigs[index] = key.sign(message)
@@ -164,10 +173,15 @@ class SignatureList:
     items: tuple[tuple[int, bytes], ...]
 
     def encode(self) -> bytes:
-        w = Writer().u16(len(self.items))
-        for index, sig in self.items:
-            w.u16(index).fixed(sig, SIGNATURE_SIZE)
-        return w.finish()
+        try:
+            parts = [_U16.pack(len(self.items))]
+            for index, sig in self.items:
+                if len(sig) != SIGNATURE_SIZE:
+                    raise MalformedInput(f"an Ed25519 signature is {SIGNATURE_SIZE} bytes, got {len(sig)}")
+                parts += (_U16.pack(index), sig)
+        except struct.error as exc:
+            raise MalformedInput(f"signature list field out of range: {exc}") from exc
+        return b"".join(parts)
 
     @classmethod
     def read(cls, r: Reader) -> SignatureList:

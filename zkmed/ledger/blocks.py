@@ -27,7 +27,8 @@ Byte layout, version 1 (integers big-endian)::
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+import struct
+from dataclasses import dataclass
 from functools import cached_property
 
 from zkmed.encoding import Reader, Writer
@@ -40,6 +41,8 @@ BLOCK_HASH_CONTEXT = b"zkmed/ledger/block/v1\x00"
 BLOCK_CONTEXT = b"zkmed-ledger-block-v1\n"
 ZERO_HASH = bytes(32)
 MAX_NAME = 128
+#: the header's fixed-layout part, up to the genesis info's length
+_HEADER = struct.Struct(">B32sQ32sQQ32s32sI")
 
 
 @dataclass(frozen=True)
@@ -96,19 +99,22 @@ class Block:
 
     @cached_property
     def _header(self) -> bytes:
-        return (
-            Writer()
-            .u8(BLOCK_VERSION)
-            .fixed(self.ledger_id, 32)
-            .u64(self.height)
-            .fixed(self.prev_hash, 32)
-            .u64(self.time_ms)
-            .u64(self.tree_size)
-            .fixed(self.root, 32)
-            .fixed(self.authority_set_hash, 32)
-            .bytes_lp(self.genesis.encode() if self.genesis else b"")
-            .finish()
-        )
+        genesis = self.genesis.encode() if self.genesis else b""
+        try:
+            fixed = _HEADER.pack(
+                BLOCK_VERSION,
+                self.ledger_id,
+                self.height,
+                self.prev_hash,
+                self.time_ms,
+                self.tree_size,
+                self.root,
+                self.authority_set_hash,
+                len(genesis),
+            )
+        except struct.error as exc:  # a negative or too large integer field (the 32-byte fields are checked)
+            raise MalformedInput(f"block field out of range: {exc}") from exc
+        return fixed + genesis
 
     @cached_property
     def _hash(self) -> bytes:
@@ -124,7 +130,14 @@ class Block:
         return self.header() + self.signatures.encode()
 
     def with_signatures(self, signatures: SignatureList) -> Block:
-        return replace(self, signatures=signatures)
+        if not isinstance(signatures, SignatureList):
+            raise MalformedInput("block signatures must be a SignatureList")
+        # every other field was checked when ``self`` was built, and the header and hash do not
+        # cover the signatures: copy the fields and whatever was already computed from them
+        signed = object.__new__(Block)
+        signed.__dict__.update(self.__dict__)
+        signed.__dict__["signatures"] = signatures
+        return signed
 
     @classmethod
     def decode(cls, data: bytes) -> Block:

@@ -198,18 +198,22 @@ class ChainState:
             )
         return block
 
-    def apply(self, data: bytes, entry_data: Sequence[bytes], recorded_nodes: bytes | None = None) -> bytes:
+    def apply(
+        self, data: bytes, entry_data: Sequence[bytes], recorded_nodes: Sequence[object] | None = None
+    ) -> list[bytes]:
         """Check B1–B10 for ``data`` with its entries and advance; all or nothing.
 
-        Returns the Merkle nodes the entries completed, concatenated in append
-        order (see :meth:`zkmed.ledger.tree.Frontier.extend`).  With
-        ``recorded_nodes`` (what a store kept for this block) a mismatch is
-        reported precisely: the entry whose leaf hash changed, or the block
-        whose recorded nodes are damaged.
+        Returns the Merkle nodes each entry completed, one record per entry
+        (see :meth:`zkmed.ledger.tree.Frontier.extend`).  With
+        ``recorded_nodes`` (the records a store kept for these entries) a
+        mismatch is reported precisely: the entry whose bytes differ from its
+        recorded leaf hash, or the entry whose recorded nodes are damaged.
         """
         return self.extend(self.check_block(data), entry_data, recorded_nodes)
 
-    def extend(self, block: Block, entry_data: Sequence[bytes], recorded_nodes: bytes | None = None) -> bytes:
+    def extend(
+        self, block: Block, entry_data: Sequence[bytes], recorded_nodes: Sequence[object] | None = None
+    ) -> list[bytes]:
         """B7–B10 for a block that passed :meth:`check_block`, then advance."""
         where = f"block {block.height}"
         if block.tree_size - self.tree_size != len(entry_data):
@@ -229,8 +233,8 @@ class ChainState:
         frontier = self.frontier.copy()
         created = frontier.extend_data(entry_data)
         root_ok = frontier.root() == block.root
-        if recorded_nodes is not None and recorded_nodes != created:
-            _locate(self.tree_size, created, recorded_nodes, root_ok, where)
+        if recorded_nodes is not None and list(recorded_nodes) != created:
+            _locate(self.tree_size, created, recorded_nodes, root_ok)
         if not root_ok:
             raise VerificationError("Merkle root over the entries does not match the block", where=where)
         self._advance(block, change, frontier)
@@ -239,12 +243,22 @@ class ChainState:
     # -- sealing a new block -----------------------------------------------
 
     def seal(
-        self, entries: Sequence[tuple[str, bytes]], time_ms: int, keys: Sequence[AuthorityKey]
-    ) -> tuple[Block, list[bytes], bytes]:
+        self,
+        entries: Sequence[tuple[str, bytes]],
+        time_ms: int,
+        keys: Sequence[AuthorityKey],
+        *,
+        has_change: bool | None = None,
+        signers: int | None = None,
+    ) -> tuple[Block, list[bytes], list[bytes]]:
         """Build, sign and apply the next block holding ``entries`` (checked type + payload pairs).
 
-        Returns the block, the entries' canonical bytes and the created Merkle
-        nodes.  Raises :class:`VerificationError` (bad authority change) or
+        ``has_change`` (whether any entry is an authority change) spares a
+        scan when the caller already knows it; ``signers`` limits the block's
+        signatures to ``max(signers, t)`` of the held keys (default: all).
+        Returns the block, the entries' canonical bytes and the Merkle nodes
+        each entry completed (one record per entry).  Raises
+        :class:`VerificationError` (bad authority change) or
         :class:`~zkmed.errors.LedgerError` (not enough keys) without changing
         the state.
         """
@@ -253,7 +267,9 @@ class ChainState:
         height = self.height + 1
         signer_set = self.set_for(height)
         change = None
-        if any(t == AUTHORITY_CHANGE_TYPE for t, _ in entries):
+        if has_change is None:
+            has_change = any(t == AUTHORITY_CHANGE_TYPE for t, _ in entries)
+        if has_change:
             objs = [Entry(self.tree_size + i, t, p) for i, (t, p) in enumerate(entries)]
             change = self._entries(height, objs, signer_set)
         data = encode_batch(self.tree_size, entries)
@@ -270,25 +286,23 @@ class ChainState:
             None,
             SignatureList(()),
         )
-        block = unsigned.with_signatures(signer_set.sign(keys, unsigned.signed_message()))
+        block = unsigned.with_signatures(signer_set.sign(keys, unsigned.signed_message(), signers))
         self._advance(block, change, frontier)
         return block, data, created
 
 
-def _locate(first: int, created: bytes, recorded: bytes, root_ok: bool, where: str) -> None:
-    """Name the entry whose leaf hash differs from the recorded one, or the damaged block."""
-    if root_ok or len(recorded) != len(created):
-        raise VerificationError("stored Merkle node hashes are damaged", where=where)
-    pos, seq = 0, first
-    while pos < len(created):
-        if created[pos : pos + 32] != recorded[pos : pos + 32]:
-            raise VerificationError(
-                "entry bytes differ from the leaf hash recorded when it was appended", where=f"entry {seq}"
-            )
-        trailing_zeros = ((seq + 1) & -(seq + 1)).bit_length() - 1
-        pos += 32 * (1 + trailing_zeros)  # the leaf hash, then the parents it completed
-        seq += 1
-    raise VerificationError("Merkle root over the entries does not match the block", where=where)
+def _locate(first: int, created: Sequence[bytes], recorded: Sequence[object], root_ok: bool) -> None:
+    """Name the first entry whose recorded Merkle nodes differ from the recomputed ones, and why."""
+    for i, ours in enumerate(created):
+        stored = recorded[i] if i < len(recorded) else None
+        if ours == stored:
+            continue
+        where = f"entry {first + i}"
+        if not root_ok and isinstance(stored, bytes) and len(stored) == len(ours) and stored[:32] != ours[:32]:
+            # the block's root disagrees with these bytes, and so does the leaf hash recorded at append time
+            raise VerificationError("entry bytes differ from the leaf hash recorded when it was appended", where=where)
+        raise VerificationError("the stored Merkle node hashes of this entry are damaged", where=where)
+    raise VerificationError("more Merkle node records than entries", where=f"entry {first + len(created)}")
 
 
 def make_genesis(name: str, authorities: AuthoritySet, keys: Sequence[AuthorityKey], time_ms: int) -> Block:

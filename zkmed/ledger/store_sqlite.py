@@ -6,28 +6,31 @@ returned is on disk, and a crash leaves either all of a batch or none of it.
 Writers from several processes serialise on SQLite's write lock (``busy
 timeout`` 30 s) and re-read the head inside their transaction.
 
-Schema, version 1 (``PRAGMA user_version``; ``PRAGMA application_id`` =
+Schema, version 2 (``PRAGMA user_version``; ``PRAGMA application_id`` =
 0x7A6B4C47, "zkLG")::
 
     blocks(height INTEGER PRIMARY KEY, tree_size INTEGER, hash BLOB, data BLOB)
-    entries(seq INTEGER PRIMARY KEY, data BLOB)
-    nodes(pos INTEGER PRIMARY KEY, hashes BLOB)             segments of the node stream
+    entries(seq INTEGER PRIMARY KEY, record BLOB)           record = Merkle nodes ‖ entry bytes
     authority_changes(seq INTEGER PRIMARY KEY)              index of change entries
     checkpoints(id INTEGER PRIMARY KEY, tree_size INTEGER, text TEXT)
 
-``blocks.data`` and ``entries.data`` hold the canonical bytes; everything
+``blocks.data`` and the entry bytes hold the canonical bytes; everything
 else is derived and re-checked by ``ledger verify``.
 
-The *node stream* is every Merkle node in the order appends complete them:
-leaf ``s`` contributes its leaf hash, then its level-1, level-2, …
-ancestors while ``s + 1`` is divisible by 2, 4, … .  Leaf ``s``'s nodes start
-at stream position ``P(s) = s + v2(s!)`` (:func:`nodes_created`), so the
-perfect subtree ``(level, index)`` sits at ``P(last) + level`` with ``last =
-(index + 1)·2^level - 1``.  The stream is stored append-only in segments of
-at most :data:`SEGMENT_NODES` hashes keyed by the position of their first
-node; one indexed read fetches any node, whatever the tree or block size.
-The recorded leaf hashes also let ``verify`` name the exact entry whose
-bytes changed.
+Appending leaf ``s`` completes its leaf hash (the perfect subtree ``(0, s)``)
+and the perfect subtrees ``(ℓ, (s + 1)/2^ℓ − 1)`` for ℓ = 1 … t, where t is
+the number of trailing one bits of ``s``.  Entry ``s``'s row stores those
+``1 + t`` hashes, in that order, followed by the entry's canonical bytes —
+``k = 1 + t`` is a function of ``s`` (:func:`nodes_completed`), so the split
+needs no length field.  Each entry is thus one row, and the perfect subtree
+``(level, index)`` is bytes ``32·level … 32·level + 31`` of the record of
+``seq = (index + 1)·2^level − 1``: one primary-key look-up per node, whatever
+the tree or block size, read as an incremental blob so that a large
+payload's overflow pages are never touched.  The recorded leaf hashes also
+let ``verify`` name the exact entry whose bytes changed.
+
+Version 1 kept the nodes in a separate table; such stores are refused
+(there are no deployed ones).
 """
 
 from __future__ import annotations
@@ -41,10 +44,9 @@ from typing import Any
 
 from zkmed.errors import LedgerError, UnsupportedVersion
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 APPLICATION_ID = 0x7A6B4C47
 BUSY_TIMEOUT_S = 30.0
-SEGMENT_NODES = 64
 
 _SCHEMA = """
 CREATE TABLE blocks (
@@ -53,13 +55,9 @@ CREATE TABLE blocks (
     hash      BLOB    NOT NULL,
     data      BLOB    NOT NULL
 );
-CREATE TABLE nodes (
-    pos    INTEGER PRIMARY KEY,
-    hashes BLOB NOT NULL
-);
 CREATE TABLE entries (
-    seq  INTEGER PRIMARY KEY,
-    data BLOB NOT NULL
+    seq    INTEGER PRIMARY KEY,
+    record BLOB NOT NULL
 );
 CREATE TABLE authority_changes (
     seq INTEGER PRIMARY KEY
@@ -72,13 +70,9 @@ CREATE TABLE checkpoints (
 """
 
 
-def nodes_created(a: int, b: int) -> int:
-    """How many nodes appending leaves ``a .. b-1`` records: Σ (1 + trailing zeros of (s + 1)).
-
-    ``nodes_created(0, s)`` is the stream position where leaf ``s``'s nodes start.
-    """
-    # Σ_{x=a+1..b} tz(x) = v2(b!) - v2(a!), and v2(n!) = n - popcount(n) (Legendre).
-    return (b - a) + (b - b.bit_count()) - (a - a.bit_count())
+def nodes_completed(seq: int) -> int:
+    """How many node hashes appending leaf ``seq`` completes: 1 + the trailing one bits of ``seq``."""
+    return ((seq + 1) & -(seq + 1)).bit_length()
 
 
 def _wrap(exc: Exception, path: Path) -> LedgerError:
@@ -137,6 +131,11 @@ class SqliteStore:
             )
         if version < 1:
             raise LedgerError(f"ledger store {self.path} has no schema")
+        if version < SCHEMA_VERSION:
+            raise UnsupportedVersion(
+                f"ledger store {self.path} has schema version {version}, which this build no longer reads "
+                f"(it writes version {SCHEMA_VERSION}); re-create the ledger"
+            )
 
     @classmethod
     def create(cls, path: Path, genesis_hash: bytes, genesis_data: bytes) -> SqliteStore:
@@ -206,22 +205,17 @@ class SqliteStore:
         except sqlite3.IntegrityError as exc:
             raise LedgerError(f"block {height} already exists in {self.path}") from exc
 
-    def insert_nodes(self, first_leaf: int, hashes: bytes) -> None:
-        """Append the nodes completed by leaves from ``first_leaf`` on (see the module docstring)."""
-        start = nodes_created(0, first_leaf)
-        step = SEGMENT_NODES * 32
-        rows = [(start + k // 32, hashes[k : k + step]) for k in range(0, len(hashes), step)]
-        try:
-            self.conn.executemany("INSERT INTO nodes(pos, hashes) VALUES (?, ?)", rows)
-        except sqlite3.IntegrityError as exc:
-            raise LedgerError(f"Merkle nodes from leaf {first_leaf} already exist in {self.path}") from exc
+    def insert_entries(self, first_seq: int, entries: Sequence[bytes], nodes: Sequence[bytes]) -> None:
+        """Entry rows from ``first_seq`` on, from their canonical bytes and the Merkle nodes each completed."""
+        if len(entries) != len(nodes):
+            raise LedgerError("every entry needs its Merkle node record")
+        self.insert_records(first_seq, [n + e for n, e in zip(nodes, entries, strict=True)])
 
-    def insert_entries(self, first_seq: int, entries: Sequence[bytes]) -> None:
+    def insert_records(self, first_seq: int, records: Sequence[bytes]) -> None:
+        """Entry rows from ``first_seq`` on, each ``nodes ‖ entry bytes`` (see the module docstring)."""
         try:
-            self.conn.executemany(
-                "INSERT INTO entries(seq, data) VALUES (?, ?)",
-                zip(range(first_seq, first_seq + len(entries)), entries, strict=True),
-            )
+            seqs = range(first_seq, first_seq + len(records))
+            self.conn.executemany("INSERT INTO entries(seq, record) VALUES (?, ?)", zip(seqs, records, strict=True))
         except sqlite3.IntegrityError as exc:
             raise LedgerError(f"entries from {first_seq} already exist in {self.path}") from exc
 
@@ -276,20 +270,26 @@ class SqliteStore:
                 lo = mid + 1
         return found
 
+    def _entry_bytes(self, seq: int, record: object) -> bytes:
+        value = self._bytes(record, f"entry {seq}")[32 * nodes_completed(seq) :]
+        if not value:
+            raise LedgerError(f"ledger store {self.path}: entry {seq} is damaged; run `ledger verify`")
+        return value
+
     def entry(self, seq: int) -> bytes | None:
-        row = self._one("SELECT data FROM entries WHERE seq = ?", (seq,))
-        return None if row is None else self._bytes(row[0], f"entry {seq}")
+        row = self._one("SELECT record FROM entries WHERE seq = ?", (seq,))
+        return None if row is None else self._entry_bytes(seq, row[0])
 
     def entries(self, start: int, end: int) -> list[bytes]:
         try:
             rows = self.conn.execute(
-                "SELECT seq, data FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
+                "SELECT seq, record FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
             )
             out = []
-            for expected, (seq, data) in enumerate(rows, start):
+            for expected, (seq, record) in enumerate(rows, start):
                 if seq != expected:
                     raise LedgerError(f"ledger store {self.path}: entry {expected} is missing")
-                out.append(self._bytes(data, f"entry {seq}"))
+                out.append(self._entry_bytes(seq, record))
         except sqlite3.Error as exc:
             raise _wrap(exc, self.path) from exc
         if len(out) != end - start:
@@ -300,13 +300,9 @@ class SqliteStore:
         """Rows ``(height, tree_size, hash, data)`` in height order (raw, unchecked; close when done)."""
         return self.conn.execute("SELECT height, tree_size, hash, data FROM blocks ORDER BY height")
 
-    def iter_nodes(self) -> sqlite3.Cursor:
-        """Rows ``(pos, hashes)`` of the node stream in order (raw, unchecked; close when done)."""
-        return self.conn.execute("SELECT pos, hashes FROM nodes ORDER BY pos")
-
     def iter_entries(self) -> sqlite3.Cursor:
-        """Rows ``(seq, data)`` in sequence order (raw, unchecked; close when done)."""
-        return self.conn.execute("SELECT seq, data FROM entries ORDER BY seq")
+        """Rows ``(seq, record)`` in sequence order (raw, unchecked; close when done)."""
+        return self.conn.execute("SELECT seq, record FROM entries ORDER BY seq")
 
     def authority_change_seqs(self) -> list[int]:
         try:
@@ -324,13 +320,12 @@ class SqliteStore:
 
     def node(self, level: int, index: int) -> bytes:
         """Hash of the perfect subtree ``(level, index)`` (a :class:`~zkmed.ledger.merkle.NodeSource`)."""
-        position = nodes_created(0, ((index + 1) << level) - 1) + level
-        row = self._one("SELECT pos, hashes FROM nodes WHERE pos <= ? ORDER BY pos DESC LIMIT 1", (position,))
-        if row is None:
-            raise LedgerError(f"ledger store {self.path}: Merkle node ({level}, {index}) is missing")
-        start, hashes = row
-        at = (position - start) * 32
-        value = hashes[at : at + 32] if isinstance(hashes, bytes) and isinstance(start, int) else b""
+        try:
+            with self.conn.blobopen("entries", "record", ((index + 1) << level) - 1, readonly=True) as blob:
+                blob.seek(32 * level)
+                value = blob.read(32)
+        except (sqlite3.Error, ValueError):  # no such row, a value that is not a blob, or too short: damage
+            value = b""
         if len(value) != 32:
             raise LedgerError(f"ledger store {self.path}: Merkle node ({level}, {index}) is missing or damaged")
         return value

@@ -143,7 +143,7 @@ def sync(source: BlockSource, dst: Ledger) -> SyncReport:
     height = start
     while height < source_head:
         batch_start = state.copy()
-        rows: list[tuple[Block, bytes, list[bytes], bytes, list[int]]] = []
+        rows: list[tuple[Block, bytes, list[bytes], list[bytes], list[int]]] = []
         batch_entries = 0
         while height < source_head and batch_entries < MAX_BATCH_ENTRIES:
             height += 1
@@ -173,14 +173,15 @@ def sync(source: BlockSource, dst: Ledger) -> SyncReport:
     return SyncReport(start, height, blocks, entries, source_head)
 
 
-def _write(dst: Ledger, expected: ChainState, rows: list[tuple[Block, bytes, list[bytes], bytes, list[int]]]) -> None:
+def _write(
+    dst: Ledger, expected: ChainState, rows: list[tuple[Block, bytes, list[bytes], list[bytes], list[int]]]
+) -> None:
     with dst.store.transaction():
         if dst.store.head_hash() != expected.head_hash:
             raise LedgerError("the destination changed during sync; run sync again")
         for block, data, batch, nodes, changes in rows:
             first = block.tree_size - len(batch)
-            dst.store.insert_entries(first, batch)
-            dst.store.insert_nodes(first, nodes)
+            dst.store.insert_entries(first, batch, nodes)
             for seq in changes:
                 dst.store.insert_authority_change(seq)
             dst.store.insert_block(block.height, block.tree_size, block.hash(), data)

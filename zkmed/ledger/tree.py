@@ -154,38 +154,51 @@ class Frontier:
         self.size += 1
         return created
 
-    def extend(self, leaves: Iterable[bytes]) -> bytes:
-        """Append many leaf hashes; returns what :meth:`append` would, concatenated for all leaves."""
+    def extend(self, leaves: Iterable[bytes]) -> list[bytes]:
+        """Append many leaf hashes; one record per leaf: what :meth:`append` returns, concatenated.
+
+        A leaf's record is its leaf hash followed by the level-1, level-2, …
+        parents it completed, ``32 · (1 + trailing ones of its index)`` bytes —
+        what a store keeps next to the entry.
+        """
         return self._extend(leaves, False)
 
-    def extend_data(self, entries: Iterable[bytes]) -> bytes:
+    def extend_data(self, entries: Iterable[bytes]) -> list[bytes]:
         """:meth:`extend` with the entries' data, hashing each leaf on the way (the batch hot path)."""
         return self._extend(entries, True)
 
-    def _extend(self, items: Iterable[bytes], hash_leaves: bool) -> bytes:
+    def _extend(self, items: Iterable[bytes], hash_leaves: bool) -> list[bytes]:
         out: list[bytes] = []
+        append = out.append
         hashes = self._hashes
+        push, pop = hashes.append, hashes.pop
         n = self.size
         sha256 = hashlib.sha256
         for item in items:
             h = sha256(LEAF_PREFIX + item).digest() if hash_leaves else item
-            out.append(h)
-            m = n
-            while m & 1:
-                h = sha256(NODE_PREFIX + hashes.pop() + h).digest()
-                out.append(h)
-                m >>= 1
-            hashes.append(h)
+            if n & 1:
+                record = h
+                m = n
+                while m & 1:
+                    h = sha256(NODE_PREFIX + pop() + h).digest()
+                    record += h
+                    m >>= 1
+                append(record)
+            else:
+                append(h)
+            push(h)
             n += 1
         self.size = n
-        return b"".join(out)
+        return out
 
     def root(self) -> bytes:
-        if not self._hashes:
+        hashes = self._hashes
+        if not hashes:
             return EMPTY_ROOT
-        r = self._hashes[-1]
-        for h in reversed(self._hashes[:-1]):
-            r = node_hash(h, r)
+        sha256 = hashlib.sha256
+        r = hashes[-1]
+        for i in range(len(hashes) - 2, -1, -1):
+            r = sha256(NODE_PREFIX + hashes[i] + r).digest()
         return r
 
     def copy(self) -> Frontier:
