@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput
 from zkmed.groups.base import Element
+from zkmed.sigma import templates
 from zkmed.sigma.dsl import MAX_OR_BRANCHES, AndStatement, DLRep, OrStatement, element, elements, secrets
 
 BIT = "PK{(r): C = r·H ∨ C - G = r·H}"
@@ -90,10 +91,12 @@ def consecutive(params: PedersenParams, commitment: Element, lo: int, hi: int) -
         raise MalformedInput("membership: the range bounds must be integers")
     if not 2 <= hi - lo + 1 <= MAX_OR_BRANCHES:
         raise MalformedInput(f"membership: a consecutive range needs 2 to {MAX_OR_BRANCHES} values")
-    (r,) = secrets("r")
-    H = element(params.group, "H", params.h)  # noqa: N806
-    branches = []
-    for d in shifted_commitments(params, commitment, lo, hi - lo + 1):
-        D = element(params.group, "D", d)  # noqa: N806
-        branches.append(DLRep(D, r * H))
-    return OrStatement(tuple(branches))
+    shifted = shifted_commitments(params, commitment, lo, hi - lo + 1)
+
+    def build() -> OrStatement:
+        (r,) = secrets("r")
+        H = element(params.group, "H", params.h)  # noqa: N806
+        return OrStatement(tuple(DLRep(element(params.group, "D", d), r * H) for d in shifted))
+
+    # the structure depends only on the number of values: each branch D_i = r·H over (H, D_i)
+    return templates.statement(params.group, ("membership.consecutive", len(shifted)), (params.h, *shifted), build)

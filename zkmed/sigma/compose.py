@@ -59,7 +59,7 @@ import hmac
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from zkmed.encoding import ietf_varlen, le_uint
+from zkmed.encoding import le_uint
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.ciphersuites import CIPHERSUITES
@@ -154,7 +154,33 @@ def _check_branches(branches: Sequence[LinearRelation]) -> tuple[list[LinearRela
 def or_instance(branches: Sequence[LinearRelation]) -> bytes:
     """The OR statement's instance bytes: ``u32le(k) || (u32le(len) || SerializeLinearRelation(R_i))*``."""
     rels, _ = _check_branches(branches)
-    return le_uint(len(rels), 4) + b"".join(ietf_varlen(r.serialize()) for r in rels)
+    return _instance(rels)
+
+
+def _instance(rels: Sequence[LinearRelation]) -> bytes:
+    """:func:`or_instance` of checked branches; an element object shared by branches is encoded once.
+
+    Branches of one OR statement typically share their public elements (``H``,
+    ``C``), so the encodings are memoized per call by object identity (the
+    objects stay alive in ``rels`` meanwhile).  Each relation keeps its
+    serialization, exactly as :meth:`LinearRelation.serialize` does.
+    """
+    memo: dict[int, bytes] = {}
+    parts = [le_uint(len(rels), 4)]
+    for rel in rels:
+        data = rel.__dict__.get("_serialized")
+        if data is None:
+            encode = rel.group.encode_element
+            chunks = [rel._shape.prefix]
+            for el in rel.elements[1:]:
+                enc = memo.get(id(el))
+                if enc is None:
+                    enc = memo[id(el)] = encode(el)
+                chunks.append(enc)
+            data = rel.__dict__["_serialized"] = b"".join(chunks)
+        parts.append(len(data).to_bytes(4, "little"))
+        parts.append(data)
+    return b"".join(parts)
 
 
 @dataclass(frozen=True)
@@ -206,12 +232,14 @@ class OrProof:
 # OR: prover and verifier
 
 
-def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Sequence[Element]]) -> int:
+def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Element]) -> int:
+    """The OR challenge: transcript over :func:`_instance`, then every commitment (branch, equation order)."""
     if not isinstance(tag, _BYTES):
         raise MalformedInput("OR proof: the tag must be bytes")
     g, tag = rels[0].group, bytes(tag)
-    transcript = Transcript(tag, or_instance(rels), session_id=_session_id(tag))
-    transcript.absorb(b"".join(g.encode_elements(a) for a in commitments))
+    transcript = Transcript(tag, _instance(rels), session_id=_session_id(tag))
+    encode = g.encode_element
+    transcript.absorb(b"".join([encode(a) for a in commitments]))
     return transcript.challenge_scalar(g.order)
 
 
@@ -228,6 +256,13 @@ def prove_or(
     simulated challenges; ProvingError if ``rng`` returns a value outside ``[0, q)``.
     """
     rels, g = _check_branches(branches)
+    return g.encode_scalars(_prove_scalars(tag, rels, g, real, witness, rng))
+
+
+def _prove_scalars(
+    tag: bytes, rels: Sequence[LinearRelation], g: Group, real: int, witness: Sequence[int], rng: Rng | None
+) -> list[int]:
+    """:func:`prove_or` on checked branches, before serialization: the proof's scalars in wire order."""
     q, k = g.order, len(rels)
     if not isinstance(real, int) or isinstance(real, bool) or not 0 <= real < k:
         raise ProvingError("OR prover: the real branch index is out of range")
@@ -246,20 +281,35 @@ def prove_or(
     bits = [int(i == real) for i in range(k)]  # 1 for the real branch, selected arithmetically below
     nonces = [_draw(g, rng, r.num_scalars) for r in rels]
     sim = _draw(g, rng, k)
-    commitments = [  # the same operations for every branch, real or simulated
-        [g.add(t, g.mul(y, -sim[i])) for t, y in zip(_map_secret(rel, nonces[i]), rel._images(), strict=True)]
-        for i, rel in enumerate(rels)
-    ]
-    if any(g.is_identity(a) for row in commitments for a in row):
+    add, mul = g.add, g.mul
+    commitments = []  # the same operations for every branch, real or simulated
+    for rel, r_i, e_i in zip(rels, nonces, sim, strict=True):
+        for t, y in zip(_map_secret(rel, r_i), rel._images(), strict=True):
+            commitments.append(add(t, mul(y, -e_i)))
+    if any(g.is_identity(a) for a in commitments):
         raise ProvingError("OR prover: a commitment hit the identity; retry with fresh randomness")
     c = _derive(tag, rels, commitments)
     c_real = (c - sum(e * (1 - b) for e, b in zip(sim, bits, strict=True))) % q
     challenges = [(e * (1 - b) + c_real * b) % q for e, b in zip(sim, bits, strict=True)]
-    responses = [
-        tuple((nonces[i][j] + (challenges[i] - sim[i]) * padded[j] * bits[i]) % q for j in range(rels[i].num_scalars))
-        for i in range(k)
-    ]
-    return OrProof(g, c, tuple(challenges[:-1]), tuple(responses)).to_bytes()
+    out = [c, *challenges[:-1]]
+    for i in range(k):
+        delta = (challenges[i] - sim[i]) * bits[i]
+        out.extend((nonces[i][j] + delta * padded[j]) % q for j in range(rels[i].num_scalars))
+    return out
+
+
+def _parse_scalars(g: Group, data: bytes, count: int) -> list[int]:
+    """``g.decode_scalars`` (exact length, every scalar canonical ``< q``) with one slice per scalar."""
+    if type(g).decode_scalars is not Group.decode_scalars or type(g).decode_scalar is not Group.decode_scalar:
+        return g.decode_scalars(data, count)  # a backend with its own scalar encoding
+    n = g.scalar_size
+    if len(data) != n * count:
+        raise MalformedInput(f"{g.name}: expected {count} scalars ({n * count} bytes), got {len(data)} bytes")
+    from_bytes = int.from_bytes
+    out = [from_bytes(data[i : i + n], "big") for i in range(0, n * count, n)]
+    if out and max(out) >= g.order:
+        raise MalformedInput(f"{g.name}: non-canonical scalar (>= q)")
+    return out
 
 
 def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> None:
@@ -270,14 +320,32 @@ def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> N
     re-derive the challenge and compare it with the proof's ``c``.
     """
     rels, g = _check_branches(branches)
+    if not isinstance(proof, _BYTES):
+        raise VerificationError(f"OR proof rejected: OR proof: expected bytes, got {type(proof).__name__}")
+    total = len(rels) + sum(r.num_scalars for r in rels)
     try:
-        parsed = OrProof.from_bytes(rels, proof)
+        scalars = _parse_scalars(g, bytes(proof), total)
     except MalformedInput as exc:
         raise VerificationError(f"OR proof rejected: {exc.message}") from exc
-    challenges = parsed.challenges()
-    commitments = [r.simulate(s, c) for r, s, c in zip(rels, parsed.responses, challenges, strict=True)]
-    if any(g.is_identity(a) for row in commitments for a in row):
-        raise VerificationError("OR proof rejected: a recomputed commitment is the identity")
+    _verify_scalars(tag, rels, g, scalars)
+
+
+def _verify_scalars(tag: bytes, rels: Sequence[LinearRelation], g: Group, scalars: Sequence[int]) -> None:
+    """:func:`verify_or` after parsing: ``scalars`` is the proof's layout, each already in ``[0, q)``."""
+    q, k = g.order, len(rels)
+    c = scalars[0]
+    challenges = [*scalars[1:k], (c - sum(scalars[1:k])) % q]
+    commitments = []
+    at = k
+    for rel, c_i in zip(rels, challenges, strict=True):
+        n = rel.num_scalars
+        response = scalars[at : at + n]
+        at += n
+        for pairs in rel.combination(response, c_i):  # one MSM per equation
+            a = rel._msm(pairs)
+            if g.is_identity(a):
+                raise VerificationError("OR proof rejected: a recomputed commitment is the identity")
+            commitments.append(a)
     expected = _derive(tag, rels, commitments)
-    if not hmac.compare_digest(g.encode_scalar(expected), g.encode_scalar(parsed.challenge)):
+    if not hmac.compare_digest(g.encode_scalar(expected), g.encode_scalar(c)):
         raise VerificationError("OR proof rejected: challenge mismatch")

@@ -322,18 +322,27 @@ def verify_equality(
     _verify("equality", params1.group, build, proof, EqualityProof, context)
 
 
+def _bit_fast(params: PedersenParams, commitment: Element) -> Fast:
+    return (params.group, (), (params.g, params.h, commitment), _membership.bit, (params, commitment))
+
+
 def prove_bit(params: PedersenParams, commitment: Element, bit: int, blinding: Secret, *, context: bytes) -> BitProof:
     """``C`` commits to 0 or 1 (ballot selections); ProvingError for any other value."""
     if bit not in (0, 1) or isinstance(bit, bool):
         raise ProvingError("bit proof: the committed value must be 0 or 1")
-    fast: Fast = (params.group, (), (params.g, params.h, commitment), _membership.bit, (params, commitment))
-    tag, compiled = _prove_fast("bit", context, fast)
-    return BitProof.from_bytes(params.group, compiled.prove_or(tag, {"r": _int(blinding)}, bit))
+    tag, compiled = _prove_fast("bit", context, _bit_fast(params, commitment))
+    challenge, c0, s0, s1 = compiled.prove_or_scalars(tag, {"r": _int(blinding)}, bit)
+    return BitProof(params.group, challenge, c0, s0, s1)
 
 
 def verify_bit(params: PedersenParams, commitment: Element, proof: BitProof, *, context: bytes) -> None:
-    fast: Fast = (params.group, (), (params.g, params.h, commitment), _membership.bit, (params, commitment))
-    _verify_fast("bit", context, fast, proof, BitProof)
+    _verify_fast("bit", context, _bit_fast(params, commitment), proof, BitProof)
+
+
+def _membership_fast(params: PedersenParams, commitment: Element, values: tuple[int, ...]) -> Fast:
+    # the statement's structure is the (canonical) set: one branch per value, in order
+    inputs = (params.g, params.h, commitment)
+    return (params.group, (values,), inputs, _membership.one_of, (params, commitment, values))
 
 
 def prove_membership(
@@ -346,14 +355,10 @@ def prove_membership(
     position = [int(v == value % params.group.order) for v in values]  # scan the whole set
     if 1 not in position:
         raise ProvingError("membership proof: the committed value is not in the public set")
-    proof = _prove(
-        "membership",
-        lambda: _membership.one_of(params, commitment, values),
-        {"r": _int(blinding)},
-        context,
-        branch=position.index(1),
-    )
-    return MembershipProof.from_bytes(params.group, proof, len(values))
+    tag, compiled = _prove_fast("membership", context, _membership_fast(params, commitment, values))
+    s = compiled.prove_or_scalars(tag, {"r": _int(blinding)}, position.index(1))
+    k = len(values)
+    return MembershipProof(params.group, s[0], tuple(s[1:k]), tuple(s[k:]))
 
 
 def verify_membership(
@@ -363,8 +368,7 @@ def verify_membership(
         values = _membership.canonical_set(params, allowed)
         if isinstance(proof, MembershipProof) and len(proof.responses) != len(values):
             raise VerificationError("membership proof: the proof is for a set of another size")
-    build = lambda: _membership.one_of(params, commitment, values)  # noqa: E731
-    _verify("membership", params.group, build, proof, MembershipProof, context)
+    _verify_fast("membership", context, _membership_fast(params, commitment, values), proof, MembershipProof)
 
 
 def prove_vector_opening(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from zkmed.encoding import Reader, le_to_int
@@ -30,6 +31,23 @@ from zkmed.errors import MalformedInput
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.shape import U32_LIMIT, RelationShape, relation_shape
 from zkmed.sigma.shape import merge as _merge
+
+GEN_MULTIPLE_CACHE_SIZE = 1024
+
+
+@lru_cache(maxsize=GEN_MULTIPLE_CACHE_SIZE)
+def _gen_multiple(group: Group, k: int) -> Element:
+    """``k·G`` for a **public** structural coefficient ``k`` (``G`` and ``-G`` cost no multiplication).
+
+    Keyed on the group object and the integer (bounded LRU): the images of
+    recurring shapes (``C - v·G`` for the values of a public set) reuse the
+    constant ``v·G`` instead of a fixed-base multiplication per instance.
+    """
+    if k == 1:
+        return group.generator()
+    if k == group.order - 1:
+        return group.neg(group.generator())
+    return group.mul_gen(k)
 
 
 def _uint(value: Any, what: str, limit: int | None = U32_LIMIT) -> int:
@@ -133,12 +151,14 @@ class LinearRelation:
         d["_shape"], d["num_scalars"], d["_plan"] = shape, shape.num_scalars, shape.plan
         shape.check_instance(self)
 
-    def _msm(self, pairs: Any) -> Element:
+    def _msm(self, pairs: Any, fixed: bool = False) -> Element:
         """``Σ k·elements[e]`` for **public** ``(e, k)`` pairs (variable time).
 
         Combinations whose instance coefficients are all ``±1`` (images such as
-        ``C - v·G``) are summed with additions and one fixed-base ``mul_gen``;
-        anything else is one MSM with the generator in the generator slot.
+        ``C - v·G``) are summed with additions and one fixed-base ``mul_gen``
+        (none for ``±G``); anything else is one MSM with the generator in the
+        generator slot.  ``fixed``: the coefficients are the relation's own
+        (structure, not responses), so ``v·G`` may come from a bounded cache.
         """
         if len(pairs) == 1 and pairs[0][0] and pairs[0][1] == 1:  # a lone instance element
             return self.elements[pairs[0][0]]
@@ -152,7 +172,10 @@ class LinearRelation:
                 scalars.append(k)
                 points.append(elements[e])
         if len(points) <= 4 and all(k == 1 or k == minus_one for k in scalars):
-            acc = group.mul_gen(gen) if gen else None
+            acc: Element | None = None
+            if gen:
+                cached = fixed or gen == 1 or gen == minus_one
+                acc = _gen_multiple(group, gen) if cached else group.mul_gen(gen)
             for k, point in zip(scalars, points, strict=True):
                 term = point if k == 1 else group.neg(point)
                 acc = term if acc is None else group.add(acc, term)
@@ -166,7 +189,7 @@ class LinearRelation:
         if image is None:
             known = self.__dict__.get("_image_known", {})
             image = tuple(
-                known[i] if i in known else self._msm(pairs) for i, pairs in enumerate(self._shape.images)
+                known[i] if i in known else self._msm(pairs, True) for i, pairs in enumerate(self._shape.images)
             )
             self.__dict__["_image"] = image
         return image

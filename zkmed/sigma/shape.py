@@ -124,11 +124,11 @@ class RelationShape:
         for i, img in self.image_checks:  # 9 (single-term images are non-identity: prime order)
             if not img:
                 raise MalformedInput("linear relation: an equation's image is the identity")
-            point = computed[i] = relation._msm(img)
+            point = computed[i] = relation._msm(img, True)
             if group.is_identity(point):
                 raise MalformedInput("linear relation: an equation's image is the identity")
         for s, cols in self.column_checks:  # 10
-            if not any(not group.is_identity(relation._msm(col)) for col in cols):
+            if not any(not group.is_identity(relation._msm(col, True)) for col in cols):
                 raise MalformedInput(f"linear relation: column {s} of the linear map is the identity")
         if computed:
             relation.__dict__["_image_known"] = computed

@@ -27,19 +27,20 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from zkmed.encoding import u32
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma import compose, nizk
 from zkmed.sigma.dsl import OrStatement, Statement, _witness_vector
-from zkmed.sigma.relation import LinearRelation
+from zkmed.sigma.relation import LinearRelation, _gen_multiple
 from zkmed.sigma.shape import RelationShape
 
-__all__ = ["Compiled", "cache_clear", "instantiate", "recipe_tag", "suite_tag"]
+__all__ = ["Compiled", "cache_clear", "instantiate", "recipe_tag", "statement", "suite_tag"]
 
 TEMPLATE_CACHE_SIZE = 256
+S = TypeVar("S", bound=Statement)
 
 _Branch = tuple[RelationShape, tuple[int, ...], tuple[str, ...]]
 _Template = tuple[bool, tuple[_Branch, ...]]
@@ -73,24 +74,44 @@ class Compiled:
 
     def prove_or(self, tag: bytes, witness: Mapping[str, int], branch: int) -> bytes:
         """The proof bytes ``OrStatement.prove(tag, witness, branch=branch)`` returns."""
+        return self.group.encode_scalars(self.prove_or_scalars(tag, witness, branch))
+
+    def prove_or_scalars(self, tag: bytes, witness: Mapping[str, int], branch: int) -> list[int]:
+        """:meth:`prove_or` before serialization: ``c, c_0..c_{k-2}, s_0..s_{k-1}`` (compose's layout)."""
         if not isinstance(branch, int) or isinstance(branch, bool) or not 0 <= branch < len(self.relations):
             raise ProvingError("statement DSL: the branch index is out of range")
         vector = _witness_vector(self.names[branch], witness, self.group.order)
         if vector is None:
             raise ProvingError(f"statement DSL: branch {branch} needs {', '.join(self.names[branch])}")
-        return compose.prove_or(suite_tag(bytes(tag), b"CDSOR", self.group), self.relations, branch, vector)
+        full = suite_tag(bytes(tag), b"CDSOR", self.group)
+        return compose._prove_scalars(full, self.relations, self.group, branch, vector, None)
 
     def verify(self, tag: bytes, proof: Any) -> None:
         """``Statement.verify(tag, proof.to_bytes())`` for a recipe proof object (fields: group, scalars...).
 
-        An AND proof reaches the verifier as its scalars (``challenge, *response``), without the byte round trip.
+        The proof reaches the verifier as its scalars, without the byte round
+        trip; they are checked as ``to_bytes`` would (integers in ``[0, q)``)
+        and, for an OR, counted as the parser would.
         """
-        if self.is_or:
-            compose.verify_or(suite_tag(bytes(tag), b"CDSOR", self.group), self.relations, proof.to_bytes())
-            return
         names = _FIELDS.get(type(proof))
         if names is None:
             names = _FIELDS[type(proof)] = tuple(f.name for f in fields(proof)[2:])
+        if self.is_or:
+            scalars = [proof.challenge]
+            for name in names:
+                value = getattr(proof, name)
+                if isinstance(value, tuple):
+                    scalars.extend(value)
+                else:
+                    scalars.append(value)
+            q = self.group.order
+            if not all(isinstance(k, int) and 0 <= k < q for k in scalars):
+                raise VerificationError("OR proof rejected: scalar out of range [0, q)")
+            rels = self.relations
+            if len(scalars) != len(rels) + sum(r.num_scalars for r in rels):
+                raise VerificationError("OR proof rejected: wrong number of scalars for this statement")
+            compose._verify_scalars(suite_tag(bytes(tag), b"CDSOR", self.group), rels, self.group, scalars)
+            return
         full = suite_tag(bytes(tag), b"CMPT", self.group)
         nizk._verify_compact_scalars(full, self.relations[0], proof.challenge, [getattr(proof, n) for n in names])
 
@@ -153,10 +174,51 @@ def _learn(key: Hashable, group: Group, inputs: tuple[Element, ...], build: Call
     return Compiled(group, tuple(r for r, _ in compiled), tuple(n for _, n in compiled), is_or)
 
 
+def statement(group: Group, circuit: Hashable, inputs: tuple[Element, ...], build: Callable[[], S]) -> S:
+    """``build()`` (a circuit's statement over ``inputs``) with its branches already compiled where a template fits.
+
+    For circuits that must return a :class:`~zkmed.sigma.dsl.Statement`: the
+    DSL objects are built as usual, but each branch's relation comes from the
+    cached template (:func:`instantiate`'s contract for ``circuit`` and
+    ``inputs``), so ``relations()`` / ``prove`` / ``verify`` skip compilation.
+    Compilation stays lazy where it fails: an invalid instance raises
+    MalformedInput when the statement is compiled, exactly as without the
+    template.
+    """
+    stmt = build()
+    try:
+        gen = group.generator()
+        key = (group, circuit, _mask(group, inputs, gen))
+    except MalformedInput:
+        return stmt
+    template = _cache.get(key)
+    branches = stmt._branches()
+    if template is None:
+        if stmt.group is group:
+            try:
+                _learn(key, group, inputs, lambda: stmt)
+            except MalformedInput:
+                pass  # the DSL raises it again when the statement is compiled
+        return stmt
+    is_or, learned = template
+    if len(learned) != len(branches) or is_or != isinstance(stmt, OrStatement):
+        return stmt
+    try:
+        relations = [
+            LinearRelation._from_shape(shape, (gen, *[inputs[i] for i in where])) for shape, where, _ in learned
+        ]
+    except MalformedInput:
+        return stmt
+    for branch, relation, (_, _, names) in zip(branches, relations, learned, strict=True):
+        branch._compiled = (relation, names)
+    return stmt
+
+
 def cache_clear() -> None:
     """Forget every learned template (tests)."""
     _cache.clear()
     suite_tag.cache_clear()
+    _gen_multiple.cache_clear()
 
 
 # ---------------------------------------------------------------------------
