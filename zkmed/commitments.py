@@ -55,6 +55,7 @@ class PedersenParams:
     @classmethod
     def derive(cls, group: Group, label: bytes = DEFAULT_LABEL) -> PedersenParams:
         (h,) = derive_generators(group, label + b"/H", 1)
+        group.pin_encoding(h)  # H goes into every statement's transcript
         return cls(group=group, label=label, g=group.generator(), h=h)
 
     @classmethod

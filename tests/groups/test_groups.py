@@ -448,3 +448,13 @@ def test_eg_hash_to_element_definition(eg: Group) -> None:
         uniform = h2c.expand_message_xmd(msg, DST, 528)
         expected = pow(int.from_bytes(uniform, "big") % EG_P, (EG_P - 1) // EG_Q, EG_P)
         assert eg.encode_element(eg.hash_to_element(msg, DST)) == _eg_bytes(expected)
+
+
+def test_pinned_encodings_match_and_do_not_leak_to_other_elements(group: Group) -> None:
+    a = group.mul_gen(12345)
+    b = group.mul_gen(12345)  # equal value, another object
+    encoded = group.pin_encoding(a)
+    assert encoded == group.encode_element(a) == group.encode_element(b)
+    c = group.mul_gen(54321)
+    assert group.encode_element(c) != encoded
+    assert group.eq(group.decode_element(group.encode_element(a)), a)

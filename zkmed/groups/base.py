@@ -116,6 +116,10 @@ class Group(ABC):
     def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
         """Parse and fully validate an element; raise MalformedInput otherwise."""
 
+    def pin_encoding(self, a: Element) -> bytes:
+        """Encode a long-lived public element; backends may remember the bytes (see petlib_ec)."""
+        return self.encode_element(a)
+
     def encode_elements(self, elements: Sequence[Element]) -> bytes:
         return b"".join(self.encode_element(e) for e in elements)
 

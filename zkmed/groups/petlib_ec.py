@@ -40,6 +40,7 @@ NID_P256 = 415  # NID_X9_62_prime256v1
 NID_SECP256K1 = 714
 
 _IDENTITY_ENCODING = bytes(33)
+_MAX_PINNED = 4096  # long-lived public elements whose encodings are remembered
 
 
 class PetlibCurve(Group):
@@ -67,6 +68,7 @@ class PetlibCurve(Group):
         self._g = self._ec.generator()
         self._inf = self._ec.infinite()
         self._g_encoding = self._encode(self._g)  # cache: the generator's constant encoding
+        self._pinned: dict[int, tuple[Element, bytes]] = {}
 
     # --- conversions -----------------------------------------------------
 
@@ -146,7 +148,21 @@ class PetlibCurve(Group):
     def encode_element(self, a: Element) -> bytes:
         if a is self._g:  # the generator object: constant bytes, computed once
             return self._g_encoding
+        pinned = self._pinned.get(id(a))
+        if pinned is not None and pinned[0] is a:
+            return pinned[1]
         return self._encode(a)
+
+    def pin_encoding(self, a: Element) -> bytes:
+        """Remember the encoding of a long-lived public element (Pedersen ``H``, derived generators).
+
+        zkmed never mutates elements in place, so the bytes stay valid; the
+        entry holds a reference to the element, so its ``id`` cannot be reused.
+        """
+        encoded = self.encode_element(a)
+        if len(self._pinned) < _MAX_PINNED:
+            self._pinned[id(a)] = (a, encoded)
+        return encoded
 
     def _encode(self, a: Element) -> bytes:
         if self.is_identity(a):
