@@ -48,11 +48,20 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+import gmpy2
+
 from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups import Element
 from zkmed.rangeproof.generators import DEFAULT_GENS_LABEL, BulletproofGens
-from zkmed.rangeproof.inner_product import IpaScalars, prove_inner_product, verification_scalars
+from zkmed.rangeproof.inner_product import (
+    IpaScalars,
+    doubling,
+    labelled,
+    prove_inner_product,
+    replay_ipa,
+    squeeze_nonzero,
+)
 from zkmed.rangeproof.proof import (
     MAX_AGGREGATION,
     PROTOCOL_TAG,
@@ -198,18 +207,57 @@ def replay_challenges(
     if any(g.is_identity(c) for c in commitments):
         raise VerificationError("a value commitment is the identity")
     t = statement_transcript(p, gens_label, entry.context, n, commitments)
-    enc = proof.encoded_elements
-    t.append_message(b"A", enc[0])
-    t.append_message(b"S", enc[1])
-    y = t.challenge_nonzero_scalar(g.order, b"y")
-    z = t.challenge_nonzero_scalar(g.order, b"z")
-    t.append_message(b"T1", enc[2])
-    t.append_message(b"T2", enc[3])
-    x = t.challenge_nonzero_scalar(g.order, b"x")
-    t.append_scalars(b"t_x", g, [proof.t_x, proof.t_x_blinding, proof.e_blinding])
-    w = t.challenge_nonzero_scalar(g.order, b"w")
-    ipa = verification_scalars(t, g, proof.ipa, n * padded_count(len(commitments)), lr_encoded=enc[4:])
+    enc, q = proof.encoded_elements, g.order
+    # the labelled appends between two challenges go in as one absorb (same bytes, same order)
+    y = squeeze_nonzero(t, labelled(b"A", enc[0]) + labelled(b"S", enc[1]), b"y", q)
+    z = squeeze_nonzero(t, b"", b"z", q)
+    x = squeeze_nonzero(t, labelled(b"T1", enc[2]) + labelled(b"T2", enc[3]), b"x", q)
+    scalars = g.encode_scalars([proof.t_x, proof.t_x_blinding, proof.e_blinding])
+    w = squeeze_nonzero(t, labelled(b"t_x", scalars), b"w", q)
+    ipa = replay_ipa(t, g, proof.ipa, n * padded_count(len(commitments)), enc[4:])
     return Challenges(y, z, x, w, ipa)
+
+
+def _vector_coefficients(
+    ch: Challenges, pr: RangeProof, n: int, mp: int, r_w: int, q: int
+) -> tuple[list[int], list[int]]:
+    """The ``G_i`` and ``H_i`` coefficients of one proof, weighted by ``r_w`` (not reduced: ``(−2q, 2q)``).
+
+    ``r·(a·s_i + z)`` and ``r·(y^{-i}·(b·s_{N-1-i} − z^{2+⌊i/n⌋}·2^{i mod n}) − z)``: every
+    product over ``i`` is a product over the bits of ``i``, so three doubling
+    recurrences (``N − 1`` products each) replace the per-index products:
+
+    * ``r·a·s_i``: start ``r·a·Π u_j^{-1}``, bit ``p`` → ``u_{k-p}²``
+    * ``r·b·s_{N-1-i}·y^{-i}``: start ``r·b·Π u_j``, bit ``p`` → ``u_{k-p}^{-2}·y^{-2^p}``
+    * ``r·z^{2+j}·2^t·y^{-i}`` (``i = j·n + t``): start ``r·z²``, bit ``p < log n`` →
+      ``(2/y)^{2^p}``, bit ``log n + p'`` → ``(z·y^{-n})^{2^{p'}}``
+    """
+    u, u_inv, u_sq, u_inv_sq = ch.ipa.u, ch.ipa.u_inv, ch.ipa.u_sq, ch.ipa.u_inv_sq
+    k = len(u)
+    prod_u = prod_u_inv = 1
+    for a, b in zip(u, u_inv, strict=True):
+        prod_u = prod_u * a % q
+        prod_u_inv = prod_u_inv * b % q
+    y_inv = int(gmpy2.invert(ch.y, q))
+    y_inv_2p = [y_inv]  # y^{-2^p}
+    for _ in range(k - 1):
+        y_inv_2p.append(y_inv_2p[-1] * y_inv_2p[-1] % q)
+    log_n = n.bit_length() - 1
+    two_y = [2 * y_inv % q]  # (2/y)^{2^p}
+    for _ in range(log_n - 1):
+        two_y.append(two_y[-1] * two_y[-1] % q)
+    block = [ch.z * y_inv_2p[log_n] % q] if mp > 1 else []  # (z·y^{-n})^{2^{p'}}
+    for _ in range(mp.bit_length() - 2):
+        block.append(block[-1] * block[-1] % q)
+    # the recurrences run on gmpy2 integers (a 256-bit product mod q is ~3× cheaper than on int);
+    # the results go back to int unreduced — every backend's msm reduces its scalars mod q
+    mq, mpz = gmpy2.mpz(q), gmpy2.mpz
+    ga = doubling(mpz(r_w * pr.ipa.a * prod_u_inv % q), [mpz(f) for f in reversed(u_sq)], mq)
+    hb_f = [mpz(u_inv_sq[k - 1 - p] * y_inv_2p[p] % q) for p in range(k)]
+    hb = doubling(mpz(r_w * pr.ipa.b * prod_u % q), hb_f, mq)
+    hc = doubling(mpz(r_w * ch.z * ch.z % q), [mpz(f) for f in two_y + block], mq)
+    rz = mpz(r_w * ch.z % q)
+    return [int(v + rz) for v in ga], [int(b - c - rz) for b, c in zip(hb, hc, strict=True)]
 
 
 def _as_entries(entries: Sequence[BatchEntry | tuple[Any, ...]]) -> list[BatchEntry]:
@@ -256,8 +304,8 @@ def batch_verify(
     weights = [(g.random_scalar(), g.random_scalar()) for _ in items]  # phase 2: then draw weights
     max_n = max(e.n * padded_count(len(e.commitments)) for e in items)
     gens = BulletproofGens.get(g, max_n, gens_label)
-    g_coef = [0] * max_n
-    h_coef = [0] * max_n
+    g_coef: list[int] = []
+    h_coef: list[int] = []
     base_g = base_h = 0
     extra_scalars: list[int] = []
     extra_points: list[Element] = []
@@ -265,9 +313,8 @@ def batch_verify(
         pr, n, m = e.proof, e.n, len(e.commitments)
         mp = padded_count(m)
         big_n = n * mp
-        y, z, x, w, s = ch.y, ch.z, ch.x, ch.w, ch.ipa.s
+        y, z, x, w = ch.y, ch.z, ch.x, ch.w
         a, b = pr.ipa.a, pr.ipa.b
-        y_inv = pow(y, -1, q)
         z_blocks = powers(z, mp + 3, q)
         # <1^N, y^N> = Π_{t<log N} (1 + y^{2^t})
         sum_y, y_sq = 1, y
@@ -279,13 +326,14 @@ def batch_verify(
         #   G_i: r·(a·s_i + z)      H_i: r·(y^{-i}·(b·s_{N-1-i} − z^{2+⌊i/n⌋}·2^{i mod n}) − z)
         #   G: r·w·(a·b − t̂) + c·(t̂ − δ)     H: r·μ + c·τ_x
         #   A: −r  S: −r·x  L_j: −r·u_j²  R_j: −r·u_j^{-2}  V_j: −c·z^{2+j}  T1: −c·x  T2: −c·x²
-        rz = r_w * z
-        y_inv_i = r_w  # r_w · y^{-i}
-        for i in range(big_n):
-            g_coef[i] += r_w * (a * s[i]) + rz
-            zs2 = z_blocks[2 + i // n] << (i % n)
-            h_coef[i] += y_inv_i * (b * s[big_n - 1 - i] - zs2) - rz
-            y_inv_i = y_inv_i * y_inv % q
+        g_i, h_i = _vector_coefficients(ch, pr, n, mp, r_w, q)
+        if not g_coef:
+            g_coef, h_coef = g_i, h_i
+        else:  # proofs of different sizes share the generator prefix
+            g_coef[:big_n] = [(s + v) % q for s, v in zip(g_coef[:big_n], g_i, strict=True)]
+            h_coef[:big_n] = [(s + v) % q for s, v in zip(h_coef[:big_n], h_i, strict=True)]
+        g_coef += [0] * (max_n - len(g_coef))
+        h_coef += [0] * (max_n - len(h_coef))
         base_g += r_w * w * (a * b - pr.t_x) + c_w * (pr.t_x - delta)
         base_h += r_w * pr.e_blinding + c_w * pr.t_x_blinding
         extra_scalars += [-r_w, -r_w * x, -c_w * x, -c_w * x * x]
@@ -294,7 +342,7 @@ def batch_verify(
         extra_points += list(e.commitments)
         extra_scalars += [-r_w * u for u in ch.ipa.u_sq] + [-r_w * u for u in ch.ipa.u_inv_sq]
         extra_points += [*pr.ipa.l_vec, *pr.ipa.r_vec]
-    scalars = [k % q for k in (*g_coef, *h_coef, base_h, *extra_scalars)]
+    scalars = [*g_coef, *h_coef, *(k % q for k in (base_h, *extra_scalars))]
     points = [*gens.g_vec, *gens.h_vec, p.h, *extra_points]
     if g.is_identity(msm_g(p, base_g, scalars, points)):
         return

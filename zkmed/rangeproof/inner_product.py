@@ -36,12 +36,16 @@ all bits inverts every exponent; only ``k`` inversions are needed (batched).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
+import gmpy2
+
+from zkmed.encoding import length_prefixed
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups import Element, Group
-from zkmed.transcript import Transcript
+from zkmed.transcript import Transcript, challenge_length
 
 #: deepest recursion accepted (2^32 generators — far beyond any real proof)
 MAX_ROUNDS = 32
@@ -61,6 +65,31 @@ class InnerProductProof:
         return len(self.l_vec)
 
 
+#: ``lp(label)`` of the labels the range-proof verifier absorbs (u32 big-endian length ‖ label)
+_LABEL_LP = {
+    lb: length_prefixed(lb)
+    for lb in (b"A", b"S", b"T1", b"T2", b"t_x", b"ipa-n", b"L", b"R", b"y", b"z", b"x", b"w", b"u")
+}
+
+
+def labelled(label: bytes, data: bytes) -> bytes:
+    """Exactly the bytes ``Transcript.append_message(label, data)`` absorbs: ``lp(label) ‖ lp(data)``.
+
+    The verifier concatenates these and absorbs each run between two
+    challenges at once (the sponge absorbs ``x`` then ``y`` as ``x ‖ y``).
+    """
+    lp = _LABEL_LP.get(label)
+    return (length_prefixed(label) if lp is None else lp) + len(data).to_bytes(4, "big") + data
+
+
+def squeeze_nonzero(t: Transcript, pending: bytes, label: bytes, order: int) -> int:
+    """``absorb(pending)`` then ``challenge_nonzero_scalar(order, label)`` — the same bytes, one absorb."""
+    lp = _LABEL_LP.get(label)
+    t.absorb(pending + (length_prefixed(label) if lp is None else lp))
+    c = int.from_bytes(t.challenge_bytes(challenge_length(order)), "little") % order
+    return c if c else 1
+
+
 def batch_invert(values: Sequence[int], order: int) -> list[int]:
     """Inverses of non-zero ``values`` mod ``order`` with one modular inversion (Montgomery's trick)."""
     prefix = []
@@ -70,7 +99,7 @@ def batch_invert(values: Sequence[int], order: int) -> list[int]:
             raise MalformedInput("batch_invert: zero has no inverse")
         prefix.append(acc)
         acc = acc * v % order
-    inv = pow(acc, -1, order)
+    inv = int(gmpy2.invert(acc, order))  # ~10× faster than pow(acc, -1, order) on CPython 3.11
     out = [0] * len(values)
     for i in range(len(values) - 1, -1, -1):
         out[i] = inv * prefix[i] % order
@@ -148,15 +177,70 @@ def prove_inner_product(
 
 @dataclass(frozen=True)
 class IpaScalars:
-    """What the verifier needs from an IPA transcript: ``u_j², u_j^{-2}`` and the ``s`` vector."""
+    """What the verifier needs from an IPA transcript: the challenges ``u_j``, their inverses and squares.
 
+    The ``s`` vector (§3.1) is built on first use; the range-proof verifier
+    never builds it (it folds ``s`` into its coefficient recurrences).
+    """
+
+    u: tuple[int, ...]
+    u_inv: tuple[int, ...]
     u_sq: tuple[int, ...]
     u_inv_sq: tuple[int, ...]
-    s: tuple[int, ...]
+    order: int
+
+    @cached_property
+    def s(self) -> tuple[int, ...]:
+        """``s_i = Π_j u_j^{b(i,j)}`` by doubling: ``s_0 = Π u_j^{-1}``, bit ``p`` of ``i`` multiplies by ``u_{k-p}²``."""
+        q = self.order
+        s0 = 1
+        for v in self.u_inv:
+            s0 = s0 * v % q
+        return tuple(doubling(s0, reversed(self.u_sq), q))
 
     def s_inv(self, i: int) -> int:
         """``s_i^{-1} = s_{n-1-i}`` (bit complement, §3.1)."""
         return self.s[len(self.s) - 1 - i]
+
+
+def doubling(start: int, factors: Iterable[int], order: int) -> list[int]:
+    """``v_i = start · Π_{p: bit p of i set} factors[p]`` for ``i < 2^len(factors)`` — ``2^k − 1`` products.
+
+    Each factor doubles the list (``v_{i + 2^p} = v_i · factors[p]``), so the
+    vector comes out in index order without any bit reversal.
+    """
+    out = [start]
+    for f in factors:
+        out += [v * f % order for v in out]
+    return out
+
+
+def replay_ipa(
+    transcript: Transcript, group: Group, proof: InnerProductProof, n: int, lr_encoded: Sequence[bytes] | None
+) -> IpaScalars:
+    """Absorb ``ipa-n`` and every ``(L_j, R_j)``, squeeze the ``u_j``; invert them all with one inversion."""
+    q = group.order
+    k = proof.rounds
+    if n < 1 or n != 1 << k or len(proof.r_vec) != k:
+        raise VerificationError(f"inner-product proof has {k} rounds, the statement needs log2({n})")
+    if lr_encoded is None or len(lr_encoded) != 2 * k:
+        lr_encoded = [group.encode_element(e) for pair in zip(proof.l_vec, proof.r_vec, strict=True) for e in pair]
+    pending = labelled(b"ipa-n", n.to_bytes(8, "big"))
+    us = []
+    for j in range(k):
+        pending += labelled(b"L", lr_encoded[2 * j]) + labelled(b"R", lr_encoded[2 * j + 1])
+        us.append(squeeze_nonzero(transcript, pending, b"u", q))
+        pending = b""
+    if pending:  # k = 0: ipa-n is still absorbed
+        transcript.absorb(pending)
+    u_inv = batch_invert(us, q) if us else []
+    return IpaScalars(
+        u=tuple(us),
+        u_inv=tuple(u_inv),
+        u_sq=tuple(u * u % q for u in us),
+        u_inv_sq=tuple(v * v % q for v in u_inv),
+        order=q,
+    )
 
 
 def verification_scalars(
@@ -167,34 +251,12 @@ def verification_scalars(
     *,
     lr_encoded: Sequence[bytes] | None = None,
 ) -> IpaScalars:
-    """Replay the IPA challenges for a length-``n`` statement and compute ``s`` (§3.1).
+    """Replay the IPA challenges for a length-``n`` statement (§3.1); ``s`` is available as ``.s``.
 
     ``lr_encoded`` may carry the encodings ``L_1, R_1, …`` already at hand
     (they are exactly what ``append_elements`` would absorb).
     """
-    q = group.order
-    k = proof.rounds
-    if n < 1 or n != 1 << k or len(proof.r_vec) != k:
-        raise VerificationError(f"inner-product proof has {k} rounds, the statement needs log2({n})")
-    transcript.append_u64(b"ipa-n", n)
-    if lr_encoded is None or len(lr_encoded) != 2 * k:
-        lr_encoded = [group.encode_element(e) for pair in zip(proof.l_vec, proof.r_vec, strict=True) for e in pair]
-    us = []
-    for j in range(k):
-        transcript.append_message(b"L", lr_encoded[2 * j])
-        transcript.append_message(b"R", lr_encoded[2 * j + 1])
-        us.append(transcript.challenge_nonzero_scalar(q, b"u"))
-    u_inv = batch_invert(us, q) if us else []
-    u_sq = tuple(u * u % q for u in us)
-    u_inv_sq = tuple(v * v % q for v in u_inv)
-    s = [1]
-    for v in u_inv:
-        s[0] = s[0] * v % q
-    # bit p (from the least significant) of i belongs to round j = k - p (1-based)
-    for p in range(k):
-        factor = u_sq[k - 1 - p]
-        s = s + [x * factor % q for x in s]
-    return IpaScalars(u_sq=u_sq, u_inv_sq=u_inv_sq, s=tuple(s))
+    return replay_ipa(transcript, group, proof, n, lr_encoded)
 
 
 def verify_inner_product(
@@ -234,7 +296,11 @@ __all__ = [
     "InnerProductProof",
     "IpaScalars",
     "batch_invert",
+    "doubling",
+    "labelled",
     "prove_inner_product",
+    "replay_ipa",
+    "squeeze_nonzero",
     "verification_scalars",
     "verify_inner_product",
 ]

@@ -32,7 +32,7 @@ from zkmed.commitments import PedersenParams
 from zkmed.encoding import Writer
 from zkmed.errors import MalformedInput
 from zkmed.groups import Element, Group, get_group
-from zkmed.rangeproof.inner_product import InnerProductProof
+from zkmed.rangeproof.inner_product import InnerProductProof, labelled
 from zkmed.transcript import Transcript
 
 PROTOCOL_TAG = b"zkmed/v1/bulletproofs"
@@ -164,18 +164,31 @@ def _instance(p: PedersenParams, gens_label: bytes) -> bytes:
     return Writer().bytes_lp(PROTOCOL_TAG).raw(p.encode()).bytes_lp(gens_label).finish()
 
 
+@lru_cache(maxsize=32)
+def _after_instance(p: PedersenParams, gens_label: bytes) -> Transcript:
+    """The transcript right after tag and instance — never absorbed into; callers take a copy."""
+    return Transcript(PROTOCOL_TAG + b"/" + p.group.name.encode(), _instance(p, gens_label))
+
+
 def statement_transcript(
     p: PedersenParams, gens_label: bytes, context: bytes, n: int, commitments: Sequence[Element]
 ) -> Transcript:
-    """The statement, absorbed before any prover message (strong Fiat–Shamir, §4.4)."""
+    """The statement, absorbed before any prover message (strong Fiat–Shamir, §4.4).
+
+    Same bytes as ``append_message(context)``, ``append_u64(n)``, ``append_u64(m)``,
+    ``append_elements(V)`` on a fresh ``Transcript(tag, instance)``; the state
+    after the instance is cached and copied, the four appends are one absorb.
+    """
     g = p.group
     if not isinstance(context, (bytes, bytearray)) or not isinstance(gens_label, (bytes, bytearray)):
         raise MalformedInput("context and generators' label must be bytes")
-    t = Transcript(PROTOCOL_TAG + b"/" + g.name.encode(), _instance(p, bytes(gens_label)))
-    t.append_message(b"context", bytes(context))
-    t.append_u64(b"n", n)
-    t.append_u64(b"m", len(commitments))
-    t.append_elements(b"V", g, commitments)
+    t = _after_instance(p, bytes(gens_label)).copy()
+    t.absorb(
+        labelled(b"context", bytes(context))
+        + labelled(b"n", n.to_bytes(8, "big"))
+        + labelled(b"m", len(commitments).to_bytes(8, "big"))
+        + labelled(b"V", g.encode_elements(commitments))
+    )
     return t
 
 
