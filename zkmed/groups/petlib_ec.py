@@ -21,10 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import gmpy2
-
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.groups import hash_to_curve as h2c
+from zkmed.groups import sec1
 from zkmed.groups.base import Element, Group
 
 try:  # petlib is a hard dependency, but keep import errors readable
@@ -39,7 +38,7 @@ else:
 NID_P256 = 415  # NID_X9_62_prime256v1
 NID_SECP256K1 = 714
 
-_IDENTITY_ENCODING = bytes(33)
+_IDENTITY_ENCODING = sec1.IDENTITY_ENCODING
 _MAX_PINNED = 4096  # long-lived public elements whose encodings are remembered
 
 
@@ -60,11 +59,7 @@ class PetlibCurve(Group):
         self.order = int(self._ec.order())
         params = self._ec.parameters()
         self.field_prime = int(params["p"])
-        # decompression constants (both curves have p ≡ 3 mod 4, so sqrt(a) = a^((p+1)/4))
-        self._p = gmpy2.mpz(self.field_prime)
-        self._a = gmpy2.mpz(int(params["a"]))
-        self._b = gmpy2.mpz(int(params["b"]))
-        self._sqrt_exp = gmpy2.mpz((self.field_prime + 1) // 4)
+        self._curve = sec1.CurveField(self.field_prime, int(params["a"]), int(params["b"]))
         self._g = self._ec.generator()
         self._inf = self._ec.infinite()
         self._g_encoding = self._encode(self._g)  # cache: the generator's constant encoding
@@ -174,33 +169,12 @@ class PetlibCurve(Group):
         return bytes(_FFI.buffer(buf, 33))
 
     def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
-        if not isinstance(data, (bytes, bytearray)) or len(data) != 33:
-            raise MalformedInput(f"{self.name}: point encoding must be 33 bytes")
-        data = bytes(data)
-        if data == _IDENTITY_ENCODING:
-            if allow_identity:
-                return self._inf
-            raise MalformedInput(f"{self.name}: the identity is not allowed here")
-        if data[0] not in (2, 3):
-            raise MalformedInput(f"{self.name}: not a SEC1 compressed point (prefix {data[0]:#04x})")
-        x = gmpy2.mpz(int.from_bytes(data[1:], "big"))
-        p = self._p
-        if x >= p:
-            raise MalformedInput(f"{self.name}: non-canonical x coordinate (>= p)")
         # SEC1 §2.3.4 decompression with gmpy2 (faster than OpenSSL's generic BN path),
         # then OpenSSL loads the affine point and checks it is on the curve once more.
-        rhs = (x * x * x + self._a * x + self._b) % p
-        y = gmpy2.powmod(rhs, self._sqrt_exp, p)
-        if y * y % p != rhs:
-            raise MalformedInput(f"{self.name}: x coordinate is not on the curve")
-        if (y & 1) != (data[0] & 1):
-            y = p - y
-        raw = b"\x04" + data[1:] + int(y).to_bytes(32, "big")
-        r = self._new()
-        if _C.EC_POINT_oct2point(self._ecg, r.pt, raw, 65, get_ctx().bnctx) != 1:
-            _clear_openssl_errors()
-            raise MalformedInput(f"{self.name}: point is not on the curve")
-        return r
+        point = sec1.decode_compressed(self._curve, data, self.name, allow_identity=allow_identity)
+        if point is None:
+            return self._inf
+        return self.from_affine(*point)
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         x, y = h2c.hash_to_curve(self._suite, msg, dst)

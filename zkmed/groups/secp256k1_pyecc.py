@@ -44,6 +44,7 @@ from collections.abc import Sequence
 
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.groups import hash_to_curve as h2c
+from zkmed.groups import sec1
 from zkmed.groups.base import Element, Group
 
 # Importing py_ecc raises the interpreter's recursion limit to 100000 for the
@@ -65,7 +66,6 @@ Affine = tuple[int, int]
 Jacobian = tuple[int, int, int]
 
 _IDENTITY: Affine = (0, 0)
-_IDENTITY_ENCODING = bytes(33)
 _WNAF_WIDTH = 5  # variable-base digits: odd, |d| < 2^(w-1)
 _FIXED_WIDTH = 8  # fixed-base digits: signed, |d| <= 2^(w-1)
 _FIXED_WINDOWS = 256 // _FIXED_WIDTH + 1  # one extra window for the final carry
@@ -125,7 +125,7 @@ class Secp256k1PyEcc(Group):
         self._b = int(_k1.B)
         if int(_k1.A) != 0 or self.field_prime % 4 != 3:
             raise BackendUnavailable("py_ecc's secp256k1 constants are not the expected ones")
-        self._sqrt_exp = (self.field_prime + 1) // 4
+        self._curve = sec1.CurveField(self.field_prime, 0, self._b)
         self._g: Affine = (int(_k1.G[0]), int(_k1.G[1]))
         self._suite = h2c.SECP256K1_XMD_SHA256_SSWU_RO
         self._fixed: list[list[Jacobian]] | None = None  # built on first mul_gen
@@ -265,31 +265,12 @@ class Secp256k1PyEcc(Group):
 
     def encode_element(self, a: Element) -> bytes:
         if not a[1]:
-            return _IDENTITY_ENCODING
-        return bytes([2 | (a[1] & 1)]) + a[0].to_bytes(32, "big")
+            return sec1.IDENTITY_ENCODING
+        return sec1.encode_compressed(a[0], a[1])
 
     def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
-        if not isinstance(data, (bytes, bytearray)) or len(data) != 33:
-            raise MalformedInput(f"{self.name}: point encoding must be 33 bytes")
-        data = bytes(data)
-        if data == _IDENTITY_ENCODING:
-            if allow_identity:
-                return _IDENTITY
-            raise MalformedInput(f"{self.name}: the identity is not allowed here")
-        prefix = data[0]
-        if prefix not in (2, 3):
-            raise MalformedInput(f"{self.name}: not a SEC1 compressed point (prefix {prefix:#04x})")
-        p = self.field_prime
-        x = int.from_bytes(data[1:], "big")
-        if x >= p:
-            raise MalformedInput(f"{self.name}: non-canonical x coordinate (>= p)")
-        rhs = (x * x * x + self._b) % p
-        y = pow(rhs, self._sqrt_exp, p)
-        if y * y % p != rhs:
-            raise MalformedInput(f"{self.name}: x coordinate is not on the curve")
-        if (y & 1) != (prefix & 1):
-            y = p - y  # y != 0 here: rhs = 0 would need a point of order 2
-        return (x, y)
+        point = sec1.decode_compressed(self._curve, data, self.name, allow_identity=allow_identity)
+        return _IDENTITY if point is None else point
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         x, y = h2c.hash_to_curve(self._suite, msg, dst)

@@ -1,0 +1,75 @@
+"""SEC1 compressed point encoding (SEC 1 v2 §2.3.3–2.3.4), shared by the curve backends.
+
+Both curves zkmed uses (P-256, secp256k1) are short Weierstrass curves
+``y² = x³ + a·x + b`` over a prime ``p ≡ 3 (mod 4)`` with cofactor 1, so
+
+* a compressed point is ``02|03 || x`` (33 bytes), ``x < p``;
+* decompression is ``y = (x³ + a·x + b)^((p+1)/4) mod p``, valid exactly
+  when ``y² ≡ x³ + a·x + b`` (otherwise ``x`` is not on the curve);
+* every point on the curve is in the prime-order group.
+
+The identity has no SEC1 compressed form; zkmed writes it as 33 zero bytes
+and accepts it only where the caller says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import gmpy2
+
+from zkmed.errors import MalformedInput
+
+ENCODED_SIZE = 33
+IDENTITY_ENCODING = bytes(ENCODED_SIZE)
+
+
+@dataclass(frozen=True)
+class CurveField:
+    """The constants decompression needs: ``p``, ``a``, ``b`` and ``(p + 1) / 4``."""
+
+    p: int
+    a: int
+    b: int
+
+    def __post_init__(self) -> None:
+        if self.p % 4 != 3:
+            raise MalformedInput("SEC1 decompression here needs p ≡ 3 (mod 4)")
+        object.__setattr__(self, "_p", gmpy2.mpz(self.p))
+        object.__setattr__(self, "_a", gmpy2.mpz(self.a))
+        object.__setattr__(self, "_b", gmpy2.mpz(self.b))
+        object.__setattr__(self, "_exp", gmpy2.mpz((self.p + 1) // 4))
+
+
+def encode_compressed(x: int, y: int) -> bytes:
+    """``02|03 || x`` for the affine point ``(x, y)``."""
+    return bytes([2 | (y & 1)]) + x.to_bytes(32, "big")
+
+
+def decode_compressed(curve: CurveField, data: bytes, group_name: str, *, allow_identity: bool) -> tuple[int, int] | None:
+    """Validate and decompress; the affine ``(x, y)``, or ``None`` for the (allowed) identity.
+
+    Raises MalformedInput for a wrong length, a prefix other than 02/03, a
+    non-canonical ``x >= p``, an ``x`` off the curve, or a forbidden identity.
+    """
+    if not isinstance(data, (bytes, bytearray)) or len(data) != ENCODED_SIZE:
+        raise MalformedInput(f"{group_name}: point encoding must be {ENCODED_SIZE} bytes")
+    data = bytes(data)
+    if data == IDENTITY_ENCODING:
+        if allow_identity:
+            return None
+        raise MalformedInput(f"{group_name}: the identity is not allowed here")
+    prefix = data[0]
+    if prefix not in (2, 3):
+        raise MalformedInput(f"{group_name}: not a SEC1 compressed point (prefix {prefix:#04x})")
+    p = curve._p  # type: ignore[attr-defined]
+    x = gmpy2.mpz(int.from_bytes(data[1:], "big"))
+    if x >= p:
+        raise MalformedInput(f"{group_name}: non-canonical x coordinate (>= p)")
+    rhs = (x * x * x + curve._a * x + curve._b) % p  # type: ignore[attr-defined]
+    y = gmpy2.powmod(rhs, curve._exp, p)  # type: ignore[attr-defined]
+    if y * y % p != rhs:
+        raise MalformedInput(f"{group_name}: x coordinate is not on the curve")
+    if (y & 1) != (prefix & 1):
+        y = p - y  # y != 0: rhs = 0 would need a point of order 2, and the cofactor is 1
+    return int(x), int(y)
