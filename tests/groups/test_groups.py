@@ -458,3 +458,13 @@ def test_pinned_encodings_match_and_do_not_leak_to_other_elements(group: Group) 
     c = group.mul_gen(54321)
     assert group.encode_element(c) != encoded
     assert group.eq(group.decode_element(group.encode_element(a)), a)
+
+
+def test_decoded_points_re_encode_to_their_wire_bytes(group: Group) -> None:
+    a = group.mul_gen(777)
+    data = group.encode_element(a)
+    for _ in range(300):  # more than any backend's cache of recent decodes
+        decoded = group.decode_element(data)
+        assert group.encode_element(decoded) == data
+    other = group.add(decoded, group.generator())  # a new element never reuses the cached bytes
+    assert group.encode_element(other) == group.encode_element(group.mul_gen(778))

@@ -40,6 +40,7 @@ NID_SECP256K1 = 714
 
 _IDENTITY_ENCODING = sec1.IDENTITY_ENCODING
 _MAX_PINNED = 4096  # long-lived public elements whose encodings are remembered
+_MAX_RECENT = 256  # recently decoded elements whose wire bytes are remembered
 
 
 class PetlibCurve(Group):
@@ -64,6 +65,9 @@ class PetlibCurve(Group):
         self._inf = self._ec.infinite()
         self._g_encoding = self._encode(self._g)  # cache: the generator's constant encoding
         self._pinned: dict[int, tuple[Element, bytes]] = {}
+        # recently decoded points keep their (validated, canonical) wire bytes, so a verifier
+        # that decodes a statement and then hashes it does not encode the same point again
+        self._decoded: dict[int, tuple[Element, bytes]] = {}
 
     # --- conversions -----------------------------------------------------
 
@@ -143,7 +147,7 @@ class PetlibCurve(Group):
     def encode_element(self, a: Element) -> bytes:
         if a is self._g:  # the generator object: constant bytes, computed once
             return self._g_encoding
-        pinned = self._pinned.get(id(a))
+        pinned = self._pinned.get(id(a)) or self._decoded.get(id(a))
         if pinned is not None and pinned[0] is a:
             return pinned[1]
         return self._encode(a)
@@ -174,7 +178,12 @@ class PetlibCurve(Group):
         point = sec1.decode_compressed(self._curve, data, self.name, allow_identity=allow_identity)
         if point is None:
             return self._inf
-        return self.from_affine(*point)
+        element = self.from_affine(*point)
+        recent = self._decoded
+        if len(recent) >= _MAX_RECENT:
+            recent.pop(next(iter(recent)), None)  # oldest first (dicts keep insertion order)
+        recent[id(element)] = (element, bytes(data))  # holds the element: its id is not reused
+        return element
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         x, y = h2c.hash_to_curve(self._suite, msg, dst)
