@@ -17,7 +17,7 @@ import click
 from cli import render
 from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json
 from zkmed.errors import ForkDetected, LedgerError, MalformedInput
-from zkmed.ledger.audit import audit_store
+from zkmed.ledger.audit import VERIFY_STEPS, audit_store
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, cosignature_timestamp, verify_checkpoint
 from zkmed.ledger.ledger import POLICY_FILE, STORE_FILE, Ledger
@@ -303,6 +303,11 @@ def verify(directory: Path, held: Path | None) -> None:
         report = audit_store(store, _read(held) if held else None)
     finally:
         store.close()
+    for step, what in VERIFY_STEPS:
+        if step == "S9" and held is None:
+            render.console.print(f"  [dim]{step}  {what}: not asked (no --checkpoint)[/]", highlight=False)
+            continue
+        render.console.print(f"  [green]✓[/] {step}  {what}", highlight=False)
     render.ok(
         f"verified {report.blocks} blocks, {report.entries} entries, {report.checkpoints} checkpoints "
         f"in {report.seconds:.2f} s ({report.entries_per_second:,.0f} entries/s)"

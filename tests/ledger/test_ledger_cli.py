@@ -133,3 +133,10 @@ def test_bad_input_exit_codes(d: Path) -> None:
     assert result.exit_code == 4 and "malformed-input" in result.output
     missing_entry = CliRunner().invoke(main, ["ledger", "prove", "inclusion", str(d), "5"])
     assert missing_entry.exit_code == 7
+
+
+def test_verify_prints_the_numbered_steps(d: Path) -> None:
+    out = flat(run("verify", d))
+    for step in ("S1", "S2", "S3", "S4", "S5", "S6", "S7", "S8"):
+        assert f"✓ {step}" in out
+    assert "S9" in out and "not asked" in out

@@ -124,6 +124,20 @@ def _check_checkpoint(
     return signed
 
 
+#: the numbered steps of docs/ledger.md §"Verification" that :func:`audit_store` performs
+VERIFY_STEPS: tuple[tuple[str, str], ...] = (
+    ("S1", "the store opens: zkmed application id, known schema version"),
+    ("S2", "block heights run 0, 1, 2, … without gaps"),
+    ("S3", "the genesis block decodes canonically and is t-of-n signed by the set it founds"),
+    ("S4", "every block: height, ledger id, previous hash, time, authority set, t-of-n signatures, entries, RFC 9162 root"),
+    ("S5", "every derived value (block hash, tree size, stored Merkle nodes) matches its recomputation"),
+    ("S6", "the entries are exactly 0 … tree size − 1"),
+    ("S7", "the authority-change index lists exactly the authority-change entries"),
+    ("S8", "every stored checkpoint: this origin, cosigned by ≥ t authorities, root of the tree at its size"),
+    ("S9", "a checkpoint held elsewhere (--checkpoint) matches the store"),
+)
+
+
 def audit_store(store: SqliteStore, against: str | None = None) -> AuditReport:
     """Replay and check the whole store (S2–S9); raises :class:`VerificationError` at the first problem."""
     started = time.perf_counter()
