@@ -55,7 +55,7 @@ class PedersenParams:
     @classmethod
     def derive(cls, group: Group, label: bytes = DEFAULT_LABEL) -> PedersenParams:
         (h,) = derive_generators(group, label + b"/H", 1)
-        group.pin_encoding(h)  # H goes into every statement's transcript
+        group.precompute(h)  # H: fixed-base table, and its encoding goes into every transcript
         return cls(group=group, label=label, g=group.generator(), h=h)
 
     @classmethod
@@ -64,8 +64,14 @@ class PedersenParams:
         return _default_params(grp)
 
     def commit(self, value: int, blinding: int) -> Element:
-        """``C = value·G + blinding·H`` (eq. 1)."""
-        return self.group.msm([blinding], [self.h], gen_scalar=value % self.group.order)
+        """``C = value·G + blinding·H`` (eq. 1).
+
+        Value and blinding are secret, so this uses the constant-time
+        single-scalar paths (fixed-base tables for ``G`` and ``H``), never the
+        variable-time MSM.  ``G`` must be the group generator (as :meth:`derive` makes it).
+        """
+        g = self.group
+        return g.add(g.mul_gen(value) if self.g is g.generator() else g.mul(self.g, value), g.mul(self.h, blinding))
 
     def commit_random(self, value: int) -> tuple[Element, Blinding]:
         r = self.group.random_scalar()
@@ -111,16 +117,21 @@ class VectorPedersenParams:
         if size < 1:
             raise MalformedInput("vector commitment size must be at least 1")
         (h,) = derive_generators(group, label + b"/H", 1)
-        return cls(group=group, label=label, h=h, gs=tuple(derive_generators(group, label + b"/G", size)))
+        gs = tuple(derive_generators(group, label + b"/G", size))
+        for base in (h, *gs):
+            group.precompute(base)  # fixed-base tables (bounded per group) for the secret-scalar commitments
+        return cls(group=group, label=label, h=h, gs=gs)
 
     @property
     def size(self) -> int:
         return len(self.gs)
 
     def commit(self, values: Sequence[int], blinding: int) -> Element:
+        """``C = r·H + Σ v_i·G_i`` (eq. 2) with constant-time single-scalar multiplications (secret inputs)."""
         if len(values) != self.size:
             raise MalformedInput(f"vector commitment takes {self.size} values, got {len(values)}")
-        return self.group.msm([blinding, *values], [self.h, *self.gs])
+        g = self.group
+        return g.sum([g.mul(self.h, blinding), *(g.mul(gi, v) for gi, v in zip(self.gs, values, strict=True))])
 
     def encode(self) -> bytes:
         g = self.group

@@ -116,6 +116,10 @@ class Group(ABC):
     def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
         """Parse and fully validate an element; raise MalformedInput otherwise."""
 
+    def precompute(self, a: Element) -> None:
+        """Hint that ``a`` is a long-lived public base; backends may build a fixed-base table for ``mul(a, ·)``."""
+        self.pin_encoding(a)
+
     def pin_encoding(self, a: Element) -> bytes:
         """Encode a long-lived public element; backends may remember the bytes (see petlib_ec)."""
         return self.encode_element(a)

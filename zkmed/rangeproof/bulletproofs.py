@@ -130,7 +130,7 @@ def prove_aggregated(
     # A = α·H + Σ_{bit=1} G_i − Σ_{bit=0} H_i   (eq. 44 with a_R = a_L − 1)
     ones = g.sum([gens.g_vec[i] for i in range(big_n) if a_l[i]])
     zeros = g.sum([gens.h_vec[i] for i in range(big_n) if not a_l[i]])
-    big_a = g.sub(g.add(g.msm([alpha], [p.h]), ones), zeros)
+    big_a = g.sub(g.add(g.mul(p.h, alpha), ones), zeros)  # α secret: constant-time (fixed-base) mul
     big_s = g.msm([rho, *s_l, *s_r], [p.h, *gens.g_vec, *gens.h_vec])  # eq. 47
     t.append_elements(b"A", g, [big_a])
     t.append_elements(b"S", g, [big_s])
@@ -145,8 +145,8 @@ def prove_aggregated(
     t1 = (sum(a * b for a, b in zip(l0, r1, strict=True)) + sum(a * b for a, b in zip(s_l, r0, strict=True))) % q
     t2 = sum(a * b for a, b in zip(s_l, r1, strict=True)) % q
     tau1, tau2 = rand() % q, rand() % q
-    big_t1 = msm_g(p, t1, [tau1], [p.h])  # eq. 52–53
-    big_t2 = msm_g(p, t2, [tau2], [p.h])
+    big_t1 = p.commit(t1, tau1)  # eq. 52–53; secret scalars: constant-time multiplications
+    big_t2 = p.commit(t2, tau2)
     t.append_elements(b"T1", g, [big_t1])
     t.append_elements(b"T2", g, [big_t2])
     x = t.challenge_nonzero_scalar(q, b"x")

@@ -148,7 +148,7 @@ def msm_g(p: PedersenParams, g_scalar: int, scalars: Sequence[int], points: Sequ
 def commit(value: int, blinding: Any, params: PedersenParams | None = None) -> Element:
     """``V = value·G + blinding·H`` — the same point as ``PedersenParams.commit``."""
     p = resolve_params(params)
-    return msm_g(p, int(value), [int(blinding) % p.group.order], [p.h])
+    return p.commit(int(value), int(blinding))
 
 
 def check_shape(n: int, m: int, err: type[Exception]) -> None:
