@@ -468,3 +468,11 @@ def test_decoded_points_re_encode_to_their_wire_bytes(group: Group) -> None:
         assert group.encode_element(decoded) == data
     other = group.add(decoded, group.generator())  # a new element never reuses the cached bytes
     assert group.encode_element(other) == group.encode_element(group.mul_gen(778))
+
+
+def test_msm_reduces_any_integer_scalars(group: Group) -> None:
+    a, b = group.mul_gen(3), group.mul_gen(5)
+    q = group.order
+    expected = group.msm([q - 2, 7], [a, b], gen_scalar=q - 1)
+    assert group.eq(group.msm([-2, 7 + 3 * q], [a, b], gen_scalar=-1), expected)
+    assert group.eq(expected, group.mul_gen(-6 + 35 - 1))

@@ -80,7 +80,11 @@ class Group(ABC):
         return self.mul(self.generator(), k)
 
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
-        """``gen_scalar * G + sum(scalars[i] * elements[i])`` in one multi-scalar multiplication."""
+        """``gen_scalar * G + sum(scalars[i] * elements[i])`` in one multi-scalar multiplication.
+
+        Scalars may be any integers (negative, or ``>= q``): every backend reduces
+        them mod ``q``.  Variable time — only for public scalars (verification).
+        """
         if len(scalars) != len(elements):
             raise MalformedInput("msm: scalars and elements differ in length")
         acc = self.mul_gen(gen_scalar) if gen_scalar % self.order else self.identity()

@@ -395,7 +395,6 @@ def batch_verify(proofs: Sequence[tuple[bytes, LinearRelation, bytes]], *, ident
         absorb(narg)
     if group is None:  # pragma: no cover - items is non-empty
         return
-    q = group.order
     randomness = sponge.squeeze(16 * sum(r.num_equations for r, _, _ in parsed))
     weights = iter([int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16)])
     gen = 0
@@ -420,7 +419,7 @@ def batch_verify(proofs: Sequence[tuple[bytes, LinearRelation, bytes]], *, ident
                     points.append(element)
                 else:
                     scalars[at] -= weight * k
-    if group.is_identity(group.msm([s % q for s in scalars], points, gen_scalar=gen % q)):
+    if group.is_identity(group.msm(scalars, points, gen_scalar=gen)):  # msm reduces mod q
         return
     if identify:
         for i, (tag, relation, narg) in enumerate(items):
