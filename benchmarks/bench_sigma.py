@@ -10,7 +10,7 @@
   petlib ``EcGroup(415)`` (P-256, same OpenSSL), measured by a helper script
   run with a separate interpreter (``ZKMED_ZKSK_PYTHON``, default
   ``/tmp/zkskv/bin/python``) when zksk is not importable here;
-* **batch**: ``zkmed.sigma.nizk.batch_verify`` of N batchable Schnorr NARG
+* **batch**: ``zkmed.sigma.batch.batch_verify`` of N batchable Schnorr NARG
   strings against ``verify_batchable`` one by one.
 
 Goals (issue "IETF-conformant Fiat–Shamir and sigma proofs"): prove and verify
@@ -35,6 +35,7 @@ from zkmed.groups import available_groups, get_group
 from zkmed.groups.base import Group
 from zkmed.sigma import nizk
 from zkmed.sigma import recipes as R
+from zkmed.sigma.batch import batch_verify
 from zkmed.sigma.compose import full_tag
 
 CTX = b"bench-context"
@@ -213,14 +214,14 @@ def batch_row(group: Group, n: int) -> list[Any]:
         x = group.random_scalar()
         relation = schnorr_circuit.dlog(group, group.mul_gen(x)).relation()
         items.append((tag, relation, nizk.prove_batchable(tag, relation, [x])))
-    nizk.batch_verify(items)
+    batch_verify(items)
 
     def one_by_one() -> None:
         for t, rel, narg in items:
             nizk.verify_batchable(t, rel, narg)
 
     single = time_us(one_by_one, min_time=0.3, repeat=3) / 1000
-    batch = time_us(lambda: nizk.batch_verify(items), min_time=0.3, repeat=3) / 1000
+    batch = time_us(lambda: batch_verify(items), min_time=0.3, repeat=3) / 1000
     return [group.name, n, single, batch, single / batch]
 
 

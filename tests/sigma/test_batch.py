@@ -1,4 +1,4 @@
-"""zkmed.sigma.nizk.batch_verify (draft-irtf-cfrg-sigma-protocols §"Batch verification")."""
+"""zkmed.sigma.batch.batch_verify (draft-irtf-cfrg-sigma-protocols §"Batch verification")."""
 
 from __future__ import annotations
 

@@ -3,9 +3,11 @@
 Byte-level entry points: :func:`verify_nizk` and :func:`prove_nizk`.  Relations
 are built with :class:`RelationBuilder` or deserialized with
 :meth:`LinearRelation.deserialize`; :mod:`zkmed.sigma.nizk` has the
-interactive protocol, the simulator and batch verification.
+interactive protocol and the simulator, :mod:`zkmed.sigma.batch` batch
+verification.
 """
 
+from zkmed.sigma.batch import batch_verify
 from zkmed.sigma.ciphersuites import (
     CIPHERSUITES,
     DEFAULT_CIPHERSUITE,
@@ -19,7 +21,6 @@ from zkmed.sigma.nizk import (
     BatchableProof,
     CompactProof,
     ProverState,
-    batch_verify,
     derive_challenge,
     prove_batchable,
     prove_compact,

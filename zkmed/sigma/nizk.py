@@ -11,8 +11,9 @@ Implements draft-irtf-cfrg-sigma-protocols:
   ``Ns + 16`` bytes, ``DecodeField``);
 * §"Batchable NARG strings" / §"Compact NARG strings": :func:`prove_batchable`,
   :func:`verify_batchable`, :func:`prove_compact`, :func:`verify_compact`;
-* §"Batch verification": :func:`batch_verify`, one MSM over the whole batch
-  with deterministic batching randomness from the duplex sponge;
+* §"Batch verification" lives in :mod:`zkmed.sigma.batch`
+  (:func:`~zkmed.sigma.batch.batch_verify`, one MSM over the whole batch);
+  ``nizk.batch_verify`` still resolves to it (imported lazily);
 * the byte-level entry points ``prove_nizk`` / ``verify_nizk`` live in
   :mod:`zkmed.sigma.ciphersuites` (keyed by ciphersuite name and flavor).
 
@@ -31,18 +32,20 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.groups.base import Element, Group
 from zkmed.sigma.relation import LinearRelation
-from zkmed.transcript import DuplexSponge, Transcript, derive_session_id
+from zkmed.transcript import Transcript, derive_session_id
+
+if TYPE_CHECKING:  # re-exported lazily by __getattr__ below (zkmed.sigma.batch imports this module)
+    from zkmed.sigma.batch import BATCH_VERIFY_TAG as BATCH_VERIFY_TAG
+    from zkmed.sigma.batch import MAX_BATCH as MAX_BATCH
+    from zkmed.sigma.batch import batch_verify as batch_verify
 
 #: a source of uniform scalars in [0, q); defaults to ``group.random_scalar`` (the ``secrets`` CSPRNG)
 Rng = Callable[[], int]
-
-BATCH_VERIFY_TAG = b"irtf-cfrg-sigma-protocols/batch-verify"
-MAX_BATCH = 1 << 32
 
 _BYTES = (bytes, bytearray, memoryview)
 
@@ -344,87 +347,17 @@ def _verify_compact_scalars(tag: bytes, relation: LinearRelation, challenge: int
 
 
 # ---------------------------------------------------------------------------
-# batch verification
+# batch verification, moved to zkmed.sigma.batch
+
+_BATCH_NAMES = frozenset({"BATCH_VERIFY_TAG", "MAX_BATCH", "batch_verify"})
 
 
-def batch_verify(proofs: Sequence[tuple[bytes, LinearRelation, bytes]], *, identify: bool = False) -> None:
-    """Batch-verify ``(tag, relation, batchable_narg)`` triples (§"Batch verification").
+if not TYPE_CHECKING:  # mypy sees the typed imports above, and still flags unknown nizk attributes
 
-    All relations must share one group.  The batching randomness is the
-    RECOMMENDED deterministic one: a duplex sponge seeded with
-    ``DeriveSessionID("irtf-cfrg-sigma-protocols/batch-verify")`` absorbs, for
-    every proof, its session id, ``SerializeLinearRelation(instance)`` and the
-    NARG string, then squeezes 16 bytes (``LE2IP``, a 128-bit scalar) per
-    equation in row-major order.  The check is a single MSM over all equations
-    of all proofs; elements shared between proofs (same object) are merged.
+    def __getattr__(name: str) -> Any:
+        """``nizk.batch_verify`` (and its constants) from :mod:`zkmed.sigma.batch`, imported on first use."""
+        if name in _BATCH_NAMES:
+            from zkmed.sigma import batch
 
-    An empty batch is accepted; ``len(proofs) >= 2^32`` is rejected.  A proof
-    that does not decode is named by index.  If the combined equation fails,
-    ``identify=True`` re-verifies the proofs one by one and raises a
-    VerificationError naming the first bad index (``where="proof <i>"``).
-    """
-    if not isinstance(proofs, Sequence):
-        raise MalformedInput("batch verification: expected a sequence of (tag, relation, narg) triples")
-    if len(proofs) >= MAX_BATCH:
-        raise VerificationError("batch verification: the batch size must be below 2^32")
-    items = list(proofs)
-    if not items:
-        return
-    parsed: list[tuple[LinearRelation, BatchableProof, int]] = []
-    sponge = DuplexSponge(derive_session_id(BATCH_VERIFY_TAG))
-    absorb = sponge.absorb
-    group: Group | None = None
-    for i, item in enumerate(items):
-        if not isinstance(item, tuple) or len(item) != 3 or not isinstance(item[1], LinearRelation):
-            raise MalformedInput("batch verification: expected (tag, LinearRelation, narg) triples", where=f"proof {i}")
-        tag, relation, narg = item
-        if group is None:
-            group = relation.group
-        elif relation.group is not group and relation.group.name != group.name:
-            raise MalformedInput("batch verification: all relations must share one group", where=f"proof {i}")
-        try:
-            proof = BatchableProof.from_bytes(relation, narg)
-        except MalformedInput as exc:
-            raise VerificationError(f"batch verification: proof {i} is malformed", where=f"proof {i}") from exc
-        narg = bytes(narg)
-        transcript = _transcript(tag, relation)
-        transcript.absorb(narg[: relation.num_equations * group.element_size])
-        parsed.append((relation, proof, transcript.challenge_scalar(group.order)))
-        absorb(transcript.session_id)
-        absorb(relation.serialize())
-        absorb(narg)
-    if group is None:  # pragma: no cover - items is non-empty
-        return
-    randomness = sponge.squeeze(16 * sum(r.num_equations for r, _, _ in parsed))
-    weights = iter([int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16)])
-    gen = 0
-    scalars: list[int] = []
-    points: list[Element] = []
-    position: dict[int, int] = {}  # id(instance element) -> its slot, so shared elements are merged
-    for relation, proof, challenge in parsed:
-        elements = relation.elements
-        for commitment, pairs in zip(proof.commitment, relation.combination(proof.response, challenge), strict=True):
-            weight = next(weights)
-            scalars.append(weight)
-            points.append(commitment)
-            for e, k in pairs:
-                if e == 0:
-                    gen -= weight * k
-                    continue
-                element = elements[e]
-                at = position.get(id(element))
-                if at is None:
-                    position[id(element)] = len(points)
-                    scalars.append(-weight * k)
-                    points.append(element)
-                else:
-                    scalars[at] -= weight * k
-    if group.is_identity(group.msm(scalars, points, gen_scalar=gen)):  # msm reduces mod q
-        return
-    if identify:
-        for i, (tag, relation, narg) in enumerate(items):
-            try:
-                verify_batchable(tag, relation, narg)
-            except VerificationError as exc:
-                raise VerificationError(f"batch verification: proof {i} is invalid", where=f"proof {i}") from exc
-    raise VerificationError("batch verification failed")
+            return getattr(batch, name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
