@@ -20,7 +20,7 @@ from zkmed.errors import ForkDetected, LedgerError, MalformedInput
 from zkmed.ledger.audit import VERIFY_STEPS, audit_store
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, cosignature_timestamp, verify_checkpoint
-from zkmed.ledger.ledger import POLICY_FILE, STORE_FILE, Ledger
+from zkmed.ledger.ledger import POLICY_FILE, STORE_FILE, Appended, Ledger
 from zkmed.ledger.receipt import (
     TLOG_PROOF_HEADER,
     ConsistencyProof,
@@ -106,10 +106,28 @@ def append(
     """Append one entry (DATA as UTF-8 text, or --json / --file / --hex) and seal it into a block."""
     payload = _payload(data, json_text, file, hex_text)
     with Ledger.open(directory) as led:
-        done = led.append(entry_type, payload)
-    render.ok(
-        f"entry {done.seq} appended in block {done.height}; tree size {done.tree_size}, root {b64_encode(done.root)}"
-    )
+        done = led.append(entry_type, payload, seal=True)
+    render.ok(f"entry {done.seq} appended in block {_sealed(done)}")
+
+
+def _sealed(done: Appended) -> str:
+    """``<height>; tree size <n>, root <base64>`` of the block that sealed ``done``."""
+    return f"{done.height}; tree size {done.tree_size}, root {b64_encode(done.root or b'')}"
+
+
+@ledger.command()
+@click.argument("directory", type=DirPath)
+def seal(directory: Path) -> None:
+    """Seal the pending entries (appended with deferred sealing, not yet signed) into one block."""
+    with Ledger.open(directory) as led:
+        done = led.seal()
+        height = led.height
+    if done is None:
+        render.ok(f"nothing pending; the head is block {height}")
+    else:
+        render.ok(
+            f"sealed {done.count} pending entries ({done.first_seq} … {done.first_seq + done.count - 1}) in block {_sealed(done)}"
+        )
 
 
 def _summary(led: Ledger, limit: int) -> dict[str, Any]:

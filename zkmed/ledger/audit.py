@@ -129,7 +129,10 @@ VERIFY_STEPS: tuple[tuple[str, str], ...] = (
     ("S1", "the store opens: zkmed application id, known schema version"),
     ("S2", "block heights run 0, 1, 2, … without gaps"),
     ("S3", "the genesis block decodes canonically and is t-of-n signed by the set it founds"),
-    ("S4", "every block: height, ledger id, previous hash, time, authority set, t-of-n signatures, entries, RFC 9162 root"),
+    (
+        "S4",
+        "every block: height, ledger id, previous hash, time, authority set, t-of-n signatures, entries, RFC 9162 root",
+    ),
     ("S5", "every derived value (block hash, tree size, stored Merkle nodes) matches its recomputation"),
     ("S6", "the entries are exactly 0 … tree size − 1"),
     ("S7", "the authority-change index lists exactly the authority-change entries"),

@@ -2,7 +2,7 @@
 
 :class:`ChainState` is the verified state after some block — head, Merkle
 frontier, authority set in effect, pending authority change.  The same rules
-run when a node seals its own block (:meth:`ChainState.seal`), when a replica
+run when a node seals its own block (:meth:`ChainState.seal_frontier`), when a replica
 imports a fetched block (:meth:`ChainState.apply`), and when ``ledger
 verify`` replays the whole store.  The numbered checks are those of
 ``docs/ledger.md`` §"Verification":
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet, SignatureList
 from zkmed.ledger.blocks import ZERO_HASH, Block, GenesisInfo, origin_for
-from zkmed.ledger.entries import Entry, encode_batch
+from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.merkle import EMPTY_ROOT
 from zkmed.ledger.tree import Frontier
@@ -144,19 +144,29 @@ class ChainState:
                 candidate = AuthorityChange.decode(entry.payload)
             except MalformedInput as exc:
                 raise VerificationError(f"authority change does not decode: {exc.message}", where=where) from exc
-            candidate.verify(self.ledger_id, signer_set, where)
-            if candidate.effective_height <= block_height:
-                raise VerificationError(
-                    f"authority change must take effect after block {block_height}, not at {candidate.effective_height}",
-                    where=where,
-                )
-            pending = (
-                self.pending if self.pending is not None and self.pending.effective_height > block_height else None
-            )
-            if pending is not None or change is not None:
-                raise VerificationError("another authority change is already pending", where=where)
-            change = (candidate, seq)
+            change = self._check_change(block_height, seq, candidate, signer_set, change)
         return change
+
+    def _check_change(
+        self,
+        block_height: int,
+        seq: int,
+        candidate: AuthorityChange,
+        signer_set: AuthoritySet,
+        earlier: tuple[AuthorityChange, int] | None,
+    ) -> tuple[AuthorityChange, int]:
+        """B9 for the decoded authority change at ``seq`` in the block at ``block_height``."""
+        where = f"entry {seq}"
+        candidate.verify(self.ledger_id, signer_set, where)
+        if candidate.effective_height <= block_height:
+            raise VerificationError(
+                f"authority change must take effect after block {block_height}, not at {candidate.effective_height}",
+                where=where,
+            )
+        pending = self.pending if self.pending is not None and self.pending.effective_height > block_height else None
+        if pending is not None or earlier is not None:
+            raise VerificationError("another authority change is already pending", where=where)
+        return candidate, seq
 
     def _advance(self, block: Block, change: tuple[AuthorityChange, int] | None, frontier: Frontier) -> None:
         new_set = self.set_for(block.height)
@@ -240,41 +250,67 @@ class ChainState:
         self._advance(block, change, frontier)
         return created
 
-    # -- sealing a new block -----------------------------------------------
+    # -- the pending tail and sealing ----------------------------------------
 
-    def seal(
+    def check_pending(
+        self, frontier: Frontier, entry_data: Sequence[bytes], recorded_nodes: Sequence[object]
+    ) -> Frontier:
+        """The rules for pending entries (after the head, not yet in a block), continuing ``frontier``.
+
+        Each entry decodes canonically and carries its own sequence number
+        (as B8), is not an authority change (those are always sealed at
+        once), and its recorded Merkle nodes equal the recomputed ones (as
+        S5).  No signature covers these entries yet, so a consistent rewrite
+        of an entry together with its recorded nodes is *not* detectable
+        here.  Returns the frontier after them; raises
+        :class:`VerificationError` naming the first bad entry.
+        """
+        first = frontier.size
+        for i, raw in enumerate(entry_data):
+            where = f"entry {first + i}"
+            try:
+                entry = Entry.decode(raw)
+            except MalformedInput as exc:
+                raise VerificationError(f"entry does not decode: {exc.message}", where=where) from exc
+            if entry.seq != first + i:
+                raise VerificationError(f"entry carries sequence number {entry.seq}", where=where)
+            if entry.type == AUTHORITY_CHANGE_TYPE:
+                raise VerificationError(
+                    "an authority change is pending outside a block (it must be sealed at once)", where=where
+                )
+        out = frontier.copy()
+        created = out.extend_data(entry_data)
+        if list(recorded_nodes) != created:
+            _locate(first, created, recorded_nodes, root_ok=False)
+        return out
+
+    def seal_frontier(
         self,
-        entries: Sequence[tuple[str, bytes]],
+        frontier: Frontier,
         time_ms: int,
         keys: Sequence[AuthorityKey],
         *,
-        has_change: bool | None = None,
+        changes: Sequence[tuple[int, AuthorityChange]] = (),
         signers: int | None = None,
-    ) -> tuple[Block, list[bytes], list[bytes]]:
-        """Build, sign and apply the next block holding ``entries`` (checked type + payload pairs).
+    ) -> Block:
+        """Build, sign and apply the next block over the entries ``tree size … frontier.size - 1``.
 
-        ``has_change`` (whether any entry is an authority change) spares a
-        scan when the caller already knows it; ``signers`` limits the block's
-        signatures to ``max(signers, t)`` of the held keys (default: all).
-        Returns the block, the entries' canonical bytes and the Merkle nodes
-        each entry completed (one record per entry).  Raises
+        ``frontier`` is the tree after those entries (built by
+        :func:`zkmed.ledger.rows.encode_rows` or :meth:`check_pending`);
+        ``changes`` are their authority changes, ``(seq, decoded change)``,
+        checked here (B9).  ``signers`` limits the block's signatures to
+        ``max(signers, t)`` of the held keys (default: all).  Raises
         :class:`VerificationError` (bad authority change) or
         :class:`~zkmed.errors.LedgerError` (not enough keys) without changing
         the state.
         """
-        if not entries:
+        if frontier.size <= self.tree_size:
             raise MalformedInput("a block needs at least one entry")
         height = self.height + 1
         signer_set = self.set_for(height)
         change = None
-        if has_change is None:
-            has_change = any(t == AUTHORITY_CHANGE_TYPE for t, _ in entries)
-        if has_change:
-            objs = [Entry(self.tree_size + i, t, p) for i, (t, p) in enumerate(entries)]
-            change = self._entries(height, objs, signer_set)
-        data = encode_batch(self.tree_size, entries)
-        frontier = self.frontier.copy()
-        created = frontier.extend_data(data)
+        for seq, candidate in changes:
+            change = self._check_change(height, seq, candidate, signer_set, change)
         unsigned = Block(
             self.ledger_id,
             height,
@@ -287,8 +323,8 @@ class ChainState:
             SignatureList(()),
         )
         block = unsigned.with_signatures(signer_set.sign(keys, unsigned.signed_message(), signers))
-        self._advance(block, change, frontier)
-        return block, data, created
+        self._advance(block, change, frontier.copy())
+        return block
 
 
 def _locate(first: int, created: Sequence[bytes], recorded: Sequence[object], root_ok: bool) -> None:

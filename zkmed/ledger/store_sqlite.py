@@ -70,6 +70,12 @@ CREATE TABLE checkpoints (
 """
 
 
+#: rows per multi-row ``INSERT`` in :meth:`SqliteStore.insert_records`
+INSERT_CHUNK = 64
+_INSERT_SQL = "INSERT INTO entries(seq, record) VALUES (?, ?)"
+_INSERT_CHUNK_SQL = "INSERT INTO entries(seq, record) VALUES " + ", ".join(["(?, ?)"] * INSERT_CHUNK)
+
+
 def nodes_completed(seq: int) -> int:
     """How many node hashes appending leaf ``seq`` completes: 1 + the trailing one bits of ``seq``."""
     return ((seq + 1) & -(seq + 1)).bit_length()
@@ -212,10 +218,25 @@ class SqliteStore:
         self.insert_records(first_seq, [n + e for n, e in zip(nodes, entries, strict=True)])
 
     def insert_records(self, first_seq: int, records: Sequence[bytes]) -> None:
-        """Entry rows from ``first_seq`` on, each ``nodes ‖ entry bytes`` (see the module docstring)."""
+        """Entry rows from ``first_seq`` on, each ``nodes ‖ entry bytes`` (see the module docstring).
+
+        Whole chunks of :data:`INSERT_CHUNK` rows go in one multi-row
+        ``INSERT`` each (about a quarter less CPU per row than one statement
+        per row); the rest row by row.  The rows are the same either way.
+        """
+        count = len(records)
+        chunked = count - count % INSERT_CHUNK
         try:
-            seqs = range(first_seq, first_seq + len(records))
-            self.conn.executemany("INSERT INTO entries(seq, record) VALUES (?, ?)", zip(seqs, records, strict=True))
+            if chunked:
+                params: list[object] = [None] * (2 * chunked)
+                params[0::2] = range(first_seq, first_seq + chunked)
+                params[1::2] = records[:chunked]
+                execute, step = self.conn.execute, 2 * INSERT_CHUNK
+                for i in range(0, 2 * chunked, step):
+                    execute(_INSERT_CHUNK_SQL, params[i : i + step])
+            if chunked < count:
+                seqs = range(first_seq + chunked, first_seq + count)
+                self.conn.executemany(_INSERT_SQL, zip(seqs, records[chunked:], strict=True))
         except sqlite3.IntegrityError as exc:
             raise LedgerError(f"entries from {first_seq} already exist in {self.path}") from exc
 
@@ -245,6 +266,15 @@ class SqliteStore:
         if row is None:
             raise LedgerError(f"ledger store {self.path} has no genesis block")
         return int(row[0]), self._bytes(row[1], "the head block hash"), self._bytes(row[2], "the head block")
+
+    def state_key(self) -> tuple[bytes, int]:
+        """``(head block hash, one past the highest entry seq)`` in one statement — what each write re-reads."""
+        row = self._one("SELECT (SELECT hash FROM blocks ORDER BY height DESC LIMIT 1), (SELECT max(seq) FROM entries)")
+        if row is None or row[0] is None:
+            raise LedgerError(f"ledger store {self.path} has no genesis block")
+        if row[1] is not None and not isinstance(row[1], int):  # pragma: no cover - INTEGER PRIMARY KEY
+            raise LedgerError(f"ledger store {self.path}: the entry sequence numbers are damaged; run `ledger verify`")
+        return self._bytes(row[0], "the head block hash"), 0 if row[1] is None else row[1] + 1
 
     def head_hash(self) -> bytes | None:
         row = self._one("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1")
@@ -279,6 +309,23 @@ class SqliteStore:
     def entry(self, seq: int) -> bytes | None:
         row = self._one("SELECT record FROM entries WHERE seq = ?", (seq,))
         return None if row is None else self._entry_bytes(seq, row[0])
+
+    def records(self, start: int, end: int) -> list[bytes]:
+        """The raw records (``nodes ‖ entry bytes``) of entries ``start … end - 1``; LedgerError if one is missing."""
+        try:
+            rows = self.conn.execute(
+                "SELECT seq, record FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
+            ).fetchall()
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from exc
+        out = []
+        for expected, (seq, record) in enumerate(rows, start):
+            if seq != expected:
+                raise LedgerError(f"ledger store {self.path}: entry {expected} is missing; run `ledger verify`")
+            out.append(self._bytes(record, f"entry {seq}"))
+        if len(out) != end - start:
+            raise LedgerError(f"ledger store {self.path}: entry {start + len(out)} is missing; run `ledger verify`")
+        return out
 
     def entries(self, start: int, end: int) -> list[bytes]:
         try:

@@ -204,6 +204,10 @@ class Frontier:
     def copy(self) -> Frontier:
         return Frontier(self.size, self._hashes)
 
+    def hashes(self) -> list[bytes]:
+        """A copy of the perfect-subtree hashes, largest (leftmost) first: ``Frontier(size, hashes)`` rebuilds it."""
+        return list(self._hashes)
+
 
 class MemoryTree(MerkleTree):
     """A :class:`MerkleTree` whose node hashes live in memory (tests, tools, replicas in RAM)."""
