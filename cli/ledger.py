@@ -148,10 +148,12 @@ def _summary(led: Ledger, limit: int) -> dict[str, Any]:
             }
         )
     entries = []
-    for seq in range(max(0, state.tree_size - limit), state.tree_size):
+    pending = led.pending
+    for seq in range(max(0, state.tree_size + pending - limit), state.tree_size + pending):
         e = led.entry(seq)
+        digest = hashlib.sha256(e.payload).hexdigest()
         entries.append(
-            {"seq": seq, "type": e.type, "size": len(e.payload), "sha256": hashlib.sha256(e.payload).hexdigest()}
+            {"seq": seq, "type": e.type, "size": len(e.payload), "sha256": digest, "sealed": seq < state.tree_size}
         )
     latest = led.latest_checkpoint()
     return {
@@ -159,6 +161,7 @@ def _summary(led: Ledger, limit: int) -> dict[str, Any]:
         "ledger_id": led.ledger_id.hex(),
         "height": state.height,
         "entries": state.tree_size,
+        "pending": pending,
         "root": b64_encode(state.head.root),
         "threshold": state.authorities.threshold,
         "authorities": [a.name for a in state.authorities.authorities],
@@ -187,6 +190,7 @@ def show(directory: Path, limit: int, as_json: bool) -> None:
             ["origin", info["origin"]],
             ["height", info["height"]],
             ["entries", info["entries"]],
+            ["pending entries", info["pending"]],
             ["root", info["root"]],
             ["authorities", f"{info['threshold']}-of-{len(info['authorities'])}: " + ", ".join(info["authorities"])],
             ["latest checkpoint", info["latest_checkpoint"] if info["latest_checkpoint"] is not None else "none"],
@@ -202,8 +206,11 @@ def show(directory: Path, limit: int, as_json: bool) -> None:
     )
     render.table(
         "recent entries",
-        ["seq", "type", "bytes", "payload sha-256"],
-        [[e["seq"], e["type"], e["size"], e["sha256"][:16] + "…"] for e in info["recent_entries"]],
+        ["seq", "type", "bytes", "payload sha-256", "sealed"],
+        [
+            [e["seq"], e["type"], e["size"], e["sha256"][:16] + "…", "yes" if e["sealed"] else "pending"]
+            for e in info["recent_entries"]
+        ],
     )
 
 
@@ -330,6 +337,12 @@ def verify(directory: Path, held: Path | None) -> None:
         f"verified {report.blocks} blocks, {report.entries} entries, {report.checkpoints} checkpoints "
         f"in {report.seconds:.2f} s ({report.entries_per_second:,.0f} entries/s)"
     )
+    if report.pending:
+        render.console.print(
+            f"  {report.pending} pending entries after block {report.blocks - 1} "
+            f"(sequenced, not yet sealed or signed; `zkmed ledger seal` seals them)",
+            highlight=False,
+        )
 
 
 def _write_fork_evidence(directory: Path, fork: ForkDetected) -> Path:

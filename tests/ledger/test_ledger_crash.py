@@ -21,11 +21,15 @@ APPENDER = Path(__file__).with_name("_appender.py")
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGKILL"), reason="needs POSIX signals")
 
 
-def _start(d: Path, tag: str, count: int, batch: int) -> subprocess.Popen[bytes]:
+def _start(d: Path, tag: str, count: int, batch: int, max_entries: int | None = None) -> subprocess.Popen[bytes]:
+    """An appender process; with ``max_entries`` it seals deferred (SealPolicy(max_entries, 50 ms))."""
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     flags = ["-O"] if sys.flags.optimize else []
+    deferred = [] if max_entries is None else [str(max_entries)]
     return subprocess.Popen(
-        [sys.executable, *flags, str(APPENDER), str(d), tag, str(count), str(batch)], stdout=subprocess.PIPE, env=env
+        [sys.executable, *flags, str(APPENDER), str(d), tag, str(count), str(batch), *deferred],
+        stdout=subprocess.PIPE,
+        env=env,
     )
 
 
@@ -39,19 +43,32 @@ def _acks(output: bytes) -> dict[int, bytes]:
     return acked
 
 
-def _check(d: Path, acked: dict[int, bytes], full: bool = True) -> int:
-    """Reopen the store; every acknowledged entry is there; with ``full``, the whole store verifies."""
+def _check(d: Path, acked: dict[int, bytes], full: bool = True, deferred: bool = False) -> int:
+    """Reopen the store; every acknowledged entry is there; with ``full``, the whole store verifies.
+
+    Returns the number of stored entries, sealed and pending; only deferred
+    sealing may leave pending ones.
+    """
     with Ledger.open(d, readonly=True, load_keys=False) as led:
         for seq, payload in acked.items():
             assert led.entry(seq).payload == payload, f"acknowledged entry {seq} lost or changed"
-        return audit_store(led.store).entries if full else led.size
+        if not deferred:
+            assert led.pending == 0, "sealing every append never leaves pending entries"
+        if not full:
+            return led.size + led.pending
+        report = audit_store(led.store)
+        assert report.pending == led.pending
+        return report.entries + report.pending
 
 
-def _crash_trials(d: Path, trials: int, seed: int) -> tuple[int, int]:
+def _crash_trials(d: Path, trials: int, seed: int, max_entries: int | None = None) -> tuple[int, int]:
+    """Kill appenders at random moments; returns (acknowledged entries, kills that left entries pending)."""
     rng = random.Random(seed)
     acked: dict[int, bytes] = {}
+    deferred = max_entries is not None
+    left_pending = 0
     for t in range(trials):
-        proc = _start(d, f"trial{t}", -1, rng.choice([1, 1, 7, 50]))
+        proc = _start(d, f"trial{t}", -1, rng.choice([1, 1, 7, 50]), max_entries)
         assert proc.stdout is not None
         first = proc.stdout.readline()  # the appender is past its imports and its first commit
         time.sleep(rng.uniform(0.0, 0.04))
@@ -63,8 +80,11 @@ def _crash_trials(d: Path, trials: int, seed: int) -> tuple[int, int]:
         assert not set(new) & set(acked), "a sequence number was acknowledged twice"
         acked.update(new)
         # reopen after every kill: nothing acknowledged is lost; the full re-verification runs every few kills
-        assert _check(d, acked, full=t % 5 == 4 or t == trials - 1 or trials <= 5) >= len(acked)
-    return len(acked), trials
+        full = t % 5 == 4 or t == trials - 1 or trials <= 5
+        assert _check(d, acked, full, deferred) >= len(acked)
+        with Ledger.open(d, readonly=True, load_keys=False) as led:
+            left_pending += led.pending > 0
+    return len(acked), left_pending
 
 
 @pytest.fixture
@@ -74,8 +94,8 @@ def ledger_dir(tmp_path: Path) -> Path:
 
 
 def test_sigkill_at_random_moments_loses_nothing_acknowledged(ledger_dir: Path) -> None:
-    acked, trials = _crash_trials(ledger_dir, trials=4, seed=7)
-    assert acked > 0 and trials == 4
+    acked, left_pending = _crash_trials(ledger_dir, trials=4, seed=7)
+    assert acked > 0 and left_pending == 0
 
 
 @pytest.mark.slow
@@ -114,3 +134,62 @@ def test_concurrent_appenders_killed_at_random(ledger_dir: Path) -> None:
             acked.update(new)
         _check(ledger_dir, acked, full=t % 5 == 4)
     assert len(acked) > 10
+
+
+# -- deferred sealing: acknowledged appends may be pending when the process dies ------------------
+
+
+def _seal_and_verify(d: Path, acked: dict[int, bytes]) -> None:
+    """A keyed handle seals what the killed appenders left pending; then everything acknowledged is sealed."""
+    with Ledger.open(d) as led:
+        led.seal()
+        assert led.pending == 0 and led.size >= len(acked)
+    assert _check(d, acked) >= len(acked)
+
+
+def test_sigkill_with_deferred_sealing_loses_nothing_acknowledged(ledger_dir: Path) -> None:
+    acked, left_pending = _crash_trials(ledger_dir, trials=4, seed=11, max_entries=40)
+    assert acked > 0 and left_pending > 0  # the kills did leave acknowledged entries unsealed
+    with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+        entries = {seq: led.entry(seq).payload for seq in range(led.size + led.pending)}
+    _seal_and_verify(ledger_dir, entries)
+
+
+@pytest.mark.slow
+def test_sigkill_many_trials_with_deferred_sealing(ledger_dir: Path) -> None:
+    acked, left_pending = _crash_trials(ledger_dir, trials=30, seed=4242, max_entries=25)
+    assert acked > 30 and left_pending > 0
+
+
+def test_two_deferred_processes_appending_at_once(ledger_dir: Path) -> None:
+    procs = [_start(ledger_dir, "p1", 40, 1, 16), _start(ledger_dir, "p2", 60, 6, 16)]
+    outputs = [p.communicate(timeout=120)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0]
+    acked: dict[int, bytes] = {}
+    for out in outputs:
+        new = _acks(out)
+        assert not set(new) & set(acked)
+        acked.update(new)
+    assert len(acked) == 100
+    assert _check(ledger_dir, acked) == 100
+    with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+        assert led.pending == 0  # each process sealed what was pending when it closed
+
+
+@pytest.mark.slow
+def test_deferred_and_sealing_appenders_killed_at_random(ledger_dir: Path) -> None:
+    rng = random.Random(5)
+    acked: dict[int, bytes] = {}
+    for t in range(8):
+        procs = [_start(ledger_dir, f"r{t}a", -1, 1, 30), _start(ledger_dir, f"r{t}b", -1, 5)]
+        time.sleep(rng.uniform(0.2, 0.5))
+        for p in procs:
+            p.send_signal(signal.SIGKILL)
+        for p in procs:
+            out = p.stdout.read() if p.stdout is not None else b""
+            p.wait()
+            new = _acks(out)
+            assert not set(new) & set(acked)
+            acked.update(new)
+        _check(ledger_dir, acked, full=t % 4 == 3, deferred=True)
+    _seal_and_verify(ledger_dir, acked)

@@ -14,7 +14,9 @@ numbered verification steps)::
     checkpoint    C2SP tlog-checkpoints with tlog-cosignature v1 lines; trust policies
     receipt       C2SP tlog-proof inclusion receipts; consistency proof files
     store_sqlite  the crash-safe SQLite store
-    ledger        the high-level Ledger (init / open / append / checkpoint / prove)
+    rows          the append hot path: items to entry rows (checks, bytes, Merkle nodes) in one loop
+    sealing       when entries are sealed: SealPolicy (deferred sealing), Appended, the pending tail
+    ledger        the high-level Ledger (init / open / append / seal / checkpoint / prove)
     audit         full re-verification of a store (`ledger verify`)
     sync          replicas and fork detection (`ledger sync`)
     demo          the `make demo` step
@@ -28,6 +30,7 @@ from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.ledger import Appended, Ledger
 from zkmed.ledger.receipt import ConsistencyProof, TlogProof, verify_consistency_proof, verify_receipt
+from zkmed.ledger.sealing import SealPolicy
 from zkmed.ledger.sync import StoreSource, SyncReport, sync
 
 __all__ = [
@@ -43,6 +46,7 @@ __all__ = [
     "ConsistencyProof",
     "Entry",
     "Ledger",
+    "SealPolicy",
     "SignedCheckpoint",
     "StoreSource",
     "SyncReport",

@@ -12,8 +12,12 @@ S4  every later block with its entries passes B1–B10, in height order;
 S5  every derived value matches: block hash and tree size columns, and each
     entry row's stored Merkle nodes (its leaf hash and the perfect subtrees it
     completed) equal the recomputed ones — a changed entry is named by its
-    recorded leaf hash, a damaged node hash by the entry row holding it;
-S6  the entry sequence numbers are exactly 0 … tree size - 1 (no gaps, no extras);
+    recorded leaf hash, a damaged node hash by the entry row holding it —
+    pending entries' rows included;
+S6  the entry sequence numbers run 0, 1, 2, … without gaps; the entries past
+    the head block's tree size are *pending* (sequenced, not yet sealed or
+    signed — not an error): each decodes canonically, carries its own
+    sequence number and is not an authority change; the report counts them;
 S7  the authority-change index lists exactly the authority-change entries;
 S8  every stored checkpoint names this ledger's origin, is cosigned by at
     least t authorities of a set the ledger used, and its root is the
@@ -37,21 +41,28 @@ from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, verify_checkp
 from zkmed.ledger.store_sqlite import SqliteStore, nodes_completed
 from zkmed.ledger.tree import MerkleTree
 
+#: pending entries read and checked at a time
+PENDING_CHUNK = 10_000
+
 
 @dataclass(frozen=True)
 class AuditReport:
     """What a successful ``verify`` checked."""
 
     blocks: int
+    #: entries covered by blocks (the head block's tree size)
     entries: int
     checkpoints: int
     head_hash: bytes
     root: bytes
     seconds: float
+    #: entries after the head block: sequenced and durable, not yet sealed into a signed block
+    pending: int = 0
 
     @property
     def entries_per_second(self) -> float:
-        return self.entries / self.seconds if self.seconds > 0 else float("inf")
+        checked = self.entries + self.pending
+        return checked / self.seconds if self.seconds > 0 else float("inf")
 
 
 def _blob(value: object, what: str, where: str) -> bytes:
@@ -67,12 +78,13 @@ class _Entries:
         self._rows = rows
         self._next: tuple[int, object] | None = next(rows, None)
 
-    def take(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
-        """The entries ``start … end - 1``: their bytes and their recorded Merkle nodes (unchecked)."""
+    def _read(self, start: int, end: int, exact: bool) -> tuple[list[bytes], list[bytes]]:
         data: list[bytes] = []
         nodes: list[bytes] = []
         for seq in range(start, end):
             row = self._next
+            if row is None and not exact:
+                break
             if row is None or row[0] > seq:
                 raise VerificationError("entry is missing (deleted or truncated)", where=f"entry {seq}")
             if row[0] < seq:  # pragma: no cover - the primary key makes this impossible
@@ -84,8 +96,13 @@ class _Entries:
             self._next = next(self._rows, None)
         return data, nodes
 
-    def leftover(self) -> int | None:
-        return None if self._next is None else int(self._next[0])
+    def take(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
+        """The entries ``start … end - 1``: their bytes and their recorded Merkle nodes (unchecked)."""
+        return self._read(start, end, exact=True)
+
+    def rest(self, start: int, limit: int) -> tuple[list[bytes], list[bytes]]:
+        """Up to ``limit`` entries from ``start`` on, as many as are stored (none missing before the last)."""
+        return self._read(start, start + limit, exact=False)
 
 
 def _check_checkpoint(
@@ -133,8 +150,14 @@ VERIFY_STEPS: tuple[tuple[str, str], ...] = (
         "S4",
         "every block: height, ledger id, previous hash, time, authority set, t-of-n signatures, entries, RFC 9162 root",
     ),
-    ("S5", "every derived value (block hash, tree size, stored Merkle nodes) matches its recomputation"),
-    ("S6", "the entries are exactly 0 … tree size − 1"),
+    (
+        "S5",
+        "every derived value (block hash, tree size, stored Merkle nodes, pending ones too) matches its recomputation",
+    ),
+    (
+        "S6",
+        "the entries run 0, 1, 2, … without gaps; pending ones after the head block decode and are no authority change",
+    ),
     ("S7", "the authority-change index lists exactly the authority-change entries"),
     ("S8", "every stored checkpoint: this origin, cosigned by ≥ t authorities, root of the tree at its size"),
     ("S9", "a checkpoint held elsewhere (--checkpoint) matches the store"),
@@ -188,9 +211,12 @@ def _replay(
         if size_col != block.tree_size:
             raise VerificationError("stored tree size column does not match the block bytes", where=where)
         count += 1
-    extra = entries.leftover()
-    if extra is not None:
-        raise VerificationError("entry is not covered by any block", where=f"entry {extra}")
+    tail = state.frontier
+    while True:  # the pending tail after the head block (S5, S6)
+        data, recorded = entries.rest(tail.size, PENDING_CHUNK)
+        if not data:
+            break
+        tail = state.check_pending(tail, data, recorded)
     _check_change_index(store, state)
     stored = store.checkpoints()
     for i, (size_col, text) in enumerate(stored):
@@ -201,9 +227,9 @@ def _replay(
             )
     if against is not None:
         _check_checkpoint(against, "the checkpoint you gave", state, store, strict=False)
-    return AuditReport(
-        count, state.tree_size, len(stored), state.head_hash, state.head.root, time.perf_counter() - started
-    )
+    seconds = time.perf_counter() - started
+    pending = tail.size - state.tree_size
+    return AuditReport(count, state.tree_size, len(stored), state.head_hash, state.head.root, seconds, pending)
 
 
 def _check_change_index(store: SqliteStore, state: ChainState) -> None:

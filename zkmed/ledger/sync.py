@@ -18,6 +18,11 @@ trusted:
    fetched and B7–B10 checked (sequence numbers, authority changes, root);
 4. verified blocks are written in one transaction per batch, after
    checking that the destination's head did not move meanwhile.
+
+Only sealed blocks travel: entries the source holds pending (deferred
+sealing, :mod:`zkmed.ledger.sealing`) reach a replica once a block seals
+them.  A destination with pending entries of its own cannot take blocks on
+top of them and is refused.
 """
 
 from __future__ import annotations
@@ -139,6 +144,8 @@ def sync(source: BlockSource, dst: Ledger) -> SyncReport:
     start = state.height
     source_head = source.head_height()
     _check_agreement(source, dst, min(source_head, start))
+    if source_head > start and dst.pending:
+        raise LedgerError(_pending_message(dst.pending, start))
     blocks = entries = 0
     height = start
     while height < source_head:
@@ -173,12 +180,22 @@ def sync(source: BlockSource, dst: Ledger) -> SyncReport:
     return SyncReport(start, height, blocks, entries, source_head)
 
 
+def _pending_message(pending: int, height: int) -> str:
+    return (
+        f"the destination holds {pending} pending entries of its own after block {height}; "
+        "it cannot take the source's blocks on top of them"
+    )
+
+
 def _write(
     dst: Ledger, expected: ChainState, rows: list[tuple[Block, bytes, list[bytes], list[bytes], list[int]]]
 ) -> None:
     with dst.store.transaction():
-        if dst.store.head_hash() != expected.head_hash:
+        head_hash, end = dst.store.state_key()
+        if head_hash != expected.head_hash:
             raise LedgerError("the destination changed during sync; run sync again")
+        if end != expected.tree_size:
+            raise LedgerError(_pending_message(end - expected.tree_size, expected.height))
         for block, data, batch, nodes, changes in rows:
             first = block.tree_size - len(batch)
             dst.store.insert_entries(first, batch, nodes)
