@@ -452,8 +452,10 @@ def test_stored_rows_do_not_depend_on_the_sealing_mode(tmp_path: Path) -> None:
         every.append_batch(items[i : i + 7])
     every.close()
     deferred = Ledger.init(tmp_path / "b", keys=KEYS, threshold=2, name="rows.example", seal_policy=LAZY)
-    for i in range(0, 300, 13):
-        deferred.append_batch(items[i : i + 13])
+    i = 0
+    for size in (13, 150, 1, 64, 72):  # across the store's 64-row INSERT chunks
+        deferred.append_batch(items[i : i + size])
+        i += size
     deferred.close()
     rows_a, rows_b = _rows(tmp_path / "a"), _rows(tmp_path / "b")
     assert rows_a == rows_b and len(rows_a) == 300

@@ -23,7 +23,6 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from zkmed.errors import MalformedInput
@@ -36,17 +35,25 @@ from zkmed.ledger.tree import Frontier
 _Spec = tuple[Callable[..., bytes], int, bytes, bool]
 
 
-@dataclass(frozen=True)
 class Rows:
     """What :func:`encode_rows` built: the rows from ``first_seq`` on and the tree after them."""
 
-    first_seq: int
-    #: one store record per entry: its Merkle nodes (leaf hash first), then its canonical bytes
-    records: list[bytes]
-    #: ``(seq, decoded change)`` for each authority-change entry, in order
-    changes: list[tuple[int, AuthorityChange]]
-    #: the frontier after the entries (the one passed in is not changed)
-    frontier: Frontier
+    __slots__ = ("changes", "first_seq", "frontier", "records")
+
+    def __init__(
+        self,
+        first_seq: int,
+        records: list[bytes],
+        changes: list[tuple[int, AuthorityChange]],
+        frontier: Frontier,
+    ) -> None:
+        self.first_seq = first_seq
+        #: one store record per entry: its Merkle nodes (leaf hash first), then its canonical bytes
+        self.records = records
+        #: ``(seq, decoded change)`` for each authority-change entry, in order
+        self.changes = changes
+        #: the frontier after the entries (the one passed in is not changed)
+        self.frontier = frontier
 
     @property
     def count(self) -> int:
@@ -111,11 +118,12 @@ def encode_rows(frontier: Frontier, items: Iterable[tuple[str, bytes]]) -> Rows:
         if entry_type is not last or pack is None:
             pack, type_len, type_bytes, is_change = _spec(entry_type, n - first)
             last = None if is_change else entry_type
-        if type(payload) is not bytes or len(payload) > max_payload:
+        if type(payload) is not bytes or (size := len(payload)) > max_payload:
             payload = check_payload(payload)
+            size = len(payload)
         if is_change:
             changes.append((n, AuthorityChange.decode(payload)))
-        data = pack(version, n, type_len, type_bytes, len(payload)) + payload
+        data = pack(version, n, type_len, type_bytes, size) + payload
         h = sha256(leaf_prefix + data).digest()
         if n & 1:
             record = h

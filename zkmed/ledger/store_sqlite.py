@@ -36,6 +36,7 @@ Version 1 kept the nodes in a separate table; such stores are refused
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sqlite3
 from collections.abc import Iterator, Sequence
@@ -72,8 +73,15 @@ CREATE TABLE checkpoints (
 
 #: rows per multi-row ``INSERT`` in :meth:`SqliteStore.insert_records`
 INSERT_CHUNK = 64
-_INSERT_SQL = "INSERT INTO entries(seq, record) VALUES (?, ?)"
-_INSERT_CHUNK_SQL = "INSERT INTO entries(seq, record) VALUES " + ", ".join(["(?, ?)"] * INSERT_CHUNK)
+
+
+@functools.lru_cache(maxsize=INSERT_CHUNK)
+def _insert_sql(rows: int) -> str:
+    return "INSERT INTO entries(seq, record) VALUES " + ", ".join(["(?, ?)"] * rows)
+
+
+_INSERT_CHUNK_SQL = _insert_sql(INSERT_CHUNK)
+_INSERT_ONE_SQL = _insert_sql(1)
 
 
 def nodes_completed(seq: int) -> int:
@@ -220,25 +228,30 @@ class SqliteStore:
     def insert_records(self, first_seq: int, records: Sequence[bytes]) -> None:
         """Entry rows from ``first_seq`` on, each ``nodes ‖ entry bytes`` (see the module docstring).
 
-        Whole chunks of :data:`INSERT_CHUNK` rows go in one multi-row
-        ``INSERT`` each (about a quarter less CPU per row than one statement
-        per row); the rest row by row.  The rows are the same either way.
+        Multi-row ``INSERT`` statements of up to :data:`INSERT_CHUNK` rows
+        (about a quarter less CPU per row than one statement per row); the
+        rows are the same either way.
         """
         count = len(records)
-        chunked = count - count % INSERT_CHUNK
+        if count == 1:
+            self._insert_one(first_seq, records[0])
+            return
+        params: list[object] = [None] * (2 * count)
+        params[0::2] = range(first_seq, first_seq + count)
+        params[1::2] = records
+        execute, step = self.conn.execute, 2 * INSERT_CHUNK
         try:
-            if chunked:
-                params: list[object] = [None] * (2 * chunked)
-                params[0::2] = range(first_seq, first_seq + chunked)
-                params[1::2] = records[:chunked]
-                execute, step = self.conn.execute, 2 * INSERT_CHUNK
-                for i in range(0, 2 * chunked, step):
-                    execute(_INSERT_CHUNK_SQL, params[i : i + step])
-            if chunked < count:
-                seqs = range(first_seq + chunked, first_seq + count)
-                self.conn.executemany(_INSERT_SQL, zip(seqs, records[chunked:], strict=True))
+            for i in range(0, 2 * count, step):
+                chunk = params[i : i + step]
+                execute(_INSERT_CHUNK_SQL if len(chunk) == step else _insert_sql(len(chunk) // 2), chunk)
         except sqlite3.IntegrityError as exc:
             raise LedgerError(f"entries from {first_seq} already exist in {self.path}") from exc
+
+    def _insert_one(self, seq: int, record: bytes) -> None:
+        try:
+            self.conn.execute(_INSERT_ONE_SQL, (seq, record))
+        except sqlite3.IntegrityError as exc:
+            raise LedgerError(f"entries from {seq} already exist in {self.path}") from exc
 
     def insert_authority_change(self, seq: int) -> None:
         self.conn.execute("INSERT INTO authority_changes(seq) VALUES (?)", (seq,))
