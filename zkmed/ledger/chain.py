@@ -23,6 +23,11 @@ B8  every entry decodes canonically and carries its own sequence number;
 B9  an authority change is signed by the set in effect, names this ledger,
     takes effect at a later height, and no other change is pending;
 B10 the RFC 9162 root over all entries so far equals the block's root.
+
+Entries after the head block that no block covers yet (*pending*, deferred
+sealing) pass :meth:`ChainState.check_pending` — B8, no authority change,
+recorded Merkle nodes as recomputed — before anyone seals a block over them,
+and in ``ledger verify``.
 """
 
 from __future__ import annotations

@@ -15,7 +15,9 @@ Schema, version 2 (``PRAGMA user_version``; ``PRAGMA application_id`` =
     checkpoints(id INTEGER PRIMARY KEY, tree_size INTEGER, text TEXT)
 
 ``blocks.data`` and the entry bytes hold the canonical bytes; everything
-else is derived and re-checked by ``ledger verify``.
+else is derived and re-checked by ``ledger verify``.  Entry rows past the
+head block's tree size are *pending* (deferred sealing,
+:mod:`zkmed.ledger.sealing`): same layout, not yet covered by a block.
 
 Appending leaf ``s`` completes its leaf hash (the perfect subtree ``(0, s)``)
 and the perfect subtrees ``(ℓ, (s + 1)/2^ℓ − 1)`` for ℓ = 1 … t, where t is
