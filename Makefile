@@ -31,6 +31,7 @@ demo: $(STAMP)
 # check silently relies on `assert`.
 test: $(STAMP)
 	$(VENV)/bin/ruff check zkmed circuits cli tests benchmarks
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -m "" -p no:cacheprovider
 	$(PY) -O -m pytest -m "not slow" -p no:cacheprovider
@@ -49,6 +50,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check zkmed circuits cli tests benchmarks
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
 clean:

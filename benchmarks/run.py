@@ -1,6 +1,6 @@
 """Run every benchmark module and write ``results/benchmarks.json`` + ``results/benchmarks.md``.
 
-    python -m benchmarks.run [--quick] [--only groups,sigma] [--out benchmarks/results]
+python -m benchmarks.run [--quick] [--only groups,sigma] [--out benchmarks/results]
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ def main(argv: list[str] | None = None) -> int:
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report: dict[str, object] = {
-        "machine": {"python": sys.version.split()[0], "platform": platform.platform(), "processor": platform.processor()},
+        "machine": {
+            "python": sys.version.split()[0],
+            "platform": platform.platform(),
+            "processor": platform.processor(),
+        },
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "tables": [],
     }

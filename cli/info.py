@@ -15,7 +15,15 @@ def info() -> None:
     failures = 0
     for result in self_check_all():
         failures += not result.ok
-        rows.append([result.name, result.backend, result.order_bits, result.element_size, "ok" if result.ok else f"FAILED: {result.detail}"])
+        rows.append(
+            [
+                result.name,
+                result.backend,
+                result.order_bits,
+                result.element_size,
+                "ok" if result.ok else f"FAILED: {result.detail}",
+            ]
+        )
     render.table("zkmed group backends", ["group", "backend", "order bits", "element bytes", "self-check"], rows)
     if failures:
         raise click.exceptions.Exit(1)

@@ -57,8 +57,11 @@ def check_vectors(path: Path) -> None:
     for v in vectors:
         try:
             verify_nizk(
-                v["Ciphersuite"], v["Flavor"], v["Tag"].encode("utf-8"),
-                hex_decode(v["Instance"], what="instance"), hex_decode(v["NargString"], what="proof"),
+                v["Ciphersuite"],
+                v["Flavor"],
+                v["Tag"].encode("utf-8"),
+                hex_decode(v["Instance"], what="instance"),
+                hex_decode(v["NargString"], what="proof"),
             )
             outcome = "accept"
         except ZkmedError as exc:

@@ -12,8 +12,24 @@ ROOT = Path(__file__).parent.parent
 # module prefix -> prefixes it must never import
 FORBIDDEN = {
     "zkmed.errors": ["zkmed.", "circuits", "cli"],
-    "zkmed.encoding": ["zkmed.groups", "zkmed.transcript", "zkmed.sigma", "zkmed.rangeproof", "zkmed.ledger", "circuits", "cli"],
-    "zkmed.groups": ["zkmed.transcript", "zkmed.sigma", "zkmed.commitments", "zkmed.rangeproof", "zkmed.ledger", "circuits", "cli"],
+    "zkmed.encoding": [
+        "zkmed.groups",
+        "zkmed.transcript",
+        "zkmed.sigma",
+        "zkmed.rangeproof",
+        "zkmed.ledger",
+        "circuits",
+        "cli",
+    ],
+    "zkmed.groups": [
+        "zkmed.transcript",
+        "zkmed.sigma",
+        "zkmed.commitments",
+        "zkmed.rangeproof",
+        "zkmed.ledger",
+        "circuits",
+        "cli",
+    ],
     "zkmed.transcript": ["zkmed.sigma", "zkmed.commitments", "zkmed.rangeproof", "zkmed.ledger", "circuits", "cli"],
     "zkmed.commitments": ["zkmed.sigma", "zkmed.rangeproof", "zkmed.ledger", "circuits", "cli"],
     "zkmed.sigma": ["zkmed.rangeproof", "zkmed.ledger", "cli"],

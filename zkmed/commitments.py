@@ -84,7 +84,14 @@ class PedersenParams:
     def encode(self) -> bytes:
         """Canonical bytes of the parameters, for transcripts (group, label, G, H)."""
         g = self.group
-        return Writer().text(g.name).bytes_lp(self.label).raw(g.encode_element(self.g)).raw(g.encode_element(self.h)).finish()
+        return (
+            Writer()
+            .text(g.name)
+            .bytes_lp(self.label)
+            .raw(g.encode_element(self.g))
+            .raw(g.encode_element(self.h))
+            .finish()
+        )
 
     # homomorphic helpers -------------------------------------------------
 

@@ -19,7 +19,9 @@ def step_backends(console: Console) -> None:
         table.add_column(col)
     failed = []
     for r in self_check_all():
-        table.add_row(r.name, r.backend, str(r.order_bits), str(r.element_size), "[green]ok" if r.ok else f"[red]{r.detail}")
+        table.add_row(
+            r.name, r.backend, str(r.order_bits), str(r.element_size), "[green]ok" if r.ok else f"[red]{r.detail}"
+        )
         if not r.ok:
             failed.append(r.name)
     console.print(table)
@@ -51,7 +53,9 @@ def step_commitment(console: Console) -> None:
     context = b"zkmed/demo/commitment"
     proof = recipes.prove_opening(params, commitment, value, blinding.value, context=context)
     recipes.verify_opening(params, commitment, proof, context=context)
-    console.print(f"[green]✓[/] commitment C = 42·G + r·H with an opening proof ({len(proof.to_bytes())} bytes) verifies")
+    console.print(
+        f"[green]✓[/] commitment C = 42·G + r·H with an opening proof ({len(proof.to_bytes())} bytes) verifies"
+    )
     raw = bytearray(proof.to_bytes())
     raw[-1] ^= 1
     try:

@@ -17,8 +17,20 @@ def _vector() -> dict[str, str]:
 
 
 def _args(v: dict[str, str], proof: str) -> list[str]:
-    return ["sigma", "verify", "--ciphersuite", v["Ciphersuite"], "--flavor", v["Flavor"], "--tag", v["Tag"],
-            "--instance", v["Instance"], "--proof", proof]
+    return [
+        "sigma",
+        "verify",
+        "--ciphersuite",
+        v["Ciphersuite"],
+        "--flavor",
+        v["Flavor"],
+        "--tag",
+        v["Tag"],
+        "--instance",
+        v["Instance"],
+        "--proof",
+        proof,
+    ]
 
 
 def test_verify_accepts_a_valid_vector() -> None:

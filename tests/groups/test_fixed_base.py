@@ -22,7 +22,9 @@ def test_precomputed_base_multiplies_like_any_other(group: Group) -> None:
     group.precompute(base)
     for k in (0, 1, 2, group.order - 1, group.order, group.order + 5, 2**300 + 7, -3):
         assert group.eq(group.mul(base, k), group.mul(twin, k)), k
-        assert group.eq(group.mul(base, k), group.msm([k % group.order], [twin]) if k % group.order else group.identity())
+        assert group.eq(
+            group.mul(base, k), group.msm([k % group.order], [twin]) if k % group.order else group.identity()
+        )
 
 
 @settings(max_examples=25)

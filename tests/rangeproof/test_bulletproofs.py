@@ -306,7 +306,9 @@ def test_every_statement_part_reaches_the_challenges(params, agg3):
         replay_challenges(BatchEntry(proof, coms, 8, b"ctx2"), params),
         replay_challenges(BatchEntry(proof, coms, 8, b"ctx"), params, gens_label=b"zkmed/other"),
         replay_challenges(BatchEntry(proof, [coms[0], coms[2], coms[1]], 8, b"ctx"), params),
-        replay_challenges(BatchEntry(dataclasses.replace(proof, T2=other_point(params.group)), coms, 8, b"ctx"), params),
+        replay_challenges(
+            BatchEntry(dataclasses.replace(proof, T2=other_point(params.group)), coms, 8, b"ctx"), params
+        ),
     ]
     for v in variants:
         assert v.y != base.y or v.x != base.x

@@ -88,7 +88,10 @@ def build_table(nid: int, base_ptr_address: int) -> Callable[[int, int], bool] |
         return None
     base = ffi.cast("EC_POINT *", base_ptr_address)
     order, cofactor = lib.EC_GROUP_get0_order(group), lib.EC_GROUP_get0_cofactor(group)
-    if lib.EC_GROUP_set_generator(group, base, order, cofactor) != 1 or lib.EC_GROUP_precompute_mult(group, ffi.NULL) != 1:
+    if (
+        lib.EC_GROUP_set_generator(group, base, order, cofactor) != 1
+        or lib.EC_GROUP_precompute_mult(group, ffi.NULL) != 1
+    ):
         lib.EC_GROUP_free(group)
         return None
     mul_c, null = lib.EC_POINT_mul, ffi.NULL

@@ -169,7 +169,11 @@ class PetlibCurve(Group):
         be built, nothing changes.
         """
         self.pin_encoding(a)
-        if (id(a) in self._fixed and self._fixed[id(a)][0] is a) or len(self._fixed) >= _MAX_FIXED or self.is_identity(a):
+        if (
+            (id(a) in self._fixed and self._fixed[id(a)][0] is a)
+            or len(self._fixed) >= _MAX_FIXED
+            or self.is_identity(a)
+        ):
             return
         table = openssl_fixed_base.build_table(self._nid, int(_FFI.cast("uintptr_t", a.pt)))
         if table is None:

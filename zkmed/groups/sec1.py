@@ -46,7 +46,9 @@ def encode_compressed(x: int, y: int) -> bytes:
     return bytes([2 | (y & 1)]) + x.to_bytes(32, "big")
 
 
-def decode_compressed(curve: CurveField, data: bytes, group_name: str, *, allow_identity: bool) -> tuple[int, int] | None:
+def decode_compressed(
+    curve: CurveField, data: bytes, group_name: str, *, allow_identity: bool
+) -> tuple[int, int] | None:
     """Validate and decompress; the affine ``(x, y)``, or ``None`` for the (allowed) identity.
 
     Raises MalformedInput for a wrong length, a prefix other than 02/03, a
