@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -37,22 +36,18 @@ def test_million_entry_tree_proofs_are_logarithmic(tmp_path: Path) -> None:
         for b in range(100):
             led.append_batch([("ballot", b"ballot %07d" % (b * 10_000 + i)) for i in range(10_000)])
         assert led.size == 1_000_000
-        timings = {}
         for n in (10_000, 100_000, 1_000_000):
             source = Counting(led.store)
             tree = MerkleTree(source, n)
             root = tree.root()
             old = n // 3
-            t0 = time.perf_counter()
             for k in range(20):
                 index = (k * 7919 * n // 20 + k) % n
                 data = led.store.entry(index)
                 assert data is not None
                 verify_inclusion(leaf_hash(data), index, n, tree.inclusion_proof(index), root)
                 verify_consistency(old, n, tree.consistency_proof(old), tree.root(old), root)
-            timings[n] = (time.perf_counter() - t0) / 20
             assert source.calls / 20 <= 6 * n.bit_length()  # O(log n) look-ups per proof pair, not O(n)
-        assert timings[1_000_000] < 4 * timings[10_000] + 0.002
         signed = SignedCheckpoint.sign(
             Checkpoint(led.origin, led.size, led.tree().root()), led.state.authorities, led.keys, 1
         )
