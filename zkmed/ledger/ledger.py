@@ -6,20 +6,11 @@ Layout of a ledger directory::
     DIR/authorities.txt            the public trust policy (origin, threshold, vkeys)
     DIR/keys/<name>.secret-key     authority secret keys held by this node (mode 0600)
 
-Sealing model (:mod:`zkmed.ledger.sealing`).  By default every
-:meth:`Ledger.append` / :meth:`Ledger.append_batch` writes its entries and,
-in the same transaction, seals one block over them (and over any pending
-entries before them).  With ``seal_policy=SealPolicy(max_entries, max_delay_ms)``
-sealing is deferred: an append durably writes its entry rows and returns
-them *pending* (sequenced, not yet signed); the append that finds
-``max_entries`` pending, or the oldest pending entry ``max_delay_ms`` old,
-seals one block over all of them in its own transaction.  An authority
-change is always sealed at once; ``append_batch(..., seal=True/False)``
-forces or skips a seal; :meth:`Ledger.seal` seals what is pending.
-Checkpoints, receipts and consistency proofs only ever cover sealed
-entries: :meth:`Ledger.checkpoint` at the head seals pending entries first,
-proving a pending entry seals it first, and :meth:`Ledger.close` seals the
-pending entries it knows of — each when this node holds keys.
+Sealing (details in :mod:`zkmed.ledger.sealing`): by default every append
+seals one block over its entries in the same transaction; with
+``seal_policy=SealPolicy(...)`` appends return *pending* entries (durable,
+sequenced, not yet signed) and a block is sealed over them in batches.
+Checkpoints, receipts and consistency proofs only ever cover sealed entries.
 
 A block is signed by every authority key this node holds (at least t are
 needed) — or, with the ``signers=k`` option, by the first ``max(k, t)`` of
