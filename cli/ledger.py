@@ -385,3 +385,5 @@ def sync_command(src: Path, dst: Path) -> None:
         render.ok(
             f"fetched and verified {report.blocks} blocks ({report.entries} entries): height {report.from_height} → {report.to_height}"
         )
+    if report.checkpoints:
+        render.ok(f"copied {report.checkpoints} checkpoints, each checked against the authorities and the tree")

@@ -115,6 +115,10 @@ def test_sync_and_fork_evidence(d: Path, tmp_path: Path) -> None:
     assert "fetched and verified 1 blocks" in flat(run("sync", d, replica))
     assert "up to date" in flat(run("sync", d, replica))
     assert not (replica / "keys").exists()
+    run("checkpoint", d)
+    assert "copied 1 checkpoints" in flat(run("sync", d, replica))
+    run("prove", "inclusion", replica, "0", "-o", tmp_path / "from-replica.tlog-proof")  # no keys: the copied one
+    run("verify-proof", tmp_path / "from-replica.tlog-proof", "--policy", d / "authorities.txt")
     run("verify", replica)
     fork = tmp_path / "fork"
     shutil.copytree(d, fork)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -10,11 +11,13 @@ import pytest
 
 from zkmed.errors import ForkDetected, LedgerError, VerificationError
 from zkmed.ledger.audit import audit_store
-from zkmed.ledger.authorities import SignatureList
+from zkmed.ledger.authorities import Authority, AuthoritySet, SignatureList
 from zkmed.ledger.blocks import Block
+from zkmed.ledger.checkpoint import Checkpoint, SignedCheckpoint
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.ledger import Ledger
+from zkmed.ledger.receipt import verify_receipt
 from zkmed.ledger.sync import StoreSource, sync
 
 KEYS = [AuthorityKey.generate(f"sync.example/authority-{i}") for i in range(3)]
@@ -216,3 +219,94 @@ def test_replica_follows_an_authority_rotation(tmp_path: Path) -> None:
     assert dst.state.authorities == new_set
     assert TrustPolicy.parse((dst.directory / "authorities.txt").read_text()).authorities == new_set
     assert audit_store(dst.store).blocks == 4
+
+
+# ---------------------------------------------------------------------------
+# step 5: checkpoints travel with the blocks, each checked first
+
+
+class CheckpointSource(StoreSource):
+    """A source that serves the given checkpoint texts instead of its stored ones."""
+
+    def __init__(self, led: Ledger, texts: list[bytes]) -> None:
+        super().__init__(led.store)
+        self._texts = texts
+
+    def checkpoints(self) -> list[bytes]:
+        return list(self._texts)
+
+
+def test_sync_copies_checkpoints_so_a_keyless_replica_issues_receipts(tmp_path: Path) -> None:
+    src = _ledger(tmp_path / "src", entries=4)
+    src.checkpoint(2)
+    src.checkpoint()
+    dst = _replica(src, tmp_path / "dst")
+    assert sync(CheckpointSource(src, []), dst).blocks == 4  # blocks only, as a source without checkpoints
+    with pytest.raises(LedgerError, match="no stored checkpoint"):
+        dst.prove_inclusion(0)
+    report = sync(StoreSource(src.store), dst)
+    assert (report.blocks, report.checkpoints) == (0, 2)
+    assert [c.text() for c in dst.checkpoints()] == [c.text() for c in src.checkpoints()]
+    receipt = dst.prove_inclusion(3)  # the replica holds no keys: the copied checkpoint covers it
+    verify_receipt(receipt, src.policy())
+    assert audit_store(dst.store).checkpoints == 2
+    assert sync(StoreSource(src.store), dst).checkpoints == 0  # nothing copied twice
+    src.append("t", b"later")
+    src.checkpoint()
+    again = sync(StoreSource(src.store), dst)
+    assert (again.blocks, again.checkpoints, len(dst.checkpoints())) == (1, 1, 3)
+
+
+def _flip_root(text: str) -> bytes:
+    lines = text.split("\n")
+    root = bytearray(base64.b64decode(lines[2]))
+    root[0] ^= 1
+    lines[2] = base64.b64encode(bytes(root)).decode()
+    return "\n".join(lines).encode()
+
+
+@pytest.mark.parametrize(
+    "doctor, message",
+    [
+        (_flip_root, "not validly cosigned"),
+        (lambda text: text.replace("sync.example", "other.example", 1).encode(), "origin"),
+        (lambda text: b"not a checkpoint\n", "does not parse"),
+        (lambda text: text.encode()[:-2], "does not parse|not validly cosigned"),
+    ],
+)
+def test_bad_source_checkpoint_is_refused_and_none_is_written(tmp_path: Path, doctor, message: str) -> None:  # type: ignore[no-untyped-def]
+    src = _ledger(tmp_path / "src", entries=3)
+    good = src.checkpoint(1).text()
+    bad = doctor(src.checkpoint().text())
+    dst = _replica(src, tmp_path / "dst")
+    with pytest.raises(VerificationError, match=message) as err:
+        sync(CheckpointSource(src, [good.encode(), bad]), dst)
+    assert err.value.where == "source checkpoint 2"
+    assert dst.checkpoints() == []  # the good one is not written either
+    assert dst.size == 3  # the verified blocks stay
+
+
+def test_checkpoint_by_keys_outside_the_authority_set_is_refused(tmp_path: Path) -> None:
+    src = _ledger(tmp_path / "src", entries=2)
+    outsiders = [AuthorityKey.generate(f"sync.example/authority-{i}") for i in range(3)]
+    forged = SignedCheckpoint.sign(
+        Checkpoint(src.origin, src.size, src.tree().root()),
+        AuthoritySet(2, tuple(Authority(k.name, k.public_key) for k in outsiders)),
+        outsiders,
+        1,
+    )
+    dst = _replica(src, tmp_path / "dst")
+    with pytest.raises(VerificationError, match="not validly cosigned"):
+        sync(CheckpointSource(src, [forged.text().encode()]), dst)
+    assert dst.checkpoints() == []
+
+
+def test_checkpoint_for_another_tree_is_refused(tmp_path: Path) -> None:
+    src = _ledger(tmp_path / "src", entries=2)
+    other = _ledger(tmp_path / "other", entries=2)  # same keys and name, different entries
+    other.append("t", b"diverging")
+    signed = other.checkpoint(2)
+    dst = _replica(src, tmp_path / "dst")
+    with pytest.raises(VerificationError):
+        sync(CheckpointSource(src, [signed.text().encode()]), dst)
+    assert dst.checkpoints() == []

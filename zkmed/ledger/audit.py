@@ -105,10 +105,15 @@ class _Entries:
         return self._read(start, start + limit, exact=False)
 
 
-def _check_checkpoint(
+def check_checkpoint(
     text: str | bytes, where: str, state: ChainState, store: SqliteStore, strict: bool
 ) -> SignedCheckpoint:
-    """S8/S9; ``strict`` (stored checkpoints) also rejects signature lines of keys that are not authorities."""
+    """S8/S9 for one checkpoint text against ``state`` and ``store``; the parsed checkpoint, or VerificationError.
+
+    ``strict`` (stored checkpoints) also rejects signature lines of keys that
+    are not authorities.  :mod:`zkmed.ledger.sync` applies the same check to
+    the checkpoints it copies.
+    """
     try:
         signed = SignedCheckpoint.parse(text)
     except MalformedInput as exc:
@@ -220,13 +225,13 @@ def _replay(
     _check_change_index(store, state)
     stored = store.checkpoints()
     for i, (size_col, text) in enumerate(stored):
-        signed = _check_checkpoint(text, f"checkpoint {i + 1}", state, store, strict=True)
+        signed = check_checkpoint(text, f"checkpoint {i + 1}", state, store, strict=True)
         if size_col != signed.checkpoint.tree_size:
             raise VerificationError(
                 "stored tree size column does not match the checkpoint", where=f"checkpoint {i + 1}"
             )
     if against is not None:
-        _check_checkpoint(against, "the checkpoint you gave", state, store, strict=False)
+        check_checkpoint(against, "the checkpoint you gave", state, store, strict=False)
     seconds = time.perf_counter() - started
     pending = tail.size - state.tree_size
     return AuditReport(count, state.tree_size, len(stored), state.head_hash, state.head.root, seconds, pending)

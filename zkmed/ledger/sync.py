@@ -17,7 +17,13 @@ trusted:
    tree head (size, root) to the block's is checked; then its entries are
    fetched and B7–B10 checked (sequence numbers, authority changes, root);
 4. verified blocks are written in one transaction per batch, after
-   checking that the destination's head did not move meanwhile.
+   checking that the destination's head did not move meanwhile;
+5. the source's checkpoints that the destination lacks are copied, each
+   checked first exactly as ``ledger verify`` checks a stored one (S8: this
+   origin, cosigned by at least t authorities of a set the ledger used, its
+   root the destination's tree root at its size) — so a replica can issue
+   receipts and serve witnesses as its source does.  A checkpoint that fails
+   is reported and none is written.
 
 Only sealed blocks travel: entries the source holds pending (deferred
 sealing, :mod:`zkmed.ledger.sealing`) reach a replica once a block seals
@@ -31,6 +37,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from zkmed.errors import ForkDetected, LedgerError, MalformedInput, VerificationError
+from zkmed.ledger.audit import check_checkpoint
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.ledger import Ledger
@@ -52,6 +59,8 @@ class BlockSource(Protocol):
 
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]: ...
 
+    def checkpoints(self) -> list[bytes]: ...
+
 
 class StoreSource:
     """A :class:`BlockSource` reading another SQLite store (opened read-only)."""
@@ -71,6 +80,10 @@ class StoreSource:
     def consistency_proof(self, size1: int, size2: int) -> list[bytes]:
         return MerkleTree(self.store, size2).consistency_proof(size1, size2)
 
+    def checkpoints(self) -> list[bytes]:
+        """The stored checkpoint texts, oldest first (unchecked: the replica checks them)."""
+        return [text for _, text in self.store.checkpoints()]
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -79,6 +92,8 @@ class SyncReport:
     blocks: int
     entries: int
     source_height: int
+    #: checkpoints copied from the source (step 5)
+    checkpoints: int = 0
 
     @property
     def destination_ahead(self) -> bool:
@@ -177,7 +192,28 @@ def sync(source: BlockSource, dst: Ledger) -> SyncReport:
         entries += batch_entries
     if dst.state.authorities != before:
         dst.write_policy()  # the replica's public trust policy follows the authority set in effect
-    return SyncReport(start, height, blocks, entries, source_head)
+    copied = _copy_checkpoints(source, dst)
+    return SyncReport(start, height, blocks, entries, source_head, copied)
+
+
+def _copy_checkpoints(source: BlockSource, dst: Ledger) -> int:
+    """Step 5: check every source checkpoint the destination lacks (S8), then store them in one transaction."""
+    have = {text for _, text in dst.store.checkpoints()}
+    state = dst.state
+    new: list[tuple[int, str]] = []
+    for i, text in enumerate(source.checkpoints()):
+        if not isinstance(text, bytes):
+            raise VerificationError("source checkpoint is not a byte string", where=f"source checkpoint {i + 1}")
+        if text in have:
+            continue
+        signed = check_checkpoint(text, f"source checkpoint {i + 1}", state, dst.store, strict=True)
+        have.add(text)
+        new.append((signed.checkpoint.tree_size, text.decode("utf-8")))
+    if new:
+        with dst.store.transaction():
+            for size, note in new:
+                dst.store.insert_checkpoint(size, note)
+    return len(new)
 
 
 def _pending_message(pending: int, height: int) -> str:
