@@ -7,7 +7,8 @@ Speed notes (this is the fast backend every benchmark is measured against):
   precomputed fixed-base tables (``ecp_nistz256`` on x86-64 for P-256, the
   ``EC_GROUP_precompute_mult`` wNAF table otherwise).
 * ``msm`` is one ``EC_POINTs_mul`` call (OpenSSL's interleaved wNAF
-  multi-exponentiation) with the generator coefficient in the generator slot.
+  multi-exponentiation) with the generator coefficient in the generator slot;
+  large ones are split across cores (:mod:`zkmed.groups.parallel`).
 * Scalars cross into OpenSSL as ``BN_bin2bn`` of a 32-byte big-endian string.
 
 Encoding is SEC1 compressed (``0x02/0x03 || x``, 33 bytes, SEC1 §2.3.3).  The
@@ -24,7 +25,7 @@ from typing import Any
 
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.groups import hash_to_curve as h2c
-from zkmed.groups import openssl_fixed_base, sec1
+from zkmed.groups import openssl_fixed_base, parallel, sec1
 from zkmed.groups.base import Element, Group
 
 try:  # petlib is a hard dependency, but keep import errors readable
@@ -119,13 +120,30 @@ class PetlibCurve(Group):
         return r
 
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
-        """One ``EC_POINTs_mul``; variable time, so only for public scalars (verification, simulation)."""
+        """``EC_POINTs_mul``; variable time, so only for public scalars (verification, simulation).
+
+        A large MSM is split into contiguous chunks, one ``EC_POINTs_mul`` each,
+        run on separate cores (:mod:`zkmed.groups.parallel`; the GIL is released
+        during the C call) and added; the generator term goes with the first chunk.
+        """
         if len(scalars) != len(elements):
             raise MalformedInput("msm: scalars and elements differ in length")
-        q = self.order
-        gen_scalar %= q
+        gen_scalar %= self.order
         if not scalars:
             return self.mul_gen(gen_scalar) if gen_scalar else self._inf
+        parts = parallel.chunks(len(scalars))
+        if parts < 2:
+            return self._msm_chunk(scalars, elements, gen_scalar)
+        return parallel.split_sum(
+            len(scalars),
+            parts,
+            lambda lo, hi, first: self._msm_chunk(scalars[lo:hi], elements[lo:hi], gen_scalar if first else 0),
+            self.add,
+        )
+
+    def _msm_chunk(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int) -> Element:
+        """One ``EC_POINTs_mul`` (``gen_scalar`` already reduced)."""
+        q = self.order
         # raw BIGNUMs (BN_bin2bn allocates) are cheaper than petlib Bn objects; freed below
         bin2bn, null = _C.BN_bin2bn, _FFI.NULL
         raw = [bin2bn((k % q).to_bytes(32, "big"), 32, null) for k in scalars]
