@@ -5,15 +5,17 @@ Per backend (``zkmed.groups.BACKENDS``): variable-base ``mul``, fixed-base
 validation: on-curve / subgroup check) and ``hash_to_element``; then ``msm``
 at 2, 16, 64 and 128 terms, per call and per term, next to ``n`` separate
 ``mul`` calls.  ``--quick`` times for less long and skips the 64- and
-128-term msm of the slow backends (py_ecc, EG4096).
+128-term msm of the slow backends (py_ecc, EG4096).  The msm rows are
+one-core figures (one OpenSSL call); a last table times the large MSMs the
+protocols need on one core and split across threads (:mod:`zkmed.groups.parallel`).
 """
 
 from __future__ import annotations
 
 import random
 
-from benchmarks.harness import Table, time_us
-from zkmed.groups import available_groups, get_group
+from benchmarks.harness import Table, single_core, threads_note, time_us
+from zkmed.groups import available_groups, get_group, parallel
 from zkmed.groups.base import Group
 
 MSM_SIZES = (2, 16, 64, 128)
@@ -84,7 +86,8 @@ def _msm_table(groups: list[Group], timed, quick: bool) -> Table:
             def naive(g=group, ks=scalars, es=elements):
                 return g.sum([g.mul(e, k) for k, e in zip(ks, es, strict=True)])
 
-            fast = timed(lambda g=group, ks=scalars, es=elements: g.msm(ks, es))
+            with single_core():  # the per-term cost of one OpenSSL call; splitting is its own table
+                fast = timed(lambda g=group, ks=scalars, es=elements: g.msm(ks, es))
             slow = timed(naive)
             table.add(group.name, n, fast, fast / n, slow / n, round(slow / fast, 2))
     table.notes.append(
@@ -96,7 +99,30 @@ def _msm_table(groups: list[Group], timed, quick: bool) -> Table:
     return table
 
 
+PARALLEL_SIZES = (148, 540, 2001, 2090)  # Bulletproof 64x1 and 64x4 verifiers, 1,000 Schnorr batch, 64x16
+
+
+def _parallel_table(timed, quick: bool) -> Table:
+    table = Table(
+        "Large MSMs across cores (ms): one EC_POINTs_mul vs chunks on parallel threads",
+        ["group", "terms", "1 core", f"{parallel.get_threads()} threads", "speed-up"],
+    )
+    for name in ("P256",) if quick else ("P256", "secp256k1"):
+        group = get_group(name)
+        for n in PARALLEL_SIZES[:2] if quick else PARALLEL_SIZES:
+            scalars, elements = _fixtures(group, n, f"par{n}")
+            with single_core():
+                one = timed(lambda g=group, ks=scalars, es=elements: g.msm(ks, es)) / 1000
+            many = timed(lambda g=group, ks=scalars, es=elements: g.msm(ks, es)) / 1000
+            table.add(name, n, one, many, round(one / many, 2))
+    table.notes += [
+        threads_note() + ".",
+        "each chunk is one OpenSSL call, during which cffi releases the GIL; the partial sums are added at the end.",
+    ]
+    return table
+
+
 def tables(quick: bool) -> list[Table]:
     groups = [get_group(name) for name in available_groups()]
     timed = _timer(quick)
-    return [_ops_table(groups, timed), _msm_table(groups, timed, quick)]
+    return [_ops_table(groups, timed), _msm_table(groups, timed, quick), _parallel_table(timed, quick)]

@@ -8,12 +8,15 @@ floor) are measured side by side in one run on one machine.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+from zkmed.groups import parallel
 
 
 @dataclass
@@ -75,3 +78,16 @@ def time_us(fn: Callable[[], Any], *, min_time: float = 0.2, repeat: int = 5, ma
         if gc_was_enabled:
             gc.enable()
     return statistics.median(samples) * 1e6
+
+
+def single_core() -> contextlib.AbstractContextManager[None]:
+    """MSM splitting off for the body of a ``with`` block (:mod:`zkmed.groups.parallel`): the one-core figure."""
+    return parallel.threads(1)
+
+
+def threads_note() -> str:
+    """How many threads large MSMs used in this run (for table notes)."""
+    return (
+        f"large MSMs (≥ {2 * parallel.MIN_TERMS_PER_CHUNK} terms) were split across {parallel.get_threads()} "
+        "threads (zkmed.groups.parallel); '1 core' columns turn splitting off"
+    )

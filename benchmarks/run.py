@@ -8,10 +8,13 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import platform
 import sys
 import time
 from pathlib import Path
+
+from zkmed.groups import parallel
 
 MODULES = ["groups", "sigma", "rangeproof", "ledger"]
 
@@ -30,11 +33,18 @@ def main(argv: list[str] | None = None) -> int:
             "python": sys.version.split()[0],
             "platform": platform.platform(),
             "processor": platform.processor(),
+            "cpus": os.cpu_count(),
+            "msm_threads": parallel.get_threads(),
         },
         "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "tables": [],
     }
-    md = ["# zkmed benchmarks", "", f"Python {sys.version.split()[0]} on {platform.platform()}", ""]
+    md = [
+        "# zkmed benchmarks",
+        "",
+        f"Python {sys.version.split()[0]} on {platform.platform()}, {os.cpu_count()} CPUs, MSMs split across up to {parallel.get_threads()} threads",
+        "",
+    ]
     for name in wanted:
         module = importlib.import_module(f"benchmarks.bench_{name}")
         print(f"== {name}", flush=True)

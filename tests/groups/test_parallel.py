@@ -111,6 +111,16 @@ def test_pool_threads_do_not_split_again() -> None:
     assert group.eq(group.msm([1] * 100, [group.generator()] * 100), group.mul_gen(100))
 
 
+def test_threads_context_restores_the_previous_setting() -> None:
+    parallel.set_threads(3)
+    with parallel.threads(1):
+        assert parallel.get_threads() == 1 and parallel.chunks(10_000) == 1
+    assert parallel.get_threads() == 3
+    with pytest.raises(MalformedInput), parallel.threads(0):
+        pass  # pragma: no cover - refused before the body
+    assert parallel.get_threads() == 3
+
+
 def test_configuration_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
     for bad in (0, -1, True, 1.5, "2"):
         with pytest.raises(MalformedInput):

@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 from zkmed.errors import MalformedInput
 
-__all__ = ["MIN_TERMS_PER_CHUNK", "chunks", "get_threads", "set_threads", "split_sum"]
+__all__ = ["MIN_TERMS_PER_CHUNK", "chunks", "get_threads", "set_threads", "split_sum", "threads"]
 
 #: below this many terms per chunk a split does not pay for the thread hand-off
 MIN_TERMS_PER_CHUNK = 48
@@ -75,6 +76,18 @@ def set_threads(count: int | None) -> None:
     if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 1):
         raise MalformedInput("set_threads: expected a positive integer or None")
     _configured = count
+
+
+@contextmanager
+def threads(count: int | None) -> Iterator[None]:
+    """``set_threads(count)`` for the body of a ``with`` block, then the previous setting again."""
+    global _configured
+    previous = _configured
+    set_threads(count)
+    try:
+        yield
+    finally:
+        _configured = previous
 
 
 def chunks(terms: int) -> int:
