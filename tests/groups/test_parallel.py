@@ -136,6 +136,7 @@ def test_configuration_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
             parallel.get_threads()
     monkeypatch.delenv(parallel.ENV_VAR)
     assert parallel.get_threads() == (os.cpu_count() or 1)
+    assert parallel.get_threads() >= 1
 
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs POSIX fork")
