@@ -19,7 +19,7 @@ sysdeps:
 $(STAMP): pyproject.toml | sysdeps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[test,dev,bench]'
+	$(PY) -m pip install -q -e '.[test,dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

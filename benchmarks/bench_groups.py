@@ -1,13 +1,13 @@
 """Group backends: the cost floor every protocol benchmark is compared with.
 
-Per backend (``zkmed.groups.BACKENDS``): variable-base ``mul``, fixed-base
+Per backend (``zkmed.hazmat.groups.BACKENDS``): variable-base ``mul``, fixed-base
 ``mul_gen``, ``add``, ``encode_element``, ``decode_element`` (with its full
 validation: on-curve / subgroup check) and ``hash_to_element``; then ``msm``
 at 2, 16, 64 and 128 terms, per call and per term, next to ``n`` separate
 ``mul`` calls.  ``--quick`` times for less long and skips the 64- and
 128-term msm of the slow backends (py_ecc, EG4096).  The msm rows are
 one-core figures (one OpenSSL call); a last table times the large MSMs the
-protocols need on one core and split across threads (:mod:`zkmed.groups.parallel`).
+protocols need on one core and split across threads (:mod:`zkmed.hazmat.groups.parallel`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from __future__ import annotations
 import random
 
 from benchmarks.harness import Table, single_core, threads_note, time_us
-from zkmed.groups import available_groups, get_group, parallel
-from zkmed.groups.base import Group
+from zkmed.hazmat.groups import available_groups, get_group, parallel
+from zkmed.hazmat.groups.base import Group
 
 MSM_SIZES = (2, 16, 64, 128)
 SLOW_BACKENDS = ("secp256k1-pyecc", "EG4096")

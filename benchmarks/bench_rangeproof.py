@@ -10,7 +10,7 @@ Tables (all on P-256, petlib/OpenSSL, one process, one core):
 3. Side by side with zksk 0.0.2's bit-decomposition range proof
    (``PowerTwoRangeStmt``, Schoenmakers) on the same curve, when zksk imports.
 4. Small-range CDS OR proofs against a Bulletproof for the same interval —
-   the measurement behind ``zkmed.rangeproof.small_range.OR_MAX_VALUES``.
+   the measurement behind ``zkmed.proofs.small_range.OR_MAX_VALUES``.
 
 ``quick=True`` keeps the run under ~40 s (fewer sizes, shorter timings).
 """
@@ -21,9 +21,9 @@ import math
 from typing import Any
 
 from benchmarks.harness import Table, single_core, threads_note, time_us
-from zkmed.commitments import PedersenParams, derive_generators
-from zkmed.groups import get_group
-from zkmed.rangeproof import (
+from zkmed.hazmat.commitments import PedersenParams, derive_generators
+from zkmed.hazmat.groups import get_group
+from zkmed.proofs import (
     OR_MAX_VALUES,
     BatchEntry,
     BulletproofGens,

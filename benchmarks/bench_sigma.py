@@ -1,6 +1,6 @@
 """Sigma-proof benchmarks: zkmed recipes vs zksk, vs the group-operation floor, and batch verification.
 
-* **ours**: :mod:`zkmed.sigma.recipes` (compact proofs, statement from :mod:`circuits`);
+* **ours**: :mod:`zkmed.proofs.sigma` (compact proofs, statement from :mod:`zkmed.circuits`);
   ``verify`` is measured end to end *from wire bytes*: decode the statement's
   public points, then the recipe's verify;
 * **floor**: the group operations that verification cannot avoid, timed alone
@@ -10,7 +10,7 @@
   petlib ``EcGroup(415)`` (P-256, same OpenSSL), measured by a helper script
   run with a separate interpreter (``ZKMED_ZKSK_PYTHON``, default
   ``/tmp/zkskv/bin/python``) when zksk is not importable here;
-* **batch**: ``zkmed.sigma.batch.batch_verify`` of N batchable Schnorr NARG
+* **batch**: ``zkmed.hazmat.sigma.batch.batch_verify`` of N batchable Schnorr NARG
   strings against ``verify_batchable`` one by one.
 
 Goals (issue "IETF-conformant Fiat–Shamir and sigma proofs"): prove and verify
@@ -29,15 +29,16 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from zkmed.circuits import schnorr as schnorr_circuit
+
 from benchmarks.harness import Table, single_core, threads_note, time_us
-from circuits import schnorr as schnorr_circuit
-from zkmed.commitments import PedersenParams
-from zkmed.groups import available_groups, get_group
-from zkmed.groups.base import Group
-from zkmed.sigma import nizk
-from zkmed.sigma import recipes as R
-from zkmed.sigma.batch import batch_verify
-from zkmed.sigma.compose import full_tag
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import available_groups, get_group
+from zkmed.hazmat.groups.base import Group
+from zkmed.hazmat.sigma import nizk
+from zkmed.hazmat.sigma.batch import batch_verify
+from zkmed.hazmat.sigma.compose import full_tag
+from zkmed.proofs import sigma as R
 
 CTX = b"bench-context"
 PROOFS = ("schnorr", "dleq", "bit", "opening")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from zkmed.groups import parallel
+from zkmed.hazmat.groups import parallel
 
 
 @dataclass
@@ -81,7 +81,7 @@ def time_us(fn: Callable[[], Any], *, min_time: float = 0.2, repeat: int = 5, ma
 
 
 def single_core() -> contextlib.AbstractContextManager[None]:
-    """MSM splitting off for the body of a ``with`` block (:mod:`zkmed.groups.parallel`): the one-core figure."""
+    """MSM splitting off for the body of a ``with`` block (:mod:`zkmed.hazmat.groups.parallel`): the one-core figure."""
     return parallel.threads(1)
 
 
@@ -89,5 +89,5 @@ def threads_note() -> str:
     """How many threads large MSMs used in this run (for table notes)."""
     return (
         f"large MSMs (≥ {2 * parallel.MIN_TERMS_PER_CHUNK} terms) were split across {parallel.get_threads()} "
-        "threads (zkmed.groups.parallel); '1 core' columns turn splitting off"
+        "threads (zkmed.hazmat.groups.parallel); '1 core' columns turn splitting off"
     )

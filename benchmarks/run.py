@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from zkmed.groups import parallel
+from zkmed.hazmat.groups import parallel
 
 MODULES = ["groups", "sigma", "rangeproof", "ledger"]
 

@@ -1,7 +1,7 @@
 """Named statements, declared once and shared by provers and verifiers.
 
-Every circuit is a factory that returns a :mod:`zkmed.sigma.dsl` statement;
-:mod:`zkmed.sigma.recipes` proves and verifies exactly these statements, so a
+Every circuit is a factory that returns a :mod:`zkmed.hazmat.sigma.dsl` statement;
+:mod:`zkmed.proofs.sigma` proves and verifies exactly these statements, so a
 statement is written in one place only.  ``REGISTRY`` maps a stable name to
 its factory and its Camenisch–Stadler notation:
 
@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from circuits import dleq, membership, pedersen, schnorr
+from zkmed.circuits import dleq, membership, pedersen, schnorr
+
 from zkmed.errors import MalformedInput
-from zkmed.sigma.dsl import Statement
+from zkmed.hazmat.sigma.dsl import Statement
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ the draft's ``ChaumPedersen(H, X, Y)`` relation (draft-irtf-cfrg-sigma-protocols
 
 from __future__ import annotations
 
-from zkmed.groups.base import Element, Group
-from zkmed.sigma.dsl import AndStatement, DLRep, element, elements, generator, secrets
+from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.sigma.dsl import AndStatement, DLRep, element, elements, generator, secrets
 
 NOTATION = "PK{(x): X = x·B ∧ Y = x·H}"
 

@@ -26,11 +26,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput
-from zkmed.groups.base import Element
-from zkmed.sigma import templates
-from zkmed.sigma.dsl import MAX_OR_BRANCHES, AndStatement, DLRep, OrStatement, element, elements, secrets
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups.base import Element
+from zkmed.hazmat.sigma import templates
+from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, AndStatement, DLRep, OrStatement, element, elements, secrets
 
 BIT = "PK{(r): C = r·H ∨ C - G = r·H}"
 ONE_OF = "PK{(r): ∨_i C - v_i·G = r·H}"

@@ -1,4 +1,4 @@
-"""Statements about Pedersen commitments (Pedersen, CRYPTO '91); see :mod:`zkmed.commitments`.
+"""Statements about Pedersen commitments (Pedersen, CRYPTO '91); see :mod:`zkmed.hazmat.commitments`.
 
 * opening (Okamoto, CRYPTO '92): ``PK{(v, r): C = v·G + r·H}`` — the draft's
   ``PedersenOpening(H, C)``;
@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-from zkmed.commitments import PedersenParams, VectorPedersenParams
 from zkmed.errors import MalformedInput
-from zkmed.groups.base import Element
-from zkmed.sigma.dsl import AndStatement, DLRep, Expr, Point, Scalar, element, elements, secrets
+from zkmed.hazmat.commitments import PedersenParams, VectorPedersenParams
+from zkmed.hazmat.groups.base import Element
+from zkmed.hazmat.sigma.dsl import AndStatement, DLRep, Expr, Point, Scalar, element, elements, secrets
 
 OPENING = "PK{(v, r): C = v·G + r·H}"
 EQUALITY = "PK{(v, r1, r2): C1 = v·G + r1·H ∧ C2 = v·G' + r2·H'}"

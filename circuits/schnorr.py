@@ -7,8 +7,8 @@ Compiles (draft-irtf-cfrg-sigma-protocols §"Linear map") to ``elements = [G, X]
 
 from __future__ import annotations
 
-from zkmed.groups.base import Element, Group
-from zkmed.sigma.dsl import AndStatement, DLRep, element, elements, generator, secrets
+from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.sigma.dsl import AndStatement, DLRep, element, elements, generator, secrets
 
 NOTATION = "PK{(x): X = x·B}"
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
+from zkmed.cli import render
 
-from cli import render
-from zkmed.groups.selfcheck import self_check_all
+from zkmed.hazmat.groups.selfcheck import self_check_all
 
 
 @click.command()

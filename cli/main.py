@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 
 import click
+from zkmed.cli import render
 
 import zkmed
-from cli import render
 from zkmed.errors import ZkmedError
 
 
@@ -34,15 +34,15 @@ def main() -> None:
 
 
 def _register() -> None:
-    from cli.demo import demo
-    from cli.info import info
-    from cli.sigma import sigma
+    from zkmed.cli.demo import demo
+    from zkmed.cli.info import info
+    from zkmed.cli.sigma import sigma
 
     main.add_command(info)
     main.add_command(demo)
     main.add_command(sigma)
     try:
-        from cli.ledger import ledger
+        from zkmed.cli.ledger import ledger
     except ImportError:  # pragma: no cover - during development only
         return
     main.add_command(ledger)

@@ -10,11 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from zkmed.cli import render
 
-from cli import render
 from zkmed.encoding import hex_decode, parse_json
 from zkmed.errors import MalformedInput, ZkmedError
-from zkmed.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk
+from zkmed.hazmat.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk
 
 
 def _hex_or_file(value: str, what: str) -> bytes:

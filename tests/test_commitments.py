@@ -1,4 +1,4 @@
-"""zkmed.commitments: Pedersen scalar and vector commitments — homomorphism, parameters, secrets."""
+"""zkmed.hazmat.commitments: Pedersen scalar and vector commitments — homomorphism, parameters, secrets."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkmed.commitments import Blinding, PedersenParams, VectorPedersenParams, derive_generators
 from zkmed.errors import BackendUnavailable, MalformedInput
-from zkmed.groups import get_group
+from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams, derive_generators
+from zkmed.hazmat.groups import get_group
 
 
 def _groups():

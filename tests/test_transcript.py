@@ -1,4 +1,4 @@
-"""zkmed.transcript against the draft-irtf-cfrg-fiat-shamir vectors (SHAKE128 duplex sponge and codecs).
+"""zkmed.hazmat.transcript against the draft-irtf-cfrg-fiat-shamir vectors (SHAKE128 duplex sponge and codecs).
 
 Vectors: tests/vectors/ietf-sigma/ (see SOURCE.md there).
 """
@@ -12,8 +12,8 @@ import pytest
 
 from zkmed.encoding import ietf_read_field, ietf_read_uint, ietf_read_varlen, ietf_varlen, le_uint
 from zkmed.errors import MalformedInput
-from zkmed.groups import get_group
-from zkmed.transcript import DuplexSponge, Transcript, challenge_length, decode_uint, derive_session_id
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.transcript import DuplexSponge, Transcript, challenge_length, decode_uint, derive_session_id
 
 VECTORS = Path(__file__).parent / "vectors" / "ietf-sigma"
 SHAKE = json.loads((VECTORS / "fiatShamirShake128Vectors.json").read_text(encoding="utf-8"))

@@ -6,7 +6,7 @@ Layers (data flows one way; no lower layer imports a higher one)::
                       →  ledger  →  (election, records)  →  verify  →  cli
 
 Easy-to-misuse building blocks are re-exported by :mod:`zkmed.hazmat`; the
-recipes (:mod:`zkmed.sigma.recipes`, :mod:`zkmed.rangeproof`,
+recipes (:mod:`zkmed.proofs.sigma`, :mod:`zkmed.proofs`,
 :mod:`zkmed.ledger`) validate everything they are given.
 """
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from zkmed.circuits import dleq, membership, pedersen, schnorr
 
-import circuits
-from circuits import dleq, membership, pedersen, schnorr
-from zkmed.commitments import PedersenParams, VectorPedersenParams
+from zkmed import circuits
 from zkmed.errors import MalformedInput, VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma.dsl import AndStatement, OrStatement
+from zkmed.hazmat.commitments import PedersenParams, VectorPedersenParams
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma.dsl import AndStatement, OrStatement
 
 G = get_group("P256")
 PP = PedersenParams.default(G)

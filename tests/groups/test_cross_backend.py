@@ -20,8 +20,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import MalformedInput
-from zkmed.groups import get_group
-from zkmed.groups.base import Group
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.groups.base import Group
 
 VECTORS = Path(__file__).parent.parent / "vectors" / "hash-to-curve"
 SUITE_FILES = {
@@ -170,7 +170,7 @@ def test_pyecc_backend_leaves_the_recursion_limit_alone() -> None:
     """py_ecc raises it to 100000 on import; deep JSON would then crash the C stack instead of failing."""
     code = (
         "import sys; before = sys.getrecursionlimit(); "
-        "from zkmed.groups import get_group; get_group('secp256k1-pyecc').mul_gen(5); "
+        "from zkmed.hazmat.groups import get_group; get_group('secp256k1-pyecc').mul_gen(5); "
         "print(before, sys.getrecursionlimit())"
     )
     root = Path(__file__).resolve().parents[2]

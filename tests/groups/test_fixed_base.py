@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkmed.commitments import PedersenParams
-from zkmed.groups import BACKENDS, get_group
-from zkmed.groups.base import Group
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import BACKENDS, get_group
+from zkmed.hazmat.groups.base import Group
 
 
 @pytest.fixture(scope="module", params=list(BACKENDS))

@@ -1,4 +1,4 @@
-"""One suite for every group backend in ``zkmed.groups.BACKENDS``.
+"""One suite for every group backend in ``zkmed.hazmat.groups.BACKENDS``.
 
 Group laws, multi-scalar multiplication, canonical encodings (SEC1 §2.3.3 for
 the curves, fixed-width big-endian for EG4096) and strict decoding: every
@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import MalformedInput
-from zkmed.groups import BACKENDS, get_group
-from zkmed.groups import hash_to_curve as h2c
-from zkmed.groups.base import Group
-from zkmed.groups.modp_gmpy2 import EG_G, EG_P, EG_Q, ModPGroup, electionguard_group
+from zkmed.hazmat.groups import BACKENDS, get_group
+from zkmed.hazmat.groups import hash_to_curve as h2c
+from zkmed.hazmat.groups.base import Group
+from zkmed.hazmat.groups.modp_gmpy2 import EG_G, EG_P, EG_Q, ModPGroup, electionguard_group
 
 NAMES = list(BACKENDS)
 CURVES = {

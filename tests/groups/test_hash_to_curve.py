@@ -1,4 +1,4 @@
-"""Tests for zkmed.groups.hash_to_curve against the RFC 9380 test vectors."""
+"""Tests for zkmed.hazmat.groups.hash_to_curve against the RFC 9380 test vectors."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import MalformedInput
-from zkmed.groups import hash_to_curve as h2c
-from zkmed.groups.hash_to_curve import (
+from zkmed.hazmat.groups import hash_to_curve as h2c
+from zkmed.hazmat.groups.hash_to_curve import (
     P256_XMD_SHA256_SSWU_RO,
     SECP256K1_XMD_SHA256_SSWU_RO,
     SSWUSuite,

@@ -1,4 +1,4 @@
-"""Large MSMs split across threads (zkmed.groups.parallel): same point, no deadlock, sane configuration."""
+"""Large MSMs split across threads (zkmed.hazmat.groups.parallel): same point, no deadlock, sane configuration."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkmed.commitments import derive_generators
 from zkmed.errors import MalformedInput
-from zkmed.groups import get_group, parallel
-from zkmed.groups.base import Group
+from zkmed.hazmat.commitments import derive_generators
+from zkmed.hazmat.groups import get_group, parallel
+from zkmed.hazmat.groups.base import Group
 
 CURVES = ["P256", "secp256k1"]  # the petlib backends, whose MSM releases the GIL
 

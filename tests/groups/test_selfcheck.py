@@ -1,13 +1,13 @@
-"""zkmed.groups.selfcheck: every registered backend passes; a broken one is reported, not raised."""
+"""zkmed.hazmat.groups.selfcheck: every registered backend passes; a broken one is reported, not raised."""
 
 from __future__ import annotations
 
 import pytest
 
 from zkmed.errors import BackendUnavailable, ZkmedError
-from zkmed.groups import BACKENDS, get_group, selfcheck
-from zkmed.groups.base import Element, Group
-from zkmed.groups.modp_gmpy2 import EG_G, EG_P, EG_Q, ModPGroup
+from zkmed.hazmat.groups import BACKENDS, get_group, selfcheck
+from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.groups.modp_gmpy2 import EG_G, EG_P, EG_Q, ModPGroup
 
 
 def test_self_check_all_passes() -> None:

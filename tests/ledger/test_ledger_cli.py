@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
+from zkmed.cli.ledger import ledger
 
-from cli.ledger import ledger
 from zkmed.encoding import parse_json
 from zkmed.errors import ForkDetected, MalformedInput, VerificationError, ZkmedError
 from zkmed.ledger.checkpoint import SignedCheckpoint
@@ -30,7 +30,7 @@ class _Main(click.Group):
 
 
 try:
-    from cli.main import main
+    from zkmed.cli.main import main
 except ImportError:  # pragma: no cover - another command module is missing during development
     main = _Main(commands={"ledger": ledger})
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 from rp_helpers import params_for
 
-from zkmed.commitments import PedersenParams
+from zkmed.hazmat.commitments import PedersenParams
 
 #: the whole range-proof suite runs on the default backend and on the pure-Python reference
 SUITE_BACKENDS = ["P256", "secp256k1-pyecc"]

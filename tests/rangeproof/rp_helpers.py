@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 import pytest
 
-from zkmed.commitments import PedersenParams
 from zkmed.errors import BackendUnavailable
-from zkmed.groups import Group, get_group
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import Group, get_group
 
 
 def seeded_rng(group: Group, seed: bytes) -> Callable[[], int]:

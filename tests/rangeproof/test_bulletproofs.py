@@ -7,11 +7,9 @@ import dataclasses
 import pytest
 from rp_helpers import flip_byte, other_point, seeded_rng
 
-from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
-from zkmed.groups import get_group
-from zkmed.rangeproof import bulletproofs as bp
-from zkmed.rangeproof.bulletproofs import (
+from zkmed.hazmat.bulletproofs import bulletproofs as bp
+from zkmed.hazmat.bulletproofs.bulletproofs import (
     BatchEntry,
     RangeProof,
     batch_verify,
@@ -24,7 +22,9 @@ from zkmed.rangeproof.bulletproofs import (
     verify,
     verify_range,
 )
-from zkmed.rangeproof.inner_product import InnerProductProof
+from zkmed.hazmat.bulletproofs.inner_product import InnerProductProof
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import get_group
 
 
 @pytest.fixture(scope="module")

@@ -5,16 +5,16 @@ from __future__ import annotations
 import pytest
 from rp_helpers import other_point
 
-from zkmed.commitments import derive_generators
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.rangeproof.inner_product import (
+from zkmed.hazmat.bulletproofs.inner_product import (
     InnerProductProof,
     batch_invert,
     prove_inner_product,
     verification_scalars,
     verify_inner_product,
 )
-from zkmed.transcript import Transcript
+from zkmed.hazmat.commitments import derive_generators
+from zkmed.hazmat.transcript import Transcript
 
 
 def _statement(params, n, with_factors):
@@ -119,7 +119,7 @@ def test_batch_invert(params):
 
 
 def test_generators_are_prefix_stable_and_hash_derived(params):
-    from zkmed.rangeproof.generators import DEFAULT_GENS_LABEL, BulletproofGens
+    from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL, BulletproofGens
 
     g = params.group
     small = BulletproofGens.get(g, 8)

@@ -15,7 +15,8 @@ import pytest
 from rp_helpers import other_point, params_for
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.rangeproof import (
+from zkmed.hazmat.bulletproofs.inner_product import InnerProductProof
+from zkmed.proofs import (
     BatchEntry,
     RangeProof,
     SmallRangeProof,
@@ -33,7 +34,6 @@ from zkmed.rangeproof import (
     verify_interval,
     verify_range,
 )
-from zkmed.rangeproof.inner_product import InnerProductProof
 
 BACKENDS = ["secp256k1"]
 
@@ -136,8 +136,8 @@ def test_secp256k1_backends_produce_byte_identical_proofs() -> None:
     """The OpenSSL and pure-Python secp256k1 backends share one wire identity."""
     from rp_helpers import seeded_rng
 
-    from zkmed.commitments import PedersenParams
-    from zkmed.groups import get_group
+    from zkmed.hazmat.commitments import PedersenParams
+    from zkmed.hazmat.groups import get_group
 
     out = []
     for key in ("secp256k1", "secp256k1-pyecc"):

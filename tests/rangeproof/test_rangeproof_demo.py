@@ -5,8 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
-
-from zkmed.rangeproof.demo import run_demo
+from zkmed.cli.demo.rangeproofs import run_demo
 
 
 def test_run_demo():

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from rp_helpers import params_for, seeded_rng
 
-from zkmed.commitments import PedersenParams
-from zkmed.rangeproof.bulletproofs import RangeProof, prove_aggregated, verify
-from zkmed.rangeproof.generators import DEFAULT_GENS_LABEL
-from zkmed.rangeproof.ranges import interval_layout, prove_interval, verify_interval
-from zkmed.rangeproof.small_range import SmallRangeProof, prove_small_range, verify_small_range
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, prove_aggregated, verify
+from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.proofs.ranges import interval_layout, prove_interval, verify_interval
+from zkmed.proofs.small_range import SmallRangeProof, prove_small_range, verify_small_range
 
 VECTOR_FILE = Path(__file__).parent.parent / "vectors" / "rangeproof" / "rangeproof_kat.json"
 

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.rangeproof.bulletproofs import RangeProof, commit, prove_aggregated
-from zkmed.rangeproof.ranges import (
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, commit, prove_aggregated
+from zkmed.proofs.ranges import (
     interval_layout,
     predicate_interval,
     prove_at_least,

@@ -8,11 +8,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rp_helpers import seeded_rng
+from zkmed.circuits import membership
 
-from circuits import membership
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.rangeproof.bulletproofs import RangeProof, commit
-from zkmed.rangeproof.small_range import (
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, commit
+from zkmed.hazmat.sigma.compose import OrProof, verify_or
+from zkmed.proofs.small_range import (
     OR_MAX_VALUES,
     SmallRangeProof,
     auto_method,
@@ -22,7 +23,6 @@ from zkmed.rangeproof.small_range import (
     verify_in_range_auto,
     verify_small_range,
 )
-from zkmed.sigma.compose import OrProof, verify_or
 
 
 def _commit(params, v):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import pytest
 
-from zkmed.rangeproof import bulletproofs as bp
-from zkmed.rangeproof.generators import DEFAULT_GENS_LABEL
-from zkmed.rangeproof.inner_product import doubling, labelled, squeeze_nonzero
-from zkmed.rangeproof.proof import PROTOCOL_TAG, _instance, padded_count
-from zkmed.transcript import Transcript
+from zkmed.hazmat.bulletproofs import bulletproofs as bp
+from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
+from zkmed.hazmat.bulletproofs.inner_product import doubling, labelled, squeeze_nonzero
+from zkmed.hazmat.bulletproofs.proof import PROTOCOL_TAG, _instance, padded_count
+from zkmed.hazmat.transcript import Transcript
 
 
 def _reference_replay(p, proof, commitments, n, context):

@@ -16,7 +16,7 @@ forbids using this generator outside tests.
 
 from __future__ import annotations
 
-from zkmed.transcript import DuplexSponge, challenge_length, decode_uint, derive_session_id
+from zkmed.hazmat.transcript import DuplexSponge, challenge_length, decode_uint, derive_session_id
 
 PURPOSES = {"instance": "", "batchable": "DSFS-", "compact": "CMPT-"}
 

@@ -1,4 +1,4 @@
-"""zkmed.sigma.batch.batch_verify (draft-irtf-cfrg-sigma-protocols §"Batch verification")."""
+"""zkmed.hazmat.sigma.batch.batch_verify (draft-irtf-cfrg-sigma-protocols §"Batch verification")."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from collections.abc import Sequence
 import pytest
 
 from zkmed.errors import MalformedInput, VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma import LinearRelation, RelationBuilder, batch_verify, prove_batchable, verify_batchable
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import LinearRelation, RelationBuilder, batch_verify, prove_batchable, verify_batchable
 
 G = get_group("P256")
 Q = G.order

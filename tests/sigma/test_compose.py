@@ -1,4 +1,4 @@
-"""zkmed.sigma.compose: AND composition and CDS94 OR proofs (compact form).
+"""zkmed.hazmat.sigma.compose: AND composition and CDS94 OR proofs (compact form).
 
 Completeness with the true branch at every position, AND-inside-OR, tampering
 (every byte, every scalar made non-canonical, truncation, extension, swapped
@@ -13,10 +13,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import BackendUnavailable, MalformedInput, ProvingError, VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma import RelationBuilder, prove_compact, verify_compact
-from zkmed.sigma.compose import OrProof, and_compose, full_tag, or_instance, prove_or, verify_or
-from zkmed.sigma.relation import LinearRelation
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import RelationBuilder, prove_compact, verify_compact
+from zkmed.hazmat.sigma.compose import OrProof, and_compose, full_tag, or_instance, prove_or, verify_or
+from zkmed.hazmat.sigma.relation import LinearRelation
 
 P256 = get_group("P256")
 TAG = full_tag(b"zkmed-test-compose", b"CDSOR", P256)

@@ -1,4 +1,4 @@
-"""zkmed.sigma.dsl: operator algebra, compilation to the draft's LinearRelation, AND/OR proofs.
+"""zkmed.hazmat.sigma.dsl: operator algebra, compilation to the draft's LinearRelation, AND/OR proofs.
 
 The compilation tests follow the worked examples of draft-irtf-cfrg-sigma-protocols
 §"Specifying the relation" (ChaumPedersen, PedersenOpening, OpensTo,
@@ -12,10 +12,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import BackendUnavailable, MalformedInput, ProvingError, VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma import verify_compact
-from zkmed.sigma.compose import ciphersuite_id, full_tag, verify_or
-from zkmed.sigma.dsl import AndStatement, DLRep, OrStatement, element, elements, generator, secret, secrets
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import verify_compact
+from zkmed.hazmat.sigma.compose import ciphersuite_id, full_tag, verify_or
+from zkmed.hazmat.sigma.dsl import AndStatement, DLRep, OrStatement, element, elements, generator, secret, secrets
 
 G_ = get_group("P256")
 Q = G_.order

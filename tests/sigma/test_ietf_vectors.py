@@ -1,4 +1,4 @@
-"""zkmed.sigma against the draft-irtf-cfrg-sigma-protocols P-256 vectors (tests/vectors/ietf-sigma/SOURCE.md).
+"""zkmed.hazmat.sigma against the draft-irtf-cfrg-sigma-protocols P-256 vectors (tests/vectors/ietf-sigma/SOURCE.md).
 
 Every valid vector verifies through the public entry point, the instance
 round-trips byte for byte, and proving with the draft's seeded PRNG
@@ -14,8 +14,8 @@ import pytest
 from seeded_prng import SeededPRNG
 
 from zkmed.errors import VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma import (
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import (
     LinearRelation,
     RelationBuilder,
     batch_verify,
@@ -26,7 +26,7 @@ from zkmed.sigma import (
     verify_compact,
     verify_nizk,
 )
-from zkmed.transcript import derive_session_id
+from zkmed.hazmat.transcript import derive_session_id
 
 VECTORS = json.loads(
     (Path(__file__).parent.parent / "vectors" / "ietf-sigma" / "sigma-proofs_Shake128_P256.json").read_text("utf-8")

@@ -1,4 +1,4 @@
-"""zkmed.sigma.nizk: the sigma protocol, simulator, both NARG flavors, tampering and the public entry points.
+"""zkmed.hazmat.sigma.nizk: the sigma protocol, simulator, both NARG flavors, tampering and the public entry points.
 
 Section names refer to draft-irtf-cfrg-sigma-protocols.
 """
@@ -13,8 +13,8 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
-from zkmed.groups import get_group
-from zkmed.sigma import (
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import (
     BatchableProof,
     CompactProof,
     LinearRelation,
@@ -121,7 +121,7 @@ def test_fresh_nonces_every_proof() -> None:
 
 
 def test_derive_challenge_matches_the_draft_steps() -> None:
-    from zkmed.transcript import DuplexSponge, challenge_length, decode_uint, derive_session_id
+    from zkmed.hazmat.transcript import DuplexSponge, challenge_length, decode_uint, derive_session_id
 
     relation, _ = STATEMENTS["dleq"]
     commitment_bytes = G.encode_elements([G.mul_gen(3), G.mul_gen(4)])

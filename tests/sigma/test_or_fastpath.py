@@ -8,14 +8,14 @@ and every instance check must still run per branch once a template is warm.
 from __future__ import annotations
 
 import pytest
+from zkmed.circuits import membership
 
-from circuits import membership
-from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.groups import get_group
-from zkmed.rangeproof.small_range import prove_small_range, verify_small_range
-from zkmed.sigma import compose, relation, templates
-from zkmed.sigma import recipes as R
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import compose, relation, templates
+from zkmed.proofs import sigma as R
+from zkmed.proofs.small_range import prove_small_range, verify_small_range
 
 P256 = get_group("P256")
 K1 = get_group("secp256k1")

@@ -1,4 +1,4 @@
-"""zkmed.sigma.recipes: every typed proof — completeness, wire round trips, tampering, replay, refusals."""
+"""zkmed.proofs.sigma: every typed proof — completeness, wire round trips, tampering, replay, refusals."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkmed.commitments import Blinding, PedersenParams, VectorPedersenParams
 from zkmed.errors import BackendUnavailable, MalformedInput, ProvingError, VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma import recipes as R
+from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
+from zkmed.hazmat.groups import get_group
+from zkmed.proofs import sigma as R
 
 P256 = get_group("P256")
 Q = P256.order

@@ -1,4 +1,4 @@
-"""zkmed.sigma.relation: representation, instance validation, serialization and the builder.
+"""zkmed.hazmat.sigma.relation: representation, instance validation, serialization and the builder.
 
 Section names refer to draft-irtf-cfrg-sigma-protocols.
 """
@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from zkmed.encoding import le_uint
 from zkmed.errors import MalformedInput
-from zkmed.groups import get_group
-from zkmed.sigma import ElementVar, Equation, LinearRelation, RelationBuilder, ScalarVar
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import ElementVar, Equation, LinearRelation, RelationBuilder, ScalarVar
 
 G = get_group("P256")
 Q = G.order

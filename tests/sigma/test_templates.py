@@ -1,6 +1,6 @@
 """Cached shapes and DSL templates: the fast paths must accept and reject exactly what validation does.
 
-Covers :mod:`zkmed.sigma.shape` (checks 1–6 memoized per shape, 7–10 per
+Covers :mod:`zkmed.hazmat.sigma.shape` (checks 1–6 memoized per shape, 7–10 per
 instance), the DSL template cache of ``AndStatement._compile``, the relation's
 ``±1`` image fast path, the memoized session id, the generator-encoding cache
 of the petlib backend and the OR prover's up-front witness check.
@@ -9,15 +9,15 @@ of the petlib backend and the OR prover's up-front witness check.
 from __future__ import annotations
 
 import pytest
+from zkmed.circuits import membership, schnorr
 
-from circuits import membership, schnorr
-from zkmed.commitments import PedersenParams
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.groups import get_group
-from zkmed.sigma import Equation, LinearRelation, compose, nizk, shape, templates
-from zkmed.sigma import recipes as R
-from zkmed.sigma.dsl import DLRep, _template, element, elements, generator, secrets
-from zkmed.transcript import derive_session_id
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.sigma import Equation, LinearRelation, compose, nizk, shape, templates
+from zkmed.hazmat.sigma.dsl import DLRep, _template, element, elements, generator, secrets
+from zkmed.hazmat.transcript import derive_session_id
+from zkmed.proofs import sigma as R
 
 P256 = get_group("P256")
 K1 = get_group("secp256k1")
@@ -172,7 +172,7 @@ def test_recipes_still_reject_through_the_fast_paths() -> None:
 
 
 # ---------------------------------------------------------------------------
-# the recipes' learned-template fast path (zkmed.sigma.templates)
+# the recipes' learned-template fast path (zkmed.hazmat.sigma.templates)
 
 
 def _warm_recipes(pp: PedersenParams) -> None:
@@ -190,7 +190,7 @@ def test_fast_path_relations_match_the_dsl(group) -> None:
     _warm_recipes(pp)
     x_point, c = group.mul_gen(31), pp.commit(4, 11)
     gen = group.generator()
-    from circuits import dleq, pedersen
+    from zkmed.circuits import dleq, pedersen
 
     pairs = [
         (templates.instantiate(group, ("dlog", True), (gen, x_point), lambda: None), schnorr.dlog(group, x_point)),
@@ -318,7 +318,7 @@ def test_template_cache_is_bounded_and_keyed_on_the_group() -> None:
 def test_initial_sponge_state_is_cached_and_unchanged() -> None:
     import hashlib
 
-    from zkmed.transcript import DuplexSponge, _initial_state
+    from zkmed.hazmat.transcript import DuplexSponge, _initial_state
 
     sid = derive_session_id(b"init-cache")
     a, b = DuplexSponge(sid), DuplexSponge(sid)

@@ -1,0 +1,351 @@
+"""AND and OR composition of sigma protocols for linear relations.
+
+**AND** (draft-irtf-cfrg-sigma-protocols, end of §"Specifying the relation"):
+a conjunction of linear relations is again a linear relation, obtained by
+concatenating the equations.  :func:`and_compose` concatenates relations whose
+witnesses are *disjoint* (indices are shifted apart); names shared between
+sub-statements share indices when the conjunction is written with the
+statement DSL (:mod:`zkmed.hazmat.sigma.dsl`), which is the usual way to do it.
+
+**OR** (Cramer, Damgård, Schoenmakers, "Proofs of partial knowledge and
+simplified design of witness hiding protocols", CRYPTO '94 — CDS94): for
+``k >= 2`` branches ``R_0 .. R_{k-1}`` (linear relations on one group; a
+branch with several equations is an AND inside the OR), the prover knows a
+witness ``w`` for branch ``l`` only.  In Camenisch–Stadler notation
+(CRYPTO '97) it proves ``PK{(w): R_0(w) ∨ ... ∨ R_{k-1}(w)}``.
+
+Prover (one formula, the same group operations for every branch)::
+
+    for every branch i:  r_i <- random nonces,  e_i <- random scalar
+        A_i = map_i(r_i) - e_i · image_i
+    c   = FS(tag, instance, A_0 || ... || A_{k-1})
+    c_l = c - Σ_{i != l} e_i ;  c_i = e_i (i != l)
+    s_i = r_i + (c_i - e_i) · w_i      (w_l = w; w_i = 0, so s_i = r_i, for i != l)
+
+For ``i != l`` this is exactly the draft's simulator (§"Simulator") with
+challenge ``e_i`` and response ``r_i``.  For the real branch
+``A_l = map_l(r_l - e_l·w)`` (as ``image_l = map_l(w)``) is an honest
+commitment with the uniform nonce ``r_l - e_l·w``, and ``s_l`` is its honest
+response to ``c_l``.  Before drawing any randomness the prover checks
+``map_l(w) == image_l`` with constant-time single multiplications (refusing a
+false witness with ProvingError); given that, every branch of the output
+satisfies its verification equation by the algebra above, so the prover does
+not re-verify its own output.
+
+Fiat–Shamir (strong, draft-irtf-cfrg-fiat-shamir): one
+:class:`~zkmed.hazmat.transcript.Transcript` with ``session_id = DeriveSessionID(tag)``
+and the instance (:func:`or_instance`)::
+
+    u32le(k) || for each branch: u32le(len) || SerializeLinearRelation(R_i)
+
+then the commitments of all branches, in branch order, equation order
+(``Ne`` bytes each); ``c`` is squeezed with ``Ns + 16`` bytes.  The tag must
+name the ciphersuite and the OR flavor; :mod:`zkmed.hazmat.sigma.dsl` builds it.
+
+Proof bytes (compact: no group elements)::
+
+    c || c_0 || ... || c_{k-2} || s_0 || ... || s_{k-1}
+
+``Ns`` bytes per canonical scalar; ``s_i`` has ``num_scalars(R_i)`` scalars;
+the last branch challenge is implied, ``c_{k-1} = c - Σ_{i<k-1} c_i``.  The
+verifier recomputes every ``A_i = map_i(s_i) - c_i · image_i`` (one MSM per
+equation), rejects an identity ``A_i``, re-derives the challenge and
+compares it with ``c``.  See ``docs/or-proofs.md``.
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from zkmed.encoding import le_uint
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.sigma.ciphersuites import CIPHERSUITES
+from zkmed.hazmat.sigma.nizk import Rng, _draw, _map_secret, _session_id
+from zkmed.hazmat.sigma.relation import Equation, LinearRelation
+from zkmed.hazmat.transcript import Transcript
+
+__all__ = ["OrProof", "and_compose", "ciphersuite_id", "full_tag", "or_instance", "prove_or", "verify_or"]
+
+MAX_BRANCHES = 1 << 16
+_BYTES = (bytes, bytearray, memoryview)
+
+
+# ---------------------------------------------------------------------------
+# tags (draft §"Tag and session identifier")
+
+
+def ciphersuite_id(group: Group) -> str:
+    """The ciphersuite identifier for ``group`` (``zkmed.hazmat.sigma.ciphersuites``).
+
+    A backend variant ``"<name>-<backend>"`` (e.g. ``secp256k1-pyecc``) uses
+    the suite of ``<name>``: same curve, same encodings, interoperable proofs.
+    Groups without a registered suite get ``zkmed_Shake128_<name>``.
+    """
+    for name in (group.name, group.name.split("-")[0]):
+        for suite in CIPHERSUITES.values():
+            if suite.group_name == name:
+                return suite.name
+    return f"zkmed_Shake128_{group.name}"
+
+
+def full_tag(tag: bytes, flavor: bytes, group: Group) -> bytes:
+    """``tag || "-" || flavor || "-with-" || ciphersuite_id`` (draft §"Tag and session identifier")."""
+    if not isinstance(tag, _BYTES) or not tag:
+        raise MalformedInput("sigma proof: the tag must be non-empty bytes")
+    return bytes(tag) + b"-" + flavor + b"-with-" + ciphersuite_id(group).encode()
+
+
+# ---------------------------------------------------------------------------
+# AND
+
+
+def and_compose(relations: Sequence[LinearRelation]) -> LinearRelation:
+    """The conjunction of ``relations`` with disjoint witnesses.
+
+    Elements are ``[G] + R_0.elements[1:] + R_1.elements[1:] + ...`` and the
+    witness is the concatenation of the sub-witnesses, in order.  Use the DSL
+    (``stmt1 & stmt2``) when sub-statements share secrets or elements.
+    """
+    rels = list(relations)
+    if not rels or not all(isinstance(r, LinearRelation) for r in rels):
+        raise MalformedInput("AND composition: expected a non-empty list of LinearRelation")
+    group = _common_group(rels, "AND composition")
+    elements: list[Element] = [group.generator()]
+    equations: list[Equation] = []
+    scalar_offset = 0
+    for rel in rels:
+        base = len(elements) - 1  # element index i >= 1 moves to i + base
+
+        def shift(e: int, base: int = base) -> int:
+            return e + base if e else 0
+
+        for eq in rel.equations:
+            image = tuple((shift(e), c) for e, c in eq.image)
+            terms = tuple((s + scalar_offset, shift(e), c) for s, e, c in eq.terms)
+            equations.append(Equation(image, terms))
+        elements.extend(rel.elements[1:])
+        scalar_offset += rel.num_scalars
+    return LinearRelation(group, tuple(elements), tuple(equations))
+
+
+# ---------------------------------------------------------------------------
+# OR: instance, proof object
+
+
+def _common_group(relations: Sequence[LinearRelation], what: str) -> Group:
+    group = relations[0].group
+    if any(r.group.name != group.name for r in relations):
+        raise MalformedInput(f"{what}: all relations must be over one group")
+    return group
+
+
+def _check_branches(branches: Sequence[LinearRelation]) -> tuple[list[LinearRelation], Group]:
+    rels = list(branches)
+    if not all(isinstance(r, LinearRelation) for r in rels):
+        raise MalformedInput("OR composition: every branch must be a LinearRelation")
+    if not 2 <= len(rels) < MAX_BRANCHES:
+        raise MalformedInput(f"OR composition: needs between 2 and {MAX_BRANCHES - 1} branches")
+    return rels, _common_group(rels, "OR composition")
+
+
+def or_instance(branches: Sequence[LinearRelation]) -> bytes:
+    """The OR statement's instance bytes: ``u32le(k) || (u32le(len) || SerializeLinearRelation(R_i))*``."""
+    rels, _ = _check_branches(branches)
+    return _instance(rels)
+
+
+def _instance(rels: Sequence[LinearRelation]) -> bytes:
+    """:func:`or_instance` of checked branches; an element object shared by branches is encoded once.
+
+    Branches of one OR statement typically share their public elements (``H``,
+    ``C``), so the encodings are memoized per call by object identity (the
+    objects stay alive in ``rels`` meanwhile).  Each relation keeps its
+    serialization, exactly as :meth:`LinearRelation.serialize` does.
+    """
+    memo: dict[int, bytes] = {}
+    parts = [le_uint(len(rels), 4)]
+    for rel in rels:
+        data = rel.__dict__.get("_serialized")
+        if data is None:
+            encode = rel.group.encode_element
+            chunks = [rel._shape.prefix]
+            for el in rel.elements[1:]:
+                enc = memo.get(id(el))
+                if enc is None:
+                    enc = memo[id(el)] = encode(el)
+                chunks.append(enc)
+            data = rel.__dict__["_serialized"] = b"".join(chunks)
+        parts.append(len(data).to_bytes(4, "little"))
+        parts.append(data)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True)
+class OrProof:
+    """A compact CDS94 OR proof.
+
+    Layout (``Ns``-byte canonical scalars, nothing else)::
+
+        challenge || branch_challenges[0..k-2] || responses[0] || ... || responses[k-1]
+
+    ``responses[i]`` has ``num_scalars(R_i)`` scalars; the last branch
+    challenge is implied (:meth:`challenges`).
+    """
+
+    group: Group
+    challenge: int
+    branch_challenges: tuple[int, ...]
+    responses: tuple[tuple[int, ...], ...]
+
+    def challenges(self) -> list[int]:
+        """All ``k`` branch challenges, the last one being ``c - Σ others``."""
+        q = self.group.order
+        return [*self.branch_challenges, (self.challenge - sum(self.branch_challenges)) % q]
+
+    def to_bytes(self) -> bytes:
+        g = self.group
+        out = [g.encode_scalar(self.challenge), g.encode_scalars(self.branch_challenges)]
+        out.extend(g.encode_scalars(s) for s in self.responses)
+        return b"".join(out)
+
+    @classmethod
+    def from_bytes(cls, branches: Sequence[LinearRelation], data: bytes) -> OrProof:
+        """Strict parse against the branch shapes (exact length, every scalar ``< q``)."""
+        rels, g = _check_branches(branches)
+        if not isinstance(data, _BYTES):
+            raise MalformedInput(f"OR proof: expected bytes, got {type(data).__name__}")
+        counts = [r.num_scalars for r in rels]
+        total = len(rels) + sum(counts)
+        scalars = g.decode_scalars(bytes(data), total)  # length and canonical form
+        k = len(rels)
+        responses, at = [], k
+        for n in counts:
+            responses.append(tuple(scalars[at : at + n]))
+            at += n
+        return cls(g, scalars[0], tuple(scalars[1:k]), tuple(responses))
+
+
+# ---------------------------------------------------------------------------
+# OR: prover and verifier
+
+
+def _derive(tag: bytes, rels: Sequence[LinearRelation], commitments: Sequence[Element]) -> int:
+    """The OR challenge: transcript over :func:`_instance`, then every commitment (branch, equation order)."""
+    if not isinstance(tag, _BYTES):
+        raise MalformedInput("OR proof: the tag must be bytes")
+    g, tag = rels[0].group, bytes(tag)
+    transcript = Transcript(tag, _instance(rels), session_id=_session_id(tag))
+    encode = g.encode_element
+    transcript.absorb(b"".join([encode(a) for a in commitments]))
+    return transcript.challenge_scalar(g.order)
+
+
+def prove_or(
+    tag: bytes, branches: Sequence[LinearRelation], real: int, witness: Sequence[int], rng: Rng | None = None
+) -> bytes:
+    """Prove ``R_0 ∨ ... ∨ R_{k-1}`` knowing ``witness`` for branch ``real``; return the proof bytes.
+
+    Raises ProvingError if ``witness`` does not satisfy branch ``real`` (or
+    has the wrong length / non-canonical scalars), MalformedInput for bad
+    branches.  Nonces and simulated challenges come from ``group.random_scalar``,
+    or from ``rng`` (tests and known-answer vectors only), drawn in this order:
+    the nonces of branches ``0..k-1`` (``num_scalars`` each), then the ``k``
+    simulated challenges; ProvingError if ``rng`` returns a value outside ``[0, q)``.
+    """
+    rels, g = _check_branches(branches)
+    return g.encode_scalars(_prove_scalars(tag, rels, g, real, witness, rng))
+
+
+def _prove_scalars(
+    tag: bytes, rels: Sequence[LinearRelation], g: Group, real: int, witness: Sequence[int], rng: Rng | None
+) -> list[int]:
+    """:func:`prove_or` on checked branches, before serialization: the proof's scalars in wire order."""
+    q, k = g.order, len(rels)
+    if not isinstance(real, int) or isinstance(real, bool) or not 0 <= real < k:
+        raise ProvingError("OR prover: the real branch index is out of range")
+    w = list(witness)
+    if len(w) != rels[real].num_scalars:
+        raise ProvingError(f"OR prover: branch {real} takes {rels[real].num_scalars} witness scalars, got {len(w)}")
+    if any(not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < q for x in w):
+        raise ProvingError("OR prover: witness scalars must be integers in [0, q)")
+    real_rel = rels[real]
+    # refuse a false witness before any nonce is drawn: one constant-time multiplication per
+    # element of the real branch (the same work for every branch index of the same shape)
+    if not all(g.eq(a, y) for a, y in zip(_map_secret(real_rel, w), real_rel._images(), strict=True)):
+        raise ProvingError(f"OR prover: the witness does not satisfy branch {real}")
+    width = max(r.num_scalars for r in rels)
+    padded = w + [0] * (width - len(w))
+    bits = [int(i == real) for i in range(k)]  # 1 for the real branch, selected arithmetically below
+    nonces = [_draw(g, rng, r.num_scalars) for r in rels]
+    sim = _draw(g, rng, k)
+    add, mul = g.add, g.mul
+    commitments = []  # the same operations for every branch, real or simulated
+    for rel, r_i, e_i in zip(rels, nonces, sim, strict=True):
+        for t, y in zip(_map_secret(rel, r_i), rel._images(), strict=True):
+            commitments.append(add(t, mul(y, -e_i)))
+    if any(g.is_identity(a) for a in commitments):
+        raise ProvingError("OR prover: a commitment hit the identity; retry with fresh randomness")
+    c = _derive(tag, rels, commitments)
+    c_real = (c - sum(e * (1 - b) for e, b in zip(sim, bits, strict=True))) % q
+    challenges = [(e * (1 - b) + c_real * b) % q for e, b in zip(sim, bits, strict=True)]
+    out = [c, *challenges[:-1]]
+    for i in range(k):
+        delta = (challenges[i] - sim[i]) * bits[i]
+        out.extend((nonces[i][j] + delta * padded[j]) % q for j in range(rels[i].num_scalars))
+    return out
+
+
+def _parse_scalars(g: Group, data: bytes, count: int) -> list[int]:
+    """``g.decode_scalars`` (exact length, every scalar canonical ``< q``) with one slice per scalar."""
+    if type(g).decode_scalars is not Group.decode_scalars or type(g).decode_scalar is not Group.decode_scalar:
+        return g.decode_scalars(data, count)  # a backend with its own scalar encoding
+    n = g.scalar_size
+    if len(data) != n * count:
+        raise MalformedInput(f"{g.name}: expected {count} scalars ({n * count} bytes), got {len(data)} bytes")
+    from_bytes = int.from_bytes
+    out = [from_bytes(data[i : i + n], "big") for i in range(0, n * count, n)]
+    if out and max(out) >= g.order:
+        raise MalformedInput(f"{g.name}: non-canonical scalar (>= q)")
+    return out
+
+
+def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> None:
+    """Verify a compact OR proof; return None or raise VerificationError.
+
+    Straight-line: parse (exact length, canonical scalars), recompute every
+    branch commitment with one MSM per equation, reject identities,
+    re-derive the challenge and compare it with the proof's ``c``.
+    """
+    rels, g = _check_branches(branches)
+    if not isinstance(proof, _BYTES):
+        raise VerificationError(f"OR proof rejected: OR proof: expected bytes, got {type(proof).__name__}")
+    total = len(rels) + sum(r.num_scalars for r in rels)
+    try:
+        scalars = _parse_scalars(g, bytes(proof), total)
+    except MalformedInput as exc:
+        raise VerificationError(f"OR proof rejected: {exc.message}") from exc
+    _verify_scalars(tag, rels, g, scalars)
+
+
+def _verify_scalars(tag: bytes, rels: Sequence[LinearRelation], g: Group, scalars: Sequence[int]) -> None:
+    """:func:`verify_or` after parsing: ``scalars`` is the proof's layout, each already in ``[0, q)``."""
+    q, k = g.order, len(rels)
+    c = scalars[0]
+    challenges = [*scalars[1:k], (c - sum(scalars[1:k])) % q]
+    commitments = []
+    at = k
+    for rel, c_i in zip(rels, challenges, strict=True):
+        n = rel.num_scalars
+        response = scalars[at : at + n]
+        at += n
+        for pairs in rel.combination(response, c_i):  # one MSM per equation
+            a = rel._msm(pairs)
+            if g.is_identity(a):
+                raise VerificationError("OR proof rejected: a recomputed commitment is the identity")
+            commitments.append(a)
+    expected = _derive(tag, rels, commitments)
+    if not hmac.compare_digest(g.encode_scalar(expected), g.encode_scalar(c)):
+        raise VerificationError("OR proof rejected: challenge mismatch")

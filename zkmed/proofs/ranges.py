@@ -1,0 +1,269 @@
+"""Arbitrary integer intervals ``[lo, hi]`` and one-sided predicates on top of Bulletproofs.
+
+Values are integers of any sign — lab results as fixed-point integers
+(``6.1 %`` → ``61`` tenths), dates as day numbers, temperatures below zero —
+committed as ``C = v·G + r·H`` with ``v`` taken mod ``q``.
+
+Construction (two-sided interval, the standard shift of Bünz et al. 2018 §4.1
+to non-power-of-two ranges).  Let ``n`` be the smallest of 8, 16, 32, 64 with
+``hi − lo < 2^n``.  From ``C`` both parties derive::
+
+    C_lo = C − lo·G      opens to  (v − lo,  r)
+    C_hi = hi·G − C      opens to  (hi − v, −r)
+
+and the prover gives one aggregated proof (``m = 2``) that both commit to
+values in ``[0, 2^n)``.  Soundness: binding gives ``x_1 + x_2 ≡ hi − lo (mod q)``
+for the two committed values; as ``0 ≤ x_1 + x_2 < 2^{n+1} ≪ q`` and
+``0 ≤ hi − lo < 2^n`` this is an equality of integers, so
+``v ≡ lo + x_1`` with ``0 ≤ x_1 ≤ hi − lo``: ``v ∈ [lo, hi]``.  The bounds are
+limited to ``|lo|, |hi| < 2^128`` so that no interval wraps around ``q``.
+
+When ``hi − lo + 1 = 2^n`` exactly, ``C_lo`` alone suffices (``m = 1``).
+One-sided predicates are exactly such intervals, with a width ``2^bits``
+chosen by the caller (default 64)::
+
+    v ≥ a   ⇔   v ∈ [a, a + 2^bits − 1]        (one proof on C − a·G)
+    v ≤ b   ⇔   v ∈ [b − 2^bits + 1, b]        (one proof on C − (b − 2^bits + 1)·G)
+    v > a   ⇔   v ≥ a + 1,     v < b  ⇔  v ≤ b − 1
+
+i.e. "≥ a" means "at least a and less than 2^bits above it", which any real
+measurement satisfies with ``bits = 64``.  The interval ``(lo, hi)`` is
+encoded into the transcript context, so a proof for one interval never
+verifies for another, and the caller's own ``context`` is bound as well.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from zkmed.encoding import Writer
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.hazmat.bulletproofs.bulletproofs import (
+    SUPPORTED_BITS,
+    BatchEntry,
+    RangeProof,
+    commit,
+    msm_g,
+    prove_aggregated,
+    verify,
+)
+from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
+from zkmed.hazmat.bulletproofs.proof import resolve_params
+from zkmed.hazmat.commitments import PedersenParams
+from zkmed.hazmat.groups import Element
+
+INTERVAL_TAG = b"zkmed/v1/range/interval"
+BOUND_LIMIT = 1 << 128
+PREDICATES = (">=", "<=", ">", "<")
+
+
+def _check_int(x: Any, what: str) -> int:
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise MalformedInput(f"{what} must be an integer, got {type(x).__name__}")
+    if not -BOUND_LIMIT < x < BOUND_LIMIT:
+        raise MalformedInput(f"{what} must satisfy |{what}| < 2^128")
+    return x
+
+
+def signed_bytes(x: int) -> bytes:
+    """Injective encoding of a bounded signed integer: sign byte ‖ 16-byte magnitude."""
+    return (b"\x01" if x < 0 else b"\x00") + abs(x).to_bytes(16, "big")
+
+
+def interval_bits(lo: int, hi: int) -> int:
+    """The smallest supported ``n`` with ``hi − lo < 2^n``; MalformedInput when none fits."""
+    lo, hi = _check_int(lo, "lo"), _check_int(hi, "hi")
+    if hi < lo:
+        raise MalformedInput(f"empty interval [{lo}, {hi}]")
+    for n in SUPPORTED_BITS:
+        if hi - lo < 1 << n:
+            return n
+    raise MalformedInput(f"interval [{lo}, {hi}] is wider than 2^{SUPPORTED_BITS[-1]}")
+
+
+def interval_layout(lo: int, hi: int) -> tuple[int, int]:
+    """``(n, m)`` of the Bulletproof that proves ``v ∈ [lo, hi]`` (``m = 1`` iff the width is exactly 2^n)."""
+    n = interval_bits(lo, hi)
+    return n, 1 if hi - lo + 1 == 1 << n else 2
+
+
+def _context(lo: int, hi: int, context: bytes) -> bytes:
+    if not isinstance(context, (bytes, bytearray)):
+        raise MalformedInput("context must be bytes")
+    return Writer().bytes_lp(INTERVAL_TAG).raw(signed_bytes(lo)).raw(signed_bytes(hi)).bytes_lp(bytes(context)).finish()
+
+
+def _derived(p: PedersenParams, commitment: Element, lo: int, hi: int, m: int) -> list[Element]:
+    """``[C − lo·G]`` or ``[C − lo·G, hi·G − C]`` — each one MSM over ``C`` and the generator slot."""
+    q = p.group.order
+    out = [msm_g(p, -lo, [1], [commitment])]
+    if m == 2:
+        out.append(msm_g(p, hi, [q - 1], [commitment]))
+    return out
+
+
+def prove_interval(
+    commitment: Element,
+    value: int,
+    blinding: Any,
+    lo: int,
+    hi: int,
+    *,
+    params: PedersenParams | None = None,
+    context: bytes = b"",
+    gens_label: bytes = DEFAULT_GENS_LABEL,
+    rng: Callable[[], int] | None = None,
+) -> RangeProof:
+    """Prove that ``commitment`` (= ``value·G + blinding·H``) hides a value in ``[lo, hi]``.
+
+    Raises :class:`ProvingError` if ``value`` is outside the interval or the
+    commitment does not open to ``(value, blinding)``.
+    """
+    p = resolve_params(params)
+    g, q = p.group, p.group.order
+    n, m = interval_layout(lo, hi)
+    v = value
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ProvingError(f"the value must be an integer, got {type(v).__name__}")
+    if not lo <= v <= hi:
+        raise ProvingError(f"value is outside [{lo}, {hi}]; refusing to prove")
+    r = int(blinding) % q
+    if not g.eq(commitment, commit(v, r, p)):
+        raise ProvingError("the commitment does not open to the given value and blinding")
+    values = [v - lo] if m == 1 else [v - lo, hi - v]
+    blindings = [r] if m == 1 else [r, (q - r) % q]
+    proof, derived = prove_aggregated(
+        values, blindings, n, params=p, context=_context(lo, hi, context), gens_label=gens_label, rng=rng
+    )
+    if not all(g.eq(a, b) for a, b in zip(derived, _derived(p, commitment, lo, hi, m), strict=True)):
+        raise ProvingError("internal error: derived commitments disagree")  # pragma: no cover
+    return proof
+
+
+def verify_interval(
+    proof: RangeProof,
+    commitment: Element,
+    lo: int,
+    hi: int,
+    *,
+    params: PedersenParams | None = None,
+    context: bytes = b"",
+    gens_label: bytes = DEFAULT_GENS_LABEL,
+) -> None:
+    """Check that ``commitment`` hides a value in ``[lo, hi]``; None or :class:`VerificationError`."""
+    p = resolve_params(params)
+    try:
+        n, m = interval_layout(lo, hi)
+    except MalformedInput as exc:
+        raise VerificationError(f"invalid interval: {exc.message}") from exc
+    if p.group.is_identity(commitment):
+        raise VerificationError("the commitment is the identity")
+    derived = _derived(p, commitment, lo, hi, m)
+    verify(proof, derived, n, params=p, context=_context(lo, hi, context), gens_label=gens_label)
+
+
+def interval_batch_entry(
+    proof: RangeProof,
+    commitment: Element,
+    lo: int,
+    hi: int,
+    *,
+    params: PedersenParams | None = None,
+    context: bytes = b"",
+) -> BatchEntry:
+    """The :class:`BatchEntry` that :func:`verify_interval` checks, for :func:`batch_verify` (§6.2)."""
+    p = resolve_params(params)
+    n, m = interval_layout(lo, hi)
+    return BatchEntry(proof, _derived(p, commitment, lo, hi, m), n, _context(lo, hi, context))
+
+
+def predicate_interval(op: str, bound: int, bits: int = 64) -> tuple[int, int]:
+    """The interval that the one-sided predicate ``v op bound`` means (see the module docstring)."""
+    if op not in PREDICATES:
+        raise MalformedInput(f"unknown predicate {op!r}; use one of {PREDICATES}")
+    if bits not in SUPPORTED_BITS:
+        raise MalformedInput(f"bits must be one of {SUPPORTED_BITS}")
+    b = _check_int(bound, "bound")
+    if op in (">=", ">"):
+        lo = b + (op == ">")
+        return lo, lo + (1 << bits) - 1
+    hi = b - (op == "<")
+    return hi - (1 << bits) + 1, hi
+
+
+def prove_predicate(
+    commitment: Element, value: int, blinding: Any, op: str, bound: int, *, bits: int = 64, **kwargs: Any
+) -> RangeProof:
+    """Prove ``value op bound`` for ``op`` in ``>=, <=, >, <`` (one Bulletproof, ``m = 1``)."""
+    lo, hi = predicate_interval(op, bound, bits)
+    return prove_interval(commitment, value, blinding, lo, hi, **kwargs)
+
+
+def verify_predicate(
+    proof: RangeProof, commitment: Element, op: str, bound: int, *, bits: int = 64, **kwargs: Any
+) -> None:
+    """Check ``value op bound``; None or :class:`VerificationError`."""
+    try:
+        lo, hi = predicate_interval(op, bound, bits)
+    except MalformedInput as exc:
+        raise VerificationError(f"invalid predicate: {exc.message}") from exc
+    verify_interval(proof, commitment, lo, hi, **kwargs)
+
+
+def prove_at_least(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+    """``value ≥ bound``."""
+    return prove_predicate(commitment, value, blinding, ">=", bound, **kwargs)
+
+
+def prove_at_most(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+    """``value ≤ bound``."""
+    return prove_predicate(commitment, value, blinding, "<=", bound, **kwargs)
+
+
+def prove_greater_than(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+    """``value > bound``."""
+    return prove_predicate(commitment, value, blinding, ">", bound, **kwargs)
+
+
+def prove_less_than(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+    """``value < bound``."""
+    return prove_predicate(commitment, value, blinding, "<", bound, **kwargs)
+
+
+def verify_at_least(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
+    verify_predicate(proof, commitment, ">=", bound, **kwargs)
+
+
+def verify_at_most(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
+    verify_predicate(proof, commitment, "<=", bound, **kwargs)
+
+
+def verify_greater_than(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
+    verify_predicate(proof, commitment, ">", bound, **kwargs)
+
+
+def verify_less_than(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
+    verify_predicate(proof, commitment, "<", bound, **kwargs)
+
+
+__all__ = [
+    "BOUND_LIMIT",
+    "PREDICATES",
+    "interval_batch_entry",
+    "interval_bits",
+    "interval_layout",
+    "predicate_interval",
+    "prove_at_least",
+    "prove_at_most",
+    "prove_greater_than",
+    "prove_interval",
+    "prove_less_than",
+    "prove_predicate",
+    "verify_at_least",
+    "verify_at_most",
+    "verify_greater_than",
+    "verify_interval",
+    "verify_less_than",
+    "verify_predicate",
+]
