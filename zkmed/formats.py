@@ -1,0 +1,151 @@
+"""Format ids: every byte string and JSON object that leaves the library says what it is.
+
+A verifier handed an artifact must be able to dispatch on it and to refuse a
+version it does not know, with a clear error, instead of misparsing it.  So
+every exported artifact carries a **format id** (a stable name) and a
+**version**:
+
+* binary artifacts start with a 5-byte header::
+
+      "ZK"  ||  u16be code  ||  u8 version  ||  body
+
+  where ``code`` is the format's registered number (below);
+* JSON artifacts carry ``"type": "<name>"`` and ``"version": <int>`` members.
+
+This module owns only the header and the registry of ids; the body of each
+format is defined by the one module that owns it (named in :data:`REGISTRY`)
+and every format is listed in ``docs/formats.md``.  Raw IETF objects (NARG
+strings, SEC1 points, C2SP notes) keep their standard encodings and are not
+wrapped: their format is fixed by their specification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from zkmed.errors import MalformedInput, UnsupportedVersion
+
+__all__ = ["HEADER_SIZE", "MAGIC", "REGISTRY", "Format", "get_format", "peek", "peek_json", "register"]
+
+MAGIC = b"ZK"
+HEADER_SIZE = 5
+
+
+@dataclass(frozen=True)
+class Format:
+    """One registered artifact format: ``name`` (JSON ``type``), binary ``code``, current ``version``."""
+
+    name: str
+    code: int
+    version: int
+    owner: str  # the module that defines the body
+
+    # --------------------------------------------------------------- binary
+
+    @property
+    def header(self) -> bytes:
+        return MAGIC + self.code.to_bytes(2, "big") + bytes([self.version])
+
+    def wrap(self, body: bytes) -> bytes:
+        """``header || body``."""
+        return self.header + body
+
+    def unwrap(self, data: Any) -> bytes:
+        """The body of ``data``; MalformedInput unless it is this format, UnsupportedVersion for another version."""
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise MalformedInput(f"{self.name}: expected bytes, got {type(data).__name__}")
+        data = bytes(data)
+        found = peek(data)
+        if found.code != self.code:
+            raise MalformedInput(f"expected a {self.name}, got a {found.name}")
+        version = data[4]
+        if version != self.version:
+            raise UnsupportedVersion(
+                f"{self.name} version {version} is not supported (this build reads {self.version})"
+            )
+        return data[HEADER_SIZE:]
+
+    # --------------------------------------------------------------- JSON
+
+    def json_header(self) -> dict[str, Any]:
+        """``{"type": name, "version": version}``: the first members of every JSON object of this format."""
+        return {"type": self.name, "version": self.version}
+
+    def check_json(self, obj: Any) -> None:
+        """MalformedInput unless ``obj`` is a JSON object of this format; UnsupportedVersion for another version."""
+        found = peek_json(obj)
+        if found.name != self.name:
+            raise MalformedInput(f"expected a {self.name}, got a {found.name}")
+        if obj["version"] != self.version:
+            raise UnsupportedVersion(
+                f"{self.name} version {obj['version']} is not supported (this build reads {self.version})"
+            )
+
+
+REGISTRY: dict[str, Format] = {}
+_BY_CODE: dict[int, Format] = {}
+
+
+def register(name: str, code: int, version: int, owner: str) -> Format:
+    """Register a format (import time of the owning module); names and codes are unique."""
+    if name in REGISTRY or code in _BY_CODE:
+        existing = REGISTRY.get(name) or _BY_CODE[code]
+        if existing == Format(name, code, version, owner):
+            return existing
+        raise ValueError(f"format {name!r} / code {code} registered twice")  # a programming error
+    fmt = Format(name, code, version, owner)
+    REGISTRY[name] = _BY_CODE[code] = fmt
+    return fmt
+
+
+def get_format(name: str) -> Format:
+    fmt = REGISTRY.get(name) if isinstance(name, str) else None
+    if fmt is None:
+        raise MalformedInput(f"unknown format {name!r}")
+    return fmt
+
+
+def peek(data: bytes) -> Format:
+    """The registered format a binary artifact announces (its version is not checked here)."""
+    if len(data) < HEADER_SIZE or data[:2] != MAGIC:
+        raise MalformedInput("not a zkmed artifact: the 'ZK' header is missing")
+    fmt = _BY_CODE.get(int.from_bytes(data[2:4], "big"))
+    if fmt is None:
+        raise MalformedInput(f"unknown zkmed format code {int.from_bytes(data[2:4], 'big')}")
+    return fmt
+
+
+def peek_json(obj: Any) -> Format:
+    """The registered format a JSON artifact announces in ``type`` (``version`` must be an integer)."""
+    if not isinstance(obj, Mapping):
+        raise MalformedInput("a zkmed JSON artifact must be an object")
+    name, version = obj.get("type"), obj.get("version")
+    if not isinstance(name, str):
+        raise MalformedInput("a zkmed JSON artifact needs a string 'type'")
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise MalformedInput(f"{name}: 'version' must be an integer")
+    fmt = REGISTRY.get(name)
+    if fmt is None:
+        raise MalformedInput(f"unknown zkmed format {name!r}")
+    return fmt
+
+
+# ---------------------------------------------------------------------------
+# The registry.  Codes are permanent: never reuse one.  Owners define the body.
+
+# proofs (zkmed.proofs)
+DLOG_PROOF = register("zkmed.proof.dlog", 0x0101, 1, "zkmed.proofs.sigma_wire")
+DLEQ_PROOF = register("zkmed.proof.dleq", 0x0102, 1, "zkmed.proofs.sigma_wire")
+OPENING_PROOF = register("zkmed.proof.opening", 0x0103, 1, "zkmed.proofs.sigma_wire")
+EQUALITY_PROOF = register("zkmed.proof.equality", 0x0104, 1, "zkmed.proofs.sigma_wire")
+BIT_PROOF = register("zkmed.proof.bit", 0x0105, 1, "zkmed.proofs.sigma_wire")
+MEMBERSHIP_PROOF = register("zkmed.proof.membership", 0x0106, 1, "zkmed.proofs.sigma_wire")
+VECTOR_OPENING_PROOF = register("zkmed.proof.vector-opening", 0x0107, 1, "zkmed.proofs.sigma_wire")
+VECTOR_EQUALITY_PROOF = register("zkmed.proof.vector-equality", 0x0108, 1, "zkmed.proofs.sigma_wire")
+RANGE_PROOF = register("zkmed.proof.range", 0x0110, 1, "zkmed.hazmat.bulletproofs.proof")
+SMALL_RANGE_PROOF = register("zkmed.proof.small-range", 0x0111, 1, "zkmed.proofs.small_range")
+# commitments (zkmed.hazmat.commitments)
+COMMITMENT = register("zkmed.commitment", 0x0201, 1, "zkmed.hazmat.commitments")
+PEDERSEN_PARAMS = register("zkmed.pedersen-params", 0x0202, 1, "zkmed.hazmat.commitments")
