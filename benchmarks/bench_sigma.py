@@ -29,9 +29,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from zkmed.circuits import schnorr as schnorr_circuit
-
 from benchmarks.harness import Table, single_core, threads_note, time_us
+from zkmed.circuits import schnorr as schnorr_circuit
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import available_groups, get_group
 from zkmed.hazmat.groups.base import Group

@@ -21,7 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zkmed.circuits import dleq, membership, pedersen, schnorr
-
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.sigma.dsl import Statement
 

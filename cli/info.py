@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import click
-from zkmed.cli import render
 
+from zkmed.cli import render
 from zkmed.hazmat.groups.selfcheck import self_check_all
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import click
-from zkmed.cli import render
 
+from zkmed.cli import render
 from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json
 from zkmed.errors import ForkDetected, LedgerError, MalformedInput
 from zkmed.ledger.audit import VERIFY_STEPS, audit_store

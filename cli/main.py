@@ -10,9 +10,9 @@ from __future__ import annotations
 import sys
 
 import click
-from zkmed.cli import render
 
 import zkmed
+from zkmed.cli import render
 from zkmed.errors import ZkmedError
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from zkmed.cli import render
 
+from zkmed.cli import render
 from zkmed.encoding import hex_decode, parse_json
 from zkmed.errors import MalformedInput, ZkmedError
 from zkmed.hazmat.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import click
 from rich.panel import Panel
+
 from zkmed.cli import render
 from zkmed.cli.demo.steps import STEPS
 

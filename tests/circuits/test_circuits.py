@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from zkmed.circuits import dleq, membership, pedersen, schnorr
 
 from zkmed import circuits
+from zkmed.circuits import dleq, membership, pedersen, schnorr
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.hazmat.commitments import PedersenParams, VectorPedersenParams
 from zkmed.hazmat.groups import get_group

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 from click.testing import CliRunner
-from zkmed.cli.main import ZkmedGroup, main
 
 import zkmed
+from zkmed.cli.main import ZkmedGroup, main
 from zkmed.errors import MalformedInput, VerificationError
 
 

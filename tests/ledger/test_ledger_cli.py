@@ -10,8 +10,8 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner, Result
-from zkmed.cli.ledger import ledger
 
+from zkmed.cli.ledger import ledger
 from zkmed.encoding import parse_json
 from zkmed.errors import ForkDetected, MalformedInput, VerificationError, ZkmedError
 from zkmed.ledger.checkpoint import SignedCheckpoint

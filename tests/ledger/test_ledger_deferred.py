@@ -520,8 +520,8 @@ def test_bad_items_write_nothing_in_deferred_mode(tmp_path: Path) -> None:
 
 def test_cli_shows_verifies_and_seals_pending_entries(tailed: Path) -> None:
     from click.testing import CliRunner
-    from zkmed.cli.ledger import ledger
 
+    from zkmed.cli.ledger import ledger
     from zkmed.encoding import parse_json
 
     def run(*args: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 from rich.console import Console
+
 from zkmed.cli.demo.rangeproofs import run_demo
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rp_helpers import seeded_rng
-from zkmed.circuits import membership
 
+from zkmed.circuits import membership
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, commit
 from zkmed.hazmat.sigma.compose import OrProof, verify_or

@@ -8,8 +8,8 @@ and every instance check must still run per branch once a template is warm.
 from __future__ import annotations
 
 import pytest
-from zkmed.circuits import membership
 
+from zkmed.circuits import membership
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import get_group

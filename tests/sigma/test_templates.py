@@ -9,8 +9,8 @@ of the petlib backend and the OR prover's up-front witness check.
 from __future__ import annotations
 
 import pytest
-from zkmed.circuits import membership, schnorr
 
+from zkmed.circuits import membership, schnorr
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import get_group
