@@ -79,6 +79,20 @@ class Group(ABC):
         """k * G; backends override with a fixed-base precomputed path."""
         return self.mul(self.generator(), k)
 
+    # --- secret scalars: every nonce, blinding, key and witness goes through these
+
+    def mul_secret(self, a: Element, k: int) -> Element:
+        """k * a for a *secret* scalar k (any integer, reduced mod q; k = 0 allowed).
+
+        Backends override with their constant-time path (see docs/constant-time.md);
+        this default only delegates to :meth:`mul` and is as constant-time as that.
+        """
+        return self.mul(a, k % self.order)
+
+    def mul_gen_secret(self, k: int) -> Element:
+        """k * G for a *secret* scalar k (any integer, reduced mod q; k = 0 allowed)."""
+        return self.mul_secret(self.generator(), k)
+
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
         """``gen_scalar * G + sum(scalars[i] * elements[i])`` in one multi-scalar multiplication.
 
