@@ -7,15 +7,14 @@ the draft's ``ChaumPedersen(H, X, Y)`` relation (draft-irtf-cfrg-sigma-protocols
 
 from __future__ import annotations
 
-from zkmed.hazmat.groups.base import Element, Group
-from zkmed.hazmat.sigma.dsl import AndStatement, DLRep, element, elements, generator, secrets
+from zkmed.hazmat.sigma.dsl import DLRep, compile_statement, generator, public, secret
 
 NOTATION = "PK{(x): X = x·B ∧ Y = x·H}"
 
+_x = secret("x")
+_B, _H, _X, _Y = public("B", "H", "X", "Y")
 
-def dleq(group: Group, public: Element, h: Element, y: Element, base: Element | None = None) -> AndStatement:
-    """``PK{(x): X = x·B ∧ Y = x·H}``, witness order ``(x,)``."""
-    (x,) = secrets("x")
-    B = generator(group) if base is None else element(group, "B", base)  # noqa: N806
-    H, X, Y = elements(group, H=h, X=public, Y=y)  # noqa: N806
-    return DLRep(X, x * B) & DLRep(Y, x * H)
+#: ``PK{(x): X = x·G ∧ Y = x·H}``; bind with ``[H, X, Y]``
+DLEQ = compile_statement(DLRep(_X, _x * generator()) & DLRep(_Y, _x * _H))
+#: ``PK{(x): X = x·B ∧ Y = x·H}``; bind with ``[B, H, X, Y]``
+DLEQ_BASE = compile_statement(DLRep(_X, _x * _B) & DLRep(_Y, _x * _H))

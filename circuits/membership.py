@@ -1,5 +1,10 @@
 """Membership statements for Pedersen commitments, as CDS94 OR proofs (see ``docs/or-proofs.md``).
 
+Every branch is one compiled statement, :data:`BRANCH`: ``PK{(r): D = r·H}``,
+the draft's ``OpensTo(v, H, C)`` relation (draft-irtf-cfrg-sigma-protocols
+§"Specifying the relation") with the public value folded into the bound
+element ``D = C - v·G``.  An OR over ``k`` values binds ``k`` copies of it:
+
 * bit (ballots: a selection is 0 or 1)::
 
       PK{(r): C = r·H ∨ C - G = r·H}
@@ -8,18 +13,12 @@
 
       PK{(r): C - v_1·G = r·H ∨ ... ∨ C - v_k·G = r·H}
 
-* a consecutive range ``{lo, ..., hi}`` (small-range proofs, ballots ``0..R``)::
+* a consecutive range ``{lo, ..., hi}`` (small-range proofs, ballots ``0..R``):
+  the same disjunction over ``range(lo, hi + 1)``; the shifted commitments
+  ``D_i = C - (lo + i)·G`` cost one MSM, then one subtraction per value.
 
-      PK{(r): D_0 = r·H ∨ ... ∨ D_R = r·H},   D_i = C - (lo + i)·G
-
-  the same disjunction as ``one_of`` over ``range(lo, hi + 1)``, with each
-  shifted commitment ``D_i`` computed up front (one MSM, then one
-  subtraction per value) and bound to the branch as a public element.
-
-Each branch is the draft's ``OpensTo(v_i, H, C)`` relation
-(draft-irtf-cfrg-sigma-protocols §"Specifying the relation"): the public
-value moves to the image as the constant term ``-v_i·G``.  A branch for
-``v_i = 0`` is written ``C = r·H``.
+A ``D_i`` at the identity (``C = v_i·G``, blinding 0) fails the relation's
+instance validation (check 8) with MalformedInput.
 """
 
 from __future__ import annotations
@@ -29,74 +28,56 @@ from collections.abc import Sequence
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups.base import Element
-from zkmed.hazmat.sigma import templates
-from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, AndStatement, DLRep, OrStatement, element, elements, secrets
+from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, CompiledOr, DLRep, compile_statement, public, secret
 
+NOTATION = "PK{(r): D = r·H},  D = C - v·G"
 BIT = "PK{(r): C = r·H ∨ C - G = r·H}"
 ONE_OF = "PK{(r): ∨_i C - v_i·G = r·H}"
 CONSECUTIVE = "PK{(r): ∨_{i=0..hi-lo} D_i = r·H},  D_i = C - (lo+i)·G"
 
+_H, _D = public("H", "D")
+#: one branch ``PK{(r): D = r·H}``, witness ``(r,)``; bind ``[H, D]``
+BRANCH = compile_statement(DLRep(_D, secret("r") * _H))
+
+
+def disjunction(count: int) -> CompiledOr:
+    """The OR of ``count`` copies of :data:`BRANCH` (2 to ``MAX_OR_BRANCHES``)."""
+    if not isinstance(count, int) or isinstance(count, bool) or not 2 <= count <= MAX_OR_BRANCHES:
+        raise MalformedInput(f"membership: an OR needs 2 to {MAX_OR_BRANCHES} values")
+    return CompiledOr((BRANCH,) * count)
+
 
 def canonical_set(params: PedersenParams, allowed: Sequence[int]) -> tuple[int, ...]:
-    """The public set reduced mod q, in the given order; at least two distinct values."""
+    """The public set reduced mod q, in the given order; 2 to ``MAX_OR_BRANCHES`` distinct values."""
     q = params.group.order
-    if isinstance(allowed, (str, bytes)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in allowed):
+    if isinstance(allowed, (str, bytes)) or not isinstance(allowed, Sequence):
+        raise MalformedInput("membership: the public set must be a sequence of integers")
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in allowed):
         raise MalformedInput("membership: the public set must be a sequence of integers")
     values = tuple(v % q for v in allowed)
-    if len(values) < 2 or len(set(values)) != len(values):
-        raise MalformedInput("membership: the public set needs at least two distinct values (mod q)")
+    if not 2 <= len(values) <= MAX_OR_BRANCHES or len(set(values)) != len(values):
+        raise MalformedInput(f"membership: the public set needs 2 to {MAX_OR_BRANCHES} distinct values (mod q)")
     return values
 
 
-def _branch(params: PedersenParams, commitment: Element, value: int) -> AndStatement:
-    (r,) = secrets("r")
-    G = element(params.group, "G", params.g)  # noqa: N806
-    H, C = elements(params.group, H=params.h, C=commitment)  # noqa: N806
-    return DLRep(C, r * H) if value == 0 else DLRep(C - value * G, r * H)
-
-
-def one_of(params: PedersenParams, commitment: Element, allowed: Sequence[int]) -> OrStatement:
-    """``PK{(r): ∨_i C - v_i·G = r·H}``; branch ``i`` is the ``i``-th value of the set."""
-    return OrStatement(tuple(_branch(params, commitment, v) for v in canonical_set(params, allowed)))
-
-
-def bit(params: PedersenParams, commitment: Element) -> OrStatement:
-    """``PK{(r): C = r·H ∨ C - G = r·H}``: branch 0 for a 0 bit, branch 1 for a 1 bit."""
-    return one_of(params, commitment, (0, 1))
-
-
-def shifted_commitments(params: PedersenParams, commitment: Element, lo: int, count: int) -> list[Element]:
-    """``D_i = C - (lo + i)·G`` for ``i < count``: one MSM for ``D_0``, then one subtraction each."""
+def branch_elements(params: PedersenParams, commitment: Element, values: Sequence[int]) -> list[list[Element]]:
+    """Per value ``v``, the bound elements ``[H, C - v·G]`` of its branch (public values: variable time)."""
     g = params.group
-    q = g.order
-    if g.eq(params.g, g.generator()):
-        first = g.msm([1], [commitment], gen_scalar=-lo % q)
-    else:
-        first = g.msm([1, -lo % q], [commitment, params.g])
-    out = [first]
-    for _ in range(count - 1):
-        out.append(g.sub(out[-1], params.g))
-    return out
+    shifted = []
+    for v in values:
+        shifted.append(commitment if v == 0 else g.sub(commitment, params.g if v == 1 else g.mul_gen(v)))
+    return [[params.h, d] for d in shifted]
 
 
-def consecutive(params: PedersenParams, commitment: Element, lo: int, hi: int) -> OrStatement:
-    """``PK{(r): ∨_i D_i = r·H}`` with ``D_i = C - (lo+i)·G``: membership in ``{lo, ..., hi}``.
-
-    Branch ``i`` is the value ``lo + i``.  MalformedInput unless ``lo`` and
-    ``hi`` are integers with ``2 <= hi - lo + 1 <= MAX_OR_BRANCHES``; a
-    ``D_i`` equal to the identity (``C = (lo+i)·G``, blinding 0) fails the
-    relation's instance validation, also with MalformedInput.
-    """
+def consecutive_elements(params: PedersenParams, commitment: Element, lo: int, hi: int) -> list[list[Element]]:
+    """Per value of ``{lo..hi}``, the elements ``[H, C - v·G]``: one MSM for ``v = lo``, then one subtraction each."""
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi)):
         raise MalformedInput("membership: the range bounds must be integers")
-    if not 2 <= hi - lo + 1 <= MAX_OR_BRANCHES:
+    count = hi - lo + 1
+    if not 2 <= count <= MAX_OR_BRANCHES:
         raise MalformedInput(f"membership: a consecutive range needs 2 to {MAX_OR_BRANCHES} values")
-    shifted = shifted_commitments(params, commitment, lo, hi - lo + 1)
-
-    def build() -> OrStatement:
-        (r,) = secrets("r")
-        H = element(params.group, "H", params.h)  # noqa: N806
-        return OrStatement(tuple(DLRep(element(params.group, "D", d), r * H) for d in shifted))
-
-    # the structure depends only on the number of values: each branch D_i = r·H over (H, D_i)
-    return templates.statement(params.group, ("membership.consecutive", len(shifted)), (params.h, *shifted), build)
+    g = params.group
+    out = [g.msm([1], [commitment], gen_scalar=-lo % g.order)]
+    for _ in range(count - 1):
+        out.append(g.sub(out[-1], params.g))
+    return [[params.h, d] for d in out]

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from zkmed.errors import BackendUnavailable, MalformedInput, ProvingError, VerificationError
+from zkmed.errors import BackendUnavailable, MalformedInput, ProvingError, UnsupportedVersion, VerificationError
 from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
 from zkmed.hazmat.groups import get_group
 from zkmed.proofs import sigma as R
@@ -65,13 +65,13 @@ def make_cases(group):
     Cv, Cv2 = vp.commit(vals, r), vp2.commit(vals, r2)
     return {
         "dlog": (
-            lambda: R.prove_dlog(group, x, context=CTX),
+            lambda: R.prove_dlog(group, X, x, context=CTX),
             lambda p, ctx=CTX: R.verify_dlog(group, X, p, context=ctx),
             R.DlogProof,
             (),
         ),
         "dleq": (
-            lambda: R.prove_dleq(group, x, h, context=CTX),
+            lambda: R.prove_dleq(group, X, h, Y, x, context=CTX),
             lambda p, ctx=CTX: R.verify_dleq(group, X, h, Y, p, context=ctx),
             R.DleqProof,
             (),
@@ -83,13 +83,13 @@ def make_cases(group):
             (),
         ),
         "equality": (
-            lambda: R.prove_equality(pp, C, r, pp2, C2, r2, v, context=CTX),
+            lambda: R.prove_equality(pp, C, pp2, C2, v, r, r2, context=CTX),
             lambda p, ctx=CTX: R.verify_equality(pp, C, pp2, C2, p, context=ctx),
             R.EqualityProof,
             (),
         ),
         "equality-same-params": (
-            lambda: R.prove_equality(pp, C, r, pp, C3, r2, v, context=CTX),
+            lambda: R.prove_equality(pp, C, pp, C3, v, r, r2, context=CTX),
             lambda p, ctx=CTX: R.verify_equality(pp, C, pp, C3, p, context=ctx),
             R.EqualityProof,
             (),
@@ -101,7 +101,7 @@ def make_cases(group):
             (),
         ),
         "membership": (
-            lambda: R.prove_membership(pp, Cm, 1011, r, allowed, context=CTX),
+            lambda: R.prove_membership(pp, Cm, allowed, 1011, r, context=CTX),
             lambda p, ctx=CTX: R.verify_membership(pp, Cm, allowed, p, context=ctx),
             R.MembershipProof,
             (3,),
@@ -113,7 +113,7 @@ def make_cases(group):
             (3,),
         ),
         "vector-equality": (
-            lambda: R.prove_vector_equality(vp, Cv, r, vp2, Cv2, r2, vals, context=CTX),
+            lambda: R.prove_vector_equality(vp, Cv, vp2, Cv2, vals, r, r2, context=CTX),
             lambda p, ctx=CTX: R.verify_vector_equality(vp, Cv, vp2, Cv2, p, context=ctx),
             R.VectorEqualityProof,
             (3,),
@@ -188,26 +188,32 @@ def test_decoder_rejects_length_and_non_canonical(name):
     for bad in (b"", data[:-1], data + b"\x00", data[:-32], data + bytes(32)):
         with pytest.raises(MalformedInput):
             cls.from_bytes(P256, bad, *extra)
-    for at in range(0, len(data), 32):
+    for at in range(5, len(data), 32):  # after the 5-byte format header
         bad = data[:at] + Q.to_bytes(32, "big") + data[at + 32 :]
         with pytest.raises(MalformedInput, match="non-canonical"):
             cls.from_bytes(P256, bad, *extra)
     with pytest.raises(MalformedInput):
         cls.from_bytes(P256, data.hex(), *extra)
+    with pytest.raises(MalformedInput):  # the body without its format header
+        cls.from_bytes(P256, data[5:], *extra)
+    with pytest.raises(UnsupportedVersion):
+        cls.from_bytes(P256, data[:4] + b"\x02" + data[5:], *extra)
 
 
 def test_proofs_are_not_interchangeable_between_recipes():
     g = P256
     x = g.random_scalar()
     X = g.mul_gen(x)
-    dlog = R.prove_dlog(g, x, context=CTX)
-    as_dleq = R.DleqProof.from_bytes(g, dlog.to_bytes())
+    dlog = R.prove_dlog(g, g.mul_gen(x), x, context=CTX)
+    with pytest.raises(MalformedInput, match="expected a zkmed.proof.dleq"):  # the format header says what it is
+        R.DleqProof.from_bytes(g, dlog.to_bytes())
+    as_dleq = R.DleqProof(g, dlog.challenge, dlog.response)
     with pytest.raises(VerificationError):
         R.verify_dleq(g, X, X, g.mul(X, x), as_dleq, context=CTX)
     with pytest.raises(VerificationError):  # right bytes, wrong class
         R.verify_dleq(g, X, X, g.mul(X, x), dlog, context=CTX)
     bit = PROOFS["bit"]
-    as_membership = R.MembershipProof.from_bytes(g, bit.to_bytes(), 2)
+    as_membership = R.MembershipProof(g, bit.challenge, (bit.c0,), (bit.s0, bit.s1))
     pp = PedersenParams.default(g)
     with pytest.raises(VerificationError):
         R.verify_membership(pp, pp.commit(1, 1), [0, 1], as_membership, context=CTX)
@@ -224,12 +230,12 @@ def test_swapped_statements_and_wrong_generators_fail():
     with pytest.raises(VerificationError):
         R.verify_opening(pp2, C, proof, context=CTX)
     x = g.random_scalar()
-    dl = R.prove_dlog(g, x, context=CTX)
+    dl = R.prove_dlog(g, g.mul_gen(x), x, context=CTX)
     with pytest.raises(VerificationError):
         R.verify_dlog(g, g.mul(pp.h, x), dl, context=CTX, base=pp.h)
     with pytest.raises(VerificationError):
         R.verify_dlog(g, g.mul_gen(x + 1), dl, context=CTX)
-    based = R.prove_dlog(g, x, context=CTX, base=pp.h)
+    based = R.prove_dlog(g, g.mul(pp.h, x), x, context=CTX, base=pp.h)
     R.verify_dlog(g, g.mul(pp.h, x), based, context=CTX, base=pp.h)
     with pytest.raises(VerificationError):
         R.verify_dlog(g, g.mul(pp.h, x), based, context=CTX)
@@ -242,7 +248,7 @@ def test_identity_points_are_refused():
     with pytest.raises(VerificationError):
         R.verify_dlog(g, g.identity(), dl, context=CTX)
     with pytest.raises(ProvingError):
-        R.prove_dlog(g, 0, context=CTX)
+        R.prove_dlog(g, g.identity(), 0, context=CTX)
     with pytest.raises(VerificationError):
         R.verify_opening(pp, g.identity(), PROOFS["opening"], context=CTX)
     with pytest.raises(VerificationError):  # C = G makes the bit statement's second image the identity
@@ -254,7 +260,7 @@ def test_identity_points_are_refused():
 def test_proof_for_another_group_or_garbage_is_rejected():
     k1 = get_group("secp256k1")
     x = k1.random_scalar()
-    k1_proof = R.prove_dlog(k1, x, context=CTX)
+    k1_proof = R.prove_dlog(k1, k1.mul_gen(x), x, context=CTX)
     with pytest.raises(VerificationError):
         R.verify_dlog(P256, P256.mul_gen(x), k1_proof, context=CTX)
     for junk in (None, b"\x00" * 64, "proof"):
@@ -268,7 +274,7 @@ def test_proof_for_another_group_or_garbage_is_rejected():
 def test_openssl_and_pure_python_secp256k1_interoperate():
     k1 = get_group("secp256k1")
     x = k1.random_scalar()
-    proof = R.prove_dlog(k1, x, context=CTX)
+    proof = R.prove_dlog(k1, k1.mul_gen(x), x, context=CTX)
     R.verify_dlog(PYECC, PYECC.mul_gen(x), R.DlogProof.from_bytes(PYECC, proof.to_bytes()), context=CTX)
 
 
@@ -283,7 +289,7 @@ def test_bit_both_values(bit):
     C = pp.commit(bit, r)
     proof = R.prove_bit(pp, C, bit, r, context=CTX)
     R.verify_bit(pp, C, proof, context=CTX)
-    assert len(proof.to_bytes()) == 128
+    assert len(proof.to_bytes()) == 5 + 128
 
 
 def test_bit_prover_refusals():
@@ -292,9 +298,11 @@ def test_bit_prover_refusals():
     for value, claimed in ((2, 1), (1, 0), (0, 1)):
         with pytest.raises(ProvingError):
             R.prove_bit(pp, pp.commit(value, r), claimed, r, context=CTX)
-    for claimed in (2, -1, True):
+    for claimed in (2, -1):
         with pytest.raises(ProvingError):
             R.prove_bit(pp, pp.commit(1, r), claimed, r, context=CTX)
+    with pytest.raises(MalformedInput):
+        R.prove_bit(pp, pp.commit(1, r), True, r, context=CTX)
     with pytest.raises(ProvingError):
         R.prove_bit(pp, pp.commit(1, r), 1, r + 1, context=CTX)
 
@@ -305,9 +313,9 @@ def test_membership_at_every_position(position):
     allowed = [1010, 1011, 1090, 2**200]
     r = P256.random_scalar()
     C = pp.commit(allowed[position], r)
-    proof = R.prove_membership(pp, C, allowed[position], r, allowed, context=CTX)
+    proof = R.prove_membership(pp, C, allowed, allowed[position], r, context=CTX)
     R.verify_membership(pp, C, allowed, proof, context=CTX)
-    assert len(proof.to_bytes()) == 8 * 32
+    assert len(proof.to_bytes()) == 5 + 8 * 32
     with pytest.raises(VerificationError):
         R.verify_membership(pp, C, list(reversed(allowed)), proof, context=CTX)
     with pytest.raises(VerificationError):
@@ -319,12 +327,12 @@ def test_membership_refusals_and_bad_sets():
     r = P256.random_scalar()
     allowed = [10, 11]
     with pytest.raises(ProvingError):
-        R.prove_membership(pp, pp.commit(12, r), 12, r, allowed, context=CTX)
+        R.prove_membership(pp, pp.commit(12, r), allowed, 12, r, context=CTX)
     with pytest.raises(ProvingError):  # value in the set, but C commits to something else
-        R.prove_membership(pp, pp.commit(12, r), 11, r, allowed, context=CTX)
+        R.prove_membership(pp, pp.commit(12, r), allowed, 11, r, context=CTX)
     for bad in ([10], [10, 10], [10, 10 + Q], "ab", [1.0, 2.0]):
         with pytest.raises(MalformedInput):
-            R.prove_membership(pp, pp.commit(10, r), 10, r, bad, context=CTX)
+            R.prove_membership(pp, pp.commit(10, r), bad, 10, r, context=CTX)
         with pytest.raises(VerificationError):
             R.verify_membership(pp, pp.commit(10, r), bad, PROOFS["membership"], context=CTX)
     with pytest.raises(MalformedInput):
@@ -338,14 +346,22 @@ def test_prover_refuses_wrong_witnesses():
     with pytest.raises(ProvingError):
         R.prove_opening(pp, pp.commit(5, r), 6, r, context=CTX)
     with pytest.raises(ProvingError):
-        R.prove_equality(pp, pp.commit(5, r), r, pp2, pp2.commit(6, r2), r2, 5, context=CTX)
+        R.prove_equality(pp, pp.commit(5, r), pp2, pp2.commit(6, r2), 5, r, r2, context=CTX)
     vp = VectorPedersenParams.derive(g, 2)
     with pytest.raises(ProvingError):
         R.prove_vector_opening(vp, vp.commit([1, 2], r), [2, 1], r, context=CTX)
     with pytest.raises(ProvingError):
         R.prove_vector_opening(vp, vp.commit([1, 2], r), [1], r, context=CTX)
-    with pytest.raises(ProvingError):
+    with pytest.raises(MalformedInput):  # wrong types are malformed input, not a false statement
         R.prove_opening(pp, pp.commit(5, r), "5", r, context=CTX)
+    with pytest.raises(MalformedInput):
+        R.prove_opening(pp, pp.commit(5, r), 5, 1.5, context=CTX)
+    with pytest.raises(MalformedInput):
+        R.prove_opening("params", pp.commit(5, r), 5, r, context=CTX)
+    with pytest.raises(MalformedInput):
+        R.prove_opening(pp, pp.commit(5, r), 5, r, context="text")
+    with pytest.raises(TypeError):  # context is required: no silent default
+        R.prove_opening(pp, pp.commit(5, r), 5, r)  # type: ignore[call-arg]
 
 
 # ---------------------------------------------------------------------------

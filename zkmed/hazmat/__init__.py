@@ -22,7 +22,8 @@ from zkmed.hazmat.sigma.nizk import (
     simulate_response,
     verifier,
 )
-from zkmed.hazmat.sigma.relation import Equation, LinearRelation, RelationBuilder
+from zkmed.hazmat.sigma.builder import RelationBuilder
+from zkmed.hazmat.sigma.relation import Equation, LinearRelation
 from zkmed.hazmat.transcript import DuplexSponge, Transcript, derive_session_id
 
 __all__ = [

@@ -1,97 +1,62 @@
-"""Range proofs: Bulletproofs (Bünz et al., IEEE S&P 2018), arbitrary intervals, small-range OR proofs.
+"""zkmed's public proofs: safe recipes with one calling convention (the layer above :mod:`zkmed.hazmat`).
+
+Every recipe follows one convention::
+
+    prove_X(params, <public statement...>, <witness...>, *, context, rng=None) -> proof
+    verify_X(params, <public statement...>, proof, *, context) -> None
+
+``params`` is a :class:`PedersenParams` (a :class:`~zkmed.hazmat.groups.base.Group`
+for the key recipes ``dlog``/``dleq``), ``context`` (bytes, required) binds
+the proof to its application (election id, record id, ...), every verifier
+returns ``None`` or raises :class:`~zkmed.errors.VerificationError`, and every
+prover raises :class:`~zkmed.errors.ProvingError` for a false statement.
+Every proof has ``to_bytes()`` / ``from_bytes()`` with a format header
+(``docs/formats.md``).
 
 =============================  ==================================================
-:mod:`.bulletproofs`           ``v_j ∈ [0, 2^n)`` for n ∈ {8,16,32,64}, any m, batch
-:mod:`.ranges`                 ``v ∈ [lo, hi]`` for any integers; ``≥ ≤ > <``
-:mod:`.small_range`            ``v ∈ {lo..hi}`` for tiny ranges (CDS OR proof);
-                               ``*_in_range_auto`` picks the cheaper construction
-:mod:`.inner_product`          the inner-product argument (§3)
-:mod:`.generators`             ``G_i, H_i`` by hash-to-curve from a public label
+keys and commitments           ``dlog``, ``dleq``, ``opening``, ``equality``,
+                               ``bit``, ``membership``, vector commitments
+                               (:mod:`zkmed.proofs.sigma`)
+ranges and predicates          ``[lo, hi]``, ``>= <= > <`` (Bulletproofs),
+                               small ranges (OR proofs), automatic choice
+                               (:mod:`zkmed.proofs.ranges`,
+                               :mod:`zkmed.proofs.small_range`)
 =============================  ==================================================
-
-Every verifier returns ``None`` or raises :class:`~zkmed.errors.VerificationError`;
-provers raise :class:`~zkmed.errors.ProvingError` for a value outside the range.
-See ``docs/rangeproofs.md`` for the mathematics, the byte layouts and the
-construction of arbitrary intervals.
 """
 
-from zkmed.hazmat.bulletproofs.bulletproofs import (
-    MAX_AGGREGATION,
-    SUPPORTED_BITS,
-    BatchEntry,
-    RangeProof,
-    batch_verify,
-    commit,
-    proof_items,
-    proof_size,
-    prove_aggregated,
-    prove_range,
-    verify,
-    verify_range,
-)
-from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL, BulletproofGens
-from zkmed.proofs.ranges import (
-    interval_batch_entry,
-    interval_layout,
-    predicate_interval,
-    prove_at_least,
-    prove_at_most,
-    prove_greater_than,
-    prove_interval,
-    prove_less_than,
-    prove_predicate,
-    verify_at_least,
-    verify_at_most,
-    verify_greater_than,
-    verify_interval,
-    verify_less_than,
-    verify_predicate,
-)
-from zkmed.proofs.small_range import (
-    OR_MAX_VALUES,
-    SmallRangeProof,
-    auto_method,
-    prove_in_range_auto,
-    prove_small_range,
-    verify_in_range_auto,
-    verify_small_range,
+from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
+from zkmed.proofs.sigma import (
+    BitProof,
+    DleqProof,
+    DlogProof,
+    EqualityProof,
+    MembershipProof,
+    OpeningProof,
+    VectorEqualityProof,
+    VectorOpeningProof,
+    prove_bit,
+    prove_dleq,
+    prove_dlog,
+    prove_equality,
+    prove_membership,
+    prove_opening,
+    prove_vector_equality,
+    prove_vector_opening,
+    verify_bit,
+    verify_dleq,
+    verify_dlog,
+    verify_equality,
+    verify_membership,
+    verify_opening,
+    verify_vector_equality,
+    verify_vector_opening,
 )
 
 __all__ = [
-    "DEFAULT_GENS_LABEL",
-    "MAX_AGGREGATION",
-    "OR_MAX_VALUES",
-    "SUPPORTED_BITS",
-    "BatchEntry",
-    "BulletproofGens",
-    "RangeProof",
-    "SmallRangeProof",
-    "auto_method",
-    "batch_verify",
-    "commit",
-    "interval_batch_entry",
-    "interval_layout",
-    "predicate_interval",
-    "proof_items",
-    "proof_size",
-    "prove_aggregated",
-    "prove_at_least",
-    "prove_at_most",
-    "prove_greater_than",
-    "prove_in_range_auto",
-    "prove_interval",
-    "prove_less_than",
-    "prove_predicate",
-    "prove_range",
-    "prove_small_range",
-    "verify",
-    "verify_at_least",
-    "verify_at_most",
-    "verify_greater_than",
-    "verify_in_range_auto",
-    "verify_interval",
-    "verify_less_than",
-    "verify_predicate",
-    "verify_range",
-    "verify_small_range",
-]
+    "BitProof", "Blinding", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof",
+    "PedersenParams", "VectorEqualityProof", "VectorOpeningProof", "VectorPedersenParams",
+    "prove_bit", "prove_dleq", "prove_dlog", "prove_equality", "prove_membership", "prove_opening",
+    "prove_vector_equality", "prove_vector_opening",
+    "verify_bit", "verify_dleq", "verify_dlog", "verify_equality", "verify_membership", "verify_opening",
+    "verify_vector_equality", "verify_vector_opening",
+]  # fmt: skip

@@ -1,49 +1,54 @@
-"""Safe, high-level zero-knowledge proofs: typed proof objects over the named circuits.
+"""Safe, high-level zero-knowledge proofs about keys and commitments (sigma protocols).
 
-Every recipe proves a statement declared once in :mod:`zkmed.circuits` (so prover
-and verifier cannot drift apart) and binds an explicit application
-``context`` (election id, record id, ...): the proof tag is::
+Every recipe proves a statement declared and compiled once in
+:mod:`zkmed.circuits` (so prover and verifier cannot drift apart) and binds an
+explicit, **required** application ``context`` (election id, record id, ...):
+the proof tag is::
 
     "zkmed/v1/" || recipe || "/" || u32be(len(context)) || context
 
-completed by the DSL to ``tag || "-" || flavor || "-with-" || ciphersuite``
+completed to ``tag || "-" || flavor || "-with-" || ciphersuite``
 (draft-irtf-cfrg-sigma-protocols §"Tag and session identifier"); the tag
 becomes the transcript's session id, so a proof replayed under another
 context, another recipe or another ciphersuite fails.
 
-Recipes (statements in Camenisch–Stadler notation; each proof class
-documents its byte layout, all fields are ``Ns``-byte canonical scalars):
-``dlog`` (Schnorr) ``PK{(x): X = x·B}``; ``dleq`` (Chaum–Pedersen)
-``PK{(x): X = x·B ∧ Y = x·H}``; ``opening`` (Okamoto) ``PK{(v, r): C = v·G + r·H}``;
-``equality`` ``PK{(v, r1, r2): C1 = v·G + r1·H ∧ C2 = v·G' + r2·H'}``; ``bit``
-(CDS94) ``PK{(r): C = r·H ∨ C - G = r·H}``; ``membership`` (CDS94)
-``PK{(r): ∨_i C - v_i·G = r·H}``; ``vector-opening`` / ``vector-equality``
-for :class:`~zkmed.hazmat.commitments.VectorPedersenParams` commitments.
+One calling convention for every recipe family of :mod:`zkmed.proofs`::
 
-AND recipes are the draft's compact NARG strings (``c || responses`` in
-witness order); OR recipes are the compact CDS94 proofs of
-:mod:`zkmed.hazmat.sigma.compose`.  ``from_bytes`` raises MalformedInput on a
-wrong length or a scalar ``>= q``; every ``verify_*`` returns None or raises
-VerificationError (a malformed statement is a failed verification too);
-every ``prove_*`` raises ProvingError when the witness does not satisfy
-the statement.  The proof classes (wire formats) live in
-:mod:`zkmed.proofs.sigma_wire` and are re-exported here.
+    prove_X(params, <public statement...>, <witness...>, *, context, rng=None) -> proof
+    verify_X(params, <public statement...>, proof, *, context) -> None
+
+(``group`` instead of ``params`` for ``dlog`` / ``dleq``).  Recipes, in
+Camenisch–Stadler notation: ``dlog`` (Schnorr) ``PK{(x): X = x·B}``; ``dleq``
+(Chaum–Pedersen) ``PK{(x): X = x·B ∧ Y = x·H}``; ``opening`` (Okamoto)
+``PK{(v, r): C = v·G + r·H}``; ``equality`` ``PK{(v, r1, r2): C1 = v·G + r1·H ∧
+C2 = v·G + r2·H'}``; ``bit`` (CDS94) ``PK{(r): C = r·H ∨ C - G = r·H}``;
+``membership`` (CDS94) ``PK{(r): ∨_i C - v_i·G = r·H}``; ``vector-opening`` /
+``vector-equality`` for :class:`~zkmed.hazmat.commitments.VectorPedersenParams`.
+
+Every ``verify_*`` returns None or raises VerificationError (a malformed
+statement or proof object is a failed verification too; it re-checks the
+proof's scalar ranges itself); every ``prove_*`` raises ProvingError when the
+witness does not satisfy the statement and MalformedInput for arguments of the
+wrong type.  The proof classes and their wire formats live in
+:mod:`zkmed.proofs.sigma_wire`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from zkmed.circuits import dleq as _dleq
 from zkmed.circuits import membership as _membership
 from zkmed.circuits import pedersen as _pedersen
 from zkmed.circuits import schnorr as _schnorr
+from zkmed.encoding import u32
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
 from zkmed.hazmat.groups.base import Element, Group
-from zkmed.hazmat.sigma.dsl import Statement
-from zkmed.hazmat.sigma.templates import Fast, _check_proof, _prove_fast, _verify_fast, _verifying, recipe_tag
+from zkmed.hazmat.sigma.dsl import Compiled, CompiledOr
+from zkmed.hazmat.sigma.nizk import Rng
 from zkmed.proofs.sigma_wire import (
     BitProof,
     DleqProof,
@@ -51,6 +56,7 @@ from zkmed.proofs.sigma_wire import (
     EqualityProof,
     MembershipProof,
     OpeningProof,
+    SigmaProof,
     VectorEqualityProof,
     VectorOpeningProof,
 )
@@ -67,224 +73,295 @@ __all__ = [
 Secret = int | Blinding
 
 
-def _int(v: Secret) -> int:
+def recipe_tag(recipe: str, context: bytes) -> bytes:
+    """``"zkmed/v1/" || recipe || "/" || u32be(len(context)) || context``."""
+    if not isinstance(context, (bytes, bytearray)):
+        raise MalformedInput("recipe: the context must be bytes")
+    return b"zkmed/v1/" + recipe.encode() + b"/" + u32(len(context)) + bytes(context)
+
+
+def _int(v: Any, what: str = "secret") -> int:
     if isinstance(v, Blinding):
-        return v.value
+        v = v.value
     if not isinstance(v, int) or isinstance(v, bool):
-        raise ProvingError("recipe: secret values must be integers")
+        raise MalformedInput(f"recipe: the {what} must be an integer, got {type(v).__name__}")
     return v
 
 
-# ---------------------------------------------------------------------------
-# shared prove / verify
+def _group(g: Any) -> Group:
+    if not isinstance(g, Group):
+        raise MalformedInput(f"recipe: expected a Group, got {type(g).__name__}")
+    return g
 
 
-def _prove(name: str, build: Callable[[], Statement], witness: dict[str, int], context: bytes, **kw: Any) -> bytes:
-    """Build the circuit's statement and prove it; an invalid statement (e.g. an identity point) is refused."""
-    tag = recipe_tag(name, context)
+def _params(p: Any, kind: type = PedersenParams) -> Any:
+    if not isinstance(p, kind):
+        raise MalformedInput(f"recipe: expected {kind.__name__}, got {type(p).__name__}")
+    return p
+
+
+@contextmanager
+def _verifying(what: str, group: Group, proof: Any, kind: type) -> Iterator[None]:
+    """Type checks, then: a malformed statement or proof is a failed verification."""
+    if type(proof) is not kind:
+        raise VerificationError(f"{what}: expected a {kind.__name__}")
+    if not isinstance(proof.group, Group) or proof.group.name != group.name:
+        raise VerificationError(f"{what}: made for another group")
     try:
-        stmt = build()
-        stmt.validate()
+        yield
     except MalformedInput as exc:
-        raise ProvingError(f"{name}: cannot prove an invalid statement: {exc.message}") from exc
-    return stmt.prove(tag, witness, **kw)
+        raise VerificationError(f"{what} rejected: {exc.message}") from exc
 
 
-def _verify(name: str, group: Group, build: Callable[[], Statement], proof: Any, kind: type, context: bytes) -> None:
-    with _verifying(f"{name} proof"):
-        _check_proof(name, group, proof, kind)
-        build().verify(recipe_tag(name, context), proof.to_bytes())
+def _prove_and(
+    name: str, stmt: Compiled, group: Group, values: Sequence[Element], witness: dict[str, int], context: bytes,
+    rng: Rng | None,
+) -> tuple[int, list[int]]:  # fmt: skip
+    try:
+        return stmt.prove(group, values, witness, recipe_tag(name, context), rng)
+    except ProvingError as exc:
+        raise ProvingError(f"{name}: {exc.message}") from exc
+
+
+def _verify_and(name: str, stmt: Compiled, group: Group, values: Sequence[Element], proof: Any, kind: type,
+                context: bytes) -> None:  # fmt: skip
+    with _verifying(f"{name} proof", group, proof, kind):
+        scalars: list[Any] = proof.scalars()
+        stmt.verify(group, values, recipe_tag(name, context), scalars[0], scalars[1:])
+
+
+def _prove_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[list[Element]], branch: int,
+              blinding: int, context: bytes, rng: Rng | None) -> list[int]:  # fmt: skip
+    try:
+        return stmt.prove(params.group, values, branch, {"r": blinding}, recipe_tag(name, context), rng)
+    except ProvingError as exc:
+        raise ProvingError(f"{name}: {exc.message}") from exc
+
+
+def _verify_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[list[Element]],
+               proof: SigmaProof, context: bytes) -> None:  # fmt: skip
+    stmt.verify(params.group, values, recipe_tag(name, context), proof.scalars())
 
 
 # ---------------------------------------------------------------------------
-# recipes
+# keys: dlog, dleq
 
 
-def prove_dlog(group: Group, secret: Secret, *, context: bytes, base: Element | None = None) -> DlogProof:
+def _dlog_statement(group: Group, public: Element, base: Element | None) -> tuple[Compiled, list[Element]]:
+    return (_schnorr.DLOG, [public]) if base is None else (_schnorr.DLOG_BASE, [base, public])
+
+
+def prove_dlog(
+    group: Group, public: Element, secret: Secret, *, context: bytes, base: Element | None = None,
+    rng: Rng | None = None,
+) -> DlogProof:  # fmt: skip
     """Schnorr proof of knowledge of ``x`` with ``X = x·B`` (``B = G`` by default)."""
-    x = _int(secret) % group.order
-    public = group.mul_gen(x) if base is None else group.mul(base, x)
-    inputs = (group.generator() if base is None else base, public)
-    tag, compiled = _prove_fast("dlog", context, (group, (base is None,), inputs, _schnorr.dlog, (group, public, base)))
-    # X = x·B was computed from x just above: the generic witness check would be a tautology
-    challenge, (response,) = compiled.prove_and(tag, {"x": x}, check_witness=False)
+    group = _group(group)
+    stmt, values = _dlog_statement(group, public, base)
+    challenge, (response,) = _prove_and("dlog", stmt, group, values, {"x": _int(secret)}, context, rng)
     return DlogProof(group, challenge, response)
 
 
 def verify_dlog(
     group: Group, public: Element, proof: DlogProof, *, context: bytes, base: Element | None = None
 ) -> None:
-    inputs = (group.generator() if base is None else base, public)
-    fast: Fast = (group, (base is None,), inputs, _schnorr.dlog, (group, public, base))
-    _verify_fast("dlog", context, fast, proof, DlogProof)
+    group = _group(group)
+    stmt, values = _dlog_statement(group, public, base)
+    _verify_and("dlog", stmt, group, values, proof, DlogProof, context)
 
 
-def prove_dleq(group: Group, secret: Secret, h: Element, *, context: bytes, base: Element | None = None) -> DleqProof:
+def _dleq_statement(h: Element, public: Element, y: Element, base: Element | None) -> tuple[Compiled, list[Element]]:
+    return (_dleq.DLEQ, [h, public, y]) if base is None else (_dleq.DLEQ_BASE, [base, h, public, y])
+
+
+def prove_dleq(
+    group: Group, public: Element, h: Element, y: Element, secret: Secret, *, context: bytes,
+    base: Element | None = None, rng: Rng | None = None,
+) -> DleqProof:  # fmt: skip
     """Chaum–Pedersen proof that ``X = x·B`` and ``Y = x·H`` share ``x``."""
-    x = _int(secret) % group.order
-    public = group.mul_gen(x) if base is None else group.mul(base, x)
-    y = group.mul(h, x)
-    inputs = (group.generator() if base is None else base, h, public, y)
-    fast: Fast = (group, (base is None,), inputs, _dleq.dleq, (group, public, h, y, base))
-    tag, compiled = _prove_fast("dleq", context, fast)
-    # X = x·B and Y = x·H were computed from x just above: the generic witness check would be a tautology
-    challenge, (response,) = compiled.prove_and(tag, {"x": x}, check_witness=False)
+    group = _group(group)
+    stmt, values = _dleq_statement(h, public, y, base)
+    challenge, (response,) = _prove_and("dleq", stmt, group, values, {"x": _int(secret)}, context, rng)
     return DleqProof(group, challenge, response)
 
 
 def verify_dleq(
-    group: Group,
-    public: Element,
-    h: Element,
-    y: Element,
-    proof: DleqProof,
-    *,
-    context: bytes,
+    group: Group, public: Element, h: Element, y: Element, proof: DleqProof, *, context: bytes,
     base: Element | None = None,
-) -> None:
-    inputs = (group.generator() if base is None else base, h, public, y)
-    fast: Fast = (group, (base is None,), inputs, _dleq.dleq, (group, public, h, y, base))
-    _verify_fast("dleq", context, fast, proof, DleqProof)
+) -> None:  # fmt: skip
+    group = _group(group)
+    stmt, values = _dleq_statement(h, public, y, base)
+    _verify_and("dleq", stmt, group, values, proof, DleqProof, context)
+
+
+# ---------------------------------------------------------------------------
+# Pedersen commitments: opening, equality
 
 
 def prove_opening(
-    params: PedersenParams, commitment: Element, value: int, blinding: Secret, *, context: bytes
-) -> OpeningProof:
+    params: PedersenParams, commitment: Element, value: int, blinding: Secret, *, context: bytes,
+    rng: Rng | None = None,
+) -> OpeningProof:  # fmt: skip
     """Knowledge of ``(v, r)`` with ``C = v·G + r·H``."""
-    witness = {"v": _int(value), "r": _int(blinding)}
-    fast: Fast = (params.group, (), (params.g, params.h, commitment), _pedersen.opening, (params, commitment))
-    tag, compiled = _prove_fast("opening", context, fast)
-    challenge, (s_value, s_blinding) = compiled.prove_and(tag, witness)
-    return OpeningProof(params.group, challenge, s_value, s_blinding)
+    p = _params(params)
+    witness = {"v": _int(value, "value"), "r": _int(blinding, "blinding")}
+    challenge, (s_v, s_r) = _prove_and("opening", _pedersen.OPENING, p.group, [p.h, commitment], witness, context, rng)
+    return OpeningProof(p.group, challenge, s_v, s_r)
 
 
 def verify_opening(params: PedersenParams, commitment: Element, proof: OpeningProof, *, context: bytes) -> None:
-    fast: Fast = (params.group, (), (params.g, params.h, commitment), _pedersen.opening, (params, commitment))
-    _verify_fast("opening", context, fast, proof, OpeningProof)
+    p = _params(params)
+    _verify_and("opening", _pedersen.OPENING, p.group, [p.h, commitment], proof, OpeningProof, context)
+
+
+def _equality_statement(
+    p1: PedersenParams, c1: Element, p2: PedersenParams, c2: Element
+) -> tuple[Compiled, list[Element]]:
+    if p1.group.name != p2.group.name:
+        raise MalformedInput("equality of commitments: both parameters must be over one group")
+    if p1 is p2 or p1.group.eq(p1.h, p2.h):
+        return _pedersen.EQUALITY, [p1.h, c1, c2]
+    return _pedersen.EQUALITY_2, [p1.h, p2.h, c1, c2]
 
 
 def prove_equality(
-    params1: PedersenParams,
-    c1: Element,
-    r1: Secret,
-    params2: PedersenParams,
-    c2: Element,
-    r2: Secret,
-    value: int,
-    *,
-    context: bytes,
-) -> EqualityProof:
-    """``C1 = v·G + r1·H`` and ``C2 = v·G' + r2·H'`` commit to the same ``v``."""
-    witness = {"v": _int(value), "r1": _int(r1), "r2": _int(r2)}
-    return EqualityProof.from_bytes(
-        params1.group, _prove("equality", lambda: _pedersen.equality(params1, c1, params2, c2), witness, context)
-    )
+    params1: PedersenParams, c1: Element, params2: PedersenParams, c2: Element, value: int, r1: Secret, r2: Secret,
+    *, context: bytes, rng: Rng | None = None,
+) -> EqualityProof:  # fmt: skip
+    """``C1 = v·G + r1·H`` and ``C2 = v·G + r2·H'`` commit to the same ``v``."""
+    stmt, values = _equality_statement(_params(params1), c1, _params(params2), c2)
+    witness = {"v": _int(value, "value"), "r1": _int(r1, "blinding"), "r2": _int(r2, "blinding")}
+    challenge, (s_v, s_r1, s_r2) = _prove_and("equality", stmt, params1.group, values, witness, context, rng)
+    return EqualityProof(params1.group, challenge, s_v, s_r1, s_r2)
 
 
 def verify_equality(
-    params1: PedersenParams, c1: Element, params2: PedersenParams, c2: Element, proof: EqualityProof, *, context: bytes
-) -> None:
-    build = lambda: _pedersen.equality(params1, c1, params2, c2)  # noqa: E731
-    _verify("equality", params1.group, build, proof, EqualityProof, context)
+    params1: PedersenParams, c1: Element, params2: PedersenParams, c2: Element, proof: EqualityProof, *,
+    context: bytes,
+) -> None:  # fmt: skip
+    group = _params(params1).group
+    with _verifying("equality proof", group, proof, EqualityProof):
+        stmt, values = _equality_statement(params1, c1, _params(params2), c2)
+    _verify_and("equality", stmt, group, values, proof, EqualityProof, context)
 
 
-def _bit_fast(params: PedersenParams, commitment: Element) -> Fast:
-    return (params.group, (), (params.g, params.h, commitment), _membership.bit, (params, commitment))
+# ---------------------------------------------------------------------------
+# membership (CDS94 OR proofs): bit, one of a public set
 
 
-def prove_bit(params: PedersenParams, commitment: Element, bit: int, blinding: Secret, *, context: bytes) -> BitProof:
+def prove_bit(
+    params: PedersenParams, commitment: Element, bit: int, blinding: Secret, *, context: bytes,
+    rng: Rng | None = None,
+) -> BitProof:  # fmt: skip
     """``C`` commits to 0 or 1 (ballot selections); ProvingError for any other value."""
-    if bit not in (0, 1) or isinstance(bit, bool):
+    p = _params(params)
+    bit = _int(bit, "bit")
+    if bit not in (0, 1):
         raise ProvingError("bit proof: the committed value must be 0 or 1")
-    tag, compiled = _prove_fast("bit", context, _bit_fast(params, commitment))
-    challenge, c0, s0, s1 = compiled.prove_or_scalars(tag, {"r": _int(blinding)}, bit)
-    return BitProof(params.group, challenge, c0, s0, s1)
+    values = _membership.branch_elements(p, commitment, (0, 1))
+    s = _prove_or("bit", _membership.disjunction(2), p, values, bit, _int(blinding, "blinding"), context, rng)
+    return BitProof(p.group, *s)
 
 
 def verify_bit(params: PedersenParams, commitment: Element, proof: BitProof, *, context: bytes) -> None:
-    _verify_fast("bit", context, _bit_fast(params, commitment), proof, BitProof)
-
-
-def _membership_fast(params: PedersenParams, commitment: Element, values: tuple[int, ...]) -> Fast:
-    # the statement's structure is the (canonical) set: one branch per value, in order
-    inputs = (params.g, params.h, commitment)
-    return (params.group, (values,), inputs, _membership.one_of, (params, commitment, values))
+    p = _params(params)
+    with _verifying("bit proof", p.group, proof, BitProof):
+        values = _membership.branch_elements(p, commitment, (0, 1))
+        _verify_or("bit", _membership.disjunction(2), p, values, proof, context)
 
 
 def prove_membership(
-    params: PedersenParams, commitment: Element, value: int, blinding: Secret, allowed: Sequence[int], *, context: bytes
-) -> MembershipProof:
+    params: PedersenParams, commitment: Element, allowed: Sequence[int], value: int, blinding: Secret, *,
+    context: bytes, rng: Rng | None = None,
+) -> MembershipProof:  # fmt: skip
     """``C`` commits to one value of the public set ``allowed``; ProvingError if ``value`` is not in it."""
-    values = _membership.canonical_set(params, allowed)
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise ProvingError("membership proof: the value must be an integer")
-    position = [int(v == value % params.group.order) for v in values]  # scan the whole set
+    p = _params(params)
+    values = _membership.canonical_set(p, allowed)
+    v = _int(value, "value") % p.group.order
+    position = [int(x == v) for x in values]  # scan the whole set
     if 1 not in position:
         raise ProvingError("membership proof: the committed value is not in the public set")
-    tag, compiled = _prove_fast("membership", context, _membership_fast(params, commitment, values))
-    s = compiled.prove_or_scalars(tag, {"r": _int(blinding)}, position.index(1))
+    elements = _membership.branch_elements(p, commitment, values)
+    stmt = _membership.disjunction(len(values))
+    s = _prove_or("membership", stmt, p, elements, position.index(1), _int(blinding, "blinding"), context, rng)
     k = len(values)
-    return MembershipProof(params.group, s[0], tuple(s[1:k]), tuple(s[k:]))
+    return MembershipProof(p.group, s[0], tuple(s[1:k]), tuple(s[k:]))
 
 
 def verify_membership(
     params: PedersenParams, commitment: Element, allowed: Sequence[int], proof: MembershipProof, *, context: bytes
 ) -> None:
-    with _verifying("membership proof"):
-        values = _membership.canonical_set(params, allowed)
-        if isinstance(proof, MembershipProof) and len(proof.responses) != len(values):
+    p = _params(params)
+    with _verifying("membership proof", p.group, proof, MembershipProof):
+        values = _membership.canonical_set(p, allowed)
+        if len(proof.responses) != len(values) or len(proof.branch_challenges) != len(values) - 1:
             raise VerificationError("membership proof: the proof is for a set of another size")
-    _verify_fast("membership", context, _membership_fast(params, commitment, values), proof, MembershipProof)
+        elements = _membership.branch_elements(p, commitment, values)
+        _verify_or("membership", _membership.disjunction(len(values)), p, elements, proof, context)
+
+
+# ---------------------------------------------------------------------------
+# vector commitments
+
+
+def _vector_witness(size: int, values: Any, blindings: dict[str, int]) -> dict[str, int]:
+    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
+        raise MalformedInput("vector recipe: the values must be a sequence of integers")
+    if len(values) != size:
+        raise ProvingError(f"vector recipe: expected {size} values, got {len(values)}")
+    return {f"v_{i + 1}": _int(v, "value") for i, v in enumerate(values)} | blindings
 
 
 def prove_vector_opening(
-    params: VectorPedersenParams, commitment: Element, values: Sequence[int], blinding: Secret, *, context: bytes
-) -> VectorOpeningProof:
+    params: VectorPedersenParams, commitment: Element, values: Sequence[int], blinding: Secret, *, context: bytes,
+    rng: Rng | None = None,
+) -> VectorOpeningProof:  # fmt: skip
     """Knowledge of ``(v_1..v_n, r)`` with ``C = r·H + Σ v_i·G_i``."""
-    if len(values) != params.size:
-        raise ProvingError(f"vector opening: expected {params.size} values, got {len(values)}")
-    witness = {f"v_{i + 1}": _int(v) for i, v in enumerate(values)} | {"r": _int(blinding)}
-    return VectorOpeningProof.from_bytes(
-        params.group,
-        _prove("vector-opening", lambda: _pedersen.vector_opening(params, commitment), witness, context),
-        params.size,
-    )
+    p = _params(params, VectorPedersenParams)
+    witness = _vector_witness(p.size, values, {"r": _int(blinding, "blinding")})
+    stmt = _pedersen.vector_opening(p.size)
+    challenge, (*s_v, s_r) = _prove_and("vector-opening", stmt, p.group, [p.h, *p.gs, commitment], witness, context,
+                                        rng)  # fmt: skip
+    return VectorOpeningProof(p.group, challenge, tuple(s_v), s_r)
 
 
 def verify_vector_opening(
     params: VectorPedersenParams, commitment: Element, proof: VectorOpeningProof, *, context: bytes
 ) -> None:
-    build = lambda: _pedersen.vector_opening(params, commitment)  # noqa: E731
-    _verify("vector-opening", params.group, build, proof, VectorOpeningProof, context)
+    p = _params(params, VectorPedersenParams)
+    with _verifying("vector-opening proof", p.group, proof, VectorOpeningProof):
+        stmt = _pedersen.vector_opening(p.size)
+    _verify_and("vector-opening", stmt, p.group, [p.h, *p.gs, commitment], proof, VectorOpeningProof, context)
+
+
+def _vector_equality_statement(
+    p1: VectorPedersenParams, c1: Element, p2: VectorPedersenParams, c2: Element
+) -> tuple[Compiled, list[Element]]:
+    if p1.group.name != p2.group.name or p1.size != p2.size:
+        raise MalformedInput("vector equality: parameters must share the group and the size")
+    g = p1.group
+    same = p1 is p2 or (g.eq(p1.h, p2.h) and all(g.eq(a, b) for a, b in zip(p1.gs, p2.gs, strict=True)))
+    stmt = _pedersen.vector_equality(p1.size, same)
+    return stmt, [p1.h, *p1.gs, c1, c2] if same else [p1.h, *p1.gs, p2.h, *p2.gs, c1, c2]
 
 
 def prove_vector_equality(
-    params1: VectorPedersenParams,
-    c1: Element,
-    r1: Secret,
-    params2: VectorPedersenParams,
-    c2: Element,
-    r2: Secret,
-    values: Sequence[int],
-    *,
-    context: bytes,
-) -> VectorEqualityProof:
+    params1: VectorPedersenParams, c1: Element, params2: VectorPedersenParams, c2: Element, values: Sequence[int],
+    r1: Secret, r2: Secret, *, context: bytes, rng: Rng | None = None,
+) -> VectorEqualityProof:  # fmt: skip
     """``C1`` and ``C2`` commit to the same vector ``(v_1..v_n)``."""
-    if len(values) != params1.size:
-        raise ProvingError(f"vector equality: expected {params1.size} values, got {len(values)}")
-    witness = {f"v_{i + 1}": _int(v) for i, v in enumerate(values)} | {"r1": _int(r1), "r2": _int(r2)}
-    proof = _prove("vector-equality", lambda: _pedersen.vector_equality(params1, c1, params2, c2), witness, context)
-    return VectorEqualityProof.from_bytes(params1.group, proof, params1.size)
+    p1, p2 = _params(params1, VectorPedersenParams), _params(params2, VectorPedersenParams)
+    stmt, elements = _vector_equality_statement(p1, c1, p2, c2)
+    witness = _vector_witness(p1.size, values, {"r1": _int(r1, "blinding"), "r2": _int(r2, "blinding")})
+    challenge, (*s_v, s_r1, s_r2) = _prove_and("vector-equality", stmt, p1.group, elements, witness, context, rng)
+    return VectorEqualityProof(p1.group, challenge, tuple(s_v), s_r1, s_r2)
 
 
 def verify_vector_equality(
-    params1: VectorPedersenParams,
-    c1: Element,
-    params2: VectorPedersenParams,
-    c2: Element,
-    proof: VectorEqualityProof,
-    *,
-    context: bytes,
-) -> None:
-    build = lambda: _pedersen.vector_equality(params1, c1, params2, c2)  # noqa: E731
-    _verify("vector-equality", params1.group, build, proof, VectorEqualityProof, context)
+    params1: VectorPedersenParams, c1: Element, params2: VectorPedersenParams, c2: Element,
+    proof: VectorEqualityProof, *, context: bytes,
+) -> None:  # fmt: skip
+    p1, p2 = _params(params1, VectorPedersenParams), _params(params2, VectorPedersenParams)
+    with _verifying("vector-equality proof", p1.group, proof, VectorEqualityProof):
+        stmt, elements = _vector_equality_statement(p1, c1, p2, c2)
+    _verify_and("vector-equality", stmt, p1.group, elements, proof, VectorEqualityProof, context)

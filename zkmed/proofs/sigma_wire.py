@@ -1,102 +1,124 @@
-"""Wire formats of the recipes' typed proofs (:mod:`zkmed.proofs.sigma`).
+"""Wire formats of the sigma recipes' typed proofs (:mod:`zkmed.proofs.sigma`).
 
-Every proof is a frozen dataclass over its group; every field after
-``group`` is serialized as ``Ns``-byte canonical scalars
-(draft-irtf-cfrg-sigma-protocols ``Scalar.serialize``), in field order, with
-nothing else on the wire.  Each class documents its byte layout:
+Every proof is a frozen dataclass over its group whose fields after
+``group`` are canonical scalars.  On the wire a proof is the format header
+of :mod:`zkmed.formats` (``"ZK" || u16be code || u8 version``) followed by
+its scalars, ``Ns`` bytes each (draft-irtf-cfrg-sigma-protocols
+``Scalar.serialize``), in field order, with nothing else:
 
-* AND recipes (:class:`DlogProof`, :class:`DleqProof`, :class:`OpeningProof`,
-  :class:`EqualityProof`, :class:`VectorOpeningProof`,
-  :class:`VectorEqualityProof`) are the draft's compact NARG strings,
-  ``challenge || responses`` in witness order;
-* OR recipes (:class:`BitProof`, :class:`MembershipProof`) are the compact
-  CDS94 proofs of :mod:`zkmed.hazmat.sigma.compose`.
+==========================  ===============================  =====================================
+class                       format id                        body
+==========================  ===============================  =====================================
+:class:`DlogProof`          ``zkmed.proof.dlog`` v1          ``challenge || response``
+:class:`DleqProof`          ``zkmed.proof.dleq`` v1          ``challenge || response``
+:class:`OpeningProof`       ``zkmed.proof.opening`` v1       ``challenge || s_value || s_blinding``
+:class:`EqualityProof`      ``zkmed.proof.equality`` v1      ``challenge || s_value || s_r1 || s_r2``
+:class:`BitProof`           ``zkmed.proof.bit`` v1           ``challenge || c0 || s0 || s1``
+:class:`MembershipProof`    ``zkmed.proof.membership`` v1    ``challenge || c_0..c_{k-2} || s_0..s_{k-1}``
+:class:`VectorOpeningProof` ``zkmed.proof.vector-opening``   ``challenge || s_v1..s_vn || s_blinding``
+:class:`VectorEqualityProof` ``zkmed.proof.vector-equality`` ``challenge || s_v1..s_vn || s_r1 || s_r2``
+==========================  ===============================  =====================================
 
-``from_bytes`` raises MalformedInput on a wrong length, on anything but
-bytes, or on a scalar ``>= q``.  The classes are re-exported by
-:mod:`zkmed.proofs.sigma`.
+AND proofs are the draft's compact NARG strings; OR proofs (bit, membership)
+are the compact CDS94 proofs of :mod:`zkmed.hazmat.sigma.compose`.
+``from_bytes`` raises MalformedInput on a wrong header, length, or a scalar
+``>= q`` (UnsupportedVersion for another version); :meth:`scalars` gives the
+flat scalar list a verifier checks (range-checked by the verifier itself).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+from zkmed import formats
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.groups.base import Group
 
 __all__ = [
-    "BitProof", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof",
+    "BitProof", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof", "SigmaProof",
     "VectorEqualityProof", "VectorOpeningProof",
 ]  # fmt: skip
 
-F = TypeVar("F", bound="_FixedProof")
+P = TypeVar("P", bound="SigmaProof")
 
 
-def _scalars(group: Group, data: Any, count: int, what: str) -> list[int]:
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise MalformedInput(f"{what}: expected bytes, got {type(data).__name__}")
-    try:
-        return group.decode_scalars(bytes(data), count)
-    except MalformedInput as exc:
-        raise MalformedInput(f"{what}: {exc.message}") from exc
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
-
-
-def _scalar_fields(cls: type) -> tuple[str, ...]:
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls)[1:])
-    return names
-
-
-class _FixedProof:
-    """Base of the fixed-size proofs: every field after ``group`` is one scalar, serialized in order."""
+class SigmaProof:
+    """Base of the recipe proofs: a group and scalar fields (ints, or tuples of ints), serialized in order."""
 
     group: Group
+    FORMAT: ClassVar[formats.Format]
+
+    def scalars(self) -> list[Any]:
+        """The fields after ``group``, flattened, in wire order (not range-checked here)."""
+        out: list[Any] = []
+        for f in fields(self)[1:]:  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            out.extend(value) if isinstance(value, tuple) else out.append(value)
+        return out
 
     def to_bytes(self) -> bytes:
-        return self.group.encode_scalars([getattr(self, name) for name in _scalar_fields(type(self))])
+        return self.FORMAT.wrap(self.group.encode_scalars(self.scalars()))
 
     @classmethod
-    def from_bytes(cls: type[F], group: Group, data: bytes) -> F:
-        return cls(group, *_scalars(group, data, len(_scalar_fields(cls)), cls.__name__))  # type: ignore[call-arg]
+    def _decode(cls, group: Group, data: Any, count: int) -> list[int]:
+        if not isinstance(group, Group):
+            raise MalformedInput(f"{cls.__name__}: expected a Group")
+        body = cls.FORMAT.unwrap(data)
+        try:
+            return group.decode_scalars(body, count)
+        except MalformedInput as exc:
+            raise MalformedInput(f"{cls.__name__}: {exc.message}") from exc
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.group.name}, {len(self.scalars())} scalars)"
 
 
-@dataclass(frozen=True)
-class DlogProof(_FixedProof):
-    """Schnorr proof; layout ``challenge || response`` (2·Ns bytes)."""
+class _Fixed(SigmaProof):
+    """A proof with a fixed number of scalar fields."""
 
+    @classmethod
+    def from_bytes(cls: type[P], group: Group, data: bytes) -> P:
+        count = len(fields(cls)) - 1  # type: ignore[arg-type]
+        return cls(group, *cls._decode(group, data, count))  # type: ignore[call-arg]
+
+
+@dataclass(frozen=True, repr=False)
+class DlogProof(_Fixed):
+    """Schnorr proof of knowledge of a discrete logarithm."""
+
+    FORMAT = formats.DLOG_PROOF
     group: Group
     challenge: int
     response: int
 
 
-@dataclass(frozen=True)
-class DleqProof(_FixedProof):
-    """Chaum–Pedersen proof; layout ``challenge || response`` (2·Ns bytes)."""
+@dataclass(frozen=True, repr=False)
+class DleqProof(_Fixed):
+    """Chaum–Pedersen proof of equal discrete logarithms."""
 
+    FORMAT = formats.DLEQ_PROOF
     group: Group
     challenge: int
     response: int
 
 
-@dataclass(frozen=True)
-class OpeningProof(_FixedProof):
-    """Pedersen opening proof; layout ``challenge || s_value || s_blinding`` (3·Ns bytes)."""
+@dataclass(frozen=True, repr=False)
+class OpeningProof(_Fixed):
+    """Pedersen opening proof."""
 
+    FORMAT = formats.OPENING_PROOF
     group: Group
     challenge: int
     s_value: int
     s_blinding: int
 
 
-@dataclass(frozen=True)
-class EqualityProof(_FixedProof):
-    """Equal committed values; layout ``challenge || s_value || s_r1 || s_r2`` (4·Ns bytes)."""
+@dataclass(frozen=True, repr=False)
+class EqualityProof(_Fixed):
+    """Equal committed values."""
 
+    FORMAT = formats.EQUALITY_PROOF
     group: Group
     challenge: int
     s_value: int
@@ -104,10 +126,11 @@ class EqualityProof(_FixedProof):
     s_r2: int
 
 
-@dataclass(frozen=True)
-class BitProof(_FixedProof):
-    """CDS94 bit proof; layout ``challenge || c0 || s0 || s1`` (4·Ns bytes); ``c1 = challenge - c0``."""
+@dataclass(frozen=True, repr=False)
+class BitProof(_Fixed):
+    """CDS94 bit proof; ``c1 = challenge - c0`` is implied."""
 
+    FORMAT = formats.BIT_PROOF
     group: Group
     challenge: int
     c0: int
@@ -115,58 +138,56 @@ class BitProof(_FixedProof):
     s1: int
 
 
-@dataclass(frozen=True)
-class MembershipProof:
-    """CDS94 one-of-``k`` proof; layout ``challenge || c_0..c_{k-2} || s_0..s_{k-1}`` ((2k)·Ns bytes)."""
+@dataclass(frozen=True, repr=False)
+class MembershipProof(SigmaProof):
+    """CDS94 one-of-``k`` proof; the last branch challenge is implied."""
 
+    FORMAT = formats.MEMBERSHIP_PROOF
     group: Group
     challenge: int
     branch_challenges: tuple[int, ...]
     responses: tuple[int, ...]
 
-    def to_bytes(self) -> bytes:
-        return self.group.encode_scalars([self.challenge, *self.branch_challenges, *self.responses])
-
     @classmethod
     def from_bytes(cls, group: Group, data: bytes, set_size: int) -> MembershipProof:
-        if not isinstance(set_size, int) or set_size < 2:
-            raise MalformedInput("membership proof: the set size must be at least 2")
-        s = _scalars(group, data, 2 * set_size, "membership proof")
+        if not isinstance(set_size, int) or isinstance(set_size, bool) or set_size < 2:
+            raise MalformedInput("membership proof: the set size must be an integer of at least 2")
+        s = cls._decode(group, data, 2 * set_size)
         return cls(group, s[0], tuple(s[1:set_size]), tuple(s[set_size:]))
 
 
-@dataclass(frozen=True)
-class VectorOpeningProof:
-    """Vector opening proof; layout ``challenge || s_v1..s_vn || s_blinding`` ((n+2)·Ns bytes)."""
+@dataclass(frozen=True, repr=False)
+class VectorOpeningProof(SigmaProof):
+    """Vector opening proof."""
 
+    FORMAT = formats.VECTOR_OPENING_PROOF
     group: Group
     challenge: int
     s_values: tuple[int, ...]
     s_blinding: int
 
-    def to_bytes(self) -> bytes:
-        return self.group.encode_scalars([self.challenge, *self.s_values, self.s_blinding])
-
     @classmethod
     def from_bytes(cls, group: Group, data: bytes, size: int) -> VectorOpeningProof:
-        s = _scalars(group, data, size + 2, "vector opening proof")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise MalformedInput("vector opening proof: the size must be a positive integer")
+        s = cls._decode(group, data, size + 2)
         return cls(group, s[0], tuple(s[1:-1]), s[-1])
 
 
-@dataclass(frozen=True)
-class VectorEqualityProof:
-    """Equal committed vectors; layout ``challenge || s_v1..s_vn || s_r1 || s_r2`` ((n+3)·Ns bytes)."""
+@dataclass(frozen=True, repr=False)
+class VectorEqualityProof(SigmaProof):
+    """Equal committed vectors."""
 
+    FORMAT = formats.VECTOR_EQUALITY_PROOF
     group: Group
     challenge: int
     s_values: tuple[int, ...]
     s_r1: int
     s_r2: int
 
-    def to_bytes(self) -> bytes:
-        return self.group.encode_scalars([self.challenge, *self.s_values, self.s_r1, self.s_r2])
-
     @classmethod
     def from_bytes(cls, group: Group, data: bytes, size: int) -> VectorEqualityProof:
-        s = _scalars(group, data, size + 3, "vector equality proof")
+        if not isinstance(size, int) or isinstance(size, bool) or size < 1:
+            raise MalformedInput("vector equality proof: the size must be a positive integer")
+        s = cls._decode(group, data, size + 3)
         return cls(group, s[0], tuple(s[1:-2]), s[-2], s[-1])

@@ -8,6 +8,7 @@ verification.
 """
 
 from zkmed.hazmat.sigma.batch import batch_verify
+from zkmed.hazmat.sigma.builder import ElementVar, RelationBuilder, ScalarVar
 from zkmed.hazmat.sigma.ciphersuites import (
     CIPHERSUITES,
     DEFAULT_CIPHERSUITE,
@@ -32,7 +33,7 @@ from zkmed.hazmat.sigma.nizk import (
     verify_batchable,
     verify_compact,
 )
-from zkmed.hazmat.sigma.relation import ElementVar, Equation, LinearRelation, RelationBuilder, ScalarVar
+from zkmed.hazmat.sigma.relation import Equation, LinearRelation, RelationShape
 
 __all__ = [
     "CIPHERSUITES",
@@ -44,6 +45,7 @@ __all__ = [
     "ElementVar",
     "Equation",
     "LinearRelation",
+    "RelationShape",
     "ProverState",
     "RelationBuilder",
     "ScalarVar",

@@ -11,7 +11,12 @@ identifier                      group       Ne    Ns    status
 ``sigma-proofs_Shake128_P256``  P256        33    32    the draft's suite (vectors)
 ``zkmed_Shake128_secp256k1``    secp256k1   33    32    zkmed's own: SEC1 compressed
                                                         elements, big-endian scalars
+``zkmed_Shake128_EG4096``       EG4096      512   32    zkmed's own: ElectionGuard 2.x
+                                                        group, big-endian elements
 ==============================  ==========  ====  ====  ===========================
+
+A backend variant of a group (``secp256k1-pyecc``) uses its group's suite;
+:func:`zkmed.hazmat.sigma.compose.ciphersuite_id` refuses a group without one.
 
 The identifier must appear verbatim in the proof tag (§"Tag and session identifier"),
 and so must the flavor marker (``DSFS`` batchable, ``CMPT`` compact); :func:`verify_nizk`
@@ -22,10 +27,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-from zkmed.errors import MalformedInput, VerificationError, ZkmedError
+from zkmed.errors import MalformedInput
 from zkmed.hazmat.groups import get_group
 from zkmed.hazmat.groups.base import Group
 from zkmed.hazmat.sigma.nizk import Rng, _as_bytes, prove_batchable, prove_compact, verify_batchable, verify_compact
@@ -54,6 +58,7 @@ CIPHERSUITES: dict[str, Ciphersuite] = {
     for suite in (
         Ciphersuite("sigma-proofs_Shake128_P256", "P256"),
         Ciphersuite("zkmed_Shake128_secp256k1", "secp256k1"),
+        Ciphersuite("zkmed_Shake128_EG4096", "EG4096"),
     )
 }
 
@@ -86,21 +91,9 @@ def _check_tag(suite_name: str, flavor: Any, tag: Any) -> bytes:
     return tag
 
 
-#: serialized instances up to this size are memoized (validated once, §"Efficiency considerations")
-INSTANCE_CACHE_MAX_BYTES = 1 << 16
-
-
-@lru_cache(maxsize=256)
-def _cached_relation(suite_name: str, instance: bytes) -> LinearRelation:
-    return LinearRelation.deserialize(get_ciphersuite(suite_name).group, instance)
-
-
 def _load_instance(suite_name: str, instance: Any) -> LinearRelation:
-    """Deserialize and validate an instance; small ones are memoized (relations are immutable)."""
-    data = _as_bytes(instance, "sigma instance")
-    if len(data) <= INSTANCE_CACHE_MAX_BYTES:
-        return _cached_relation(suite_name, data)
-    return LinearRelation.deserialize(get_ciphersuite(suite_name).group, data)
+    """Deserialize and validate an instance (every check of §"Instance validation")."""
+    return LinearRelation.deserialize(get_ciphersuite(suite_name).group, _as_bytes(instance, "sigma instance"))
 
 
 def verify_nizk(ciphersuite: str, flavor: str, tag: bytes, instance: bytes, proof: bytes) -> None:
@@ -109,21 +102,13 @@ def verify_nizk(ciphersuite: str, flavor: str, tag: bytes, instance: bytes, proo
     ``flavor`` is ``"batchable"`` or ``"compact"``.  Bad parameters (unknown
     ciphersuite or flavor, a tag without the flavor marker and ciphersuite id,
     an instance that does not deserialize or validate) raise MalformedInput;
-    a proof that does not decode or verify raises VerificationError.  Nothing
-    else escapes: an unexpected internal exception becomes VerificationError.
-    Instances up to ``INSTANCE_CACHE_MAX_BYTES`` are memoized: deserialized
-    and validated once (§"Efficiency considerations").
+    a proof that does not decode or verify raises VerificationError.
     """
-    try:
-        suite = get_ciphersuite(ciphersuite)
-        tag = _check_tag(suite.name, flavor, tag)
-        relation = _load_instance(suite.name, instance)
-        proof = _as_bytes(proof, "sigma proof")
-        (verify_batchable if flavor == "batchable" else verify_compact)(tag, relation, proof)
-    except ZkmedError:
-        raise
-    except Exception as exc:  # defensive boundary: never leak a non-zkmed exception to callers
-        raise VerificationError(f"sigma proof rejected ({type(exc).__name__})") from exc
+    suite = get_ciphersuite(ciphersuite)
+    tag = _check_tag(suite.name, flavor, tag)
+    relation = _load_instance(suite.name, instance)
+    proof = _as_bytes(proof, "sigma proof")
+    (verify_batchable if flavor == "batchable" else verify_compact)(tag, relation, proof)
 
 
 def prove_nizk(

@@ -63,11 +63,14 @@ from zkmed.encoding import le_uint
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.groups.base import Element, Group
 from zkmed.hazmat.sigma.ciphersuites import CIPHERSUITES
-from zkmed.hazmat.sigma.nizk import Rng, _draw, _map_secret, _session_id
+from zkmed.hazmat.sigma.nizk import Rng, _draw, _session_id, map_secret
 from zkmed.hazmat.sigma.relation import Equation, LinearRelation
 from zkmed.hazmat.transcript import Transcript
 
-__all__ = ["OrProof", "and_compose", "ciphersuite_id", "full_tag", "or_instance", "prove_or", "verify_or"]
+__all__ = [
+    "OrProof", "and_compose", "ciphersuite_id", "full_tag", "or_instance", "prove_or", "prove_or_scalars",
+    "verify_or", "verify_or_scalars",
+]  # fmt: skip
 
 MAX_BRANCHES = 1 << 16
 _BYTES = (bytes, bytearray, memoryview)
@@ -78,17 +81,17 @@ _BYTES = (bytes, bytearray, memoryview)
 
 
 def ciphersuite_id(group: Group) -> str:
-    """The ciphersuite identifier for ``group`` (``zkmed.hazmat.sigma.ciphersuites``).
+    """The registered ciphersuite identifier for ``group`` (:data:`~zkmed.hazmat.sigma.ciphersuites.CIPHERSUITES`).
 
     A backend variant ``"<name>-<backend>"`` (e.g. ``secp256k1-pyecc``) uses
     the suite of ``<name>``: same curve, same encodings, interoperable proofs.
-    Groups without a registered suite get ``zkmed_Shake128_<name>``.
+    A group without a registered suite is refused (MalformedInput).
     """
     for name in (group.name, group.name.split("-")[0]):
         for suite in CIPHERSUITES.values():
             if suite.group_name == name:
                 return suite.name
-    return f"zkmed_Shake128_{group.name}"
+    raise MalformedInput(f"no sigma ciphersuite is registered for the group {group.name!r}")
 
 
 def full_tag(tag: bytes, flavor: bytes, group: Group) -> bytes:
@@ -158,27 +161,11 @@ def or_instance(branches: Sequence[LinearRelation]) -> bytes:
 
 
 def _instance(rels: Sequence[LinearRelation]) -> bytes:
-    """:func:`or_instance` of checked branches; an element object shared by branches is encoded once.
-
-    Branches of one OR statement typically share their public elements (``H``,
-    ``C``), so the encodings are memoized per call by object identity (the
-    objects stay alive in ``rels`` meanwhile).  Each relation keeps its
-    serialization, exactly as :meth:`LinearRelation.serialize` does.
-    """
-    memo: dict[int, bytes] = {}
+    """:func:`or_instance` of checked branches."""
     parts = [le_uint(len(rels), 4)]
     for rel in rels:
-        data = rel.__dict__.get("_serialized")
-        if data is None:
-            encode = rel.group.encode_element
-            chunks = [rel._shape.prefix]
-            for el in rel.elements[1:]:
-                enc = memo.get(id(el))
-                if enc is None:
-                    enc = memo[id(el)] = encode(el)
-                chunks.append(enc)
-            data = rel.__dict__["_serialized"] = b"".join(chunks)
-        parts.append(len(data).to_bytes(4, "little"))
+        data = rel.serialize()
+        parts.append(le_uint(len(data), 4))
         parts.append(data)
     return b"".join(parts)
 
@@ -256,13 +243,14 @@ def prove_or(
     simulated challenges; ProvingError if ``rng`` returns a value outside ``[0, q)``.
     """
     rels, g = _check_branches(branches)
-    return g.encode_scalars(_prove_scalars(tag, rels, g, real, witness, rng))
+    return g.encode_scalars(prove_or_scalars(tag, rels, real, witness, rng))
 
 
-def _prove_scalars(
-    tag: bytes, rels: Sequence[LinearRelation], g: Group, real: int, witness: Sequence[int], rng: Rng | None
+def prove_or_scalars(
+    tag: bytes, branches: Sequence[LinearRelation], real: int, witness: Sequence[int], rng: Rng | None = None
 ) -> list[int]:
-    """:func:`prove_or` on checked branches, before serialization: the proof's scalars in wire order."""
+    """:func:`prove_or` before serialization: the proof's scalars in wire order."""
+    rels, g = _check_branches(branches)
     q, k = g.order, len(rels)
     if not isinstance(real, int) or isinstance(real, bool) or not 0 <= real < k:
         raise ProvingError("OR prover: the real branch index is out of range")
@@ -274,18 +262,18 @@ def _prove_scalars(
     real_rel = rels[real]
     # refuse a false witness before any nonce is drawn: one constant-time multiplication per
     # element of the real branch (the same work for every branch index of the same shape)
-    if not all(g.eq(a, y) for a, y in zip(_map_secret(real_rel, w), real_rel._images(), strict=True)):
+    if not all(g.eq(a, y) for a, y in zip(map_secret(real_rel, w), real_rel.image(), strict=True)):
         raise ProvingError(f"OR prover: the witness does not satisfy branch {real}")
     width = max(r.num_scalars for r in rels)
     padded = w + [0] * (width - len(w))
     bits = [int(i == real) for i in range(k)]  # 1 for the real branch, selected arithmetically below
     nonces = [_draw(g, rng, r.num_scalars) for r in rels]
     sim = _draw(g, rng, k)
-    add, mul = g.add, g.mul
-    commitments = []  # the same operations for every branch, real or simulated
+    add, mul_secret = g.add, g.mul_secret
+    commitments = []  # the same constant-time operations for every branch, real or simulated
     for rel, r_i, e_i in zip(rels, nonces, sim, strict=True):
-        for t, y in zip(_map_secret(rel, r_i), rel._images(), strict=True):
-            commitments.append(add(t, mul(y, -e_i)))
+        for t, y in zip(map_secret(rel, r_i), rel.image(), strict=True):
+            commitments.append(add(t, mul_secret(y, -e_i % q)))
     if any(g.is_identity(a) for a in commitments):
         raise ProvingError("OR prover: a commitment hit the identity; retry with fresh randomness")
     c = _derive(tag, rels, commitments)
@@ -295,20 +283,6 @@ def _prove_scalars(
     for i in range(k):
         delta = (challenges[i] - sim[i]) * bits[i]
         out.extend((nonces[i][j] + delta * padded[j]) % q for j in range(rels[i].num_scalars))
-    return out
-
-
-def _parse_scalars(g: Group, data: bytes, count: int) -> list[int]:
-    """``g.decode_scalars`` (exact length, every scalar canonical ``< q``) with one slice per scalar."""
-    if type(g).decode_scalars is not Group.decode_scalars or type(g).decode_scalar is not Group.decode_scalar:
-        return g.decode_scalars(data, count)  # a backend with its own scalar encoding
-    n = g.scalar_size
-    if len(data) != n * count:
-        raise MalformedInput(f"{g.name}: expected {count} scalars ({n * count} bytes), got {len(data)} bytes")
-    from_bytes = int.from_bytes
-    out = [from_bytes(data[i : i + n], "big") for i in range(0, n * count, n)]
-    if out and max(out) >= g.order:
-        raise MalformedInput(f"{g.name}: non-canonical scalar (>= q)")
     return out
 
 
@@ -324,15 +298,20 @@ def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> N
         raise VerificationError(f"OR proof rejected: OR proof: expected bytes, got {type(proof).__name__}")
     total = len(rels) + sum(r.num_scalars for r in rels)
     try:
-        scalars = _parse_scalars(g, bytes(proof), total)
+        scalars = g.decode_scalars(bytes(proof), total)
     except MalformedInput as exc:
         raise VerificationError(f"OR proof rejected: {exc.message}") from exc
-    _verify_scalars(tag, rels, g, scalars)
+    verify_or_scalars(tag, rels, scalars)
 
 
-def _verify_scalars(tag: bytes, rels: Sequence[LinearRelation], g: Group, scalars: Sequence[int]) -> None:
-    """:func:`verify_or` after parsing: ``scalars`` is the proof's layout, each already in ``[0, q)``."""
+def verify_or_scalars(tag: bytes, branches: Sequence[LinearRelation], scalars: Sequence[int]) -> None:
+    """:func:`verify_or` after parsing: ``scalars`` in the proof's layout (count and ranges checked here)."""
+    rels, g = _check_branches(branches)
     q, k = g.order, len(rels)
+    if len(scalars) != k + sum(r.num_scalars for r in rels):
+        raise VerificationError("OR proof rejected: wrong number of scalars for this statement")
+    if not all(isinstance(x, int) and not isinstance(x, bool) and 0 <= x < q for x in scalars):
+        raise VerificationError("OR proof rejected: scalar out of range [0, q)")
     c = scalars[0]
     challenges = [*scalars[1:k], (c - sum(scalars[1:k])) % q]
     commitments = []

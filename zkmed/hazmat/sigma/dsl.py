@@ -11,6 +11,16 @@ CRYPTO '97) and of draft-irtf-cfrg-sigma-protocols §"Specifying the relation"::
     proof = stmt.prove(b"my-app-v1", {"x": x_value, "r": r_value})
     stmt.verify(b"my-app-v1", proof)                     # None, or raises VerificationError
 
+Statements can also be **compiled once** and bound per instance, the way
+``re.compile`` is used: declare the public elements symbolically and compile
+the statement into an immutable :class:`Compiled` (or :class:`CompiledOr`)
+object that prover and verifier share::
+
+    x = secret("x")
+    X = public("X")[0]
+    DLOG = compile_statement(DLRep(X, x * generator()))     # a module constant
+    relation = DLOG.bind(group, [x_point])                  # checks 7-10 of the draft, per instance
+
 * A term is ``coeff * secret * Point``, ``coeff * Point`` (a constant) or a
   sum of those; ``secret * (A + B)`` distributes; coefficients are Python
   ints, reduced mod ``q`` at compile time; constants may stand on either side.
@@ -40,11 +50,11 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
-from typing import Any, overload
+from dataclasses import dataclass
+from typing import overload
 
 from zkmed.errors import MalformedInput, ProvingError
-from zkmed.hazmat.groups.base import Group
+from zkmed.hazmat.groups.base import Element, Group
 from zkmed.hazmat.sigma import compose, nizk
 from zkmed.hazmat.sigma.compose import full_tag
 from zkmed.hazmat.sigma.dsl_terms import (
@@ -56,18 +66,198 @@ from zkmed.hazmat.sigma.dsl_terms import (
     element,
     elements,
     generator,
+    public,
     secret,
     secrets,
 )
-from zkmed.hazmat.sigma.relation import Equation, LinearRelation
-from zkmed.hazmat.sigma.shape import RelationShape, relation_shape
+from zkmed.hazmat.sigma.nizk import Rng
+from zkmed.hazmat.sigma.relation import Equation, LinearRelation, RelationShape
 
 __all__ = [
-    "AndStatement", "DLRep", "Expr", "OrStatement", "Point", "Scalar", "Statement",
-    "element", "elements", "generator", "secret", "secrets",
+    "AndStatement", "Compiled", "CompiledOr", "DLRep", "Expr", "OrStatement", "Point", "Scalar", "Statement",
+    "compile_statement", "element", "elements", "generator", "public", "secret", "secrets",
 ]  # fmt: skip
 
 MAX_OR_BRANCHES = 256
+
+
+def _witness_vector(names: Sequence[str], witness: Mapping[str, int], q: int) -> list[int] | None:
+    """The witness in index order, reduced mod q; None if a name is missing."""
+    if not isinstance(witness, Mapping):
+        raise ProvingError("statement DSL: the witness must be a mapping name -> int")
+    out = []
+    for n in names:
+        v = witness.get(n)
+        if v is None:
+            return None
+        if not _is_int(v):
+            raise ProvingError(f"statement DSL: witness {n!r} must be an integer")
+        out.append(v % q)
+    return out
+
+
+# ---------------------------------------------------------------------------
+# compiled statements
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """An AND statement compiled once: witness names, public element names, and its validated shape.
+
+    ``elements`` names the instance elements ``elements[1:]`` in index order
+    (the generator is index 0); :meth:`bind` takes their values in that order.
+    """
+
+    notation: str
+    secrets: tuple[str, ...]
+    elements: tuple[str, ...]
+    shape: RelationShape
+
+    def bind(self, group: Group, values: Sequence[Element]) -> LinearRelation:
+        """The relation over ``group`` and ``values`` (checks 7–10); MalformedInput if invalid."""
+        if len(values) != len(self.elements):
+            raise MalformedInput(f"statement: expected {len(self.elements)} elements ({', '.join(self.elements)})")
+        return self.shape.bind(group, (group.generator(), *values))
+
+    def prove(
+        self, group: Group, values: Sequence[Element], witness: Mapping[str, int], tag: bytes, rng: Rng | None = None
+    ) -> tuple[int, list[int]]:
+        """``(challenge, responses)`` of the compact NARG string; ProvingError for a false witness."""
+        try:
+            relation = self.bind(group, values)
+        except MalformedInput as exc:
+            raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
+        vector = _witness_vector(self.secrets, witness, group.order)
+        if vector is None:
+            raise ProvingError(f"statement DSL: the witness must give {', '.join(self.secrets)}")
+        return nizk.prove_compact_scalars(full_tag(tag, b"CMPT", group), relation, vector, rng)
+
+    def verify(
+        self, group: Group, values: Sequence[Element], tag: bytes, challenge: int, responses: Sequence[int]
+    ) -> None:
+        """Verify ``(challenge, responses)``; VerificationError (MalformedInput for an invalid statement)."""
+        nizk.verify_compact_scalars(full_tag(tag, b"CMPT", group), self.bind(group, values), challenge, responses)
+
+
+@dataclass(frozen=True)
+class CompiledOr:
+    """A CDS94 disjunction of compiled branches (independent name spaces), bound per instance."""
+
+    branches: tuple[Compiled, ...]
+
+    def __post_init__(self) -> None:
+        if not 2 <= len(self.branches) <= MAX_OR_BRANCHES:
+            raise MalformedInput(f"statement DSL: an OR needs 2 to {MAX_OR_BRANCHES} branches")
+
+    @property
+    def notation(self) -> str:
+        return " ∨ ".join(f"({b.notation})" for b in self.branches)
+
+    def bind(self, group: Group, values: Sequence[Sequence[Element]]) -> list[LinearRelation]:
+        if len(values) != len(self.branches):
+            raise MalformedInput(f"statement: expected elements for {len(self.branches)} branches")
+        return [b.bind(group, v) for b, v in zip(self.branches, values, strict=True)]
+
+    def prove(
+        self,
+        group: Group,
+        values: Sequence[Sequence[Element]],
+        branch: int,
+        witness: Mapping[str, int],
+        tag: bytes,
+        rng: Rng | None = None,
+    ) -> list[int]:
+        """The proof's scalars ``c, c_0..c_{k-2}, s_0..s_{k-1}`` (compose's layout) for the true ``branch``."""
+        try:
+            relations = self.bind(group, values)
+        except MalformedInput as exc:
+            raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
+        if not _is_int(branch) or not 0 <= branch < len(self.branches):
+            raise ProvingError("statement DSL: the branch index is out of range")
+        vector = _witness_vector(self.branches[branch].secrets, witness, group.order)
+        if vector is None:
+            raise ProvingError(f"statement DSL: branch {branch} needs {', '.join(self.branches[branch].secrets)}")
+        return compose.prove_or_scalars(full_tag(tag, b"CDSOR", group), relations, branch, vector, rng)
+
+    def verify(self, group: Group, values: Sequence[Sequence[Element]], tag: bytes, scalars: Sequence[int]) -> None:
+        compose.verify_or_scalars(full_tag(tag, b"CDSOR", group), self.bind(group, values), scalars)
+
+
+def _compile_and(stmt: AndStatement, modulus: int | None) -> tuple[Compiled, tuple[Element, ...] | None]:
+    """Compile an AND statement; also the element values in index order when every element is bound.
+
+    Follows the draft: scalar and element indices in declaration order, the
+    generator (and, for bound statements, every element equal to it) at index
+    0, secret terms on the right-hand side and constants in the image,
+    negated when they cross sides.  Coefficients are reduced mod ``modulus``
+    when it is given (bound statements), else kept as integers.
+    """
+    by_name: dict[str, Point] = {}
+    for lhs, rhs in stmt.equations:
+        for _, _, p in lhs.terms + rhs.terms:
+            seen = by_name.setdefault(p.name, p)
+            if seen is p:
+                continue
+            if (seen.value is None) != (p.value is None) or seen.is_generator != p.is_generator:
+                raise MalformedInput(f"statement DSL: name {p.name!r} is bound to two different elements")
+            if seen.group is not None and not seen.group.eq(seen.value, p.value):
+                raise MalformedInput(f"statement DSL: name {p.name!r} is bound to two different elements")
+            if p.seq < seen.seq:
+                by_name[p.name] = p
+    points = sorted(by_name.values(), key=lambda p: p.seq)
+    index: dict[str, int] = {}
+    values: list[Element] = []
+    for p in points:
+        if p.is_generator or (p.group is not None and _is_generator(p)):
+            index[p.name] = 0
+        else:
+            index[p.name] = len(values) + 1
+            values.append(p.value)
+    names = stmt.secret_names()
+    s_index = {n: i for i, n in enumerate(names)}
+
+    def red(c: int) -> int:
+        return c % modulus if modulus is not None else c
+
+    equations = []
+    for lhs, rhs in stmt.equations:
+        sides = ((lhs.terms, -1), (rhs.terms, 1))  # secret terms end up on the right, constants on the left
+        image = [(index[p.name], red(-c * sgn)) for side, sgn in sides for c, v, p in side if v is None]
+        terms = [(s_index[v[0]], index[p.name], red(c * sgn)) for side, sgn in sides for c, v, p in side if v]
+        equations.append(Equation(tuple(image), tuple(terms)))
+    shape = RelationShape(tuple(equations), 1 + len(values), modulus)
+    elements = tuple(p.name for p in points if index[p.name])
+    bound = None if any(v is None for v in values) else tuple(values)
+    return Compiled(stmt.describe(), names, elements, shape), bound
+
+
+def _is_generator(p: Point) -> bool:
+    g = p.group
+    if g is None:
+        return False
+    try:
+        gen = g.generator()
+        return p.value is gen or g.eq(p.value, gen)
+    except Exception as exc:  # a foreign object bound to the name
+        raise MalformedInput(f"statement DSL: {p.name!r} is not a {g.name} element") from exc
+
+
+@overload
+def compile_statement(stmt: AndStatement) -> Compiled: ...
+@overload
+def compile_statement(stmt: OrStatement) -> CompiledOr: ...
+def compile_statement(stmt: Statement) -> Compiled | CompiledOr:
+    """Compile ``stmt`` once into an immutable object that binds instances (checks 1–6 run here).
+
+    Coefficients stay integers, so the result binds over any group whose
+    order exceeds the shape's bound; elements bound to values in ``stmt``
+    are ignored (pass the values to ``bind``).
+    """
+    if isinstance(stmt, AndStatement):
+        return _compile_and(stmt, None)[0]
+    if isinstance(stmt, OrStatement):
+        return CompiledOr(tuple(_compile_and(b, None)[0] for b in stmt.branches))
+    raise MalformedInput("statement DSL: expected a statement")
 
 
 # ---------------------------------------------------------------------------
@@ -77,7 +267,7 @@ MAX_OR_BRANCHES = 256
 class Statement(ABC):
     """A statement to prove knowledge of; compose with ``&`` (AND) and ``|`` (OR)."""
 
-    group: Group
+    group: Group | None
 
     @abstractmethod
     def prove(self, tag: bytes, witness: Mapping[str, int]) -> bytes:
@@ -114,67 +304,24 @@ class Statement(ABC):
         return self.describe()
 
 
-def _witness_vector(names: Sequence[str], witness: Mapping[str, int], q: int) -> list[int] | None:
-    """The witness in index order, reduced mod q; None if a name is missing."""
-    if not isinstance(witness, Mapping):
-        raise ProvingError("statement DSL: the witness must be a mapping name -> int")
-    out = []
-    for n in names:
-        v = witness.get(n)
-        if v is None:
-            return None
-        if not _is_int(v):
-            raise ProvingError(f"statement DSL: witness {n!r} must be an integer")
-        out.append(v % q)
-    return out
-
-
-TEMPLATE_MAX_TERMS = 4096
-TEMPLATE_CACHE_SIZE = 256
-_TemplateKey = tuple[Any, tuple[str, ...], tuple[str, ...], tuple[bool, ...]]
-
-
-def _build_template(g: Group, key: _TemplateKey) -> RelationShape:
-    """Compile a statement shape (see ``AndStatement._compile``) to a validated relation shape.
-
-    Follows the draft: scalar and element indices in declaration order, the
-    generator (and every element equal to it) at index 0, secret terms on the
-    right-hand side and constants in the image, negated when they cross sides.
-    """
-    q = g.order
-    key_eqs, names, point_names, mask = key
-    s_index = {n: i for i, n in enumerate(names)}
-    e_index: dict[str, int] = {}
-    following = 1
-    for name, is_gen in zip(point_names, mask, strict=True):
-        e_index[name] = 0 if is_gen else following
-        following += not is_gen
-    equations = []
-    for lhs, rhs in key_eqs:
-        sides = ((lhs, -1), (rhs, 1))  # secret terms end up on the right, constants on the left
-        image = [(e_index[p], (-c * sgn) % q) for side, sgn in sides for c, v, p in side if v is None]
-        terms = [(s_index[v], e_index[p], (c * sgn) % q) for side, sgn in sides for c, v, p in side if v is not None]
-        equations.append(Equation(tuple(image), tuple(terms)))
-    return relation_shape(g, tuple(equations), 1 + mask.count(False))
-
-
-_template = lru_cache(maxsize=TEMPLATE_CACHE_SIZE)(_build_template)
+def _common_group(groups: Sequence[Group | None], what: str) -> Group | None:
+    bound = [g for g in groups if g is not None]
+    if any(g.name != bound[0].name for g in bound):
+        raise MalformedInput(f"statement DSL: all {what} must be over one group")
+    return bound[0] if bound else None
 
 
 class AndStatement(Statement):
     """A conjunction of equations ``lhs = rhs`` (one linear relation)."""
 
-    __slots__ = ("equations", "group", "_compiled")
+    __slots__ = ("equations", "group")
 
     def __init__(self, equations: tuple[tuple[Expr, Expr], ...]) -> None:
         points = [p for lhs, rhs in equations for _, _, p in lhs.terms + rhs.terms]
         if not equations or not points:
             raise MalformedInput("statement DSL: a statement needs at least one equation")
-        self.group = points[0].group
-        if any(p.group.name != self.group.name for p in points):
-            raise MalformedInput("statement DSL: all elements of a statement must be over one group")
+        self.group = _common_group([p.group for p in points], "elements of a statement")
         self.equations = equations
-        self._compiled: tuple[LinearRelation, tuple[str, ...]] | None = None
 
     def _branches(self) -> tuple[AndStatement, ...]:
         return (self,)
@@ -190,74 +337,37 @@ class AndStatement(Statement):
         return AndStatement(self.equations + other.equations)
 
     def compile(self) -> tuple[LinearRelation, tuple[str, ...]]:
-        """The :class:`LinearRelation` and the secret names in witness order (cached)."""
-        if self._compiled is None:
-            self._compiled = self._compile()
-        return self._compiled
+        """The :class:`LinearRelation` of this bound statement and the secret names in witness order."""
+        if self.group is None:
+            raise MalformedInput("statement DSL: a symbolic statement is compiled with compile_statement()")
+        compiled, values = _compile_and(self, self.group.order)
+        if values is None:
+            raise MalformedInput("statement DSL: every element must be bound to a value (or use compile_statement)")
+        return compiled.shape.bind(self.group, (self.group.generator(), *values)), compiled.secrets
 
     def relation(self) -> LinearRelation:
         return self.compile()[0]
 
-    def _compile(self) -> tuple[LinearRelation, tuple[str, ...]]:
-        """Compile via a cached template of the statement's shape; the instance checks run every time.
-
-        The template key is everything the compiled equations depend on: the
-        terms (coefficients, secret and element names, in order), the
-        declaration order of secrets and elements, and which elements equal the
-        generator (they take index 0).  The template holds the equations and
-        their validated :class:`~zkmed.hazmat.sigma.shape.RelationShape`; checks 7–10
-        run on this instance's elements in ``LinearRelation._from_shape``.
-        """
-        g = self.group
-        by_name: dict[str, Point] = {}
-        scalar_seq: dict[str, int] = {}
-        key_eqs = []
-        count = 0
-        for lhs, rhs in self.equations:
-            sides = []
-            for side in (lhs.terms, rhs.terms):
-                row: list[tuple[int, str | None, str]] = []
-                for c, v, p in side:
-                    seen = by_name.setdefault(p.name, p)
-                    if seen is not p:
-                        if not g.eq(seen.value, p.value):
-                            raise MalformedInput(f"statement DSL: name {p.name!r} is bound to two different elements")
-                        if p.seq < seen.seq:
-                            by_name[p.name] = p
-                    if v is None:
-                        row.append((c, None, p.name))
-                    else:
-                        row.append((c, v[0], p.name))
-                        scalar_seq[v[0]] = min(v[1], scalar_seq.get(v[0], v[1]))
-                sides.append(tuple(row))
-                count += len(row)
-            key_eqs.append(tuple(sides))
-        names = tuple(sorted(scalar_seq, key=scalar_seq.__getitem__))
-        points = sorted(by_name.values(), key=lambda p: p.seq)
-        gen = g.generator()
-        mask = []
-        for p in points:
-            try:
-                mask.append(p.value is gen or g.eq(p.value, gen))
-            except Exception as exc:
-                raise MalformedInput(f"statement DSL: {p.name!r} is not a {g.name} element") from exc
-        key = (tuple(key_eqs), names, tuple(p.name for p in points), tuple(mask))
-        shape = _template(g, key) if count <= TEMPLATE_MAX_TERMS else _build_template(g, key)
-        values = (gen, *[p.value for p, m in zip(points, mask, strict=True) if not m])
-        return LinearRelation._from_shape(shape, values), names
-
     def secret_names(self) -> tuple[str, ...]:
-        return self.compile()[1]
+        """The secrets in witness order (declaration order)."""
+        seq: dict[str, int] = {}
+        for lhs, rhs in self.equations:
+            for _, v, _ in lhs.terms + rhs.terms:
+                if v is not None:
+                    seq[v[0]] = min(v[1], seq.get(v[0], v[1]))
+        return tuple(sorted(seq, key=seq.__getitem__))
 
     def prove(self, tag: bytes, witness: Mapping[str, int]) -> bytes:
         relation, names = self.compile()
-        vector = _witness_vector(names, witness, self.group.order)
+        group = relation.group
+        vector = _witness_vector(names, witness, group.order)
         if vector is None:
             raise ProvingError(f"statement DSL: the witness must give {', '.join(names)}")
-        return nizk.prove_compact(full_tag(tag, b"CMPT", self.group), relation, vector)
+        return nizk.prove_compact(full_tag(tag, b"CMPT", group), relation, vector)
 
     def verify(self, tag: bytes, proof: bytes) -> None:
-        nizk.verify_compact(full_tag(tag, b"CMPT", self.group), self.relation(), proof)
+        relation = self.relation()
+        nizk.verify_compact(full_tag(tag, b"CMPT", relation.group), relation, proof)
 
     def _body(self) -> str:
         return " ∧ ".join(f"{lhs!r} = {rhs!r}" for lhs, rhs in self.equations)
@@ -274,9 +384,7 @@ class OrStatement(Statement):
     def __init__(self, branches: tuple[AndStatement, ...]) -> None:
         if not 2 <= len(branches) <= MAX_OR_BRANCHES:
             raise MalformedInput(f"statement DSL: an OR needs 2 to {MAX_OR_BRANCHES} branches")
-        self.group = branches[0].group
-        if any(b.group.name != self.group.name for b in branches):
-            raise MalformedInput("statement DSL: all OR branches must be over one group")
+        self.group = _common_group([b.group for b in branches], "OR branches")
         self.branches = branches
 
     def _branches(self) -> tuple[AndStatement, ...]:
@@ -287,12 +395,12 @@ class OrStatement(Statement):
 
     def find_branch(self, witness: Mapping[str, int]) -> int:
         """The first branch ``witness`` satisfies (every branch is evaluated); ProvingError if none."""
-        q, g = self.group.order, self.group
         found = []
         for b in self.branches:  # same work per branch: no early exit
             relation, names = b.compile()
-            vector = _witness_vector(names, witness, q)
-            mapped = compose._map_secret(relation, vector or [0] * len(names))
+            g = relation.group
+            vector = _witness_vector(names, witness, g.order)
+            mapped = nizk.map_secret(relation, vector or [0] * len(names))
             ok = all(g.eq(a, y) for a, y in zip(mapped, relation.image(), strict=True))
             found.append(int(ok and vector is not None))
         if not any(found):
@@ -304,14 +412,17 @@ class OrStatement(Statement):
         real = self.find_branch(witness) if branch is None else branch
         if not _is_int(real) or not 0 <= real < len(self.branches):
             raise ProvingError("statement DSL: the branch index is out of range")
-        relation, names = self.branches[real].compile()
-        vector = _witness_vector(names, witness, self.group.order)
+        relations = self.relations()
+        names = self.branches[real].secret_names()
+        group = relations[0].group
+        vector = _witness_vector(names, witness, group.order)
         if vector is None:
             raise ProvingError(f"statement DSL: branch {real} needs {', '.join(names)}")
-        return compose.prove_or(full_tag(tag, b"CDSOR", self.group), self.relations(), real, vector)
+        return compose.prove_or(full_tag(tag, b"CDSOR", group), relations, real, vector)
 
     def verify(self, tag: bytes, proof: bytes) -> None:
-        compose.verify_or(full_tag(tag, b"CDSOR", self.group), self.relations(), proof)
+        relations = self.relations()
+        compose.verify_or(full_tag(tag, b"CDSOR", relations[0].group), relations, proof)
 
     def describe(self) -> str:
         names = list(dict.fromkeys(n for b in self.branches for n in b.secret_names()))

@@ -28,7 +28,7 @@ from typing import Any
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.groups.base import Element, Group
 
-__all__ = ["Expr", "Point", "Scalar", "element", "elements", "generator", "secret", "secrets"]
+__all__ = ["Expr", "Point", "Scalar", "element", "elements", "generator", "public", "secret", "secrets"]
 
 _SEQ = itertools.count()  # declaration order of secrets and points
 
@@ -125,16 +125,22 @@ class _Linear:
 
 
 class Point(_Linear):
-    """A named public group element bound to its value (a parameter of the statement)."""
+    """A named public group element: bound to its value, or symbolic (``value is None``).
 
-    __slots__ = ("name", "group", "value", "seq")
+    Symbolic points (:func:`public`, :func:`generator` without a group) are the
+    parameters of a statement compiled once (:func:`~zkmed.hazmat.sigma.dsl.compile_statement`)
+    and bound to values per instance.
+    """
 
-    def __init__(self, name: str, group: Group, value: Element) -> None:
+    __slots__ = ("name", "group", "value", "seq", "is_generator")
+
+    def __init__(self, name: str, group: Group | None, value: Element | None, *, is_generator: bool = False) -> None:
         if not isinstance(name, str) or not name:
             raise MalformedInput("statement DSL: element names must be non-empty strings")
-        if not isinstance(group, Group):
-            raise MalformedInput("statement DSL: elements need a Group")
+        if (group is None) != (value is None) or (group is not None and not isinstance(group, Group)):
+            raise MalformedInput("statement DSL: a bound element needs a Group and a value")
         self.name, self.group, self.value, self.seq = name, group, value, next(_SEQ)
+        self.is_generator = is_generator
 
     def _expr(self) -> Expr:
         return Expr(((1, None, self),))
@@ -201,6 +207,15 @@ def element(group: Group, name: str, value: Element) -> Point:
     return Point(name, group, value)
 
 
-def generator(group: Group) -> Point:
-    """The group generator ``G`` (element index 0 of every relation)."""
-    return Point("G", group, group.generator())
+def generator(group: Group | None = None) -> Point:
+    """The generator ``G`` (element index 0 of every relation); symbolic without a group."""
+    if group is None:
+        return Point("G", None, None, is_generator=True)
+    return Point("G", group, group.generator(), is_generator=True)
+
+
+def public(*names: str) -> tuple[Point, ...]:
+    """Declare symbolic public elements, bound per instance: ``X, H = public("X", "H")``."""
+    if len(set(names)) != len(names):
+        raise MalformedInput("statement DSL: element names must be distinct")
+    return tuple(Point(name, None, None) for name in names)

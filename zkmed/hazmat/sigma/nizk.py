@@ -32,17 +32,12 @@ import hmac
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.groups.base import Element, Group
 from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.hazmat.transcript import Transcript, derive_session_id
-
-if TYPE_CHECKING:  # re-exported lazily by __getattr__ below (zkmed.hazmat.sigma.batch imports this module)
-    from zkmed.hazmat.sigma.batch import BATCH_VERIFY_TAG as BATCH_VERIFY_TAG
-    from zkmed.hazmat.sigma.batch import MAX_BATCH as MAX_BATCH
-    from zkmed.hazmat.sigma.batch import batch_verify as batch_verify
 
 #: a source of uniform scalars in [0, q); defaults to ``group.random_scalar`` (the ``secrets`` CSPRNG)
 Rng = Callable[[], int]
@@ -92,32 +87,28 @@ def _draw(group: Group, rng: Rng | None, count: int) -> list[int]:
     return out
 
 
-def _map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element]:
+def map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element]:
     """``map(instance, scalars)`` for secret scalars: one single-base multiplication per element.
 
-    Constant-time paths only (``mul_gen``'s fixed-base table, ``mul``'s ladder),
-    never the variable-time MSM.
+    Constant-time paths only (:meth:`~zkmed.hazmat.groups.base.Group.mul_gen_secret`,
+    :meth:`~zkmed.hazmat.groups.base.Group.mul_secret`), never the variable-time MSM.
     """
     g, q, elements = relation.group, relation.group.order, relation.elements
     out = []
-    for rows in relation._plan:
+    for rows in relation.shape.plan:
         acc = None
         for e, terms, _ in rows:
             if not terms:
                 continue
             k = sum(c * scalars[s] for s, c in terms) % q
-            point = g.mul_gen(k) if e == 0 else g.mul(elements[e], k)
+            point = g.mul_gen_secret(k) if e == 0 else g.mul_secret(elements[e], k)
             acc = point if acc is None else g.add(acc, point)
         out.append(g.identity() if acc is None else acc)
     return out
 
 
-def _check_witness(relation: LinearRelation, witness: Sequence[int], satisfied: bool = True) -> list[int]:
-    """The witness as a list; ProvingError on a wrong shape or range, and (``satisfied``) unless it satisfies.
-
-    ``satisfied=False`` skips only the ``map(witness) == image`` comparison, for
-    callers that computed the image from this very witness (recipes).
-    """
+def _check_witness(relation: LinearRelation, witness: Sequence[int]) -> list[int]:
+    """The witness as a list; ProvingError on a wrong shape or range, or unless it satisfies the relation."""
     if not isinstance(witness, (list, tuple)):
         raise ProvingError("sigma prover: the witness must be a list of scalars")
     witness = list(witness)
@@ -126,9 +117,7 @@ def _check_witness(relation: LinearRelation, witness: Sequence[int], satisfied: 
     if any(not isinstance(w, int) or isinstance(w, bool) or not 0 <= w < relation.group.order for w in witness):
         raise ProvingError("sigma prover: witness scalars must be integers in [0, q)")
     g = relation.group
-    if satisfied and not all(
-        g.eq(a, b) for a, b in zip(_map_secret(relation, witness), relation._images(), strict=True)
-    ):
+    if not all(g.eq(a, b) for a, b in zip(map_secret(relation, witness), relation.image(), strict=True)):
         raise ProvingError("sigma prover: the witness does not satisfy the relation")
     return witness
 
@@ -141,15 +130,9 @@ def prover_commitment(
     Fails (ProvingError) on a wrong-length witness and, as the draft allows,
     on a witness that does not satisfy ``image == map(witness)``.
     """
-    return _commit(relation, witness, rng, True)
-
-
-def _commit(
-    relation: LinearRelation, witness: Sequence[int], rng: Rng | None, satisfied: bool
-) -> tuple[list[Element], ProverState]:
-    witness = _check_witness(relation, witness, satisfied)
+    witness = _check_witness(relation, witness)
     nonces = _draw(relation.group, rng, relation.num_scalars)
-    commitment = _map_secret(relation, nonces)
+    commitment = map_secret(relation, nonces)
     if any(relation.group.is_identity(c) for c in commitment):
         raise ProvingError("sigma prover: the commitment hit the identity; retry with fresh randomness")
     return commitment, ProverState(relation, witness, nonces)
@@ -308,15 +291,15 @@ def verify_batchable(tag: bytes, relation: LinearRelation, narg: bytes) -> None:
 
 def prove_compact(tag: bytes, relation: LinearRelation, witness: Sequence[int], rng: Rng | None = None) -> bytes:
     """``ProveCompact(tag, instance, witness, rng)`` (§"Compact NARG strings")."""
-    challenge, response = _prove_compact_scalars(tag, relation, witness, rng, True)
+    challenge, response = prove_compact_scalars(tag, relation, witness, rng)
     return CompactProof(challenge, tuple(response)).to_bytes(relation.group)
 
 
-def _prove_compact_scalars(
-    tag: bytes, relation: LinearRelation, witness: Sequence[int], rng: Rng | None, satisfied: bool
+def prove_compact_scalars(
+    tag: bytes, relation: LinearRelation, witness: Sequence[int], rng: Rng | None = None
 ) -> tuple[int, list[int]]:
-    """:func:`prove_compact` before serialization; ``satisfied`` as in :func:`_check_witness`."""
-    commitment, state = _commit(relation, witness, rng, satisfied)
+    """:func:`prove_compact` before serialization: ``(challenge, response)``."""
+    commitment, state = prover_commitment(relation, witness, rng)
     challenge = derive_challenge(tag, relation, relation.group.encode_elements(commitment))
     return challenge, prover_response(state, challenge)
 
@@ -327,10 +310,10 @@ def verify_compact(tag: bytes, relation: LinearRelation, narg: bytes) -> None:
         proof = CompactProof.from_bytes(relation, narg)
     except MalformedInput as exc:
         raise VerificationError(f"sigma proof rejected: {exc.message}") from exc
-    _verify_compact_scalars(tag, relation, proof.challenge, proof.response)
+    verify_compact_scalars(tag, relation, proof.challenge, proof.response)
 
 
-def _verify_compact_scalars(tag: bytes, relation: LinearRelation, challenge: int, response: Sequence[int]) -> None:
+def verify_compact_scalars(tag: bytes, relation: LinearRelation, challenge: int, response: Sequence[int]) -> None:
     """:func:`verify_compact` after parsing: steps 6–9 on ``challenge`` and ``response`` (range-checked here)."""
     g = relation.group
     if not isinstance(challenge, int) or isinstance(challenge, bool) or not 0 <= challenge < g.order:
@@ -344,20 +327,3 @@ def _verify_compact_scalars(tag: bytes, relation: LinearRelation, challenge: int
     expected = derive_challenge(tag, relation, g.encode_elements(commitment))  # step 8
     if not hmac.compare_digest(expected.to_bytes(g.scalar_size, "big"), challenge.to_bytes(g.scalar_size, "big")):
         raise VerificationError("sigma proof rejected: challenge mismatch")  # step 9
-
-
-# ---------------------------------------------------------------------------
-# batch verification, moved to zkmed.hazmat.sigma.batch
-
-_BATCH_NAMES = frozenset({"BATCH_VERIFY_TAG", "MAX_BATCH", "batch_verify"})
-
-
-if not TYPE_CHECKING:  # mypy sees the typed imports above, and still flags unknown nizk attributes
-
-    def __getattr__(name: str) -> Any:
-        """``nizk.batch_verify`` (and its constants) from :mod:`zkmed.hazmat.sigma.batch`, imported on first use."""
-        if name in _BATCH_NAMES:
-            from zkmed.hazmat.sigma import batch
-
-            return getattr(batch, name)
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,16 +1,30 @@
 """Linear relations: the statements proven by zkmed's sigma protocols.
 
-This module implements §"Linear relations" of draft-irtf-cfrg-sigma-protocols:
-:class:`Equation` / :class:`LinearRelation` are the sparse representation of
-§"Representation" (``elements[0]`` is the generator); every relation is
-validated on construction by the ten checks of §"Instance validation";
-``serialize`` / ``deserialize`` are ``SerializeLinearRelation`` (§"Serialization")
-and its strict inverse; ``image`` / ``evaluate`` are ``image(instance)`` and
-``map(instance, scalars)`` (§"Map evaluation"); :class:`RelationBuilder`
-compiles equations over variables (§"Specifying the relation").
+This module implements §"Linear relations" of draft-irtf-cfrg-sigma-protocols.
+A relation is split, explicitly, into the two halves of §"Instance validation":
 
-Wire layout of a serialized relation (little-endian counts and indices,
-``Ns``-byte coefficients in the group's scalar encoding, ``Ne``-byte elements)::
+* :class:`RelationShape` — the linear map's structure (equations over scalar
+  and element *indices* with integer coefficients, and the number of
+  elements).  Its constructor runs checks 1–6 and precomputes everything that
+  depends on structure only (verification plan, serialization prefix).  A
+  shape is immutable and built **once**: the circuits of :mod:`zkmed.circuits`
+  hold theirs as module constants (through
+  :func:`zkmed.hazmat.sigma.dsl.compile_statement`), the way ``re.compile``
+  is used;
+* :class:`LinearRelation` — a shape bound to a group and to the instance's
+  elements (``elements[0]`` is the generator).  :meth:`RelationShape.bind`
+  runs checks 7–10 on the elements, every time.
+
+A shape's coefficients are either residues modulo a given ``modulus``
+(relations decoded from the wire or built with :class:`RelationBuilder`:
+bound only to a group of that order) or small signed integers (compiled
+statements: bound to any group whose order exceeds ``shape.bound``, which
+guarantees that every coefficient and every merged sum the checks looked at
+is non-zero modulo ``q`` exactly when it is non-zero as an integer).
+
+Wire layout of a serialized relation (``SerializeLinearRelation``, little-endian
+counts and indices, ``Ns``-byte coefficients reduced mod ``q`` in the group's
+scalar encoding, ``Ne``-byte elements)::
 
     u32le num_equations
     per equation:
@@ -21,33 +35,16 @@ Wire layout of a serialized relation (little-endian counts and indices,
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from functools import lru_cache
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from zkmed.encoding import Reader, le_to_int
+from zkmed.encoding import Reader, le_to_int, le_uint
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.groups.base import Element, Group
-from zkmed.hazmat.sigma.shape import U32_LIMIT, RelationShape, relation_shape
-from zkmed.hazmat.sigma.shape import merge as _merge
 
-GEN_MULTIPLE_CACHE_SIZE = 1024
-
-
-@lru_cache(maxsize=GEN_MULTIPLE_CACHE_SIZE)
-def _gen_multiple(group: Group, k: int) -> Element:
-    """``k·G`` for a **public** structural coefficient ``k`` (``G`` and ``-G`` cost no multiplication).
-
-    Keyed on the group object and the integer (bounded LRU): the images of
-    recurring shapes (``C - v·G`` for the values of a public set) reuse the
-    constant ``v·G`` instead of a fixed-base multiplication per instance.
-    """
-    if k == 1:
-        return group.generator()
-    if k == group.order - 1:
-        return group.neg(group.generator())
-    return group.mul_gen(k)
+U32_LIMIT = 1 << 32
+Pairs = tuple[tuple[int, int], ...]
 
 
 def _uint(value: Any, what: str, limit: int | None = U32_LIMIT) -> int:
@@ -58,13 +55,19 @@ def _uint(value: Any, what: str, limit: int | None = U32_LIMIT) -> int:
     return value
 
 
+def _coeff(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedInput("linear relation: coefficients must be integers")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Equation:
     """One row of the linear map (§"Representation").
 
     ``image``: ``(element_index, coeff)`` pairs, the left-hand side;
     ``terms``: ``(scalar_index, element_index, coeff)`` triples, the right-hand side.
-    Both are non-empty; coefficients are scalars in ``[0, q)`` (checked by the relation).
+    Both are non-empty (§"Instance validation", checks 2–3).
     """
 
     image: tuple[tuple[int, int], ...]
@@ -72,63 +75,226 @@ class Equation:
 
     def __post_init__(self) -> None:
         try:
-            image = tuple((_uint(e, "element_index"), _uint(c, "coeff", None)) for e, c in self.image)
-            terms = tuple(
-                (_uint(s, "scalar_index"), _uint(e, "element_index"), _uint(c, "coeff", None)) for s, e, c in self.terms
-            )
+            image = tuple((_uint(e, "element_index"), _coeff(c)) for e, c in self.image)
+            terms = tuple((_uint(s, "scalar_index"), _uint(e, "element_index"), _coeff(c)) for s, e, c in self.terms)
         except MalformedInput:
             raise
         except (TypeError, ValueError) as exc:
             raise MalformedInput("linear relation: malformed equation terms") from exc
-        if not image or not terms:  # §Instance validation, check 2
+        if not image or not terms:  # check 2
             raise MalformedInput("linear relation: every equation needs non-empty image and terms")
         if len(image) >= U32_LIMIT or len(terms) >= U32_LIMIT:  # check 3
             raise MalformedInput("linear relation: too many terms")
-        object.__setattr__(self, "image", image)
-        object.__setattr__(self, "terms", terms)
+        if image != self.image or terms != self.terms:  # normalise lists to tuples, once, at construction
+            object.__setattr__(self, "image", image)
+            object.__setattr__(self, "terms", terms)
 
 
-@dataclass(frozen=True, eq=False)
+def merge(pairs: Iterable[tuple[int, int]], modulus: int | None) -> list[tuple[int, int]]:
+    """Sum coefficients per index (in order of first appearance), reduced mod ``modulus`` when given."""
+    merged: dict[int, int] = {}
+    for e, c in pairs:
+        merged[e] = merged.get(e, 0) + c
+    if modulus is None:
+        return list(merged.items())
+    return [(e, c % modulus) for e, c in merged.items()]
+
+
+def _live(pairs: list[tuple[int, int]]) -> Pairs:
+    return tuple((e, c) for e, c in pairs if c)
+
+
+class RelationShape:
+    """Checks 1–6 of §"Instance validation" passed for ``(equations, num_elements)``; see the module doc.
+
+    ``modulus``: the coefficients are residues mod this group order (``None``:
+    small signed integers, valid for any group of order above :attr:`bound`).
+    Immutable after construction.
+    """
+
+    __slots__ = ("equations", "num_elements", "num_scalars", "modulus", "bound", "plan", "images",
+                 "image_checks", "column_checks", "_prefix_parts", "_prefix_coeffs")  # fmt: skip
+
+    def __init__(self, equations: Sequence[Equation], num_elements: int, modulus: int | None = None) -> None:
+        try:
+            eqs = tuple(eq if isinstance(eq, Equation) else Equation(*eq) for eq in equations)
+        except TypeError as exc:
+            raise MalformedInput("linear relation: equations must be (image, terms) pairs") from exc
+        if not eqs:  # 1
+            raise MalformedInput("linear relation: at least one equation is required")
+        if len(eqs) >= U32_LIMIT:  # 3
+            raise MalformedInput("linear relation: too many equations")
+        if not num_elements:  # 7 (first half)
+            raise MalformedInput("linear relation: the element list is empty")
+        used_elements: set[int] = {0}
+        used_scalars: set[int] = set()
+        coeffs: list[int] = []
+        for eq in eqs:
+            used_elements.update(e for e, _ in eq.image)
+            used_elements.update(e for _, e, _ in eq.terms)
+            used_scalars.update(s for s, _, _ in eq.terms)
+            coeffs.extend(c for _, c in eq.image)
+            coeffs.extend(c for _, _, c in eq.terms)
+        if modulus is not None and any(not 0 <= c < modulus for c in coeffs):
+            raise MalformedInput("linear relation: non-canonical coefficient (not in [0, q))")
+        if max(used_elements) >= num_elements:  # 4
+            raise MalformedInput("linear relation: an element index references no element")
+        if len(used_elements) != num_elements:  # 5
+            raise MalformedInput("linear relation: an element is not used by any equation")
+        if len(used_scalars) != max(used_scalars) + 1:  # 6
+            raise MalformedInput("linear relation: a scalar index is not used by any term")
+        self.equations, self.num_elements, self.modulus = eqs, num_elements, modulus
+        self.num_scalars = len(used_scalars)
+        # 9: per equation its live image terms; only multi-term images need a group operation per instance
+        self.images = tuple(_live(merge(eq.image, modulus)) for eq in eqs)
+        self.image_checks = tuple((i, img) for i, img in enumerate(self.images) if len(img) != 1)
+        # 10: per scalar its column restricted to each equation; trivially non-zero if one has one live term
+        columns: dict[int, list[Pairs]] = {}
+        for eq in eqs:
+            per_scalar: dict[int, list[tuple[int, int]]] = {}
+            for s, e, c in eq.terms:
+                per_scalar.setdefault(s, []).append((e, c))
+            for s, pairs in per_scalar.items():
+                columns.setdefault(s, []).append(_live(merge(pairs, modulus)))
+        self.column_checks = tuple(
+            (s, tuple(col for col in columns[s] if len(col) > 1))
+            for s in range(self.num_scalars)
+            if not any(len(col) == 1 for col in columns[s])
+        )
+        self.plan = _plan(eqs, modulus)
+        # every coefficient and every merged sum the checks rely on is below the bound in absolute value
+        self.bound = 1 + sum(abs(c) for c in coeffs)
+        self._prefix_parts, self._prefix_coeffs = _prefix_layout(eqs)
+
+    def bind(self, group: Group, elements: Sequence[Element]) -> LinearRelation:
+        """The relation of this shape over ``group`` and ``elements`` (checks 7–10); MalformedInput if invalid."""
+        return LinearRelation._bound(self, group, tuple(elements))
+
+    def prefix(self, group: Group) -> bytes:
+        """``SerializeLinearRelation`` up to (excluding) the elements, coefficients reduced mod ``q``."""
+        enc, q, parts = group.encode_scalar, group.order, self._prefix_parts
+        out = [parts[0]]
+        for c, part in zip(self._prefix_coeffs, parts[1:], strict=True):
+            out.append(enc(c % q))
+            out.append(part)
+        return b"".join(out)
+
+
+def _plan(equations: tuple[Equation, ...], modulus: int | None) -> tuple[tuple[tuple[int, Pairs, int], ...], ...]:
+    """Per equation, per element index: ``(index, ((scalar_index, coeff), ...), image coefficient)``."""
+    plan = []
+    for eq in equations:
+        rows: dict[int, tuple[list[tuple[int, int]], int]] = {}
+        for s, e, c in eq.terms:
+            rows.setdefault(e, ([], 0))[0].append((s, c))
+        for e, c in eq.image:
+            terms, img = rows.setdefault(e, ([], 0))
+            rows[e] = (terms, img + c if modulus is None else (img + c) % modulus)
+        plan.append(tuple((e, tuple(t), img) for e, (t, img) in rows.items()))
+    return tuple(plan)
+
+
+def _prefix_layout(equations: tuple[Equation, ...]) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
+    """The serialization prefix as byte fragments around the coefficients (encoded per group)."""
+    parts: list[bytes] = []
+    coeffs: list[int] = []
+    cur = [le_uint(len(equations), 4)]
+    for eq in equations:
+        cur.append(le_uint(len(eq.image), 4))
+        for e, c in eq.image:
+            cur.append(le_uint(e, 4))
+            parts.append(b"".join(cur))
+            coeffs.append(c)
+            cur = []
+        cur.append(le_uint(len(eq.terms), 4))
+        for s, e, c in eq.terms:
+            cur.append(le_uint(s, 4) + le_uint(e, 4))
+            parts.append(b"".join(cur))
+            coeffs.append(c)
+            cur = []
+    parts.append(b"".join(cur))
+    return tuple(parts), tuple(coeffs)
+
+
 class LinearRelation:
     """A validated instance ``(M, image)`` of the draft's linear relation (§"Representation").
 
     Construction raises :class:`~zkmed.errors.MalformedInput` unless every
     check of §"Instance validation" passes.  Equality and hashing follow the
-    serialization (§"Serialization"), so two relations are equal exactly when
-    they serialize to the same bytes over the same group.
+    serialization, so two relations are equal exactly when they serialize to
+    the same bytes over the same group.  Immutable.
     """
 
-    group: Group
-    elements: tuple[Element, ...]
-    equations: tuple[Equation, ...]
-    # derived in __post_init__ / _from_shape (not constructor arguments)
-    _shape: RelationShape = field(init=False, repr=False, compare=False)
-    num_scalars: int = field(init=False, repr=False, compare=False)
-    _plan: Any = field(init=False, repr=False, compare=False)
+    __slots__ = ("group", "shape", "elements")
 
-    def __post_init__(self) -> None:
+    group: Group
+    shape: RelationShape
+    elements: tuple[Element, ...]
+
+    def __init__(self, group: Group, elements: Sequence[Element], equations: Sequence[Equation]) -> None:
+        """The generic constructor: coefficients are residues mod ``q`` (checks 1–10 all run)."""
         try:
-            equations = tuple(eq if isinstance(eq, Equation) else Equation(*eq) for eq in self.equations)
-            elements = tuple(self.elements)
+            elements, equations = tuple(elements), tuple(equations)
         except TypeError as exc:
             raise MalformedInput("linear relation: elements and equations must be sequences") from exc
-        object.__setattr__(self, "elements", elements)
-        object.__setattr__(self, "equations", equations)
-        self._validate()
+        if not isinstance(group, Group):
+            raise MalformedInput("linear relation: expected a Group")
+        shape = RelationShape(equations, len(elements), group.order)
+        self._init(shape, group, elements)
 
     @classmethod
-    def _from_shape(cls, shape: RelationShape, elements: tuple[Element, ...]) -> LinearRelation:
-        """A relation of a validated ``shape`` (checks 1–6); checks 7–10 run here, as in the constructor."""
-        if len(elements) != shape.num_elements:
-            raise MalformedInput("linear relation: wrong number of elements for this shape")
+    def _bound(cls, shape: RelationShape, group: Group, elements: tuple[Element, ...]) -> LinearRelation:
         relation = cls.__new__(cls)
-        d = relation.__dict__
-        d["group"], d["elements"], d["equations"] = shape.group, elements, shape.equations
-        d["_shape"], d["num_scalars"], d["_plan"] = shape, shape.num_scalars, shape.plan
-        shape.check_instance(relation)
+        relation._init(shape, group, elements)
         return relation
 
+    def _init(self, shape: RelationShape, group: Group, elements: tuple[Element, ...]) -> None:
+        if len(elements) != shape.num_elements:
+            raise MalformedInput("linear relation: wrong number of elements for this shape")
+        q = group.order
+        if (shape.modulus is not None and shape.modulus != q) or (shape.modulus is None and shape.bound >= q):
+            raise MalformedInput(f"linear relation: the shape's coefficients do not fit {group.name}")
+        self.group, self.shape, self.elements = group, shape, elements
+        self._check_instance()
+
+    def _check_instance(self) -> None:
+        """Checks 7–10 (the element-dependent half of §"Instance validation")."""
+        group, elements, shape = self.group, self.elements, self.shape
+        try:
+            g = group.generator()
+            is_generator = elements[0] is g or group.eq(elements[0], g)
+            has_identity = any(group.is_identity(el) for el in elements)
+        except Exception as exc:  # foreign objects in the element list
+            raise MalformedInput(f"linear relation: elements are not {group.name} elements") from exc
+        if not is_generator:  # 7
+            raise MalformedInput("linear relation: elements[0] must be the group generator")
+        if has_identity:  # 8
+            raise MalformedInput("linear relation: the identity is not allowed as an instance element")
+        q = group.order
+        for _, img in shape.image_checks:  # 9 (single-term images are non-identity: prime order)
+            if not img or group.is_identity(self._msm([(e, c % q) for e, c in img])):
+                raise MalformedInput("linear relation: an equation's image is the identity")
+        for s, cols in shape.column_checks:  # 10
+            if not any(not group.is_identity(self._msm([(e, c % q) for e, c in col])) for col in cols):
+                raise MalformedInput(f"linear relation: column {s} of the linear map is the identity")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, "elements"):
+            raise AttributeError("LinearRelation is immutable")
+        object.__setattr__(self, name, value)
+
     # ------------------------------------------------------------- shape
+
+    @property
+    def equations(self) -> tuple[Equation, ...]:
+        """The equations with coefficients reduced mod ``q`` (the draft's representation)."""
+        if self.shape.modulus is not None:
+            return self.shape.equations
+        q = self.group.order
+        return tuple(
+            Equation(tuple((e, c % q) for e, c in eq.image), tuple((s, e, c % q) for s, e, c in eq.terms))
+            for eq in self.shape.equations
+        )
 
     @property
     def num_elements(self) -> int:
@@ -136,29 +302,20 @@ class LinearRelation:
 
     @property
     def num_equations(self) -> int:
-        return len(self.equations)
+        return len(self.shape.equations)
 
-    # ------------------------------------------------------------- validation
+    @property
+    def num_scalars(self) -> int:
+        return self.shape.num_scalars
 
-    def _validate(self) -> None:
-        """The ten checks of §"Instance validation", in the draft's numbering.
+    # ------------------------------------------------------------- evaluation
 
-        Checks 1–6 depend on the shape only and are memoized per shape
-        (:mod:`zkmed.hazmat.sigma.shape`); checks 7–10 run for every instance.
-        """
-        shape = relation_shape(self.group, self.equations, self.num_elements)
-        d = self.__dict__
-        d["_shape"], d["num_scalars"], d["_plan"] = shape, shape.num_scalars, shape.plan
-        shape.check_instance(self)
-
-    def _msm(self, pairs: Any, fixed: bool = False) -> Element:
-        """``Σ k·elements[e]`` for **public** ``(e, k)`` pairs (variable time).
+    def _msm(self, pairs: Sequence[tuple[int, int]]) -> Element:
+        """``Σ k·elements[e]`` for **public** ``(e, k)`` pairs, ``k`` in ``[0, q)`` (variable time).
 
         Combinations whose instance coefficients are all ``±1`` (images such as
-        ``C - v·G``) are summed with additions and one fixed-base ``mul_gen``
-        (none for ``±G``); anything else is one MSM with the generator in the
-        generator slot.  ``fixed``: the coefficients are the relation's own
-        (structure, not responses), so ``v·G`` may come from a bounded cache.
+        ``C - D``) are summed with additions and at most one ``mul_gen``;
+        anything else is one MSM with the generator in the generator slot.
         """
         if len(pairs) == 1 and pairs[0][0] and pairs[0][1] == 1:  # a lone instance element
             return self.elements[pairs[0][0]]
@@ -174,29 +331,18 @@ class LinearRelation:
         if len(points) <= 4 and all(k == 1 or k == minus_one for k in scalars):
             acc: Element | None = None
             if gen:
-                cached = fixed or gen == 1 or gen == minus_one
-                acc = _gen_multiple(group, gen) if cached else group.mul_gen(gen)
+                g = group.generator()
+                acc = g if gen == 1 else group.neg(g) if gen == minus_one else group.mul_gen(gen)
             for k, point in zip(scalars, points, strict=True):
                 term = point if k == 1 else group.neg(point)
                 acc = term if acc is None else group.add(acc, term)
             return group.identity() if acc is None else acc
         return group.msm(scalars, points, gen_scalar=gen)
 
-    # ------------------------------------------------------------- evaluation
-
-    def _images(self) -> tuple[Element, ...]:
-        image = self.__dict__.get("_image")
-        if image is None:
-            known = self.__dict__.get("_image_known", {})
-            image = tuple(
-                known[i] if i in known else self._msm(pairs, True) for i, pairs in enumerate(self._shape.images)
-            )
-            self.__dict__["_image"] = image
-        return image
-
     def image(self) -> list[Element]:
         """``image(instance)``: each equation's left-hand side (§"Map evaluation")."""
-        return list(self._images())
+        q = self.group.order
+        return [self._msm([(e, c % q) for e, c in img]) for img in self.shape.images]
 
     def evaluate(self, scalars: Sequence[int]) -> list[Element]:
         """``map(instance, scalars)`` (§"Map evaluation"), one MSM per equation.
@@ -205,7 +351,7 @@ class LinearRelation:
         """
         scalars = self._check_scalars(scalars)
         q = self.group.order
-        return [self._msm(_merge(((e, c * scalars[s]) for s, e, c in eq.terms), q)) for eq in self.equations]
+        return [self._msm(merge(((e, c * scalars[s]) for s, e, c in eq.terms), q)) for eq in self.shape.equations]
 
     def _check_scalars(self, scalars: Sequence[int]) -> list[int]:
         out = list(scalars)
@@ -225,7 +371,7 @@ class LinearRelation:
         """
         q = self.group.order
         out = []
-        for rows in self._plan:
+        for rows in self.shape.plan:
             pairs = []
             for e, terms, img in rows:
                 k = (sum(c * response[s] for s, c in terms) - challenge * img) % q
@@ -243,12 +389,7 @@ class LinearRelation:
 
     def serialize(self) -> bytes:
         """``SerializeLinearRelation(instance)`` (§"Serialization"): the shape's prefix, then ``elements[1:]``."""
-        data = self.__dict__.get("_serialized")
-        if data is None:
-            encode = self.group.encode_element
-            data = self._shape.prefix + b"".join([encode(e) for e in self.elements[1:]])
-            self.__dict__["_serialized"] = data
-        return data
+        return self.shape.prefix(self.group) + self.group.encode_elements(self.elements[1:])
 
     @classmethod
     def deserialize(cls, group: Group, data: bytes) -> LinearRelation:
@@ -256,7 +397,9 @@ class LinearRelation:
 
         ``num_elements = 1 + max(element_index)`` (checks 4 and 5 of §"Instance validation").
         """
-        reader = Reader(data, "linear relation")
+        if not isinstance(data, (bytes, bytearray, memoryview)):
+            raise MalformedInput(f"linear relation: expected bytes, got {type(data).__name__}")
+        reader = Reader(bytes(data), "linear relation")
         ns = group.scalar_size
 
         def u32() -> int:
@@ -278,9 +421,7 @@ class LinearRelation:
         if len(rest) != max_index * group.element_size:
             raise MalformedInput(f"linear relation: expected {max_index} elements, got {len(rest)} bytes")
         elements = (group.generator(), *group.decode_elements(rest, max_index))
-        relation = cls(group, elements, tuple(equations))
-        relation.__dict__["_serialized"] = bytes(data)  # canonical by construction
-        return relation
+        return cls(group, elements, tuple(equations))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, LinearRelation):
@@ -293,106 +434,3 @@ class LinearRelation:
     def __repr__(self) -> str:
         shape = f"{self.num_elements} elements, {self.num_equations} equations, {self.num_scalars} scalars"
         return f"LinearRelation({self.group.name}, {shape})"
-
-
-# ---------------------------------------------------------------------------
-# builder
-
-
-@dataclass(frozen=True, slots=True)
-class ScalarVar:
-    """A witness scalar allocated by a :class:`RelationBuilder` (its index in the witness)."""
-
-    index: int
-
-
-@dataclass(frozen=True, slots=True)
-class ElementVar:
-    """A group element allocated by a :class:`RelationBuilder` (its index in ``elements``)."""
-
-    index: int
-
-
-class RelationBuilder:
-    """Compile equations over variables into a :class:`LinearRelation` (§"Specifying the relation").
-
-    >>> b = RelationBuilder(group)                      # doctest: +SKIP
-    >>> x = b.allocate_scalar()
-    >>> X = b.allocate_element(x_point)
-    >>> b.append_equation(X, [(x, b.generator)])        # X = x * G
-    >>> relation = b.build()
-
-    ``lhs`` is an :class:`ElementVar`, an ``(ElementVar, coeff)`` pair, or a list
-    of those.  ``rhs_terms`` is a list of ``(ScalarVar, ElementVar[, coeff])``
-    homomorphism terms and ``(ElementVar, coeff)`` / ``ElementVar`` constant terms;
-    constants move to the image with their coefficient negated, as the draft
-    compiles them.  Coefficients may be any integers and are reduced mod ``q``.
-    Indices are assigned in allocation order; the witness follows scalar order.
-    """
-
-    def __init__(self, group: Group) -> None:
-        self.group = group
-        self._elements: list[Element] = [group.generator()]
-        self._equations: list[Equation] = []
-        self._num_scalars = 0
-
-    @property
-    def generator(self) -> ElementVar:
-        return ElementVar(0)
-
-    def allocate_scalar(self) -> ScalarVar:
-        self._num_scalars += 1
-        return ScalarVar(self._num_scalars - 1)
-
-    def allocate_scalars(self, n: int) -> list[ScalarVar]:
-        return [self.allocate_scalar() for _ in range(n)]
-
-    def allocate_element(self, element: Element) -> ElementVar:
-        self._elements.append(element)
-        return ElementVar(len(self._elements) - 1)
-
-    def allocate_elements(self, elements: Sequence[Element]) -> list[ElementVar]:
-        return [self.allocate_element(e) for e in elements]
-
-    def _element(self, var: Any) -> int:
-        if not isinstance(var, ElementVar) or not 0 <= var.index < len(self._elements):
-            raise MalformedInput("relation builder: expected an ElementVar of this builder")
-        return var.index
-
-    def _constant(self, item: Any) -> tuple[int, int]:
-        if isinstance(item, ElementVar):
-            return self._element(item), 1
-        if isinstance(item, tuple) and len(item) == 2 and isinstance(item[1], int):
-            return self._element(item[0]), item[1] % self.group.order
-        raise MalformedInput("relation builder: expected ElementVar or (ElementVar, coeff)")
-
-    def append_equation(self, lhs: Any, rhs_terms: Sequence[Any]) -> None:
-        """Append ``lhs = rhs_terms`` (see the class docstring for the accepted forms)."""
-        q = self.group.order
-        image = [self._constant(t) for t in (lhs if isinstance(lhs, list) else [lhs])]
-        terms = []
-        for t in rhs_terms:
-            if isinstance(t, tuple) and t and isinstance(t[0], ScalarVar):
-                if len(t) not in (2, 3):
-                    raise MalformedInput("relation builder: terms are (ScalarVar, ElementVar[, coeff])")
-                coeff = t[2] if len(t) == 3 else 1
-                if not isinstance(coeff, int):
-                    raise MalformedInput("relation builder: coefficients must be integers")
-                if not 0 <= t[0].index < self._num_scalars:
-                    raise MalformedInput("relation builder: expected a ScalarVar of this builder")
-                terms.append((t[0].index, self._element(t[1]), coeff % q))
-            else:
-                e, c = self._constant(t)
-                image.append((e, -c % q))
-        self._equations.append(Equation(tuple(image), tuple(terms)))
-
-    def build(self) -> LinearRelation:
-        """The validated relation (raises MalformedInput per §"Instance validation").
-
-        Every allocated scalar must be used (§"Specifying the relation"), so
-        that the witness has exactly ``num_scalars`` entries.
-        """
-        used = {s for eq in self._equations for s, _, _ in eq.terms}
-        if len(used) != self._num_scalars:
-            raise MalformedInput("relation builder: every allocated scalar must appear in a term")
-        return LinearRelation(self.group, tuple(self._elements), tuple(self._equations))
