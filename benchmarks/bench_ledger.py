@@ -60,8 +60,10 @@ def _appends(tmp: Path, quick: bool) -> Table:
     )
     policy = SealPolicy(max_entries=1000, max_delay_ms=1000)
     led = Ledger.init(tmp / "appends", authorities=3, threshold=2, name="bench.zkmed.example")
-    lean = Ledger.open(tmp / "appends", signers=2)  # the same ledger, blocks signed by t = 2 of the 3 held keys
-    deferred = Ledger.open(tmp / "appends", seal_policy=policy)  # the same ledger, deferred sealing
+    lean = Ledger.open(
+        tmp / "appends", signing=True, signers=2
+    )  # the same ledger, blocks signed by t = 2 of the 3 held keys
+    deferred = Ledger.open(tmp / "appends", signing=True, seal_policy=policy)  # the same ledger, deferred sealing
     raw = _raw_store(tmp / "raw.sqlite")
     counter = [0]
     min_time = 0.1 if quick else 0.3

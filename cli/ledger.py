@@ -10,17 +10,20 @@ from __future__ import annotations
 import hashlib
 import time
 from pathlib import Path
-from typing import Any
 
 import click
+from rich.text import Text
 
 from zkmed.cli import render
 from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json
-from zkmed.errors import ForkDetected, LedgerError, MalformedInput
-from zkmed.ledger.audit import VERIFY_STEPS, audit_store
-from zkmed.ledger.blocks import Block
+from zkmed.errors import LedgerError, MalformedInput, ZkmedError
+from zkmed.formats import LEDGER_CONSISTENCY_PROOF, LEDGER_FORK_EVIDENCE, peek_json
+from zkmed.ledger.audit import VERIFY_STEPS, audit_directory, report_json
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, cosignature_timestamp, verify_checkpoint
-from zkmed.ledger.ledger import POLICY_FILE, STORE_FILE, Appended, Ledger
+from zkmed.ledger.directory import POLICY_FILE, holds_keys
+from zkmed.ledger.entries import Entry
+from zkmed.ledger.fork import ForkEvidence, verify_fork_evidence
+from zkmed.ledger.ledger import Appended, Ledger
 from zkmed.ledger.receipt import (
     TLOG_PROOF_HEADER,
     ConsistencyProof,
@@ -28,25 +31,31 @@ from zkmed.ledger.receipt import (
     verify_consistency_proof,
     verify_receipt,
 )
-from zkmed.ledger.store_sqlite import SqliteStore
-from zkmed.ledger.sync import StoreSource
-from zkmed.ledger.sync import sync as sync_ledgers
+from zkmed.ledger.summary import summary
+from zkmed.ledger.sync import sync_directories
 
 DirPath = click.Path(file_okay=False, path_type=Path)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MalformedInput(f"cannot read {path}: {exc}") from exc
+FilePath = click.Path(dir_okay=False, path_type=Path)
+#: the largest file any ledger command reads (receipts, proofs, policies, checkpoints, entries)
+MAX_READ = 8 << 20
 
 
 def _read_bytes(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        with path.open("rb") as f:
+            data = f.read(MAX_READ + 1)
     except OSError as exc:
-        raise MalformedInput(f"cannot read {path}: {exc}") from exc
+        raise MalformedInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if len(data) > MAX_READ:
+        raise MalformedInput(f"{path} is larger than {MAX_READ} bytes")
+    return data
+
+
+def _read(path: Path) -> str:
+    try:
+        return _read_bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput(f"{path} is not valid UTF-8 text (at byte {exc.start})") from exc
 
 
 def _write(path: Path | None, text: str, default: Path) -> Path:
@@ -54,12 +63,21 @@ def _write(path: Path | None, text: str, default: Path) -> Path:
     try:
         target.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise LedgerError(f"cannot write {target}: {exc}") from exc
+        raise LedgerError(f"cannot write {target}: {exc.strerror or exc}") from exc
     return target
 
 
 def _when(ms: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms / 1000)) + "Z"
+
+
+def _warn(message: str) -> None:
+    """A warning line on stdout (a result, not an error: stderr is for the one error line)."""
+    render.console.print(Text.assemble(("⚠ WARNING: ", "bold yellow"), message), highlight=False, soft_wrap=True)
+
+
+def _trust_policy(path: Path | None) -> TrustPolicy | None:
+    return None if path is None else TrustPolicy.parse(_read(path))
 
 
 @click.group()
@@ -105,7 +123,7 @@ def append(
 ) -> None:
     """Append one entry (DATA as UTF-8 text, or --json / --file / --hex) and seal it into a block."""
     payload = _payload(data, json_text, file, hex_text)
-    with Ledger.open(directory) as led:
+    with Ledger.open(directory, signing=True) as led:
         done = led.append(entry_type, payload, seal=True)
     render.ok(f"entry {done.seq} appended in block {_sealed(done)}")
 
@@ -119,7 +137,7 @@ def _sealed(done: Appended) -> str:
 @click.argument("directory", type=DirPath)
 def seal(directory: Path) -> None:
     """Seal the pending entries (appended with deferred sealing, not yet signed) into one block."""
-    with Ledger.open(directory) as led:
+    with Ledger.open(directory, signing=True) as led:
         done = led.seal()
         height = led.height
     if done is None:
@@ -130,56 +148,16 @@ def seal(directory: Path) -> None:
         )
 
 
-def _summary(led: Ledger, limit: int) -> dict[str, Any]:
-    state = led.state
-    first_block = max(1, state.height - limit + 1)
-    blocks = []
-    for h in range(first_block, state.height + 1):
-        b = led.block(h)
-        signers = b.signatures.signers(state.sets.get(b.authority_set_hash, state.authorities))
-        blocks.append(
-            {
-                "height": h,
-                "time_ms": b.time_ms,
-                "tree_size": b.tree_size,
-                "root": b64_encode(b.root),
-                "signers": signers,
-                "hash": b.hash().hex(),
-            }
-        )
-    entries = []
-    pending = led.pending
-    for seq in range(max(0, state.tree_size + pending - limit), state.tree_size + pending):
-        e = led.entry(seq)
-        digest = hashlib.sha256(e.payload).hexdigest()
-        entries.append(
-            {"seq": seq, "type": e.type, "size": len(e.payload), "sha256": digest, "sealed": seq < state.tree_size}
-        )
-    latest = led.latest_checkpoint()
-    return {
-        "origin": led.origin,
-        "ledger_id": led.ledger_id.hex(),
-        "height": state.height,
-        "entries": state.tree_size,
-        "pending": pending,
-        "root": b64_encode(state.head.root),
-        "threshold": state.authorities.threshold,
-        "authorities": [a.name for a in state.authorities.authorities],
-        "keys_held": len(led.keys),
-        "latest_checkpoint": None if latest is None else latest.checkpoint.tree_size,
-        "blocks": blocks,
-        "recent_entries": entries,
-    }
-
-
 @ledger.command()
 @click.argument("directory", type=DirPath)
-@click.option("--limit", default=10, show_default=True, help="how many recent blocks and entries to list")
+@click.option(
+    "--limit", default=10, show_default=True, type=click.IntRange(0, 10_000), help="recent blocks and entries to list"
+)
 @click.option("--json", "as_json", is_flag=True, help="machine-readable canonical JSON")
 def show(directory: Path, limit: int, as_json: bool) -> None:
     """Show the ledger's head, authorities, recent blocks and entries."""
-    with Ledger.open(directory, readonly=True, load_keys=False) as led:
-        info = _summary(led, limit)
+    with Ledger.open(directory) as led:  # read-only, no keys
+        info = summary(led, limit)
     if as_json:
         click.echo(canonical_json(info).decode("utf-8"))
         return
@@ -219,7 +197,7 @@ def show(directory: Path, limit: int, as_json: bool) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="also write the checkpoint here")
 def checkpoint(directory: Path, output: Path | None) -> None:
     """Cosign a checkpoint of the current tree with the authority keys held here."""
-    with Ledger.open(directory) as led:
+    with Ledger.open(directory, signing=True) as led:
         signed = led.checkpoint()
     if output is not None:
         _write(output, signed.text(), output)
@@ -234,12 +212,18 @@ def prove() -> None:
 @prove.command("inclusion")
 @click.argument("directory", type=DirPath)
 @click.argument("seq", type=int)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="default: entry-SEQ.tlog-proof")
-def prove_inclusion(directory: Path, seq: int, output: Path | None) -> None:
+@click.option("--output", "-o", type=FilePath, help="default: entry-SEQ.tlog-proof")
+@click.option("--entry-out", type=FilePath, help="also export the entry (zkmed.ledger.entry) for verify-proof --entry")
+def prove_inclusion(directory: Path, seq: int, output: Path | None, entry_out: Path | None) -> None:
     """Write a C2SP tlog-proof receipt for entry SEQ (against the latest covering checkpoint)."""
-    with Ledger.open(directory) as led:
+    with Ledger.open(directory, signing=holds_keys(directory)) as led:  # keys only to issue a checkpoint
         receipt = led.prove_inclusion(seq)
     path = _write(output, receipt.format(), Path(f"entry-{seq}.tlog-proof"))
+    if entry_out is not None:
+        try:
+            entry_out.write_bytes(receipt.entry().export())
+        except OSError as exc:
+            raise LedgerError(f"cannot write {entry_out}: {exc.strerror or exc}") from exc
     render.ok(f"receipt for entry {seq} written to {path}")
 
 
@@ -250,7 +234,7 @@ def prove_inclusion(directory: Path, seq: int, output: Path | None) -> None:
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="default: consistency-SIZE1.json")
 def prove_consistency(directory: Path, size1: int, size2: int | None, output: Path | None) -> None:
     """Write a consistency proof from tree size SIZE1 to SIZE2 (default: the latest checkpoint)."""
-    with Ledger.open(directory) as led:
+    with Ledger.open(directory, signing=holds_keys(directory)) as led:
         proof = led.prove_consistency(size1, size2)
     path = _write(output, proof.format(), Path(f"consistency-{size1}.json"))
     render.ok(f"consistency proof {size1} → {SignedCheckpoint.parse(proof.new).checkpoint.tree_size} written to {path}")
@@ -262,7 +246,7 @@ def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
     if policy is not None:
         return TrustPolicy.parse(_read(policy))
     if ledger_dir is not None:
-        with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+        with Ledger.open(ledger_dir) as led:
             return led.policy()
     raise MalformedInput("give the authorities' trust policy (--policy FILE) or a ledger directory (--ledger DIR)")
 
@@ -274,7 +258,9 @@ def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
 )
 @click.option("--ledger", "ledger_dir", type=DirPath, help="take the trust policy from this ledger")
 @click.option(
-    "--entry", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="the entry bytes you expect"
+    "--entry",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="the entry you expect (zkmed.ledger.entry file, from 'prove inclusion --entry-out')",
 )
 @click.option("--old", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="the old checkpoint you hold")
 def verify_proof(
@@ -285,7 +271,7 @@ def verify_proof(
     text = _read(file)
     if text.startswith(TLOG_PROOF_HEADER):
         receipt = TlogProof.parse(text)
-        verify_receipt(receipt, trust, _read_bytes(entry) if entry else None)
+        verify_receipt(receipt, trust, Entry.from_export(_read_bytes(entry)).encode() if entry else None)
         signed = SignedCheckpoint.parse(receipt.checkpoint)
         e = receipt.entry() if receipt.extra is not None else None
         render.ok(
@@ -297,6 +283,18 @@ def verify_proof(
             )
         render.console.print(f"  cosigned by {', '.join(signed.signers(trust))}")
     elif text.startswith("{"):
+        kind = peek_json(parse_json(text.rstrip("\n")))
+        if kind == LEDGER_FORK_EVIDENCE:
+            evidence = ForkEvidence.parse(text)
+            verify_fork_evidence(evidence, trust)
+            render.ok(
+                f"fork proven: two validly signed, different blocks at height {evidence.height} of {evidence.origin}"
+            )
+            return
+        if kind != LEDGER_CONSISTENCY_PROOF:
+            raise MalformedInput(
+                f"{file}: a {kind.name} is not a receipt, consistency proof, fork evidence or checkpoint"
+            )
         proof = ConsistencyProof.parse(text)
         verify_consistency_proof(proof, trust, _read(old) if old else None)
         a, b = SignedCheckpoint.parse(proof.old).checkpoint, SignedCheckpoint.parse(proof.new).checkpoint
@@ -316,21 +314,37 @@ def verify_proof(
 @ledger.command()
 @click.argument("directory", type=DirPath)
 @click.option(
-    "--checkpoint",
-    "held",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="a checkpoint held elsewhere",
+    "--checkpoint", "held", type=click.Path(dir_okay=False, path_type=Path), help="a checkpoint held elsewhere"
 )
-def verify(directory: Path, held: Path | None) -> None:
-    """Re-check every block, entry, signature and checkpoint; name the first bad one."""
-    store = SqliteStore(directory / STORE_FILE, readonly=True)  # not Ledger.open: nothing stored is trusted
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YOUR trust anchor: the ledger's trust policy (authorities.txt) obtained out of band",
+)
+@click.option("--json", "as_json", is_flag=True, help="a zkmed.ledger.verify-report JSON document on stdout")
+def verify(directory: Path, held: Path | None, policy: Path | None, as_json: bool) -> None:
+    """Re-check every block, entry, signature and checkpoint; name the first bad one.
+
+    Without --policy the ledger is checked against the authorities it names
+    itself (trust on first use) and the output says so.
+    """
+    policy_file, held_file = (str(p) if p is not None else None for p in (policy, held))
     try:
-        report = audit_store(store, _read(held) if held else None)
-    finally:
-        store.close()
+        anchor = _trust_policy(policy)
+        report = audit_directory(directory, _read(held) if held else None, policy=anchor)
+    except ZkmedError as exc:
+        if as_json:
+            doc = report_json(None, error=exc, policy_file=policy_file, checkpoint_file=held_file)
+            click.echo(canonical_json(doc).decode("utf-8"))
+        raise
+    if as_json:
+        doc = report_json(report, policy_file=policy_file, checkpoint_file=held_file)
+        click.echo(canonical_json(doc).decode("utf-8"))
+        return
     for step, what in VERIFY_STEPS:
-        if step == "S9" and held is None:
-            render.console.print(f"  [dim]{step}  {what}: not asked (no --checkpoint)[/]", highlight=False)
+        if (step == "S9" and held is None) or (step == "T1" and policy is None):
+            reason = "no --checkpoint" if step == "S9" else "no --policy"
+            render.console.print(f"  [dim]{step}  {what}: not asked ({reason})[/]", highlight=False)
             continue
         render.console.print(f"  [green]✓[/] {step}  {what}", highlight=False)
     render.ok(
@@ -343,38 +357,23 @@ def verify(directory: Path, held: Path | None) -> None:
             f"(sequenced, not yet sealed or signed; `zkmed ledger seal` seals them)",
             highlight=False,
         )
-
-
-def _write_fork_evidence(directory: Path, fork: ForkDetected) -> Path:
-    ours, theirs = (Block.decode(b) for b in fork.evidence)
-    doc = {
-        "format": "zkmed.ledger/fork-evidence@v1",
-        "height": ours.height,
-        "destination_block": {"hash": ours.hash().hex(), "bytes": b64_encode(fork.evidence[0])},
-        "source_block": {"hash": theirs.hash().hex(), "bytes": b64_encode(fork.evidence[1])},
-    }
-    return _write(None, canonical_json(doc).decode("utf-8") + "\n", directory / f"fork-evidence-{ours.height}.json")
+    if report.warning:
+        _warn(report.warning)
+    else:
+        render.ok(f"anchored to your trust policy {policy}: this is {report.origin}")
 
 
 @ledger.command("sync")
 @click.argument("src", type=DirPath)
 @click.argument("dst", type=DirPath)
-def sync_command(src: Path, dst: Path) -> None:
+@click.option(
+    "--policy",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YOUR trust anchor for the ledger (authorities.txt)",
+)
+def sync_command(src: Path, dst: Path, policy: Path | None) -> None:
     """Bring the replica DST up to date from SRC, verifying every block (creates DST if needed)."""
-    with Ledger.open(src, readonly=True, load_keys=False) as source:
-        genesis = source.store.block(0)
-        if genesis is None:
-            raise LedgerError(f"{src} has no genesis block")
-        target = (
-            Ledger.open(dst, load_keys=False) if (dst / STORE_FILE).exists() else Ledger.create_replica(dst, genesis)
-        )
-        with target:
-            try:
-                report = sync_ledgers(StoreSource(source.store), target)
-            except ForkDetected as fork:
-                path = _write_fork_evidence(dst, fork)
-                render.bad(f"fork evidence (both signed blocks) written to {path}")
-                raise
+    report = sync_directories(src, dst, policy=_trust_policy(policy))
     if report.destination_ahead:
         render.ok(
             f"{dst} is ahead of {src} (height {report.from_height} vs {report.source_height}); the common chain agrees"
@@ -387,3 +386,5 @@ def sync_command(src: Path, dst: Path) -> None:
         )
     if report.checkpoints:
         render.ok(f"copied {report.checkpoints} checkpoints, each checked against the authorities and the tree")
+    if not report.anchored:
+        _warn("trust on first use: no --policy given, so the replica trusts the source's genesis and authorities")

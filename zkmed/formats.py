@@ -149,3 +149,13 @@ SMALL_RANGE_PROOF = register("zkmed.proof.small-range", 0x0111, 1, "zkmed.proofs
 # commitments (zkmed.hazmat.commitments)
 COMMITMENT = register("zkmed.commitment", 0x0201, 1, "zkmed.hazmat.commitments")
 PEDERSEN_PARAMS = register("zkmed.pedersen-params", 0x0202, 1, "zkmed.hazmat.commitments")
+# ledger (zkmed.ledger); standard text formats (C2SP signed notes, checkpoints, tlog-proof receipts) are not wrapped
+LEDGER_ENTRY = register("zkmed.ledger.entry", 0x0301, 1, "zkmed.ledger.entries")
+LEDGER_BLOCK = register("zkmed.ledger.block", 0x0302, 1, "zkmed.ledger.blocks")
+LEDGER_CONSISTENCY_PROOF = register("zkmed.ledger.consistency-proof", 0x0303, 1, "zkmed.ledger.receipt")
+LEDGER_FORK_EVIDENCE = register("zkmed.ledger.fork-evidence", 0x0304, 1, "zkmed.ledger.fork")
+LEDGER_TRUST_POLICY = register("zkmed.ledger.trust-policy", 0x0305, 1, "zkmed.ledger.checkpoint")
+LEDGER_SHOW = register("zkmed.ledger.show", 0x0306, 1, "zkmed.ledger.summary")
+LEDGER_VERIFY_REPORT = register("zkmed.ledger.verify-report", 0x0307, 1, "zkmed.ledger.audit")
+LEDGER_SECRET_KEY = register("zkmed.ledger.secret-key", 0x0308, 1, "zkmed.ledger.keys")
+LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sqlite")

@@ -80,8 +80,8 @@ def run_demo(console: Console) -> None:
                 f"tree {first.checkpoint.tree_size} is a prefix of tree {latest.checkpoint.tree_size}",
             )
         )
-        with Ledger.open(directory, readonly=True, load_keys=False) as led:
-            report = audit_store(led.store)
+        with Ledger.open(directory) as led:  # read-only, no keys; anchored to the policy read above
+            report = audit_store(led.store, policy=policy)
         rows.append(
             (
                 "ledger verify",
@@ -92,9 +92,9 @@ def run_demo(console: Console) -> None:
         if needle is None:
             raise VerificationError("demo: entry 2 is missing")
         _flip_byte(directory / STORE_FILE, needle, len(needle) - 3)
-        with Ledger.open(directory, readonly=True, load_keys=False) as led:
+        with Ledger.open(directory) as led:
             try:
-                audit_store(led.store)
+                audit_store(led.store, policy=policy)
             except VerificationError as exc:
                 rows.append(("flip one stored byte", "detected", exc.diagnostic()))
             else:

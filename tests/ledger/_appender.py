@@ -22,7 +22,7 @@ from zkmed.ledger.ledger import Ledger, SealPolicy
 def main(argv: list[str]) -> int:
     directory, tag, count, batch = Path(argv[0]), argv[1], int(argv[2]), int(argv[3])
     policy = SealPolicy(max_entries=int(argv[4]), max_delay_ms=50) if len(argv) > 4 else None
-    with Ledger.open(directory, seal_policy=policy) as led:
+    with Ledger.open(directory, signing=True, seal_policy=policy) as led:
         i = 0
         while count < 0 or i < count:
             n = batch if count < 0 else min(batch, count - i)

@@ -68,14 +68,14 @@ def test_reopen_sees_the_same_ledger(led: Ledger) -> None:
     led.append_batch([("t", bytes([i])) for i in range(37)])
     root, origin = led.state.head.root, led.origin
     led.close()
-    with Ledger.open(led.directory) as again:
+    with Ledger.open(led.directory, signing=True) as again:
         assert (again.size, again.height, again.state.head.root, again.origin) == (37, 1, root, origin)
         again.append("t", b"more")
         assert audit_store(again.store).entries == 38
 
 
 def test_two_handles_in_one_process_stay_consistent(led: Ledger) -> None:
-    with Ledger.open(led.directory) as other:
+    with Ledger.open(led.directory, signing=True) as other:
         led.append("t", b"a")
         other.append("t", b"b")
         led.append("t", b"c")
@@ -105,7 +105,7 @@ def test_bad_items_write_nothing(led: Ledger, items: list) -> None:
 
 
 def test_replica_and_short_keyed_nodes_cannot_seal(led: Ledger) -> None:
-    with Ledger.open(led.directory, load_keys=False) as replica, pytest.raises(LedgerError, match="no authority keys"):
+    with Ledger.open(led.directory, writable=True) as replica, pytest.raises(LedgerError, match="no authority keys"):
         replica.append("t", b"x")
     one_key = Ledger(led.directory, led.store, led.keys[:1])
     with pytest.raises(LedgerError, match="1 of the 2"):
@@ -117,13 +117,13 @@ def test_signers_option_never_goes_below_the_threshold(led: Ledger) -> None:
     led.append("t", b"all")
     assert len(led.block(1).signatures.items) == 3  # default: every held key signs
     for signers, expected in ((1, 2), (2, 2), (3, 3), (7, 3)):
-        with Ledger.open(led.directory, signers=signers) as limited:
+        with Ledger.open(led.directory, signing=True, signers=signers) as limited:
             limited.append("t", b"limited")
             assert len(limited.block(limited.height).signatures.items) == expected
     assert audit_store(led.store).blocks == 6
     for bad in (0, -1, True, 1.5, "2"):
         with pytest.raises(MalformedInput, match="signers"):
-            Ledger.open(led.directory, signers=bad)  # type: ignore[arg-type]
+            Ledger.open(led.directory, signing=True, signers=bad)  # type: ignore[arg-type]
     with pytest.raises(MalformedInput, match="signers"):
         Ledger.init(led.directory.parent / "other", signers=0)
     assert not (led.directory.parent / "other").exists()
@@ -152,7 +152,7 @@ def test_checkpoints_and_receipts_verify_with_the_public_policy_only(led: Ledger
 
 def test_receipts_need_a_checkpoint_or_keys(led: Ledger) -> None:
     led.append("t", b"x")
-    with Ledger.open(led.directory, load_keys=False) as replica:
+    with Ledger.open(led.directory, writable=True) as replica:
         with pytest.raises(LedgerError, match="no stored checkpoint"):
             replica.prove_inclusion(0)
         led.checkpoint()
@@ -175,7 +175,7 @@ def test_authority_rotation(led: Ledger) -> None:
     assert TrustPolicy.parse((led.directory / POLICY_FILE).read_text()).authorities == new_set
     report = audit_store(led.store)
     assert report.blocks == 5
-    with Ledger.open(led.directory) as reopened:  # the change index restores the set after a restart
+    with Ledger.open(led.directory, signing=True) as reopened:  # the change index restores the set after a restart
         assert reopened.state.authorities == new_set
 
 

@@ -49,7 +49,7 @@ def _check(d: Path, acked: dict[int, bytes], full: bool = True, deferred: bool =
     Returns the number of stored entries, sealed and pending; only deferred
     sealing may leave pending ones.
     """
-    with Ledger.open(d, readonly=True, load_keys=False) as led:
+    with Ledger.open(d) as led:
         for seq, payload in acked.items():
             assert led.entry(seq).payload == payload, f"acknowledged entry {seq} lost or changed"
         if not deferred:
@@ -82,7 +82,7 @@ def _crash_trials(d: Path, trials: int, seed: int, max_entries: int | None = Non
         # reopen after every kill: nothing acknowledged is lost; the full re-verification runs every few kills
         full = t % 5 == 4 or t == trials - 1 or trials <= 5
         assert _check(d, acked, full, deferred) >= len(acked)
-        with Ledger.open(d, readonly=True, load_keys=False) as led:
+        with Ledger.open(d) as led:
             left_pending += led.pending > 0
     return len(acked), left_pending
 
@@ -146,7 +146,7 @@ def test_concurrent_appenders_killed_at_random(ledger_dir: Path) -> None:
 
 def _seal_and_verify(d: Path, acked: dict[int, bytes]) -> None:
     """A keyed handle seals what the killed appenders left pending; then everything acknowledged is sealed."""
-    with Ledger.open(d) as led:
+    with Ledger.open(d, signing=True) as led:
         led.seal()
         assert led.pending == 0 and led.size >= len(acked)
     assert _check(d, acked) >= len(acked)
@@ -155,7 +155,7 @@ def _seal_and_verify(d: Path, acked: dict[int, bytes]) -> None:
 def test_sigkill_with_deferred_sealing_loses_nothing_acknowledged(ledger_dir: Path) -> None:
     acked, left_pending = _crash_trials(ledger_dir, trials=4, seed=11, max_entries=40)
     assert acked > 0 and left_pending > 0  # the kills did leave acknowledged entries unsealed
-    with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+    with Ledger.open(ledger_dir) as led:
         entries = {seq: led.entry(seq).payload for seq in range(led.size + led.pending)}
     _seal_and_verify(ledger_dir, entries)
 
@@ -168,7 +168,7 @@ def test_sigkill_many_trials_with_deferred_sealing(ledger_dir: Path) -> None:
 
 def test_two_deferred_processes_appending_at_once(ledger_dir: Path) -> None:
     _two_appenders(ledger_dir, 16)
-    with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+    with Ledger.open(ledger_dir) as led:
         assert led.pending == 0  # each process sealed what was pending when it closed
 
 

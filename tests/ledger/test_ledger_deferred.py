@@ -13,7 +13,7 @@ from zkmed.errors import LedgerError, MalformedInput, VerificationError
 from zkmed.ledger import merkle
 from zkmed.ledger.audit import VERIFY_STEPS, AuditReport, audit_store
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet
-from zkmed.ledger.entries import Entry, encode_batch
+from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.ledger import STORE_FILE, Ledger, SealPolicy
 from zkmed.ledger.receipt import verify_receipt
@@ -115,9 +115,9 @@ def test_pending_appends_are_durable_and_covered_by_the_next_block(tmp_path: Pat
     assert (led.height, led.size, led.pending) == (0, 0, 3)
     assert led.entry(2).payload == b"b2"  # readable while pending
     _crash(led)
-    with Ledger.open(d, readonly=True, load_keys=False) as reader:
+    with Ledger.open(d) as reader:
         assert (reader.height, reader.size, reader.pending) == (0, 0, 3)
-    again = Ledger.open(d, seal_policy=SealPolicy(max_entries=5, max_delay_ms=10**9))
+    again = Ledger.open(d, signing=True, seal_policy=SealPolicy(max_entries=5, max_delay_ms=10**9))
     assert again.pending == 3
     assert not again.append("ballot", b"b3").sealed
     sealed = again.append("ballot", b"b4")  # the fifth pending entry: due
@@ -169,7 +169,7 @@ def test_a_reopened_ledger_dates_found_pending_entries_by_the_head_block(tmp_pat
     _crash(led)
     # the reopened handle cannot know when "pending" was written; it was after the head block
     clock.now = head_time + 999
-    again = Ledger.open(d, seal_policy=SealPolicy(max_entries=100, max_delay_ms=1000), clock=clock)
+    again = Ledger.open(d, signing=True, seal_policy=SealPolicy(max_entries=100, max_delay_ms=1000), clock=clock)
     assert not again.append("t", b"later").sealed
     clock.now = head_time + 1000
     assert again.append("t", b"due").tree_size == 4
@@ -184,7 +184,7 @@ def test_forced_and_skipped_seals(tmp_path: Path) -> None:
     done = led.append("t", b"d")  # a default append seals the pending entries with its own
     assert (done.height, done.tree_size, done.first_seq) == (1, 4, 3)
     assert led.seal() is None  # nothing pending
-    deferred = Ledger.open(led.directory, seal_policy=LAZY)
+    deferred = Ledger.open(led.directory, signing=True, seal_policy=LAZY)
     assert not deferred.append("t", b"e").sealed
     assert deferred.append("t", b"f", seal=True).tree_size == 6
     deferred.append_batch([("t", b"g")] * 4)
@@ -245,7 +245,7 @@ def test_keyless_handles_cannot_prove_pending_entries(tmp_path: Path) -> None:
     led.append("t", b"a", seal=True)
     led.checkpoint()
     led.append("t", b"b")
-    with Ledger.open(led.directory, load_keys=False) as reader:
+    with Ledger.open(led.directory, writable=True) as reader:
         assert reader.prove_inclusion(0).index == 0
         with pytest.raises(LedgerError, match="pending"):
             reader.prove_inclusion(1)
@@ -258,18 +258,18 @@ def test_keyless_handles_cannot_prove_pending_entries(tmp_path: Path) -> None:
 def test_close_seals_what_is_pending(tmp_path: Path) -> None:
     led = _init(tmp_path / "l")
     led.append_batch([("t", b"a"), ("t", b"b")])
-    with Ledger.open(led.directory, readonly=True) as reader:  # a read-only handle never seals
+    with Ledger.open(led.directory) as reader:  # a read-only handle never seals
         assert reader.pending == 2
     led.close()
     led.close()  # closing twice is harmless
-    with Ledger.open(led.directory, readonly=True, load_keys=False) as reader:
+    with Ledger.open(led.directory) as reader:
         assert (reader.pending, reader.size, reader.height) == (0, 2, 1)
 
 
 def test_a_default_handle_seals_a_pending_tail_another_handle_left(tmp_path: Path) -> None:
     deferred = _init(tmp_path / "l")
     deferred.append_batch([("t", b"a"), ("t", b"b")])
-    with Ledger.open(deferred.directory) as plain:
+    with Ledger.open(deferred.directory, signing=True) as plain:
         done = plain.append("t", b"c")
         assert (done.first_seq, done.height, done.tree_size) == (2, 1, 3)
     assert not deferred.append("t", b"d").sealed  # the deferred handle catches up: entry 3, after block 1
@@ -280,7 +280,7 @@ def test_a_default_handle_seals_a_pending_tail_another_handle_left(tmp_path: Pat
 
 def test_two_deferred_handles_share_one_pending_tail(tmp_path: Path) -> None:
     a = _init(tmp_path / "l")
-    b = Ledger.open(a.directory, seal_policy=LAZY)
+    b = Ledger.open(a.directory, signing=True, seal_policy=LAZY)
     assert a.append("t", b"a0").seq == 0
     assert b.append_batch([("t", b"b0"), ("t", b"b1")]).first_seq == 1  # b replays a's pending row first
     assert a.append("t", b"a1").seq == 3
@@ -353,16 +353,14 @@ def test_pending_rows_are_still_checked(tailed: Path, statement: str, where: str
 
 
 def test_a_pending_authority_change_is_refused(tailed: Path) -> None:
-    with Ledger.open(tailed, readonly=True) as led:
-        change = AuthorityChange.create(
-            led.ledger_id, 9, AuthoritySet.from_keys(KEYS, 3), led.state.authorities, led.keys
-        )
+    with Ledger.open(tailed) as led:  # read-only: the keys are the test's own
+        change = AuthorityChange.create(led.ledger_id, 9, AuthoritySet.from_keys(KEYS, 3), led.state.authorities, KEYS)
     data = Entry(12, AUTHORITY_CHANGE_TYPE, change.encode()).encode()
     frontier = Frontier.load(SqliteStore(tailed / STORE_FILE, readonly=True), 12)
     record = frontier.extend_data([data])[0] + data
     _sql(tailed, "INSERT INTO entries(seq, record) VALUES (12, ?)", (record,))
     assert _where(tailed) == "entry 12"
-    led = Ledger.open(tailed)
+    led = Ledger.open(tailed, signing=True)
     with pytest.raises(LedgerError, match="entry 12"):
         led.seal()
     with pytest.raises(LedgerError, match="entry 12"):
@@ -385,7 +383,7 @@ def test_what_a_pending_tail_does_not_protect(tailed: Path) -> None:
 def test_sealing_refuses_a_damaged_pending_tail(tailed: Path) -> None:
     record = _record(tailed, 7)
     _sql(tailed, "UPDATE entries SET record = ? WHERE seq = 7", (record.replace(b"pending", b"PENDING"),))
-    led = Ledger.open(tailed, seal_policy=LAZY)
+    led = Ledger.open(tailed, signing=True, seal_policy=LAZY)
     with pytest.raises(LedgerError, match="pending entry 7"):
         led.seal()
     with pytest.raises(LedgerError, match="pending entry 7"):
@@ -432,8 +430,7 @@ def test_sync_refuses_a_destination_with_pending_entries(tmp_path: Path) -> None
     genesis = src.store.block(0)
     assert genesis is not None
     Ledger.create_replica(tmp_path / "dst", genesis).close()
-    holder = Ledger.open(tmp_path / "dst", seal_policy=LAZY)
-    holder.keys = list(KEYS)  # a keyed copy that appended on its own
+    holder = Ledger.open(tmp_path / "dst", keys=KEYS, seal_policy=LAZY)  # a keyed copy that appended on its own
     holder.append("t", b"mine")
     with pytest.raises(LedgerError, match="1 pending entries of its own"):
         sync(StoreSource(src.store), holder)
@@ -460,7 +457,7 @@ def test_stored_rows_do_not_depend_on_the_sealing_mode(tmp_path: Path) -> None:
     rows_a, rows_b = _rows(tmp_path / "a"), _rows(tmp_path / "b")
     assert rows_a == rows_b and len(rows_a) == 300
     # and they are exactly nodes ‖ entry bytes as the separate reference functions build them
-    data = encode_batch(0, items)
+    data = [Entry(i, t, p).encode() for i, (t, p) in enumerate(items)]
     nodes = Frontier().extend_data(data)
     assert [r for _, r in rows_a] == [n + e for n, e in zip(nodes, data, strict=True)]
 
@@ -476,10 +473,10 @@ def test_encode_rows_equals_the_reference_functions(start: int) -> None:
         for i, (t, p) in enumerate(items)
     ]
     rows = encode_rows(frontier, odd)
-    data = encode_batch(start, items)
+    data = [Entry(start + i, t, p).encode() for i, (t, p) in enumerate(items)]
     reference = frontier.copy()
     nodes = reference.extend_data(data)
-    assert rows.records == [n + e for n, e in zip(nodes, data, strict=True)]
+    assert (rows.entries, rows.nodes) == (data, nodes)
     assert (rows.first_seq, rows.count, rows.changes) == (start, 150, [])
     assert rows.frontier.size == reference.size and rows.frontier.root() == reference.root()
     assert frontier.size == start  # the frontier passed in is not changed

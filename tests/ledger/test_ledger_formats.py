@@ -11,10 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
+from zkmed.formats import LEDGER_BLOCK, LEDGER_ENTRY
 from zkmed.ledger.authorities import AuthorityChange, AuthoritySet, SignatureList
 from zkmed.ledger.blocks import Block, GenesisInfo
 from zkmed.ledger.chain import ChainState, check_genesis, make_genesis
-from zkmed.ledger.entries import MAX_PAYLOAD, Entry, encode_batch
+from zkmed.ledger.entries import MAX_PAYLOAD, Entry
 from zkmed.ledger.keys import AuthorityKey, load_key_dir
 
 KEYS = [AuthorityKey.from_seed(f"test.example/authority-{i}", bytes([i]) * 32) for i in range(1, 4)]
@@ -30,9 +31,17 @@ def test_entry_layout_is_documented_bytes() -> None:
     assert Entry.decode(e.encode()) == e
 
 
-def test_batch_encoder_matches_entry_encode() -> None:
-    items = [("ballot", b"a"), ("consent/grant", b""), ("ballot", os.urandom(300))]
-    assert encode_batch(41, items) == [Entry(41 + i, t, p).encode() for i, (t, p) in enumerate(items)]
+def test_entry_export_carries_the_format_header() -> None:
+    e = Entry(41, "ballot", os.urandom(300))
+    exported = e.export()
+    assert exported[:5] == b"ZK\x03\x01\x01"[:5] and exported[5:] == e.encode()
+    assert exported[:5] == LEDGER_ENTRY.header and Entry.from_export(exported) == e
+    with pytest.raises(UnsupportedVersion):
+        Entry.from_export(exported[:4] + b"\x02" + exported[5:])
+    with pytest.raises(MalformedInput):
+        Entry.from_export(e.encode())  # the bare leaf is not an export
+    with pytest.raises(MalformedInput):
+        Entry.from_export(LEDGER_BLOCK.wrap(e.encode()))  # another format
 
 
 @pytest.mark.parametrize("entry_type", ["", "Ballot", "a b", "x" * 65, "-x", "é", None, 3])

@@ -80,7 +80,7 @@ def test_sync_copies_and_verifies(tmp_path: Path) -> None:
 def test_destination_ahead_is_reported_not_rewound(tmp_path: Path) -> None:
     src = _ledger(tmp_path / "src", entries=2)
     shutil.copytree(src.directory, tmp_path / "dst")
-    with Ledger.open(tmp_path / "dst", load_keys=False) as dst:
+    with Ledger.open(tmp_path / "dst", writable=True) as dst:
         dst.keys.extend(KEYS)
         dst.append("t", b"newer")
         report = sync(StoreSource(src.store), dst)
@@ -164,7 +164,7 @@ def test_fork_is_detected_with_both_blocks_as_evidence(tmp_path: Path) -> None:
     shutil.copytree(a.directory, b_dir)
     a.append("t", b"history A")
     a.append("t", b"more A")
-    with Ledger.open(b_dir, load_keys=False) as b:
+    with Ledger.open(b_dir, writable=True) as b:
         b.keys.extend(KEYS)
         b.append("t", b"history B")
         before = (b.height, b.state.head_hash)
@@ -184,7 +184,7 @@ def test_fork_deep_below_both_heads_is_located(tmp_path: Path) -> None:
     shutil.copytree(a.directory, tmp_path / "b")
     for i in range(6):
         a.append("t", f"A{i}".encode())
-    with Ledger.open(tmp_path / "b", load_keys=False) as b:
+    with Ledger.open(tmp_path / "b", writable=True) as b:
         b.keys.extend(KEYS)
         for i in range(4):
             b.append("t", f"B{i}".encode())

@@ -129,7 +129,7 @@ def test_stored_node_damage_also_breaks_proofs_not_silently(ledger_dir: Path) ->
     """Proofs read the stored nodes; verify is what names damage, and a damaged node cannot verify."""
     _sql(ledger_dir, "UPDATE entries SET record = zeroblob(96) || substr(record, 97) WHERE seq = 3")
     assert _where(ledger_dir) == "entry 3"
-    with Ledger.open(ledger_dir, readonly=True, load_keys=False) as led:
+    with Ledger.open(ledger_dir) as led:
         assert led.tree().root(4) != led.block(4).root
 
 
@@ -274,7 +274,7 @@ def test_rewritten_history_is_caught_by_a_held_checkpoint(tmp_path: Path) -> Non
     _sql(tmp_path / "b", "DELETE FROM entries")
     _sql(tmp_path / "b", "DELETE FROM blocks WHERE height > 0")
     _sql(tmp_path / "b", "DELETE FROM checkpoints")
-    with Ledger.open(tmp_path / "b", load_keys=False) as b:
+    with Ledger.open(tmp_path / "b", writable=True) as b:
         b.keys.extend(keys)
         b.append("t", b"rewritten")
     assert _where(tmp_path / "b", held) == "the checkpoint you gave"

@@ -24,22 +24,43 @@ S8  every stored checkpoint names this ledger's origin, is cosigned by at
     tree root at its size;
 S9  optionally, a checkpoint the auditor holds from elsewhere: valid under
     the same rules, and the store's tree has that size and that root
-    (a store that was truncated or rewritten fails here).
+    (a store that was truncated or rewritten fails here);
+T1  the trust anchor: with the auditor's trust policy (origin, authorities,
+    threshold), the store is that ledger (its origin: the name and genesis
+    hash, which fixes the founding authorities) and the policy's authority
+    set is one the ledger used.  Without a policy the store is checked
+    against the authorities it names itself — *trust on first use*: a whole
+    ledger rebuilt with other keys passes, and the report says so
+    (:data:`TOFU_WARNING`).
+
+:func:`report_json` is the ``ledger verify --json`` document (format
+``zkmed.ledger.verify-report`` v1).
 """
 
 from __future__ import annotations
 
-import sqlite3
+import dataclasses
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from zkmed.errors import MalformedInput, VerificationError
+from zkmed.errors import LedgerError, MalformedInput, VerificationError, ZkmedError
+from zkmed.formats import LEDGER_VERIFY_REPORT
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, verify_checkpoint
-from zkmed.ledger.store_sqlite import SqliteStore, nodes_completed
+from zkmed.ledger.directory import STORE_FILE
+from zkmed.ledger.store import Store
+from zkmed.ledger.store_sqlite import SqliteStore
 from zkmed.ledger.tree import MerkleTree
+
+TOFU_WARNING = (
+    "trust on first use: no trust policy was given, so the ledger was checked against the authorities it names "
+    "itself (a ledger rebuilt with other keys would pass too); pin the origin and authorities with --policy FILE"
+)
+POLICY_WHERE = "the trust policy you gave"
 
 #: pending entries read and checked at a time
 PENDING_CHUNK = 10_000
@@ -58,6 +79,15 @@ class AuditReport:
     seconds: float
     #: entries after the head block: sequenced and durable, not yet sealed into a signed block
     pending: int = 0
+    #: the ledger's origin (``<name>/<hex genesis hash>``)
+    origin: str = ""
+    #: whether T1 ran: the store was checked against the auditor's trust policy (else: trust on first use)
+    anchored: bool = False
+
+    @property
+    def warning(self) -> str | None:
+        """:data:`TOFU_WARNING` when no trust policy anchored the check."""
+        return None if self.anchored else TOFU_WARNING
 
     @property
     def entries_per_second(self) -> float:
@@ -74,9 +104,9 @@ def _blob(value: object, what: str, where: str) -> bytes:
 class _Entries:
     """A cursor over stored entry rows that checks the sequence numbers (S6)."""
 
-    def __init__(self, rows: Iterator[tuple[int, object]]) -> None:
+    def __init__(self, rows: Iterator[tuple[object, object, object]]) -> None:
         self._rows = rows
-        self._next: tuple[int, object] | None = next(rows, None)
+        self._next: tuple[object, object, object] | None = next(rows, None)
 
     def _read(self, start: int, end: int, exact: bool) -> tuple[list[bytes], list[bytes]]:
         data: list[bytes] = []
@@ -85,14 +115,15 @@ class _Entries:
             row = self._next
             if row is None and not exact:
                 break
-            if row is None or row[0] > seq:
+            stored = row[0] if row is not None else None
+            if row is not None and (not isinstance(stored, int) or isinstance(stored, bool)):
+                raise VerificationError("stored entry row has no valid sequence number", where=f"entry {seq}")
+            if row is None or not isinstance(stored, int) or stored > seq:
                 raise VerificationError("entry is missing (deleted or truncated)", where=f"entry {seq}")
-            if row[0] < seq:  # pragma: no cover - the primary key makes this impossible
+            if stored < seq:  # pragma: no cover - the primary key makes this impossible
                 raise VerificationError("entry is stored twice", where=f"entry {seq}")
-            record = _blob(row[1], "entry", f"entry {seq}")
-            split = 32 * nodes_completed(seq)
-            nodes.append(record[:split])
-            data.append(record[split:])
+            data.append(_blob(row[1], "entry", f"entry {seq}"))
+            nodes.append(_blob(row[2], "entry", f"entry {seq}"))
             self._next = next(self._rows, None)
         return data, nodes
 
@@ -105,9 +136,7 @@ class _Entries:
         return self._read(start, start + limit, exact=False)
 
 
-def check_checkpoint(
-    text: str | bytes, where: str, state: ChainState, store: SqliteStore, strict: bool
-) -> SignedCheckpoint:
+def check_checkpoint(text: str | bytes, where: str, state: ChainState, store: Store, strict: bool) -> SignedCheckpoint:
     """S8/S9 for one checkpoint text against ``state`` and ``store``; the parsed checkpoint, or VerificationError.
 
     ``strict`` (stored checkpoints) also rejects signature lines of keys that
@@ -166,33 +195,81 @@ VERIFY_STEPS: tuple[tuple[str, str], ...] = (
     ("S7", "the authority-change index lists exactly the authority-change entries"),
     ("S8", "every stored checkpoint: this origin, cosigned by ≥ t authorities, root of the tree at its size"),
     ("S9", "a checkpoint held elsewhere (--checkpoint) matches the store"),
+    (
+        "T1",
+        "trust anchor (--policy): this is the policy's ledger (origin) and the policy's authorities are a set it used",
+    ),
 )
 
 
-def audit_store(store: SqliteStore, against: str | None = None) -> AuditReport:
-    """Replay and check the whole store (S2–S9); raises :class:`VerificationError` at the first problem."""
-    started = time.perf_counter()
-    try:
-        return _verify(store, against, started)
-    except (sqlite3.Error, UnicodeDecodeError) as exc:
-        raise VerificationError(f"the store file is damaged: {exc}", where="store") from exc
+def check_anchor(state: ChainState, policy: TrustPolicy) -> None:
+    """T1: the ledger of ``state`` is the policy's (origin) and the policy's authority set is one it used."""
+    if not isinstance(policy, TrustPolicy):
+        raise MalformedInput("the trust anchor must be a TrustPolicy")
+    if state.origin != policy.origin:
+        raise VerificationError(
+            f"this is ledger {state.origin}, not {policy.origin} of your trust policy "
+            "(another ledger, or one rebuilt with other keys)",
+            where=POLICY_WHERE,
+        )
+    if policy.authorities not in state.sets.values():
+        raise VerificationError(
+            "the authorities and threshold of your trust policy are not a set this ledger used", where=POLICY_WHERE
+        )
 
 
-def _verify(store: SqliteStore, against: str | None, started: float) -> AuditReport:
-    cursors = store.iter_blocks(), store.iter_entries()
+def audit_store(
+    store: Store,
+    against: str | bytes | None = None,
+    *,
+    policy: TrustPolicy | None = None,
+    timer: Callable[[], float] = time.perf_counter,
+) -> AuditReport:
+    """Replay and check the whole store (S2–S9, and T1 against ``policy``); VerificationError at the first problem.
+
+    ``policy`` is the auditor's trust anchor (``TrustPolicy.parse`` of a
+    file they hold); without it the report is not anchored (trust on first
+    use, :attr:`AuditReport.warning`).  ``timer`` measures the duration only.
+    """
+    if policy is not None and not isinstance(policy, TrustPolicy):
+        raise MalformedInput("the trust anchor must be a TrustPolicy")
+    started = timer()
+    blocks, rows = store.iter_blocks(), store.iter_entries()
     try:
-        return _replay(store, *cursors, against, started)
+        report = _replay(store, blocks, rows, against, policy)
+    except LedgerError as exc:
+        if exc.where != "store":
+            raise
+        raise VerificationError(f"the store is damaged: {exc.message}", where="store") from exc
     finally:
-        for cursor in cursors:
-            cursor.close()
+        blocks.close()
+        rows.close()
+    seconds = timer() - started
+    return dataclasses.replace(report, seconds=seconds)
+
+
+def audit_directory(
+    directory: Path, against: str | bytes | None = None, *, policy: TrustPolicy | None = None
+) -> AuditReport:
+    """``ledger verify DIR``: open ``DIR``'s store read-only (no keys, nothing trusted) and :func:`audit_store` it."""
+    try:
+        store = SqliteStore(Path(directory) / STORE_FILE, readonly=True)
+    except LedgerError as exc:
+        if exc.where != "store":
+            raise
+        raise VerificationError(f"the store is damaged: {exc.message}", where="store") from exc
+    try:
+        return audit_store(store, against, policy=policy)
+    finally:
+        store.close()
 
 
 def _replay(
-    store: SqliteStore,
-    blocks: sqlite3.Cursor,
-    rows: sqlite3.Cursor,
-    against: str | None,
-    started: float,
+    store: Store,
+    blocks: Generator[tuple[object, object, object, object], None, None],
+    rows: Generator[tuple[object, object, object], None, None],
+    against: str | bytes | None,
+    policy: TrustPolicy | None,
 ) -> AuditReport:
     first = next(blocks, None)
     if first is None or first[0] != 0:
@@ -201,6 +278,8 @@ def _replay(
     state = ChainState.start(_blob(data0, "block", "block 0"))
     if hash0 != state.head_hash or size0 != 0:
         raise VerificationError("stored columns of the genesis block do not match its bytes", where="block 0")
+    if policy is not None and state.origin != policy.origin:
+        check_anchor(state, policy)  # fail early: a different ledger
     entries = _Entries(rows)
     count = 1
     for height, size_col, hash_col, data in blocks:
@@ -232,12 +311,58 @@ def _replay(
             )
     if against is not None:
         check_checkpoint(against, "the checkpoint you gave", state, store, strict=False)
-    seconds = time.perf_counter() - started
+    if policy is not None:
+        check_anchor(state, policy)
     pending = tail.size - state.tree_size
-    return AuditReport(count, state.tree_size, len(stored), state.head_hash, state.head.root, seconds, pending)
+    return AuditReport(
+        count,
+        state.tree_size,
+        len(stored),
+        state.head_hash,
+        state.head.root,
+        0.0,
+        pending,
+        state.origin,
+        policy is not None,
+    )
 
 
-def _check_change_index(store: SqliteStore, state: ChainState) -> None:
+def report_json(
+    report: AuditReport | None,
+    *,
+    error: ZkmedError | None = None,
+    policy_file: str | None = None,
+    checkpoint_file: str | None = None,
+) -> dict[str, Any]:
+    """The ``ledger verify --json`` document (``zkmed.ledger.verify-report`` v1): a report, or the error that stopped it."""
+    trust: dict[str, Any] = (
+        {"anchor": "policy", "file": policy_file}
+        if policy_file is not None
+        else {"anchor": "none", "warning": TOFU_WARNING}
+    )
+    doc: dict[str, Any] = {**LEDGER_VERIFY_REPORT.json_header(), "ok": report is not None and error is None}
+    doc["trust"] = trust
+    doc["checkpoint_file"] = checkpoint_file
+    doc["steps"] = [
+        step for step, _ in VERIFY_STEPS if (step != "S9" or checkpoint_file) and (step != "T1" or policy_file)
+    ]
+    if report is not None:
+        doc.update(
+            origin=report.origin,
+            blocks=report.blocks,
+            entries=report.entries,
+            pending=report.pending,
+            checkpoints=report.checkpoints,
+            head_hash=report.head_hash.hex(),
+            root=report.root.hex(),
+            seconds=round(report.seconds, 6),
+        )
+    if error is not None:
+        doc["error"] = {"code": error.code, "message": error.message, "where": error.where}
+    return doc
+
+
+def _check_change_index(store: Store, state: ChainState) -> None:
     indexed = store.authority_change_seqs()
     if indexed != state.change_seqs:
         missing = sorted(set(state.change_seqs) ^ set(indexed))

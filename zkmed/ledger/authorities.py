@@ -32,8 +32,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from zkmed.encoding import Reader, Writer
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
@@ -67,17 +66,22 @@ class AuthoritySet:
 
     threshold: int
     authorities: tuple[Authority, ...]
+    #: the set hash, computed once while the set is built
+    _hash: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.authorities, tuple) or not all(isinstance(a, Authority) for a in self.authorities):
+            raise MalformedInput("an authority set is a tuple of Authority")
         n = len(self.authorities)
         if not 1 <= n <= MAX_AUTHORITIES:
             raise MalformedInput(f"an authority set has 1..{MAX_AUTHORITIES} members, got {n}")
-        if not isinstance(self.threshold, int) or not 1 <= self.threshold <= n:
+        if not isinstance(self.threshold, int) or isinstance(self.threshold, bool) or not 1 <= self.threshold <= n:
             raise MalformedInput(f"threshold must satisfy 1 <= t <= n = {n}, got {self.threshold}")
         if len({a.name for a in self.authorities}) != n:
             raise MalformedInput("authority names must be distinct")
         if len({a.public_key for a in self.authorities}) != n:
             raise MalformedInput("authority public keys must be distinct")
+        object.__setattr__(self, "_hash", hashlib.sha256(SET_HASH_CONTEXT + self.encode()).digest())  # construction
 
     @classmethod
     def from_keys(cls, keys: Iterable[AuthorityKey], threshold: int) -> AuthoritySet:
@@ -110,10 +114,6 @@ class AuthoritySet:
         out = cls.read(r)
         r.finish()
         return out
-
-    @cached_property
-    def _hash(self) -> bytes:
-        return hashlib.sha256(SET_HASH_CONTEXT + self.encode()).digest()
 
     def hash(self) -> bytes:
         return self._hash

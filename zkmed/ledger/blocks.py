@@ -21,18 +21,22 @@ Byte layout, version 1 (integers big-endian)::
 
 * block hash = ``SHA-256("zkmed/ledger/block/v1" || 0x00 || header)`` — the
   signatures are outside the hash, so one block has one hash whoever signed;
-* the ledger's origin (checkpoint origin line) is ``<name>/<hex genesis hash>``.
+* the ledger's origin (checkpoint origin line) is ``<name>/<hex genesis hash>``;
+* a block that leaves the ledger on its own (fork evidence) is exported with
+  the zkmed format header ``"ZK" || u16 0x0302 || u8 1`` in front of these
+  bytes (format ``zkmed.ledger.block``, :mod:`zkmed.formats`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import struct
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from zkmed.encoding import Reader, Writer
 from zkmed.errors import MalformedInput, UnsupportedVersion
+from zkmed.formats import LEDGER_BLOCK
 from zkmed.ledger.authorities import AuthoritySet, SignatureList
 from zkmed.ledger.note import check_key_name
 
@@ -85,6 +89,9 @@ class Block:
     authority_set_hash: bytes
     genesis: GenesisInfo | None
     signatures: SignatureList
+    #: the header bytes and the block hash, computed once while the block is built
+    _header: bytes = field(init=False, repr=False, compare=False)
+    _hash: bytes = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for name in ("ledger_id", "prev_hash", "root", "authority_set_hash"):
@@ -93,12 +100,16 @@ class Block:
                 raise MalformedInput(f"block {name} must be 32 bytes")
         if (self.genesis is None) != (self.height != 0):
             raise MalformedInput("exactly the block at height 0 carries genesis info")
+        if not isinstance(self.signatures, SignatureList):
+            raise MalformedInput("block signatures must be a SignatureList")
+        header = self._encode_header()
+        object.__setattr__(self, "_header", header)  # construction: a frozen dataclass's derived fields
+        object.__setattr__(self, "_hash", hashlib.sha256(BLOCK_HASH_CONTEXT + header).digest())
 
     def header(self) -> bytes:
         return self._header
 
-    @cached_property
-    def _header(self) -> bytes:
+    def _encode_header(self) -> bytes:
         genesis = self.genesis.encode() if self.genesis else b""
         try:
             fixed = _HEADER.pack(
@@ -116,10 +127,6 @@ class Block:
             raise MalformedInput(f"block field out of range: {exc}") from exc
         return fixed + genesis
 
-    @cached_property
-    def _hash(self) -> bytes:
-        return hashlib.sha256(BLOCK_HASH_CONTEXT + self._header).digest()
-
     def hash(self) -> bytes:
         return self._hash
 
@@ -130,14 +137,17 @@ class Block:
         return self.header() + self.signatures.encode()
 
     def with_signatures(self, signatures: SignatureList) -> Block:
-        if not isinstance(signatures, SignatureList):
-            raise MalformedInput("block signatures must be a SignatureList")
-        # every other field was checked when ``self`` was built, and the header and hash do not
-        # cover the signatures: copy the fields and whatever was already computed from them
-        signed = object.__new__(Block)
-        signed.__dict__.update(self.__dict__)
-        signed.__dict__["signatures"] = signatures
-        return signed
+        """The same block with ``signatures`` (a new object; the header and hash do not cover them)."""
+        return dataclasses.replace(self, signatures=signatures)
+
+    def export(self) -> bytes:
+        """The block as a standalone artifact: format header ``zkmed.ledger.block`` v1, then :meth:`encode`."""
+        return LEDGER_BLOCK.wrap(self.encode())
+
+    @classmethod
+    def from_export(cls, data: bytes) -> Block:
+        """The inverse of :meth:`export` (MalformedInput / UnsupportedVersion for another format or version)."""
+        return cls.decode(LEDGER_BLOCK.unwrap(data))
 
     @classmethod
     def decode(cls, data: bytes) -> Block:

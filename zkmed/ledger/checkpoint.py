@@ -23,7 +23,7 @@ signature lines (for instance from witnesses) are ignored, as the signed-note
 spec requires.  The policy's file form lists the authorities as vkeys, so
 external tools can be configured with the same lines::
 
-    zkmed-ledger-trust-policy v1
+    zkmed.ledger.trust-policy v1             the format id and version (zkmed.formats)
     origin <origin>
     threshold <t>
     vkey <name>+<hex key ID>+<base64(0x04 || public key)>    one per authority, in set order
@@ -36,7 +36,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from zkmed.encoding import b64_decode, b64_encode
-from zkmed.errors import LedgerError, MalformedInput, VerificationError
+from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
+from zkmed.formats import LEDGER_TRUST_POLICY
 from zkmed.ledger.authorities import Authority, AuthoritySet
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.merkle import HASH_SIZE
@@ -45,6 +46,7 @@ from zkmed.ledger.note import (
     NoteSignature,
     SignedNote,
     check_key_name,
+    check_text,
     ed25519_verify,
     format_vkey,
     key_id,
@@ -53,7 +55,8 @@ from zkmed.ledger.note import (
     text_lines,
 )
 
-POLICY_HEADER = "zkmed-ledger-trust-policy v1"
+POLICY_HEADER = f"{LEDGER_TRUST_POLICY.name} v{LEDGER_TRUST_POLICY.version}"
+MAX_POLICY = 1 << 16
 MAX_TIMESTAMP = (1 << 63) - 1
 _DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 
@@ -159,12 +162,23 @@ class TrustPolicy:
 
     @classmethod
     def parse(cls, text: str) -> TrustPolicy:
+        """Parse a policy file strictly: MalformedInput, or UnsupportedVersion for another version of the format."""
+        if len(check_text(text, "trust policy")) > MAX_POLICY:
+            raise MalformedInput("trust policy is too large")
         lines = [line for line in text.split("\n") if line.strip() and not line.startswith("#")]
+        head = lines[0].split(" ") if lines else []
+        if len(head) == 2 and head[0] == LEDGER_TRUST_POLICY.name and head[1] != f"v{LEDGER_TRUST_POLICY.version}":
+            raise UnsupportedVersion(
+                f"{LEDGER_TRUST_POLICY.name} version {head[1][:12]!r} is not supported "
+                f"(this build reads v{LEDGER_TRUST_POLICY.version})"
+            )
         if len(lines) < 4 or lines[0] != POLICY_HEADER:
             raise MalformedInput(f"a trust policy starts with {POLICY_HEADER!r} and lists origin, threshold, vkeys")
         if not lines[1].startswith("origin ") or not lines[2].startswith("threshold "):
             raise MalformedInput("trust policy: expected 'origin' then 'threshold' lines")
         origin = lines[1][len("origin ") :]
+        if not origin.strip() or "\r" in origin or any(ord(c) < 0x20 or ord(c) == 0x7F for c in origin):
+            raise MalformedInput("trust policy: the origin must be one non-empty line without control characters")
         threshold = parse_decimal(lines[2][len("threshold ") :], "trust policy threshold")
         members = []
         for line in lines[3:]:

@@ -9,20 +9,28 @@ An entry's canonical bytes are its Merkle leaf (RFC 9162 leaf hash
     u32 + …   payload      opaque canonical bytes, at most MAX_PAYLOAD bytes
 
 Because ``seq`` is inside the leaf, moving an entry to another position
-changes its leaf hash.  Types beginning with ``zkmed.`` are reserved for the
+changes its leaf hash.  When an entry leaves the ledger on its own (for
+``verify-proof --entry``) it is exported with the zkmed format header
+``"ZK" || u16 0x0301 || u8 1`` in front of these bytes (format
+``zkmed.ledger.entry``, :mod:`zkmed.formats`); the leaf is always the bytes
+without it.  :func:`entry_head` is the one encoder of the fixed-layout head
+(:meth:`Entry.encode` and the append hot path, :mod:`zkmed.ledger.rows`,
+both use it); :meth:`Entry.decode` is the one decoder.  Types beginning with ``zkmed.`` are reserved for the
 ledger's own records (see :data:`RESERVED_PREFIX`); the only one today is
 :data:`zkmed.ledger.authorities.AUTHORITY_CHANGE_TYPE`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from zkmed.encoding import Reader, Writer
+from zkmed.encoding import Reader
 from zkmed.errors import MalformedInput, UnsupportedVersion
+from zkmed.formats import LEDGER_ENTRY
 from zkmed.ledger.merkle import leaf_hash
 
 ENTRY_VERSION = 1
@@ -64,7 +72,18 @@ class Entry:
         object.__setattr__(self, "payload", check_payload(self.payload))
 
     def encode(self) -> bytes:
-        return Writer().u8(ENTRY_VERSION).u64(self.seq).text(self.type).bytes_lp(self.payload).finish()
+        """The canonical bytes (the Merkle leaf)."""
+        pack, type_len, type_bytes = entry_head(self.type)
+        return pack(ENTRY_VERSION, self.seq, type_len, type_bytes, len(self.payload)) + self.payload
+
+    def export(self) -> bytes:
+        """The entry as a standalone artifact: format header ``zkmed.ledger.entry`` v1, then :meth:`encode`."""
+        return LEDGER_ENTRY.wrap(self.encode())
+
+    @classmethod
+    def from_export(cls, data: bytes) -> Entry:
+        """The inverse of :meth:`export` (MalformedInput / UnsupportedVersion for another format or version)."""
+        return cls.decode(LEDGER_ENTRY.unwrap(data))
 
     @classmethod
     def decode(cls, data: bytes) -> Entry:
@@ -87,31 +106,13 @@ class Entry:
         return self.type.startswith(RESERVED_PREFIX)
 
 
-def _packer(entry_type: str) -> tuple[Callable[..., bytes], int, bytes]:
-    """A precompiled ``struct`` for the fixed-layout head of an entry of ``entry_type``.
+@functools.lru_cache(maxsize=256)
+def entry_head(entry_type: str) -> tuple[Callable[..., bytes], int, bytes]:
+    """The encoder of an entry's head for a (checked) ``entry_type``: ``(pack, type length, UTF-8 type)``.
 
-    Packs ``version ‖ u64 seq ‖ u32 len(type) ‖ type ‖ u32 len(payload)``;
-    the payload follows it.
+    ``pack(ENTRY_VERSION, seq, type length, UTF-8 type, payload length)``
+    gives ``version ‖ u64 seq ‖ u32 len(type) ‖ type ‖ u32 len(payload)``;
+    the payload follows it.  Precompiled once per type.
     """
     encoded = entry_type.encode("utf-8")
     return struct.Struct(f">BQI{len(encoded)}sI").pack, len(encoded), encoded
-
-
-def encode_batch(first_seq: int, items: Sequence[tuple[str, bytes]]) -> list[bytes]:
-    """Canonical bytes of consecutive entries whose types and payloads were already checked.
-
-    The append hot path: byte for byte what :meth:`Entry.encode` gives, with
-    one precompiled ``struct`` per distinct type building each entry's head.
-    """
-    packers: dict[str, tuple[Callable[..., bytes], int, bytes]] = {}
-    out: list[bytes] = []
-    append = out.append
-    seq = first_seq
-    for entry_type, payload in items:
-        packer = packers.get(entry_type)
-        if packer is None:
-            packer = packers[entry_type] = _packer(entry_type)
-        pack, type_len, encoded_type = packer
-        append(pack(ENTRY_VERSION, seq, type_len, encoded_type, len(payload)) + payload)
-        seq += 1
-    return out

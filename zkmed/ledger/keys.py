@@ -26,8 +26,9 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from zkmed.encoding import b64_decode, b64_encode
-from zkmed.errors import LedgerError, MalformedInput
-from zkmed.ledger.note import check_key_name
+from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
+from zkmed.formats import LEDGER_SECRET_KEY
+from zkmed.ledger.note import check_key_name, check_text
 
 BEGIN = "-----BEGIN ZKMED LEDGER AUTHORITY SECRET KEY-----"
 END = "-----END ZKMED LEDGER AUTHORITY SECRET KEY-----"
@@ -79,7 +80,7 @@ class AuthorityKey:
                 BEGIN,
                 f"# SECRET KEY \u2014 whoever holds this file can sign blocks and checkpoints as {self.name}.",
                 '# Keep it private (mode 0600); share only the public "vkey" line.',
-                "version 1",
+                f"version {LEDGER_SECRET_KEY.version}",
                 f"name {self.name}",
                 f"public {b64_encode(self.public_key)}",
                 f"seed {b64_encode(seed)}",
@@ -90,6 +91,9 @@ class AuthorityKey:
 
     @classmethod
     def parse_file_text(cls, text: str, what: str = "key file") -> AuthorityKey:
+        """Parse a key file (format ``zkmed.ledger.secret-key``: the BEGIN line, then ``version 1``)."""
+        if len(check_text(text, what)) > 1 << 14:
+            raise MalformedInput(f"{what}: too large for a key file")
         lines = [line for line in text.split("\n") if line and not line.startswith("#")]
         if len(lines) != 6 or lines[0] != BEGIN or lines[-1] != END:
             raise MalformedInput(f"{what}: not a zkmed ledger authority secret key file")
@@ -101,8 +105,8 @@ class AuthorityKey:
             fields[field] = value
         if set(fields) != {"version", "name", "public", "seed"}:
             raise MalformedInput(f"{what}: expected version, name, public and seed")
-        if fields["version"] != "1":
-            raise MalformedInput(f"{what}: unsupported key file version {fields['version']!r}")
+        if fields["version"] != str(LEDGER_SECRET_KEY.version):
+            raise UnsupportedVersion(f"{what}: unsupported key file version {fields['version'][:12]!r}")
         key = cls.from_seed(fields["name"], b64_decode(fields["seed"], length=32, what=f"{what} seed"))
         if b64_decode(fields["public"], length=32, what=f"{what} public key") != key.public_key:
             raise MalformedInput(f"{what}: public key does not match the secret seed")
@@ -114,11 +118,17 @@ class AuthorityKey:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError as exc:
             raise LedgerError(f"refusing to overwrite the key file {path}") from exc
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(self.file_text())
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(path, 0o600)
+        except OSError as exc:
+            raise LedgerError(f"cannot create the key file {path}: {exc.strerror or exc}") from exc
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(self.file_text())
+                f.flush()
+                os.fsync(f.fileno())
+            os.chmod(path, 0o600)
+        except OSError as exc:
+            Path(path).unlink(missing_ok=True)
+            raise LedgerError(f"cannot write the key file {path}: {exc.strerror or exc}") from exc
 
     @classmethod
     def load(cls, path: Path) -> AuthorityKey:

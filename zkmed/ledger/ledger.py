@@ -1,10 +1,9 @@
-"""The high-level ledger: a directory with a store, authority keys and a trust policy.
+"""The high-level ledger: a directory (:mod:`zkmed.ledger.directory`) with a store, keys and a trust policy.
 
-Layout of a ledger directory::
-
-    DIR/ledger.sqlite              the store (zkmed.ledger.store_sqlite)
-    DIR/authorities.txt            the public trust policy (origin, threshold, vkeys)
-    DIR/keys/<name>.secret-key     authority secret keys held by this node (mode 0600)
+``Ledger.open(DIR)`` is read-only and loads no secret keys (a verifier, a
+public page); ``Ledger.open(DIR, signing=True)`` or ``keys=[...]`` can append
+and sign.  The store is reached only through :class:`~zkmed.ledger.store.Store`,
+and time only through the injected ``clock``.
 
 Sealing (details in :mod:`zkmed.ledger.sealing`): by default every append
 seals one block over its entries in the same transaction; with
@@ -27,44 +26,59 @@ and checks pending entries another writer left before sealing over them.
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from zkmed.errors import LedgerError, MalformedInput, ZkmedError
+from zkmed.ledger import proving
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet
 from zkmed.ledger.blocks import Block, origin_for
 from zkmed.ledger.chain import ChainState, make_genesis
-from zkmed.ledger.checkpoint import Checkpoint, SignedCheckpoint, TrustPolicy
+from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy
+from zkmed.ledger.directory import KEYS_DIR, POLICY_FILE, STORE_FILE, NewDirectory, load_keys, write_policy
 from zkmed.ledger.entries import Entry
-from zkmed.ledger.keys import KEY_FILE_SUFFIX, AuthorityKey, load_key_dir
-from zkmed.ledger.receipt import ConsistencyProof, TlogProof, inclusion_receipt
+from zkmed.ledger.keys import AuthorityKey
+from zkmed.ledger.receipt import ConsistencyProof, TlogProof
 from zkmed.ledger.rows import encode_rows
 from zkmed.ledger.sealing import Appended, SealPolicy, StoreView
+from zkmed.ledger.store import Store, check_index
 from zkmed.ledger.store_sqlite import SqliteStore
 from zkmed.ledger.tree import Frontier, MerkleTree
 
 __all__ = ["DEFAULT_NAME", "KEYS_DIR", "POLICY_FILE", "STORE_FILE", "Appended", "Ledger", "SealPolicy", "now_ms"]
 
-STORE_FILE = "ledger.sqlite"
-POLICY_FILE = "authorities.txt"
-KEYS_DIR = "keys"
 DEFAULT_NAME = "zkmed.ledger"
 
 
 def now_ms() -> int:
+    """The default clock: milliseconds since the Unix epoch."""
     return time.time_ns() // 1_000_000
 
 
-def _check_options(signers: object, seal_policy: object) -> None:
+def _check_options(signers: object, seal_policy: object, clock: object) -> None:
     if signers is not None and (not isinstance(signers, int) or isinstance(signers, bool) or signers < 1):
         raise MalformedInput("signers must be a positive number of authority keys (or None: every held key)")
     if seal_policy is not None and not isinstance(seal_policy, SealPolicy):
         raise MalformedInput("seal_policy must be a SealPolicy (or None: seal every append)")
+    if clock is not None and not callable(clock):
+        raise MalformedInput("clock must be a function returning milliseconds since the Unix epoch")
+
+
+def _check_keys(keys: object) -> list[AuthorityKey]:
+    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
+        raise MalformedInput("keys must be a sequence of AuthorityKey")
+    out = list(keys)
+    if not all(isinstance(k, AuthorityKey) for k in out):
+        raise MalformedInput("keys must be a sequence of AuthorityKey")
+    return out
 
 
 NO_KEYS = "this node holds no authority keys, so it cannot seal blocks (replicas only sync)"
+READ_ONLY = (
+    "this ledger handle holds no keys: Ledger.open(DIR) opens read-only; "
+    "open with signing=True (keys from DIR/keys) or keys=[...] to append or sign"
+)
 
 
 class Ledger:
@@ -73,23 +87,23 @@ class Ledger:
     def __init__(
         self,
         directory: Path,
-        store: SqliteStore,
-        keys: Sequence[AuthorityKey],
+        store: Store,
+        keys: Sequence[AuthorityKey] = (),
         *,
         signers: int | None = None,
         seal_policy: SealPolicy | None = None,
         clock: Callable[[], int] | None = None,
     ) -> None:
-        _check_options(signers, seal_policy)
+        _check_options(signers, seal_policy, clock)
         self.directory = Path(directory)
-        self.store = store
-        self.keys = list(keys)
+        self.store: Store = store
+        self.keys = _check_keys(keys)
         #: how many held keys sign each sealed block: ``None`` = all of them, else ``max(signers, t)``
         self.signers = signers
         #: ``None``: seal every append; else deferred sealing (:mod:`zkmed.ledger.sealing`)
         self.seal_policy = seal_policy
-        #: milliseconds since the Unix epoch: block times and the age of pending entries (injectable for tests)
-        self.clock = clock or now_ms
+        #: milliseconds since the Unix epoch: block times, cosignature timestamps, the age of pending entries
+        self.clock: Callable[[], int] = clock or now_ms
         self._closed = False
         self._view = StoreView(store)
 
@@ -109,27 +123,49 @@ class Ledger:
         seal_policy: SealPolicy | None = None,
         clock: Callable[[], int] | None = None,
     ) -> Ledger:
-        """Create a ledger: generate (or take) n authority keys, sign the genesis block, write the files."""
-        _check_options(signers, seal_policy)
+        """Create a ledger: generate (or take) n authority keys, sign the genesis block, write the files.
+
+        All or nothing: on any failure (LedgerError / MalformedInput) the
+        files and directories created so far are removed again.
+        """
+        _check_options(signers, seal_policy, clock)
         directory = Path(directory)
         if keys is None:
-            if not isinstance(authorities, int) or not 1 <= authorities <= 255:
+            if not isinstance(authorities, int) or isinstance(authorities, bool) or not 1 <= authorities <= 255:
                 raise MalformedInput("the number of authorities must be 1..255")
             keys = [AuthorityKey.generate(f"{name}/authority-{i + 1}") for i in range(authorities)]
-        authority_set = AuthoritySet.from_keys(keys, threshold)
-        if (directory / STORE_FILE).exists():
-            raise LedgerError(f"a ledger already exists in {directory}")
-        genesis = make_genesis(name, authority_set, keys, (clock or now_ms)())
-        directory.mkdir(parents=True, exist_ok=True)
-        if write_keys:
-            key_dir = directory / KEYS_DIR
-            key_dir.mkdir(mode=0o700, exist_ok=True)
-            os.chmod(key_dir, 0o700)
-            for key in keys:
-                key.write(key_dir / f"{key.name.replace('/', '_')}{KEY_FILE_SUFFIX}")
-        store = SqliteStore.create(directory / STORE_FILE, genesis.hash(), genesis.encode())
-        ledger = cls(directory, store, keys, signers=signers, seal_policy=seal_policy, clock=clock)
-        ledger.write_policy()
+        keys = _check_keys(keys)
+        genesis = make_genesis(name, AuthoritySet.from_keys(keys, threshold), keys, (clock or now_ms)())
+        options = {"signers": signers, "seal_policy": seal_policy, "clock": clock}
+        return cls._create(directory, genesis.encode(), keys if write_keys else [], keys, options)
+
+    @classmethod
+    def _create(
+        cls,
+        directory: Path,
+        genesis_data: bytes,
+        key_files: Sequence[AuthorityKey],
+        keys: list[AuthorityKey],
+        options: dict,
+    ) -> Ledger:
+        """Create the directory, key files, store and trust policy all or nothing (:class:`NewDirectory`)."""
+        genesis_hash = ChainState.start(genesis_data).head_hash
+        created = NewDirectory(directory)
+        try:
+            if key_files:
+                created.write_keys(key_files)
+            created.created(directory / STORE_FILE)
+            store = SqliteStore.create(directory / STORE_FILE, genesis_hash, genesis_data)
+            try:
+                ledger = cls(directory, store, keys, **options)
+                created.created(directory / POLICY_FILE)
+                ledger.write_policy()
+            except BaseException:
+                store.close()
+                raise
+        except BaseException:
+            created.rollback()
+            raise
         return ledger
 
     @classmethod
@@ -137,31 +173,49 @@ class Ledger:
         cls,
         directory: Path,
         *,
-        readonly: bool = False,
-        load_keys: bool = True,
+        signing: bool = False,
+        keys: Sequence[AuthorityKey] | None = None,
+        writable: bool | None = None,
         signers: int | None = None,
         seal_policy: SealPolicy | None = None,
         clock: Callable[[], int] | None = None,
     ) -> Ledger:
+        """Read-only without keys; ``signing=True`` loads ``DIR/keys`` (LedgerError if none), ``keys=`` uses those.
+
+        Keys make the handle writable; ``writable=True`` without keys is a
+        replica's handle (it takes verified blocks from sync, it cannot seal).
+        """
+        _check_options(signers, seal_policy, clock)
+        if signing and keys is not None:
+            raise MalformedInput("give signing=True (keys from DIR/keys) or keys=[...], not both")
+        if writable is None:
+            writable = signing or keys is not None
+        elif not writable and (signing or keys is not None):
+            raise MalformedInput("a read-only handle cannot sign: drop signing/keys or writable=False")
         directory = Path(directory)
-        store = SqliteStore(directory / STORE_FILE, readonly=readonly)
+        held = _check_keys(keys) if keys is not None else load_keys(directory) if signing else []
+        store = SqliteStore(directory / STORE_FILE, readonly=not writable)
         try:
-            keys = load_key_dir(directory / KEYS_DIR) if load_keys else []
-            return cls(directory, store, keys, signers=signers, seal_policy=seal_policy, clock=clock)
+            return cls(directory, store, held, signers=signers, seal_policy=seal_policy, clock=clock)
         except BaseException:
             store.close()
             raise
 
     @classmethod
-    def create_replica(cls, directory: Path, genesis_data: bytes) -> Ledger:
-        """An empty replica (no keys) of the ledger founded by ``genesis_data``; checks the genesis first."""
-        directory = Path(directory)
-        genesis = ChainState.start(genesis_data).genesis
-        directory.mkdir(parents=True, exist_ok=True)
-        store = SqliteStore.create(directory / STORE_FILE, genesis.hash(), genesis_data)
-        ledger = cls(directory, store, [])
-        ledger.write_policy()
-        return ledger
+    def create_replica(cls, directory: Path, genesis_data: bytes, *, policy: TrustPolicy | None = None) -> Ledger:
+        """An empty replica (no keys) of the ledger founded by ``genesis_data``; checks the genesis first.
+
+        With ``policy`` (the auditor's trust anchor) the genesis must found the
+        policy's ledger (its origin); LedgerError before anything is written otherwise.
+        """
+        origin = ChainState.start(genesis_data).origin
+        if policy is not None and origin != policy.origin:
+            raise LedgerError(f"the source is ledger {origin}, not {policy.origin} of the trust policy")
+        return cls._create(Path(directory), genesis_data, [], [], {})
+
+    @property
+    def readonly(self) -> bool:
+        return self.store.readonly
 
     def close(self) -> None:
         """Seal the pending entries this handle knows of (when it holds keys and may write), then close.
@@ -189,9 +243,11 @@ class Ledger:
                 self.close()
 
     def write_policy(self) -> Path:
-        path = self.directory / POLICY_FILE
-        path.write_text(self.policy().format(), encoding="utf-8")
-        return path
+        return write_policy(self.directory, self.policy())
+
+    def _require_keys(self) -> None:
+        if not self.keys:
+            raise LedgerError(READ_ONLY if self.store.readonly else NO_KEYS)
 
     # -- state -------------------------------------------------------------------
 
@@ -255,8 +311,7 @@ class Ledger:
         """
         if seal is not None and not isinstance(seal, bool):
             raise MalformedInput("seal must be True, False or None (follow the seal policy)")
-        if not self.keys:
-            raise LedgerError(NO_KEYS)
+        self._require_keys()
         view = self._view
         with self.store.transaction():
             view.refresh()
@@ -269,7 +324,7 @@ class Ledger:
                 policy = self.seal_policy
                 pending = rows.frontier.size - state.tree_size
                 seal = policy is None or bool(rows.changes) or policy.due(pending, since, now)
-            self.store.insert_records(first, rows.records)
+            self.store.insert_entries(first, rows.entries, rows.nodes)
             for seq, _ in rows.changes:
                 self.store.insert_authority_change(seq)
             if seal:
@@ -284,8 +339,7 @@ class Ledger:
 
     def seal(self) -> Appended | None:
         """Seal every pending entry into one new block now; ``None`` when nothing is pending."""
-        if not self.keys:
-            raise LedgerError(NO_KEYS)
+        self._require_keys()
         if not self.pending:
             return None
         view = self._view
@@ -300,9 +354,9 @@ class Ledger:
         self._advance(state, tail, None)
         return Appended(first, tail.size - first, block.height, block.tree_size, block.root)
 
-    def _cover(self, size: object) -> None:
+    def _cover(self, size: int | None) -> None:
         """Seal pending entries first when ``size`` reaches past the sealed tree and this node holds keys."""
-        if self.keys and isinstance(size, int) and size > self.size:
+        if self.keys and size is not None and size > self.size:
             self.seal()
 
     def change_authorities(self, new_set: AuthoritySet, effective_height: int | None = None) -> Appended:
@@ -316,13 +370,13 @@ class Ledger:
 
     def entry(self, seq: int) -> Entry:
         """Entry ``seq``, sealed or pending."""
-        data = self.store.entry(seq)
+        data = self.store.entry(check_index(seq, "entry sequence number"))
         if data is None:
             raise LedgerError(f"no entry {seq} (the ledger holds {self.size + self.pending})")
         return Entry.decode(data)
 
     def block(self, height: int) -> Block:
-        data = self.store.block(height)
+        data = self.store.block(check_index(height, "block height"))
         if data is None:
             raise LedgerError(f"no block {height} (the head is {self.height})")
         return Block.decode(data)
@@ -334,62 +388,16 @@ class Ledger:
 
     def latest_checkpoint(self, covering: int = 0) -> SignedCheckpoint | None:
         """The most recent stored checkpoint whose tree holds at least ``covering`` entries."""
-        for signed in reversed(self.checkpoints()):
-            if signed.checkpoint.tree_size >= covering:
-                return signed
-        return None
+        return proving.latest_checkpoint(self, covering)
 
     def checkpoint(self, tree_size: int | None = None) -> SignedCheckpoint:
-        """Cosign and store a checkpoint at ``tree_size`` (default: the head) with the held keys.
-
-        At the head (or a size past it), pending entries are sealed first.
-        """
-        self._cover(self.size + self.pending if tree_size is None else tree_size)
-        size = self.size if tree_size is None else tree_size
-        signed = SignedCheckpoint.sign(
-            Checkpoint(self.origin, size, self.tree().root(size)), self.state.authorities, self.keys, int(time.time())
-        )
-        with self.store.transaction():
-            self.store.insert_checkpoint(size, signed.text())
-        return signed
-
-    def _checkpoint_at(self, size: int, exact: bool) -> SignedCheckpoint:
-        for signed in reversed(self.checkpoints()):
-            stored_size = signed.checkpoint.tree_size
-            if stored_size == size or (not exact and stored_size > size):
-                return signed
-        if not self.keys:
-            raise LedgerError(f"no stored checkpoint covers tree size {size}, and this node holds no keys to issue one")
-        return self.checkpoint(size if exact else None)
+        """Cosign and store a checkpoint at ``tree_size`` (default: the head; pending entries are sealed first)."""
+        return proving.checkpoint(self, tree_size)
 
     def prove_inclusion(self, seq: int, checkpoint: SignedCheckpoint | None = None) -> TlogProof:
         """A tlog-proof receipt for entry ``seq`` against ``checkpoint`` (default: the latest covering one)."""
-        data = self.store.entry(seq)
-        if data is None:
-            raise LedgerError(f"no entry {seq} (the ledger holds {self.size + self.pending})")
-        if seq >= self.size and not self.keys:
-            raise LedgerError(f"entry {seq} is pending (not yet sealed), and this node holds no keys to seal it")
-        self._cover(seq + 1)
-        signed = checkpoint or self._checkpoint_at(seq, exact=False)
-        size = signed.checkpoint.tree_size
-        if size <= seq or size > self.size:
-            raise LedgerError(f"checkpoint of size {size} does not cover entry {seq} in this ledger")
-        return inclusion_receipt(data, seq, self.tree().inclusion_proof(seq, size), signed)
+        return proving.prove_inclusion(self, seq, checkpoint)
 
     def prove_consistency(self, size1: int, size2: int | None = None) -> ConsistencyProof:
-        """Checkpoints at ``size1`` and ``size2`` (default: the latest) and the proof between them.
-
-        A size past the sealed tree seals pending entries first (when this node holds keys).
-        """
-        self._cover(size1)
-        self._cover(size2)
-        if not isinstance(size1, int) or not 0 < size1 <= self.size:
-            raise MalformedInput(f"size1 must be within 1..{self.size}")
-        new = (
-            self._checkpoint_at(size2, exact=True) if size2 is not None else self._checkpoint_at(self.size, exact=False)
-        )
-        n = new.checkpoint.tree_size
-        if size1 > n:
-            raise MalformedInput(f"size1 {size1} exceeds size2 {n}")
-        old = self._checkpoint_at(size1, exact=True)
-        return ConsistencyProof(old.text(), new.text(), tuple(self.tree().consistency_proof(size1, n)))
+        """Checkpoints at ``size1`` and ``size2`` (default: the latest) and the proof between them."""
+        return proving.prove_consistency(self, size1, size2)

@@ -44,12 +44,23 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _SPACE = re.compile(r"\s|[\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]")
 
 
+def check_text(text: object, what: str) -> str:
+    """``text`` if it is a ``str`` that is valid Unicode (UTF-8 encodable: no lone surrogates), else MalformedInput."""
+    if not isinstance(text, str):
+        raise MalformedInput(f"{what} must be text, got {type(text).__name__}")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedInput(f"{what} is not valid Unicode text (lone surrogate at offset {exc.start})") from exc
+    return text
+
+
 def check_key_name(name: object) -> str:
     """A valid note key name: non-empty, no spaces, no ``+``, no control characters."""
     if (
         not isinstance(name, str)
         or not name
-        or len(name.encode("utf-8")) > MAX_KEY_NAME
+        or len(check_text(name, "key name").encode("utf-8")) > MAX_KEY_NAME
         or "+" in name
         or _SPACE.search(name)
         or _CONTROL.search(name)
@@ -95,9 +106,7 @@ class SignedNote:
                 data = bytes(data).decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise MalformedInput("signed note is not valid UTF-8") from exc
-        if not isinstance(data, str):
-            raise MalformedInput("signed note must be text")
-        if len(data.encode("utf-8")) > MAX_NOTE_BYTES:
+        if len(check_text(data, "signed note").encode("utf-8")) > MAX_NOTE_BYTES:
             raise MalformedInput("signed note is too large")
         if _CONTROL.search(data):
             raise MalformedInput("signed note contains control characters")
@@ -179,9 +188,9 @@ def format_vkey(name: str, sig_type: int, public_key: bytes) -> str:
 
 def parse_vkey(text: str) -> tuple[str, int, bytes]:
     """``(name, signature type, public key)`` of a vkey; the embedded key ID must match."""
-    parts = text.split("+", 2) if isinstance(text, str) else []
+    parts = check_text(text, "verifier key").split("+", 2)
     if len(parts) != 3 or len(parts[1]) != 8:
-        raise MalformedInput(f"verifier key {str(text)[:60]!r} is not name+keyid+key")
+        raise MalformedInput(f"verifier key {text[:60]!r} is not name+keyid+key")
     name = check_key_name(parts[0])
     raw = b64_decode(parts[2], what="verifier key")
     if len(raw) != 33:

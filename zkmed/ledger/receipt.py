@@ -14,11 +14,12 @@ zkmed always fills ``extra`` with the entry itself so that a voter's receipt
 is self-contained; verification still binds it: the entry must decode, carry
 ``index`` as its sequence number, and hash to the proven leaf.
 
-Consistency proof file (zkmed's own, canonical JSON)::
+Consistency proof file (zkmed's own, canonical JSON, format
+``zkmed.ledger.consistency-proof`` v1 of :mod:`zkmed.formats`)::
 
-    {"format": "zkmed.ledger/consistency-proof@v1",
-     "new": <cosigned checkpoint text>, "old": <cosigned checkpoint text>,
-     "proof": [<base64 hash>, …]}
+    {"new": <cosigned checkpoint text>, "old": <cosigned checkpoint text>,
+     "proof": [<base64 hash>, …],
+     "type": "zkmed.ledger.consistency-proof", "version": 1}
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from typing import Any
 
 from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.formats import LEDGER_CONSISTENCY_PROOF
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, parse_decimal, verify_checkpoint
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
+from zkmed.ledger.note import check_text
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
-CONSISTENCY_FORMAT = "zkmed.ledger/consistency-proof@v1"
 MAX_PROOF_HASHES = 64
 MAX_FILE = 4 << 20
 
@@ -69,7 +71,7 @@ class TlogProof:
                 data = bytes(data).decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise MalformedInput("tlog-proof is not valid UTF-8") from exc
-        if not isinstance(data, str) or len(data) > MAX_FILE:
+        if len(check_text(data, "tlog-proof")) > MAX_FILE:
             raise MalformedInput("tlog-proof must be text of reasonable size")
         split = data.find("\n\n")
         if split < 0:
@@ -134,7 +136,7 @@ class ConsistencyProof:
 
     def format(self) -> str:
         doc = {
-            "format": CONSISTENCY_FORMAT,
+            **LEDGER_CONSISTENCY_PROOF.json_header(),
             "old": self.old,
             "new": self.new,
             "proof": [b64_encode(h) for h in self.proof],
@@ -143,17 +145,17 @@ class ConsistencyProof:
 
     @classmethod
     def parse(cls, data: str | bytes) -> ConsistencyProof:
-        if len(data) > MAX_FILE:
-            raise MalformedInput("consistency proof file is too large")
+        """Parse strictly: MalformedInput, or UnsupportedVersion for another version of the format."""
+        if not isinstance(data, (str, bytes, bytearray)) or len(data) > MAX_FILE:
+            raise MalformedInput("a consistency proof file is text of reasonable size")
         try:
             text = bytes(data).decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
         except UnicodeDecodeError as exc:
             raise MalformedInput("consistency proof is not valid UTF-8") from exc
-        doc: Any = parse_json(text.rstrip("\n"))
-        if not isinstance(doc, dict) or doc.get("format") != CONSISTENCY_FORMAT:
-            raise MalformedInput(f"not a {CONSISTENCY_FORMAT} document")
-        if set(doc) != {"format", "old", "new", "proof"}:
-            raise MalformedInput("consistency proof: expected exactly format, old, new, proof")
+        doc: Any = parse_json(check_text(text, "consistency proof").rstrip("\n"))
+        LEDGER_CONSISTENCY_PROOF.check_json(doc)
+        if set(doc) != {"type", "version", "old", "new", "proof"}:
+            raise MalformedInput("consistency proof: expected exactly type, version, old, new, proof")
         old, new, hashes = doc["old"], doc["new"], doc["proof"]
         if not isinstance(old, str) or not isinstance(new, str) or not isinstance(hashes, list):
             raise MalformedInput("consistency proof: old and new are texts, proof is a list")

@@ -1,34 +1,38 @@
-"""The append hot path: ``(type, payload)`` items to the store's entry rows in one pass.
+"""The append hot path: ``(type, payload)`` items to checked, encoded entries and their Merkle nodes.
 
-For each item :func:`encode_rows` does, in one Python loop, what used to be
-four: the input checks (:func:`~zkmed.ledger.entries.check_type`, the
-reserved-type rule, :func:`~zkmed.ledger.entries.check_payload`, decoding an
-authority change), the entry's canonical bytes
-(:func:`~zkmed.ledger.entries.encode_batch`), its leaf hash and the Merkle
-nodes it completes (:meth:`~zkmed.ledger.tree.Frontier.extend_data`), and the
-row the store keeps, ``nodes ‖ entry bytes`` (:mod:`zkmed.ledger.store_sqlite`).
-The bytes and the checks are exactly those of the separate functions (tested
-against them); only the loop overhead is gone.
+For each item :func:`encode_rows` does, in one Python loop, the input
+checks (:func:`~zkmed.ledger.entries.check_type`, the reserved-type rule,
+:func:`~zkmed.ledger.entries.check_payload`, decoding an authority change)
+and the entry's canonical bytes with the entries module's own encoder
+(:func:`~zkmed.ledger.entries.entry_head`, as :meth:`Entry.encode` does);
+then :meth:`~zkmed.ledger.tree.Frontier.extend_data` hashes the leaves and
+returns the Merkle nodes each completed.  No byte layout is defined here:
+the entry's is in ``entries``, the tree's in ``tree``, the store's row in
+the store.
 
 The common case — a tuple whose type is the very ``str`` object of the
 previous item (already checked) and a ``bytes`` payload within the size
-limit — costs three type tests, one ``struct`` pack and the SHA-256 calls.
-Everything else (a new or changed type, a ``bytearray`` payload, an
-authority change, bad input) takes the slow path, which raises
+limit — costs three type tests and one ``struct`` pack.  Everything else
+(a new or changed type, a ``bytearray`` payload, an authority change, bad
+input) takes the slow path, which raises
 :class:`~zkmed.errors.MalformedInput` naming the item.
 """
 
 from __future__ import annotations
 
-import hashlib
-import struct
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from zkmed.errors import MalformedInput
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange
-from zkmed.ledger.entries import ENTRY_VERSION, MAX_PAYLOAD, RESERVED_PREFIX, check_payload, check_type
-from zkmed.ledger.merkle import LEAF_PREFIX, NODE_PREFIX
+from zkmed.ledger.entries import (
+    ENTRY_VERSION,
+    MAX_PAYLOAD,
+    RESERVED_PREFIX,
+    check_payload,
+    check_type,
+    entry_head,
+)
 from zkmed.ledger.tree import Frontier
 
 #: ``(pack, encoded type length, encoded type, is an authority change)`` for one entry type
@@ -38,18 +42,21 @@ _Spec = tuple[Callable[..., bytes], int, bytes, bool]
 class Rows:
     """What :func:`encode_rows` built: the rows from ``first_seq`` on and the tree after them."""
 
-    __slots__ = ("changes", "first_seq", "frontier", "records")
+    __slots__ = ("changes", "entries", "first_seq", "frontier", "nodes")
 
     def __init__(
         self,
         first_seq: int,
-        records: list[bytes],
+        entries: list[bytes],
+        nodes: list[bytes],
         changes: list[tuple[int, AuthorityChange]],
         frontier: Frontier,
     ) -> None:
         self.first_seq = first_seq
-        #: one store record per entry: its Merkle nodes (leaf hash first), then its canonical bytes
-        self.records = records
+        #: the entries' canonical bytes
+        self.entries = entries
+        #: per entry, the Merkle nodes appending it completed (leaf hash first)
+        self.nodes = nodes
         #: ``(seq, decoded change)`` for each authority-change entry, in order
         self.changes = changes
         #: the frontier after the entries (the one passed in is not changed)
@@ -57,7 +64,7 @@ class Rows:
 
     @property
     def count(self) -> int:
-        return len(self.records)
+        return len(self.entries)
 
 
 #: checked entry types (exact ``str`` objects' values) and their precompiled heads, across calls
@@ -76,8 +83,7 @@ def _spec(entry_type: object, index: int) -> _Spec:
         raise MalformedInput(f"item {index}: the entry type must be a string")
     if entry_type.startswith(RESERVED_PREFIX) and entry_type != AUTHORITY_CHANGE_TYPE:
         raise MalformedInput(f"item {index}: entry types starting with {RESERVED_PREFIX!r} are reserved")
-    encoded = entry_type.encode("utf-8")
-    spec = struct.Struct(f">BQI{len(encoded)}sI").pack, len(encoded), encoded, entry_type == AUTHORITY_CHANGE_TYPE
+    spec = (*entry_head(entry_type), entry_type == AUTHORITY_CHANGE_TYPE)
     if type(entry_type) is str:
         if len(_SPECS) >= _MAX_SPECS:
             _SPECS.clear()
@@ -97,14 +103,11 @@ def encode_rows(frontier: Frontier, items: Iterable[tuple[str, bytes]]) -> Rows:
     Raises :class:`MalformedInput` on the first bad item (or when there is
     none); an authority change is decoded here, its signatures are checked
     when its block is sealed (:meth:`zkmed.ledger.chain.ChainState.seal_frontier`).
+    ``frontier`` is not changed.
     """
     first = n = frontier.size
-    hashes = frontier.hashes()
-    push, pop = hashes.append, hashes.pop
-    sha256 = hashlib.sha256
-    leaf_prefix, node_prefix = LEAF_PREFIX, NODE_PREFIX
-    records: list[bytes] = []
-    append = records.append
+    entries: list[bytes] = []
+    append = entries.append
     changes: list[tuple[int, AuthorityChange]] = []
     last: object = None  # the type object of the previous item when it is checked and not a change
     pack: Callable[..., bytes] | None = None
@@ -123,20 +126,10 @@ def encode_rows(frontier: Frontier, items: Iterable[tuple[str, bytes]]) -> Rows:
             size = len(payload)
         if is_change:
             changes.append((n, AuthorityChange.decode(payload)))
-        data = pack(version, n, type_len, type_bytes, size) + payload
-        h = sha256(leaf_prefix + data).digest()
-        if n & 1:
-            record = h
-            m = n
-            while m & 1:
-                h = sha256(node_prefix + pop() + h).digest()
-                record += h
-                m >>= 1
-            append(record + data)
-        else:
-            append(h + data)
-        push(h)
+        append(pack(version, n, type_len, type_bytes, size) + payload)
         n += 1
     if n == first:
         raise MalformedInput("nothing to append")
-    return Rows(first, records, changes, Frontier(n, hashes))
+    after = frontier.copy()
+    nodes = after.extend_data(entries)
+    return Rows(first, entries, nodes, changes, after)

@@ -38,7 +38,7 @@ from zkmed.ledger.authorities import AuthorityChange
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.entries import Entry
-from zkmed.ledger.store_sqlite import SqliteStore, nodes_completed
+from zkmed.ledger.store import Store
 from zkmed.ledger.tree import Frontier
 
 #: pending rows read and checked per query when replaying a tail
@@ -96,7 +96,7 @@ class Appended:
         return range(self.first_seq, self.first_seq + self.count)
 
 
-def replay_pending(store: SqliteStore, state: ChainState, frontier: Frontier, end: int) -> Frontier:
+def replay_pending(store: Store, state: ChainState, frontier: Frontier, end: int) -> Frontier:
     """The frontier after the stored entries ``frontier.size … end - 1`` (pending: after ``state``'s head).
 
     Each row is checked (decodes, carries its sequence number, is no
@@ -106,18 +106,13 @@ def replay_pending(store: SqliteStore, state: ChainState, frontier: Frontier, en
     """
     if not state.tree_size <= frontier.size <= end:
         raise LedgerError(
-            f"ledger store {store.path}: the entries end at {end}, before the head block's tree size "
+            f"ledger store {store.location}: the entries end at {end}, before the head block's tree size "
             f"{state.tree_size}; run `ledger verify`"
         )
     while frontier.size < end:
         start = frontier.size
         stop = min(end, start + REPLAY_CHUNK)
-        data: list[bytes] = []
-        nodes: list[bytes] = []
-        for seq, record in enumerate(store.records(start, stop), start):
-            split = 32 * nodes_completed(seq)
-            nodes.append(record[:split])
-            data.append(record[split:])
+        data, nodes = store.entry_rows(start, stop)
         try:
             frontier = state.check_pending(frontier, data, nodes)
         except VerificationError as exc:
@@ -130,11 +125,11 @@ def replay_pending(store: SqliteStore, state: ChainState, frontier: Frontier, en
 class StoreView:
     """One handle's view of its store: the chain state at the head block and the pending tail after it."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
         genesis_data = store.block(0)
         if genesis_data is None:
-            raise LedgerError(f"ledger store {store.path} has no genesis block")
+            raise LedgerError(f"ledger store {store.location} has no genesis block")
         self._genesis = ChainState.start(genesis_data)  # checks G1–G2 once per handle
         #: the verified-at-write-time state after the head block (sealed entries only)
         self.state = self.load_state()

@@ -1,4 +1,4 @@
-"""The embedded ledger store: one SQLite file per ledger (stdlib ``sqlite3``).
+"""The embedded ledger store: one SQLite file per ledger (stdlib ``sqlite3``), a :class:`~zkmed.ledger.store.Store`.
 
 Durability: WAL journal, ``synchronous=FULL`` (every commit syncs the WAL),
 one ``BEGIN IMMEDIATE`` transaction per append batch — an append that
@@ -7,32 +7,22 @@ Writers from several processes serialise on SQLite's write lock (``busy
 timeout`` 30 s) and re-read the head inside their transaction.
 
 Schema, version 2 (``PRAGMA user_version``; ``PRAGMA application_id`` =
-0x7A6B4C47, "zkLG")::
+0x7A6B4C47, "zkLG"; format ``zkmed.ledger.store`` v2 of :mod:`zkmed.formats`)
+— every open checks all three, and that ``sqlite_master`` holds exactly
+these statements, so a damaged schema is named instead of misread::
 
     blocks(height INTEGER PRIMARY KEY, tree_size INTEGER, hash BLOB, data BLOB)
     entries(seq INTEGER PRIMARY KEY, record BLOB)           record = Merkle nodes ‖ entry bytes
     authority_changes(seq INTEGER PRIMARY KEY)              index of change entries
     checkpoints(id INTEGER PRIMARY KEY, tree_size INTEGER, text TEXT)
 
-``blocks.data`` and the entry bytes hold the canonical bytes; everything
-else is derived and re-checked by ``ledger verify``.  Entry rows past the
-head block's tree size are *pending* (deferred sealing,
-:mod:`zkmed.ledger.sealing`): same layout, not yet covered by a block.
-
-Appending leaf ``s`` completes its leaf hash (the perfect subtree ``(0, s)``)
-and the perfect subtrees ``(ℓ, (s + 1)/2^ℓ − 1)`` for ℓ = 1 … t, where t is
-the number of trailing one bits of ``s``.  Entry ``s``'s row stores those
-``1 + t`` hashes, in that order, followed by the entry's canonical bytes —
-``k = 1 + t`` is a function of ``s`` (:func:`nodes_completed`), so the split
-needs no length field.  Each entry is thus one row, and the perfect subtree
-``(level, index)`` is bytes ``32·level … 32·level + 31`` of the record of
-``seq = (index + 1)·2^level − 1``: one primary-key look-up per node, whatever
-the tree or block size, read as an incremental blob so that a large
-payload's overflow pages are never touched.  The recorded leaf hashes also
-let ``verify`` name the exact entry whose bytes changed.
-
-Version 1 kept the nodes in a separate table; such stores are refused
-(there are no deployed ones).
+Entry ``s``'s record holds the ``k = 1 + t`` Merkle nodes appending it
+completed (:func:`~zkmed.ledger.store.nodes_completed`; ``k`` is a function
+of ``s``, so the split needs no length field), then its canonical bytes.
+The perfect subtree ``(level, index)`` is thus bytes ``32·level … 32·level +
+31`` of the record of ``seq = (index + 1)·2^level − 1``: one primary-key
+look-up per node, read as an incremental blob that never touches a large
+payload's overflow pages.  Version 1 (nodes in a separate table) is refused.
 """
 
 from __future__ import annotations
@@ -41,11 +31,14 @@ import contextlib
 import functools
 import os
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from zkmed.errors import LedgerError, UnsupportedVersion
+from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
+from zkmed.ledger.store import check_index, nodes_completed
+
+__all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore", "nodes_completed"]
 
 SCHEMA_VERSION = 2
 APPLICATION_ID = 0x7A6B4C47
@@ -71,9 +64,14 @@ CREATE TABLE checkpoints (
     text      TEXT    NOT NULL
 );
 """
+_STATEMENTS = [s.strip() for s in _SCHEMA.split(";") if s.strip()]
+#: what ``sqlite_master`` must hold, byte for byte: (type, name, table, CREATE statement)
+_MASTER = sorted(
+    (b"table", name.encode(), name.encode(), sql.encode()) for sql in _STATEMENTS for name in [sql.split()[2]]
+)
 
 
-#: rows per multi-row ``INSERT`` in :meth:`SqliteStore.insert_records`
+#: rows per multi-row ``INSERT`` in :meth:`SqliteStore.insert_entries`
 INSERT_CHUNK = 64
 
 
@@ -86,22 +84,17 @@ _INSERT_CHUNK_SQL = _insert_sql(INSERT_CHUNK)
 _INSERT_ONE_SQL = _insert_sql(1)
 
 
-def nodes_completed(seq: int) -> int:
-    """How many node hashes appending leaf ``seq`` completes: 1 + the trailing one bits of ``seq``."""
-    return ((seq + 1) & -(seq + 1)).bit_length()
-
-
-def _wrap(exc: Exception, path: Path) -> LedgerError:
-    return LedgerError(f"ledger store {path}: {exc}")
+def _wrap(exc: BaseException, path: Path) -> LedgerError:
+    return LedgerError(f"ledger store {path}: {exc}", where="store")
 
 
 class SqliteStore:
-    """Raw access to one ledger file; the rules live in :mod:`zkmed.ledger.ledger`."""
+    """One ledger file: implements :class:`zkmed.ledger.store.Store`; the rules live in :mod:`zkmed.ledger.ledger`."""
 
     def __init__(self, path: Path, *, readonly: bool = False, _create: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if not _create and not self.path.exists():
+        if not _create and not self.path.is_file():
             raise LedgerError(f"no ledger store at {self.path}")
         try:
             if readonly:
@@ -109,19 +102,29 @@ class SqliteStore:
                 self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
             else:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+        except (sqlite3.Error, OSError, ValueError) as exc:
+            raise _wrap(exc, self.path) from exc
+        try:
             self.conn.text_factory = bytes  # damaged TEXT must not break decoding; callers decode
             self.conn.execute("PRAGMA synchronous=FULL")
             if not readonly:
                 mode = self.conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
                 if mode not in (b"wal", "wal"):
-                    raise LedgerError(f"ledger store {self.path}: cannot switch to WAL mode")
+                    raise LedgerError(f"ledger store {self.path}: cannot switch to WAL mode", where="store")
             if not _create:
                 self._check_header()
-        except (sqlite3.Error, UnicodeDecodeError) as exc:
-            raise _wrap(exc, self.path) from exc
+        except BaseException as exc:
+            self.close()
+            if isinstance(exc, (sqlite3.Error, UnicodeDecodeError)):
+                raise _wrap(exc, self.path) from exc
+            raise
         self._in_tx = False
         if not readonly:
             self._sync_directory()
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     def _sync_directory(self) -> None:
         """fsync the directory so the store file and its ``-wal`` file survive a power loss, not just a crash."""
@@ -137,20 +140,34 @@ class SqliteStore:
             os.close(fd)
 
     def _check_header(self) -> None:
+        """S1: zkmed application id, a schema version this build reads, and exactly the schema it writes."""
         app = self.conn.execute("PRAGMA application_id").fetchone()[0]
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if app != APPLICATION_ID:
-            raise LedgerError(f"{self.path} is not a zkmed ledger store")
+            raise LedgerError(f"{self.path} is not a zkmed ledger store", where="store")
         if version > SCHEMA_VERSION:
             raise UnsupportedVersion(
                 f"ledger store {self.path} has schema version {version}; this build supports up to {SCHEMA_VERSION}"
             )
         if version < 1:
-            raise LedgerError(f"ledger store {self.path} has no schema")
+            raise LedgerError(f"ledger store {self.path} has no schema", where="store")
         if version < SCHEMA_VERSION:
             raise UnsupportedVersion(
                 f"ledger store {self.path} has schema version {version}, which this build no longer reads "
                 f"(it writes version {SCHEMA_VERSION}); re-create the ledger"
+            )
+        rows = self.conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
+        found = sorted(tuple(v if isinstance(v, bytes) else str(v).encode() for v in row) for row in rows)
+        if found != _MASTER:
+            expected = dict((row[1], row[3]) for row in _MASTER)
+            damaged = sorted(
+                {row[1] for row in found if expected.get(row[1]) != row[3]} | set(expected) - {r[1] for r in found}
+            )
+            name = damaged[0].decode("utf-8", "replace") if damaged else "?"
+            raise LedgerError(
+                f"ledger store {self.path}: the schema is damaged (table {name!r} differs from schema version "
+                f"{SCHEMA_VERSION}); the store cannot be read safely",
+                where="store",
             )
 
     @classmethod
@@ -161,20 +178,26 @@ class SqliteStore:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         except FileExistsError as exc:
             raise LedgerError(f"a ledger store already exists at {path}") from exc
+        except OSError as exc:
+            raise LedgerError(f"cannot create the ledger store {path}: {exc.strerror or exc}") from exc
         os.close(fd)
-        store = cls(path, _create=True)
+        try:
+            store = cls(path, _create=True)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         try:
             with store.transaction():
                 store.conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        store.conn.execute(statement)
+                for statement in _STATEMENTS:
+                    store.conn.execute(statement)
                 store.insert_block(0, 0, genesis_hash, genesis_data)
                 store.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
             store._sync_directory()
         except BaseException:
             store.close()
-            path.unlink(missing_ok=True)
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
             raise
         return store
 
@@ -198,9 +221,11 @@ class SqliteStore:
         self._in_tx = True
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             with contextlib.suppress(sqlite3.Error):
                 self.conn.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise _wrap(exc, self.path) from exc
             raise
         else:
             try:
@@ -222,38 +247,28 @@ class SqliteStore:
             raise LedgerError(f"block {height} already exists in {self.path}") from exc
 
     def insert_entries(self, first_seq: int, entries: Sequence[bytes], nodes: Sequence[bytes]) -> None:
-        """Entry rows from ``first_seq`` on, from their canonical bytes and the Merkle nodes each completed."""
-        if len(entries) != len(nodes):
-            raise LedgerError("every entry needs its Merkle node record")
-        self.insert_records(first_seq, [n + e for n, e in zip(nodes, entries, strict=True)])
-
-    def insert_records(self, first_seq: int, records: Sequence[bytes]) -> None:
         """Entry rows from ``first_seq`` on, each ``nodes ‖ entry bytes`` (see the module docstring).
 
         Multi-row ``INSERT`` statements of up to :data:`INSERT_CHUNK` rows
         (about a quarter less CPU per row than one statement per row); the
         rows are the same either way.
         """
-        count = len(records)
-        if count == 1:
-            self._insert_one(first_seq, records[0])
-            return
-        params: list[object] = [None] * (2 * count)
-        params[0::2] = range(first_seq, first_seq + count)
-        params[1::2] = records
-        execute, step = self.conn.execute, 2 * INSERT_CHUNK
+        count = len(entries)
+        if count != len(nodes):
+            raise LedgerError("every entry needs its Merkle node record")
         try:
+            if count == 1:
+                self.conn.execute(_INSERT_ONE_SQL, (first_seq, nodes[0] + entries[0]))
+                return
+            params: list[object] = [None] * (2 * count)
+            params[0::2] = range(first_seq, first_seq + count)
+            params[1::2] = [n + e for n, e in zip(nodes, entries, strict=True)]
+            execute, step = self.conn.execute, 2 * INSERT_CHUNK
             for i in range(0, 2 * count, step):
                 chunk = params[i : i + step]
                 execute(_INSERT_CHUNK_SQL if len(chunk) == step else _insert_sql(len(chunk) // 2), chunk)
         except sqlite3.IntegrityError as exc:
             raise LedgerError(f"entries from {first_seq} already exist in {self.path}") from exc
-
-    def _insert_one(self, seq: int, record: bytes) -> None:
-        try:
-            self.conn.execute(_INSERT_ONE_SQL, (seq, record))
-        except sqlite3.IntegrityError as exc:
-            raise LedgerError(f"entries from {seq} already exist in {self.path}") from exc
 
     def insert_authority_change(self, seq: int) -> None:
         self.conn.execute("INSERT INTO authority_changes(seq) VALUES (?)", (seq,))
@@ -266,127 +281,158 @@ class SqliteStore:
     def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
         try:
             row: tuple[Any, ...] | None = self.conn.execute(sql, args).fetchone()
-        except (sqlite3.Error, UnicodeDecodeError) as exc:
+        except (sqlite3.Error, UnicodeDecodeError, OverflowError) as exc:
             raise _wrap(exc, self.path) from exc
         return row
 
+    def _all(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        try:
+            return self.conn.execute(sql, args).fetchall()
+        except (sqlite3.Error, UnicodeDecodeError, OverflowError) as exc:
+            raise _wrap(exc, self.path) from exc
+
     def _bytes(self, value: object, what: str) -> bytes:
         if not isinstance(value, bytes):
-            raise LedgerError(f"ledger store {self.path}: {what} is damaged; run `ledger verify`")
+            raise LedgerError(f"ledger store {self.path}: {what} is damaged; run `ledger verify`", where="store")
         return value
 
     def head(self) -> tuple[int, bytes, bytes]:
         """``(height, hash column, block bytes)`` of the highest block."""
         row = self._one("SELECT height, hash, data FROM blocks ORDER BY height DESC LIMIT 1")
         if row is None:
-            raise LedgerError(f"ledger store {self.path} has no genesis block")
+            raise LedgerError(f"ledger store {self.path} has no genesis block", where="store")
+        if not isinstance(row[0], int):
+            raise LedgerError(
+                f"ledger store {self.path}: the block heights are damaged; run `ledger verify`", where="store"
+            )
         return int(row[0]), self._bytes(row[1], "the head block hash"), self._bytes(row[2], "the head block")
 
     def state_key(self) -> tuple[bytes, int]:
         """``(head block hash, one past the highest entry seq)`` in one statement — what each write re-reads."""
         row = self._one("SELECT (SELECT hash FROM blocks ORDER BY height DESC LIMIT 1), (SELECT max(seq) FROM entries)")
         if row is None or row[0] is None:
-            raise LedgerError(f"ledger store {self.path} has no genesis block")
-        if row[1] is not None and not isinstance(row[1], int):  # pragma: no cover - INTEGER PRIMARY KEY
-            raise LedgerError(f"ledger store {self.path}: the entry sequence numbers are damaged; run `ledger verify`")
+            raise LedgerError(f"ledger store {self.path} has no genesis block", where="store")
+        if row[1] is not None and not isinstance(row[1], int):
+            raise LedgerError(
+                f"ledger store {self.path}: the entry sequence numbers are damaged; run `ledger verify`", where="store"
+            )
         return self._bytes(row[0], "the head block hash"), 0 if row[1] is None else row[1] + 1
 
-    def head_hash(self) -> bytes | None:
-        row = self._one("SELECT hash FROM blocks ORDER BY height DESC LIMIT 1")
-        return None if row is None else self._bytes(row[0], "the head block hash")
-
     def block(self, height: int) -> bytes | None:
+        check_index(height, "block height")
         row = self._one("SELECT data FROM blocks WHERE height = ?", (height,))
         return None if row is None else self._bytes(row[0], f"block {height}")
 
     def block_for_seq(self, seq: int) -> int | None:
         """Height of the block holding entry ``seq`` (binary search over the blocks' tree sizes)."""
+        check_index(seq, "entry sequence number")
         head = self._one("SELECT max(height) FROM blocks")
-        lo, hi = 1, int(head[0]) if head is not None and head[0] is not None else 0
+        lo, hi = 1, int(head[0]) if head is not None and isinstance(head[0], int) else 0
         found = None
         while lo <= hi:
             mid = (lo + hi) // 2
             row = self._one("SELECT tree_size FROM blocks WHERE height = ?", (mid,))
             if row is None or not isinstance(row[0], int):
-                raise LedgerError(f"ledger store {self.path}: block {mid} is damaged; run `ledger verify`")
+                raise LedgerError(
+                    f"ledger store {self.path}: block {mid} is damaged; run `ledger verify`", where="store"
+                )
             if row[0] > seq:
                 found, hi = mid, mid - 1
             else:
                 lo = mid + 1
         return found
 
-    def _entry_bytes(self, seq: int, record: object) -> bytes:
-        value = self._bytes(record, f"entry {seq}")[32 * nodes_completed(seq) :]
-        if not value:
-            raise LedgerError(f"ledger store {self.path}: entry {seq} is damaged; run `ledger verify`")
-        return value
+    def _split(self, seq: int, record: object) -> tuple[bytes, bytes]:
+        """``(entry bytes, nodes)`` of a stored record (LedgerError when it cannot be split)."""
+        value = self._bytes(record, f"entry {seq}")
+        split = 32 * nodes_completed(seq)
+        if len(value) <= split:
+            raise LedgerError(f"ledger store {self.path}: entry {seq} is damaged; run `ledger verify`", where="store")
+        return value[split:], value[:split]
 
     def entry(self, seq: int) -> bytes | None:
+        check_index(seq, "entry sequence number")
         row = self._one("SELECT record FROM entries WHERE seq = ?", (seq,))
-        return None if row is None else self._entry_bytes(seq, row[0])
+        return None if row is None else self._split(seq, row[0])[0]
 
-    def records(self, start: int, end: int) -> list[bytes]:
-        """The raw records (``nodes ‖ entry bytes``) of entries ``start … end - 1``; LedgerError if one is missing."""
-        try:
-            rows = self.conn.execute(
-                "SELECT seq, record FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
-            ).fetchall()
-        except sqlite3.Error as exc:
-            raise _wrap(exc, self.path) from exc
-        out = []
+    def entry_rows(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
+        """``(entry bytes, recorded nodes)`` of entries ``start … end - 1``; LedgerError if one is missing."""
+        check_index(start, "entry sequence number")
+        check_index(end, "entry sequence number")
+        rows = self._all("SELECT seq, record FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end))
+        data: list[bytes] = []
+        nodes: list[bytes] = []
         for expected, (seq, record) in enumerate(rows, start):
             if seq != expected:
-                raise LedgerError(f"ledger store {self.path}: entry {expected} is missing; run `ledger verify`")
-            out.append(self._bytes(record, f"entry {seq}"))
-        if len(out) != end - start:
-            raise LedgerError(f"ledger store {self.path}: entry {start + len(out)} is missing; run `ledger verify`")
-        return out
+                raise LedgerError(
+                    f"ledger store {self.path}: entry {expected} is missing; run `ledger verify`", where="store"
+                )
+            entry, recorded = self._split(seq, record)
+            data.append(entry)
+            nodes.append(recorded)
+        if len(data) != end - start:
+            raise LedgerError(
+                f"ledger store {self.path}: entry {start + len(data)} is missing; run `ledger verify`", where="store"
+            )
+        return data, nodes
 
     def entries(self, start: int, end: int) -> list[bytes]:
+        return self.entry_rows(start, end)[0]
+
+    def _iterate(self, sql: str) -> Generator[tuple[Any, ...], None, None]:
         try:
-            rows = self.conn.execute(
-                "SELECT seq, record FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end)
-            )
-            out = []
-            for expected, (seq, record) in enumerate(rows, start):
-                if seq != expected:
-                    raise LedgerError(f"ledger store {self.path}: entry {expected} is missing")
-                out.append(self._entry_bytes(seq, record))
-        except sqlite3.Error as exc:
+            cursor = self.conn.execute(sql)
+        except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise _wrap(exc, self.path) from exc
-        if len(out) != end - start:
-            raise LedgerError(f"ledger store {self.path}: entry {start + len(out)} is missing")
-        return out
+        try:
+            while True:
+                try:
+                    row = cursor.fetchone()
+                except (sqlite3.Error, UnicodeDecodeError) as exc:
+                    raise _wrap(exc, self.path) from exc
+                if row is None:
+                    return
+                yield row
+        finally:
+            cursor.close()
 
-    def iter_blocks(self) -> sqlite3.Cursor:
+    def iter_blocks(self) -> Generator[tuple[object, object, object, object], None, None]:
         """Rows ``(height, tree_size, hash, data)`` in height order (raw, unchecked; close when done)."""
-        return self.conn.execute("SELECT height, tree_size, hash, data FROM blocks ORDER BY height")
+        yield from self._iterate("SELECT height, tree_size, hash, data FROM blocks ORDER BY height")
 
-    def iter_entries(self) -> sqlite3.Cursor:
-        """Rows ``(seq, record)`` in sequence order (raw, unchecked; close when done)."""
-        return self.conn.execute("SELECT seq, record FROM entries ORDER BY seq")
+    def iter_entries(self) -> Generator[tuple[object, object, object], None, None]:
+        """Rows ``(seq, entry bytes, recorded nodes)`` in sequence order (raw, unchecked; close when done).
+
+        A record that is not a byte string is passed on as both values (``verify`` names it).
+        """
+        for seq, record in self._iterate("SELECT seq, record FROM entries ORDER BY seq"):
+            if isinstance(seq, int) and isinstance(record, bytes):
+                split = 32 * nodes_completed(seq) if seq >= 0 else 0
+                yield seq, record[split:], record[:split]
+            else:
+                yield seq, record, record
 
     def authority_change_seqs(self) -> list[int]:
-        try:
-            return [int(r[0]) for r in self.conn.execute("SELECT seq FROM authority_changes ORDER BY seq")]
-        except sqlite3.Error as exc:
-            raise _wrap(exc, self.path) from exc
+        rows = self._all("SELECT seq FROM authority_changes ORDER BY seq")
+        if not all(isinstance(r[0], int) for r in rows):
+            raise LedgerError(f"ledger store {self.path}: the authority-change index is damaged", where="store")
+        return [int(r[0]) for r in rows]
 
     def checkpoints(self) -> list[tuple[object, bytes]]:
         """``(tree size column, UTF-8 text)`` of every stored checkpoint, oldest first (raw, unchecked)."""
-        try:
-            rows = self.conn.execute("SELECT tree_size, text FROM checkpoints ORDER BY id").fetchall()
-        except sqlite3.Error as exc:
-            raise _wrap(exc, self.path) from exc
+        rows = self._all("SELECT tree_size, text FROM checkpoints ORDER BY id")
         return [(size, text if isinstance(text, bytes) else str(text).encode()) for size, text in rows]
 
     def node(self, level: int, index: int) -> bytes:
         """Hash of the perfect subtree ``(level, index)`` (a :class:`~zkmed.ledger.merkle.NodeSource`)."""
+        seq = ((index + 1) << level) - 1
+        if not 0 <= seq < 1 << 63:
+            raise MalformedInput(f"Merkle node ({level}, {index}) is out of range")
         try:
-            with self.conn.blobopen("entries", "record", ((index + 1) << level) - 1, readonly=True) as blob:
+            with self.conn.blobopen("entries", "record", seq, readonly=True) as blob:
                 blob.seek(32 * level)
                 value = blob.read(32)
-        except (sqlite3.Error, ValueError):  # no such row, a value that is not a blob, or too short: damage
+        except (sqlite3.Error, ValueError, OverflowError):  # no such row, not a blob, or too short: damage
             value = b""
         if len(value) != 32:
             raise LedgerError(f"ledger store {self.path}: Merkle node ({level}, {index}) is missing or damaged")

@@ -25,6 +25,12 @@ trusted:
    receipts and serve witnesses as its source does.  A checkpoint that fails
    is reported and none is written.
 
+With the auditor's trust policy (``policy=``, ``zkmed ledger sync --policy
+FILE``) the destination must be the policy's ledger (origin, checked before
+anything is written) and, after the sync, the policy's authority set one the
+ledger used (T1 of :mod:`zkmed.ledger.audit`).  Without one, a new replica
+trusts the source's genesis block on first use.
+
 Only sealed blocks travel: entries the source holds pending (deferred
 sealing, :mod:`zkmed.ledger.sealing`) reach a replica once a block seals
 them.  A destination with pending entries of its own cannot take blocks on
@@ -34,15 +40,19 @@ top of them and is refused.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Protocol
 
 from zkmed.errors import ForkDetected, LedgerError, MalformedInput, VerificationError
-from zkmed.ledger.audit import check_checkpoint
+from zkmed.ledger.audit import check_anchor, check_checkpoint
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState
+from zkmed.ledger.checkpoint import TrustPolicy
+from zkmed.ledger.directory import STORE_FILE
+from zkmed.ledger.fork import write_fork_evidence
 from zkmed.ledger.ledger import Ledger
 from zkmed.ledger.merkle import verify_consistency
-from zkmed.ledger.store_sqlite import SqliteStore
+from zkmed.ledger.store import Store
 from zkmed.ledger.tree import MerkleTree
 
 MAX_BATCH_ENTRIES = 50_000
@@ -63,9 +73,9 @@ class BlockSource(Protocol):
 
 
 class StoreSource:
-    """A :class:`BlockSource` reading another SQLite store (opened read-only)."""
+    """A :class:`BlockSource` reading another store (opened read-only)."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     def block(self, height: int) -> bytes | None:
@@ -94,6 +104,8 @@ class SyncReport:
     source_height: int
     #: checkpoints copied from the source (step 5)
     checkpoints: int = 0
+    #: whether the auditor's trust policy anchored the sync (else: trust on first use)
+    anchored: bool = False
 
     @property
     def destination_ahead(self) -> bool:
@@ -144,8 +156,13 @@ def _check_agreement(source: BlockSource, dst: Ledger, common: int) -> None:
     )
 
 
-def sync(source: BlockSource, dst: Ledger) -> SyncReport:
-    """Steps 1–4 of the module docstring; returns what was copied."""
+def sync(source: BlockSource, dst: Ledger, *, policy: TrustPolicy | None = None) -> SyncReport:
+    """Steps 1–5 of the module docstring, anchored to ``policy`` when given; returns what was copied."""
+    if policy is not None and dst.origin != policy.origin:
+        raise VerificationError(
+            f"the destination is ledger {dst.origin}, not {policy.origin} of your trust policy",
+            where="the trust policy you gave",
+        )
     src_genesis = source.block(0)
     if src_genesis is None:
         raise LedgerError("source has no genesis block")
@@ -192,8 +209,37 @@ def sync(source: BlockSource, dst: Ledger) -> SyncReport:
         entries += batch_entries
     if dst.state.authorities != before:
         dst.write_policy()  # the replica's public trust policy follows the authority set in effect
+    if policy is not None:
+        check_anchor(dst.state, policy)
     copied = _copy_checkpoints(source, dst)
-    return SyncReport(start, height, blocks, entries, source_head, copied)
+    return SyncReport(start, height, blocks, entries, source_head, copied, policy is not None)
+
+
+def sync_directories(src: Path, dst: Path, *, policy: TrustPolicy | None = None) -> SyncReport:
+    """``zkmed ledger sync SRC DST``: open SRC read-only, create or open the keyless replica DST, :func:`sync`.
+
+    On a fork, ``DST/fork-evidence-<height>.json`` (:mod:`zkmed.ledger.fork`)
+    is written and the :class:`ForkDetected` raised names it.
+    """
+    src, dst = Path(src), Path(dst)
+    with Ledger.open(src) as source:
+        genesis = source.store.block(0)
+        if genesis is None:
+            raise LedgerError(f"{src} has no genesis block")
+        if (dst / STORE_FILE).exists():
+            target = Ledger.open(dst, writable=True)
+        else:
+            target = Ledger.create_replica(dst, genesis, policy=policy)
+        with target:
+            try:
+                return sync(StoreSource(source.store), target, policy=policy)
+            except ForkDetected as fork:
+                path = write_fork_evidence(dst, fork, target.origin)
+                raise ForkDetected(
+                    f"{fork.message}; evidence (both signed blocks) written to {path}",
+                    evidence=fork.evidence,
+                    where=fork.where,
+                ) from fork
 
 
 def _copy_checkpoints(source: BlockSource, dst: Ledger) -> int:

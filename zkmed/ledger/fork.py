@@ -1,0 +1,113 @@
+"""Fork evidence: two validly signed, different blocks at one height, as a document anyone can check.
+
+``zkmed ledger sync`` writes it (``DST/fork-evidence-<height>.json``) when it
+meets a :class:`~zkmed.errors.ForkDetected`.  Canonical JSON, format
+``zkmed.ledger.fork-evidence`` v1 (:mod:`zkmed.formats`)::
+
+    {"destination_block": {"block": <base64 exported block>, "hash": <hex block hash>},
+     "height": <height>,
+     "origin": <the ledger's origin>,
+     "source_block": {"block": <base64 exported block>, "hash": <hex block hash>},
+     "type": "zkmed.ledger.fork-evidence", "version": 1}
+
+Each ``block`` is the block in its export form (``zkmed.ledger.block``:
+format header, then the block's canonical bytes; :meth:`Block.export`).
+:func:`verify_fork_evidence` checks a document under a trust policy: both
+blocks belong to the policy's ledger, stand at the stated height, differ,
+and are both t-of-n signed by the policy's authority set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json
+from zkmed.errors import ForkDetected, LedgerError, MalformedInput, VerificationError
+from zkmed.formats import LEDGER_FORK_EVIDENCE
+from zkmed.ledger.blocks import Block
+from zkmed.ledger.checkpoint import TrustPolicy
+from zkmed.ledger.note import check_text
+
+MAX_EVIDENCE = 1 << 20
+_SIDES = ("destination_block", "source_block")
+
+
+@dataclass(frozen=True)
+class ForkEvidence:
+    """The two conflicting blocks of one ledger at one height."""
+
+    origin: str
+    height: int
+    destination: Block
+    source: Block
+
+    @classmethod
+    def from_fork(cls, fork: ForkDetected, origin: str) -> ForkEvidence:
+        ours, theirs = (Block.decode(data) for data in fork.evidence)
+        return cls(origin, ours.height, ours, theirs)
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {**LEDGER_FORK_EVIDENCE.json_header(), "origin": self.origin, "height": self.height}
+        for side, block in zip(_SIDES, (self.destination, self.source), strict=True):
+            doc[side] = {"hash": block.hash().hex(), "block": b64_encode(block.export())}
+        return doc
+
+    def format(self) -> str:
+        return canonical_json(self.to_json()).decode("utf-8") + "\n"
+
+    @classmethod
+    def parse(cls, text: str | bytes) -> ForkEvidence:
+        """Parse strictly (MalformedInput; UnsupportedVersion for another version of the format)."""
+        if isinstance(text, (bytes, bytearray)):
+            try:
+                text = bytes(text).decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise MalformedInput("fork evidence is not valid UTF-8") from exc
+        if len(check_text(text, "fork evidence")) > MAX_EVIDENCE:
+            raise MalformedInput("fork evidence is too large")
+        doc = parse_json(text.rstrip("\n"))
+        LEDGER_FORK_EVIDENCE.check_json(doc)
+        if set(doc) != {"type", "version", "origin", "height", *_SIDES}:
+            raise MalformedInput("fork evidence: expected exactly type, version, origin, height and the two blocks")
+        origin, height = doc["origin"], doc["height"]
+        if not isinstance(origin, str) or not isinstance(height, int) or isinstance(height, bool):
+            raise MalformedInput("fork evidence: origin is text and height an integer")
+        blocks = []
+        for side in _SIDES:
+            item = doc[side]
+            if not isinstance(item, dict) or set(item) != {"hash", "block"} or not isinstance(item["block"], str):
+                raise MalformedInput(f"fork evidence: {side} must hold exactly hash and block")
+            block = Block.from_export(b64_decode(item["block"], what=f"fork evidence {side}"))
+            if item["hash"] != block.hash().hex():
+                raise MalformedInput(f"fork evidence: {side}'s hash does not match its block")
+            blocks.append(block)
+        return cls(origin, height, blocks[0], blocks[1])
+
+
+def verify_fork_evidence(evidence: ForkEvidence, policy: TrustPolicy) -> None:
+    """VerificationError unless both blocks are the policy ledger's, at ``height``, different, and validly signed."""
+    if evidence.origin != policy.origin:
+        raise VerificationError(f"fork evidence is for {evidence.origin}, not {policy.origin} of your trust policy")
+    ledger_id = policy.origin.rsplit("/", 1)[-1]
+    for name, block in (("destination", evidence.destination), ("source", evidence.source)):
+        where = f"{name} block"
+        if block.ledger_id.hex() != ledger_id or block.height != evidence.height:
+            raise VerificationError(f"block is not at height {evidence.height} of this ledger", where=where)
+        if block.authority_set_hash != policy.authorities.hash():
+            raise VerificationError("block names an authority set other than your trust policy's", where=where)
+        policy.authorities.verify(block.signed_message(), block.signatures, where)
+    if evidence.destination.hash() == evidence.source.hash():
+        raise VerificationError("the two blocks are the same block: no fork")
+
+
+def write_fork_evidence(directory: Path, fork: ForkDetected, origin: str) -> Path:
+    """Write ``DIR/fork-evidence-<height>.json``; returns its path."""
+    evidence = ForkEvidence.from_fork(fork, origin)
+    path = Path(directory) / f"fork-evidence-{evidence.height}.json"
+    try:
+        path.write_text(evidence.format(), encoding="utf-8")
+    except OSError as exc:
+        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    return path

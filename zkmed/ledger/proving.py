@@ -1,0 +1,91 @@
+"""Checkpoints and proofs of a ledger: which stored checkpoint covers what, and issuing one when needed.
+
+The :class:`~zkmed.ledger.ledger.Ledger` methods ``checkpoint``,
+``latest_checkpoint``, ``prove_inclusion`` and ``prove_consistency`` call
+these.  Only sealed state is ever certified: a checkpoint at the head (or
+past it), a receipt for a pending entry or a consistency proof to a pending
+size seals the pending entries first — which needs keys; a handle without
+keys answers from the checkpoints already stored, or raises
+:class:`~zkmed.errors.LedgerError`.  Cosignature timestamps come from the
+ledger's injected clock.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from zkmed.errors import LedgerError, MalformedInput
+from zkmed.ledger.checkpoint import Checkpoint, SignedCheckpoint
+from zkmed.ledger.receipt import ConsistencyProof, TlogProof, inclusion_receipt
+from zkmed.ledger.store import check_index
+
+if TYPE_CHECKING:  # pragma: no cover
+    from zkmed.ledger.ledger import Ledger
+
+
+def latest_checkpoint(ledger: Ledger, covering: int = 0) -> SignedCheckpoint | None:
+    """The most recent stored checkpoint whose tree holds at least ``covering`` entries."""
+    for signed in reversed(ledger.checkpoints()):
+        if signed.checkpoint.tree_size >= covering:
+            return signed
+    return None
+
+
+def checkpoint(ledger: Ledger, tree_size: int | None = None) -> SignedCheckpoint:
+    """Cosign and store a checkpoint at ``tree_size`` (default: the head) with the held keys."""
+    ledger._require_keys()
+    if tree_size is not None:
+        check_index(tree_size, "tree size")
+    ledger._cover(ledger.size + ledger.pending if tree_size is None else tree_size)
+    size = ledger.size if tree_size is None else tree_size
+    timestamp = ledger.clock() // 1000  # cosignature timestamps are in seconds
+    cp = Checkpoint(ledger.origin, size, ledger.tree().root(size))
+    signed = SignedCheckpoint.sign(cp, ledger.state.authorities, ledger.keys, timestamp)
+    with ledger.store.transaction():
+        ledger.store.insert_checkpoint(size, signed.text())
+    return signed
+
+
+def _checkpoint_at(ledger: Ledger, size: int, exact: bool) -> SignedCheckpoint:
+    for signed in reversed(ledger.checkpoints()):
+        stored_size = signed.checkpoint.tree_size
+        if stored_size == size or (not exact and stored_size > size):
+            return signed
+    if not ledger.keys:
+        raise LedgerError(f"no stored checkpoint covers tree size {size}, and this node holds no keys to issue one")
+    return checkpoint(ledger, size if exact else None)
+
+
+def prove_inclusion(ledger: Ledger, seq: int, against: SignedCheckpoint | None = None) -> TlogProof:
+    """A tlog-proof receipt for entry ``seq`` against ``against`` (default: the latest covering checkpoint)."""
+    data = ledger.store.entry(check_index(seq, "entry sequence number"))
+    if data is None:
+        raise LedgerError(f"no entry {seq} (the ledger holds {ledger.size + ledger.pending})")
+    if seq >= ledger.size and not ledger.keys:
+        raise LedgerError(f"entry {seq} is pending (not yet sealed), and this node holds no keys to seal it")
+    ledger._cover(seq + 1)
+    signed = against or _checkpoint_at(ledger, seq, exact=False)
+    size = signed.checkpoint.tree_size
+    if size <= seq or size > ledger.size:
+        raise LedgerError(f"checkpoint of size {size} does not cover entry {seq} in this ledger")
+    return inclusion_receipt(data, seq, ledger.tree().inclusion_proof(seq, size), signed)
+
+
+def prove_consistency(ledger: Ledger, size1: int, size2: int | None = None) -> ConsistencyProof:
+    """Checkpoints at ``size1`` and ``size2`` (default: the latest) and the RFC 9162 proof between them."""
+    check_index(size1, "size1")
+    if size2 is not None:
+        check_index(size2, "size2")
+    ledger._cover(size1)
+    ledger._cover(size2)
+    if not 0 < size1 <= ledger.size:
+        raise MalformedInput(f"size1 must be within 1..{ledger.size}")
+    if size2 is not None:
+        new = _checkpoint_at(ledger, size2, exact=True)
+    else:
+        new = _checkpoint_at(ledger, ledger.size, exact=False)
+    n = new.checkpoint.tree_size
+    if size1 > n:
+        raise MalformedInput(f"size1 {size1} exceeds size2 {n}")
+    old = _checkpoint_at(ledger, size1, exact=True)
+    return ConsistencyProof(old.text(), new.text(), tuple(ledger.tree().consistency_proof(size1, n)))

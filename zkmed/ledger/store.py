@@ -1,0 +1,131 @@
+"""The ledger's storage interface: what :class:`~zkmed.ledger.ledger.Ledger` needs from a store.
+
+:class:`Store` is a :class:`typing.Protocol`.  The embedded SQLite store
+(:class:`zkmed.ledger.store_sqlite.SqliteStore`) implements it; a
+PostgreSQL store will implement the same calls.  The ledger, the sealing
+code, ``verify`` (:mod:`zkmed.ledger.audit`) and replicas
+(:mod:`zkmed.ledger.sync`) talk to a store only through this protocol, so
+how rows are laid out is the store's business.
+
+What a store keeps (its own layout; SQLite's is in ``store_sqlite``):
+
+* blocks by height: the block's canonical bytes, with its hash and tree size
+  (derived columns, re-checked by ``verify``);
+* entries by sequence number: the entry's canonical bytes and the Merkle
+  nodes appending it completed (its leaf hash, then the perfect subtrees
+  ``(ℓ, (s + 1)/2^ℓ − 1)`` for ℓ = 1 … t, t = trailing one bits of ``s``:
+  :func:`nodes_completed`);
+* the sequence numbers of authority-change entries (an index);
+* issued checkpoints (their note text and tree size).
+
+Rules every store follows:
+
+* a write happens only inside :meth:`Store.transaction`, which is durable when
+  it returns and leaves nothing behind when it raises;
+* reads of stored values return them *unchecked* (``verify`` checks them);
+  a value that cannot even be read raises :class:`~zkmed.errors.LedgerError`
+  naming the store (``where="store"``), never a driver exception;
+* an index or height outside what the store can hold is
+  :class:`~zkmed.errors.MalformedInput`, never an overflow from the driver.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Sequence
+from contextlib import AbstractContextManager
+from typing import Protocol
+
+from zkmed.errors import MalformedInput
+
+__all__ = ["MAX_INDEX", "Store", "check_index", "nodes_completed"]
+
+#: the largest sequence number, height or tree size any store must accept (SQLite's INTEGER is signed 64-bit)
+MAX_INDEX = (1 << 63) - 1
+
+
+def check_index(value: object, what: str) -> int:
+    """``value`` if it is an integer in ``0 … MAX_INDEX``; MalformedInput naming ``what`` otherwise."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise MalformedInput(f"{what} must be an integer")
+    if not 0 <= value <= MAX_INDEX:
+        raise MalformedInput(f"{what} {str(value)[:24]} is out of range (0 … 2^63 − 1)")
+    return value
+
+
+def nodes_completed(seq: int) -> int:
+    """How many node hashes appending leaf ``seq`` completes: 1 + the trailing one bits of ``seq``."""
+    return ((seq + 1) & -(seq + 1)).bit_length()
+
+
+class Store(Protocol):
+    """One ledger's storage (see the module docstring for what it keeps and the rules)."""
+
+    @property
+    def location(self) -> str:
+        """Where the store lives, for messages (a path, a database URL without secrets)."""
+        ...
+
+    @property
+    def readonly(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+    # -- writes (inside transaction() only) ----------------------------------------
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """One durable, all-or-nothing write transaction that serialises with other writers."""
+        ...
+
+    def insert_block(self, height: int, tree_size: int, block_hash: bytes, data: bytes) -> None: ...
+
+    def insert_entries(self, first_seq: int, entries: Sequence[bytes], nodes: Sequence[bytes]) -> None:
+        """Entries ``first_seq, first_seq + 1, …``: canonical bytes and the Merkle nodes each completed."""
+        ...
+
+    def insert_authority_change(self, seq: int) -> None: ...
+
+    def insert_checkpoint(self, tree_size: int, text: str) -> None: ...
+
+    # -- reads ---------------------------------------------------------------------
+
+    def head(self) -> tuple[int, bytes, bytes]:
+        """``(height, hash column, block bytes)`` of the highest block."""
+        ...
+
+    def state_key(self) -> tuple[bytes, int]:
+        """``(head block hash, one past the highest entry seq)``, read at once: what each write re-reads."""
+        ...
+
+    def block(self, height: int) -> bytes | None: ...
+
+    def block_for_seq(self, seq: int) -> int | None:
+        """Height of the block holding entry ``seq`` (``None``: not sealed)."""
+        ...
+
+    def entry(self, seq: int) -> bytes | None: ...
+
+    def entries(self, start: int, end: int) -> list[bytes]:
+        """Canonical bytes of entries ``start … end - 1``; LedgerError if one is missing."""
+        ...
+
+    def entry_rows(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
+        """``(entry bytes, recorded nodes)`` of entries ``start … end - 1``; LedgerError if one is missing."""
+        ...
+
+    def iter_blocks(self) -> Generator[tuple[object, object, object, object], None, None]:
+        """Rows ``(height, tree size, hash, block bytes)`` in height order, raw and unchecked."""
+        ...
+
+    def iter_entries(self) -> Generator[tuple[object, object, object], None, None]:
+        """Rows ``(seq, entry bytes, recorded nodes)`` in sequence order, raw and unchecked."""
+        ...
+
+    def authority_change_seqs(self) -> list[int]: ...
+
+    def checkpoints(self) -> list[tuple[object, bytes]]:
+        """``(tree size column, UTF-8 text)`` of every stored checkpoint, oldest first (raw, unchecked)."""
+        ...
+
+    def node(self, level: int, index: int) -> bytes:
+        """Hash of the perfect subtree ``(level, index)`` (a :class:`~zkmed.ledger.tree.NodeSource`)."""
+        ...
