@@ -8,7 +8,7 @@ set ``{lo, …, hi}``: for *one* ``i``::
 
 so the proof is the shared CDS94 OR proof (Cramer, Damgård, Schoenmakers,
 CRYPTO '94) of :mod:`zkmed.hazmat.sigma.compose` over the statement of
-:func:`circuits.membership.consecutive`::
+:func:`zkmed.circuits.membership.consecutive_elements`::
 
     PK{(r): D_0 = r·H ∨ … ∨ D_R = r·H}
 
@@ -21,16 +21,21 @@ OR instance holds ``H`` and every ``D_i``; the tag (the session id) holds
 the ciphersuite (group), the Pedersen parameters (``G``, ``H``), the caller's
 context, ``lo``, ``hi`` and ``C`` (:func:`statement_tag`).
 
-Wire format (compose's compact OR layout, one response per branch)::
+Wire format: the 5-byte header of :data:`zkmed.formats.SMALL_RANGE_PROOF`
+(``"ZK" ‖ u16be 0x0111 ‖ u8 version 1``), then compose's compact OR layout,
+one response per branch::
 
     c ‖ c_0 ‖ … ‖ c_{R−1} ‖ s_0 ‖ … ‖ s_R          c_R = c − Σ_{i<R} c_i
 
-``2(R+1)·Ns`` bytes (P-256: 128 bytes for a yes/no choice, 64·(R+1) in general).
+``5 + 2(R+1)·Ns`` bytes (P-256: 133 bytes for a yes/no choice, 5 + 64·(R+1) in general).
+The verifier checks any :class:`SmallRangeProof` object it is handed as the
+decoder does: every ``c_i`` and ``s_i`` an integer in ``[0, q)``, as many
+challenges as responses, one per value of the range.
 
-Choosing the proof (:func:`prove_in_range_auto`).  The OR proof costs
+Choosing the proof (:func:`prove_in_range`).  The OR proof costs
 ``R + 1`` two-point MSMs to verify and grows linearly; a Bulletproof for a
 small interval (``n = 8``, ``m = 2``, see :mod:`zkmed.proofs.ranges`) costs
-one ~48-point MSM and 556 bytes.  Measured on P-256 (petlib/OpenSSL, 2-core
+one ~48-point MSM and 556 bytes (body; the tables below predate the 5-byte headers).  Measured on P-256 (petlib/OpenSSL, 2-core
 x86-64 dev machine; reproduce with ``python -m benchmarks.run --only rangeproof``,
 table "small-range OR vs Bulletproofs"):
 
@@ -64,8 +69,19 @@ from typing import Any
 from zkmed.circuits import membership
 from zkmed.encoding import Writer
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.formats import RANGE_PROOF, SMALL_RANGE_PROOF, peek
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof
+from zkmed.hazmat.bulletproofs.checks import (
+    canonical_scalar,
+    element_bytes,
+    require_bytes,
+    require_element,
+    require_int,
+    require_params,
+    same_group,
+    secret_int,
+)
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
-from zkmed.hazmat.bulletproofs.proof import RangeProof, resolve_params
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.sigma.compose import full_tag, prove_or, verify_or
@@ -73,7 +89,7 @@ from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.proofs.ranges import interval_layout, prove_interval, signed_bytes, verify_interval
 
 PROTOCOL_TAG = b"zkmed/v1/small-range-membership"
-#: ranges of at most this many values use the OR proof in the ``*_auto`` functions (measured crossover)
+#: ranges of at most this many values use the OR proof in :func:`prove_in_range` (measured crossover)
 OR_MAX_VALUES = 9
 #: the OR proof refuses ranges with more values than this
 OR_HARD_LIMIT = 64
@@ -83,8 +99,8 @@ OR_HARD_LIMIT = 64
 class SmallRangeProof:
     """The branch challenges ``c_0..c_R`` and responses ``s_0..s_R`` of the OR proof.
 
-    :meth:`to_bytes` writes compose's compact layout (``c = Σ c_i`` first,
-    ``c_R`` implied); :meth:`from_bytes` is its strict inverse.
+    :meth:`to_bytes` writes the header and compose's compact layout
+    (``c = Σ c_i`` first, ``c_R`` implied); :meth:`from_bytes` is its strict inverse.
     """
 
     group: Group
@@ -95,56 +111,78 @@ class SmallRangeProof:
     def branches(self) -> int:
         return len(self.challenges)
 
-    @property
-    def challenge(self) -> int:
-        """The Fiat–Shamir challenge ``c = Σ c_i mod q``."""
-        return sum(self.challenges) % self.group.order
+    def body(self, group: Group, err: type[Exception] = MalformedInput) -> bytes:
+        """The compact OR layout after checking every field for ``group``; ``err`` for an invalid object."""
+        same_group(group, self.group, "the small-range proof", err)
+        cs, ss = self.challenges, self.responses
+        if not isinstance(cs, (tuple, list)) or not isinstance(ss, (tuple, list)):
+            raise err("small-range proof: challenges and responses must be sequences of scalars")
+        if len(cs) != len(ss) or not 2 <= len(cs) <= OR_HARD_LIMIT:
+            raise err(f"small-range proof: {len(cs)} challenges and {len(ss)} responses")
+        for i, c in enumerate(cs):
+            canonical_scalar(group, c, f"small-range challenge c_{i}", err)
+        for i, r in enumerate(ss):
+            canonical_scalar(group, r, f"small-range response s_{i}", err)
+        return group.encode_scalars([sum(cs) % group.order, *cs[:-1], *ss])
 
     def to_bytes(self) -> bytes:
-        return self.group.encode_scalars([self.challenge, *self.challenges[:-1], *self.responses])
+        if not isinstance(self.group, Group):
+            raise MalformedInput("small-range proof: no group")
+        return SMALL_RANGE_PROOF.wrap(self.body(self.group))
 
     @classmethod
-    def from_bytes(cls, group: Group, data: bytes, *, branches: int | None = None) -> SmallRangeProof:
-        """Parse; the length fixes ``R + 1`` (or must equal ``branches`` when given)."""
-        if not isinstance(data, (bytes, bytearray)):
-            raise MalformedInput("small-range proof: expected bytes")
+    def from_bytes(cls, group: Group, data: Any, *, branches: int | None = None) -> SmallRangeProof:
+        """Parse ``SMALL_RANGE_PROOF`` bytes; the length fixes ``R + 1`` (or must equal ``branches`` when given)."""
+        if not isinstance(group, Group):
+            raise MalformedInput(f"small-range proof: expected a Group, got {type(group).__name__}")
+        return cls._from_body(group, SMALL_RANGE_PROOF.unwrap(data), branches)
+
+    @classmethod
+    def _from_body(cls, group: Group, body: bytes, branches: int | None) -> SmallRangeProof:
         per = 2 * group.scalar_size
-        count, rest = divmod(len(data), per)
+        count, rest = divmod(len(body), per)
         if rest or not 2 <= count <= OR_HARD_LIMIT or (branches is not None and count != branches):
-            raise MalformedInput(f"small-range proof: {len(data)} bytes is not a valid length")
-        s = group.decode_scalars(bytes(data), 2 * count)
+            raise MalformedInput(f"small-range proof: a {len(body)}-byte body is not a valid length")
+        s = group.decode_scalars(body, 2 * count)
         last = (s[0] - sum(s[1:count])) % group.order
         return cls(group, (*s[1:count], last), tuple(s[count:]))
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, SmallRangeProof)
-            and self.group.name == other.group.name
-            and self.to_bytes() == other.to_bytes()
-        )
+        if self is other:
+            return True
+        if not isinstance(other, SmallRangeProof):
+            return False
+        try:
+            return self.to_bytes() == other.to_bytes()
+        except MalformedInput:
+            return False
 
     def __hash__(self) -> int:
-        return hash(self.to_bytes())
+        try:
+            return hash(self.to_bytes())
+        except MalformedInput:
+            return id(self)
 
     def __repr__(self) -> str:
-        return f"SmallRangeProof({self.group.name}, branches={self.branches})"
+        name = self.group.name if isinstance(self.group, Group) else "?"
+        return f"SmallRangeProof({name}, branches={self.branches})"
 
 
-def _check_range(lo: int, hi: int, err: type[Exception]) -> int:
-    for x in (lo, hi):
-        if not isinstance(x, int) or isinstance(x, bool) or not -(1 << 128) < x < 1 << 128:
-            raise err("range bounds must be integers with absolute value < 2^128")
+def _check_range(lo: Any, hi: Any, err: type[Exception]) -> int:
+    """Types (MalformedInput), then ``2 ≤ hi − lo + 1 ≤ OR_HARD_LIMIT`` and ``|lo|, |hi| < 2^128`` (``err``)."""
+    require_int(lo, "lo")
+    require_int(hi, "hi")
+    if not -(1 << 128) < lo < 1 << 128 or not -(1 << 128) < hi < 1 << 128:
+        raise err("range bounds must have absolute value < 2^128")
     if not 1 <= hi - lo < OR_HARD_LIMIT:
         raise err(f"small-range proofs need 2..{OR_HARD_LIMIT} values, got [{lo}, {hi}]")
-    return hi - lo + 1
+    return int(hi - lo + 1)
 
 
 def statement_tag(p: PedersenParams, context: bytes, lo: int, hi: int, commitment: Element) -> bytes:
     """The OR proof's tag: ``PROTOCOL_TAG``, parameters, context, ``lo``, ``hi``, ``C``; completed by ``full_tag``."""
     g = p.group
-    if not isinstance(context, (bytes, bytearray)):
-        raise MalformedInput("context must be bytes")
-    w = Writer().bytes_lp(PROTOCOL_TAG).bytes_lp(p.encode()).bytes_lp(bytes(context))
+    w = Writer().bytes_lp(PROTOCOL_TAG).bytes_lp(p.encode()).bytes_lp(require_bytes(context, "context"))
     w.bytes_lp(signed_bytes(lo)).bytes_lp(signed_bytes(hi)).bytes_lp(g.encode_element(commitment))
     return full_tag(w.finish(), b"CDSOR", g)
 
@@ -154,18 +192,18 @@ def _statement(
 ) -> tuple[bytes, list[LinearRelation]]:
     """``(tag, branch relations)``; MalformedInput for an invalid statement (e.g. a ``D_i`` at the identity)."""
     tag = statement_tag(p, context, lo, hi, commitment)
-    return tag, membership.consecutive(p, commitment, lo, hi).relations()
+    return tag, membership.disjunction(hi - lo + 1).bind(p.group, membership.consecutive_elements(p, commitment, lo, hi))
 
 
 def prove_small_range(
+    params: PedersenParams,
     commitment: Element,
-    value: int,
-    blinding: Any,
     lo: int,
     hi: int,
+    value: int,
+    blinding: Any,
     *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
+    context: bytes,
     rng: Callable[[], int] | None = None,
 ) -> SmallRangeProof:
     """Prove ``commitment`` hides a value in ``[lo, hi]`` (at most 64 values).
@@ -173,51 +211,55 @@ def prove_small_range(
     ``rng`` (tests only) is passed to :func:`~zkmed.hazmat.sigma.compose.prove_or`:
     it is called ``2(R+1)`` times, the nonces of branches ``0..R`` then their
     simulated challenges, and must return scalars in ``[0, q)``.
-    Raises :class:`ProvingError` for a value outside the range, a commitment
+    MalformedInput for arguments of the wrong type or an invalid range;
+    :class:`ProvingError` for a value outside the range, a commitment
     that does not open to ``(value, blinding)``, or a degenerate statement
     (blinding 0, which puts a ``D_i`` at the identity).
     """
-    p = resolve_params(params)
+    p = require_params(params)
     g, q = p.group, p.group.order
-    _check_range(lo, hi, ProvingError)
-    if not isinstance(value, int) or isinstance(value, bool) or not lo <= value <= hi:
+    require_element(g, commitment, "commitment")
+    _check_range(lo, hi, MalformedInput)
+    v = require_int(value, "value")
+    r = secret_int(blinding, "blinding") % q
+    context = require_bytes(context, "context")
+    if not lo <= v <= hi:
         raise ProvingError(f"value is outside [{lo}, {hi}]; refusing to prove")
     try:
         tag, relations = _statement(p, context, lo, hi, commitment)
     except MalformedInput as exc:
         raise ProvingError(f"small-range proof: cannot prove an invalid statement: {exc.message}") from exc
-    data = prove_or(tag, relations, value - lo, [int(blinding) % q], rng)
-    return SmallRangeProof.from_bytes(g, data)
+    data = prove_or(tag, relations, v - lo, [r], rng)
+    return SmallRangeProof._from_body(g, data, hi - lo + 1)
 
 
 def verify_small_range(
-    proof: SmallRangeProof,
+    params: PedersenParams,
     commitment: Element,
     lo: int,
     hi: int,
+    proof: SmallRangeProof,
     *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
+    context: bytes,
 ) -> None:
-    """Check the OR proof; None or :class:`VerificationError`."""
-    p = resolve_params(params)
+    """Check the OR proof; None or :class:`VerificationError` (MalformedInput for wrong argument types)."""
+    p = require_params(params)
     g = p.group
+    require_element(g, commitment, "commitment")
     if not isinstance(proof, SmallRangeProof):
-        raise MalformedInput("verify_small_range: expected a SmallRangeProof")
+        raise MalformedInput(f"expected a SmallRangeProof, got {type(proof).__name__}")
+    context = require_bytes(context, "context")
     count = _check_range(lo, hi, VerificationError)
-    if proof.group.name != g.name:
-        raise VerificationError(f"proof is for group {proof.group.name}, parameters for {g.name}")
-    if proof.branches != count or len(proof.responses) != count:
+    body = proof.body(g, VerificationError)
+    if proof.branches != count:
         raise VerificationError(f"proof has {proof.branches} branches, the range has {count} values")
-    if g.is_identity(commitment):
-        raise VerificationError("the commitment is the identity")
+    element_bytes(g, commitment, "the commitment", VerificationError)
     try:
         tag, relations = _statement(p, context, lo, hi, commitment)
-        data = proof.to_bytes()
     except MalformedInput as exc:
         raise VerificationError(f"small-range proof rejected: {exc.message}") from exc
     try:
-        verify_or(tag, relations, data)
+        verify_or(tag, relations, body)
     except VerificationError as exc:
         raise VerificationError(f"small-range proof does not verify: {exc.message}") from exc
 
@@ -227,60 +269,71 @@ def verify_small_range(
 
 def auto_method(lo: int, hi: int) -> str:
     """``"or"`` for at most :data:`OR_MAX_VALUES` values, else ``"bulletproofs"``."""
-    if not isinstance(lo, int) or not isinstance(hi, int) or hi < lo:
+    require_int(lo, "lo")
+    require_int(hi, "hi")
+    if hi < lo:
         raise MalformedInput(f"invalid range [{lo}, {hi}]")
     return "or" if 2 <= hi - lo + 1 <= OR_MAX_VALUES else "bulletproofs"
 
 
-def prove_in_range_auto(
+def prove_in_range(
+    params: PedersenParams,
     commitment: Element,
-    value: int,
-    blinding: Any,
     lo: int,
     hi: int,
+    value: int,
+    blinding: Any,
     *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
+    context: bytes,
     gens_label: bytes = DEFAULT_GENS_LABEL,
     rng: Callable[[], int] | None = None,
 ) -> SmallRangeProof | RangeProof:
     """Prove ``value ∈ [lo, hi]`` with the cheaper construction for the range size (see module docstring)."""
     if auto_method(lo, hi) == "or":
-        return prove_small_range(commitment, value, blinding, lo, hi, params=params, context=context, rng=rng)
-    return prove_interval(
-        commitment, value, blinding, lo, hi, params=params, context=context, gens_label=gens_label, rng=rng
-    )
+        return prove_small_range(params, commitment, lo, hi, value, blinding, context=context, rng=rng)
+    return prove_interval(params, commitment, lo, hi, value, blinding, context=context, gens_label=gens_label, rng=rng)
 
 
-def verify_in_range_auto(
-    proof: SmallRangeProof | RangeProof | bytes,
+def verify_in_range(
+    params: PedersenParams,
     commitment: Element,
     lo: int,
     hi: int,
+    proof: SmallRangeProof | RangeProof | bytes,
     *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
+    context: bytes,
     gens_label: bytes = DEFAULT_GENS_LABEL,
 ) -> None:
-    """Verify a proof from :func:`prove_in_range_auto` (object or bytes); the range fixes the kind."""
-    p = resolve_params(params)
+    """Verify a proof from :func:`prove_in_range` (object or bytes); the range fixes the kind.
+
+    Bytes are decoded by their header (MalformedInput if undecodable); a
+    proof of the other kind than the range calls for is a VerificationError.
+    """
+    p = require_params(params)
+    require_int(lo, "lo")
+    require_int(hi, "hi")
     try:
         method = auto_method(lo, hi)
     except MalformedInput as exc:
         raise VerificationError(f"invalid range: {exc.message}") from exc
+    if isinstance(proof, (bytes, bytearray)):
+        fmt = peek(bytes(proof))
+        if fmt.code == SMALL_RANGE_PROOF.code:
+            proof = SmallRangeProof.from_bytes(p.group, proof)
+        elif fmt.code == RANGE_PROOF.code:
+            proof = RangeProof.from_bytes(p.group, proof)
+        else:
+            raise MalformedInput(f"expected a range proof, got a {fmt.name}")
+    if not isinstance(proof, (SmallRangeProof, RangeProof)):
+        raise MalformedInput(f"expected a range proof, got {type(proof).__name__}")
     if method == "or":
-        if isinstance(proof, (bytes, bytearray)):
-            proof = SmallRangeProof.from_bytes(p.group, proof, branches=hi - lo + 1)
         if not isinstance(proof, SmallRangeProof):
             raise VerificationError("this range is proven with a small-range OR proof")
-        verify_small_range(proof, commitment, lo, hi, params=p, context=context)
+        verify_small_range(p, commitment, lo, hi, proof, context=context)
         return
-    if isinstance(proof, (bytes, bytearray)):
-        n, m = interval_layout(lo, hi)
-        proof = RangeProof.from_bytes(p.group, proof, n=n, m=m)
     if not isinstance(proof, RangeProof):
         raise VerificationError("this range is proven with a Bulletproof")
-    verify_interval(proof, commitment, lo, hi, params=p, context=context, gens_label=gens_label)
+    verify_interval(p, commitment, lo, hi, proof, context=context, gens_label=gens_label)
 
 
 __all__ = [
@@ -288,9 +341,9 @@ __all__ = [
     "OR_MAX_VALUES",
     "SmallRangeProof",
     "auto_method",
-    "prove_in_range_auto",
+    "prove_in_range",
     "prove_small_range",
     "statement_tag",
-    "verify_in_range_auto",
+    "verify_in_range",
     "verify_small_range",
 ]

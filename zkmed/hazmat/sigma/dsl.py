@@ -50,12 +50,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import overload
 
 from zkmed.errors import MalformedInput, ProvingError
 from zkmed.hazmat.groups.base import Element, Group
 from zkmed.hazmat.sigma import compose, nizk
+from zkmed.hazmat.sigma.compiled import MAX_OR_BRANCHES, Compiled, CompiledOr, witness_vector
 from zkmed.hazmat.sigma.compose import full_tag
 from zkmed.hazmat.sigma.dsl_terms import (
     Expr,
@@ -70,117 +70,13 @@ from zkmed.hazmat.sigma.dsl_terms import (
     secret,
     secrets,
 )
-from zkmed.hazmat.sigma.nizk import Rng
-from zkmed.hazmat.sigma.relation import Equation, LinearRelation, RelationShape
+from zkmed.hazmat.sigma.relation import LinearRelation
+from zkmed.hazmat.sigma.shape import Equation, RelationShape
 
 __all__ = [
     "AndStatement", "Compiled", "CompiledOr", "DLRep", "Expr", "OrStatement", "Point", "Scalar", "Statement",
     "compile_statement", "element", "elements", "generator", "public", "secret", "secrets",
 ]  # fmt: skip
-
-MAX_OR_BRANCHES = 256
-
-
-def _witness_vector(names: Sequence[str], witness: Mapping[str, int], q: int) -> list[int] | None:
-    """The witness in index order, reduced mod q; None if a name is missing."""
-    if not isinstance(witness, Mapping):
-        raise ProvingError("statement DSL: the witness must be a mapping name -> int")
-    out = []
-    for n in names:
-        v = witness.get(n)
-        if v is None:
-            return None
-        if not _is_int(v):
-            raise ProvingError(f"statement DSL: witness {n!r} must be an integer")
-        out.append(v % q)
-    return out
-
-
-# ---------------------------------------------------------------------------
-# compiled statements
-
-
-@dataclass(frozen=True)
-class Compiled:
-    """An AND statement compiled once: witness names, public element names, and its validated shape.
-
-    ``elements`` names the instance elements ``elements[1:]`` in index order
-    (the generator is index 0); :meth:`bind` takes their values in that order.
-    """
-
-    notation: str
-    secrets: tuple[str, ...]
-    elements: tuple[str, ...]
-    shape: RelationShape
-
-    def bind(self, group: Group, values: Sequence[Element]) -> LinearRelation:
-        """The relation over ``group`` and ``values`` (checks 7–10); MalformedInput if invalid."""
-        if len(values) != len(self.elements):
-            raise MalformedInput(f"statement: expected {len(self.elements)} elements ({', '.join(self.elements)})")
-        return self.shape.bind(group, (group.generator(), *values))
-
-    def prove(
-        self, group: Group, values: Sequence[Element], witness: Mapping[str, int], tag: bytes, rng: Rng | None = None
-    ) -> tuple[int, list[int]]:
-        """``(challenge, responses)`` of the compact NARG string; ProvingError for a false witness."""
-        try:
-            relation = self.bind(group, values)
-        except MalformedInput as exc:
-            raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
-        vector = _witness_vector(self.secrets, witness, group.order)
-        if vector is None:
-            raise ProvingError(f"statement DSL: the witness must give {', '.join(self.secrets)}")
-        return nizk.prove_compact_scalars(full_tag(tag, b"CMPT", group), relation, vector, rng)
-
-    def verify(
-        self, group: Group, values: Sequence[Element], tag: bytes, challenge: int, responses: Sequence[int]
-    ) -> None:
-        """Verify ``(challenge, responses)``; VerificationError (MalformedInput for an invalid statement)."""
-        nizk.verify_compact_scalars(full_tag(tag, b"CMPT", group), self.bind(group, values), challenge, responses)
-
-
-@dataclass(frozen=True)
-class CompiledOr:
-    """A CDS94 disjunction of compiled branches (independent name spaces), bound per instance."""
-
-    branches: tuple[Compiled, ...]
-
-    def __post_init__(self) -> None:
-        if not 2 <= len(self.branches) <= MAX_OR_BRANCHES:
-            raise MalformedInput(f"statement DSL: an OR needs 2 to {MAX_OR_BRANCHES} branches")
-
-    @property
-    def notation(self) -> str:
-        return " ∨ ".join(f"({b.notation})" for b in self.branches)
-
-    def bind(self, group: Group, values: Sequence[Sequence[Element]]) -> list[LinearRelation]:
-        if len(values) != len(self.branches):
-            raise MalformedInput(f"statement: expected elements for {len(self.branches)} branches")
-        return [b.bind(group, v) for b, v in zip(self.branches, values, strict=True)]
-
-    def prove(
-        self,
-        group: Group,
-        values: Sequence[Sequence[Element]],
-        branch: int,
-        witness: Mapping[str, int],
-        tag: bytes,
-        rng: Rng | None = None,
-    ) -> list[int]:
-        """The proof's scalars ``c, c_0..c_{k-2}, s_0..s_{k-1}`` (compose's layout) for the true ``branch``."""
-        try:
-            relations = self.bind(group, values)
-        except MalformedInput as exc:
-            raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
-        if not _is_int(branch) or not 0 <= branch < len(self.branches):
-            raise ProvingError("statement DSL: the branch index is out of range")
-        vector = _witness_vector(self.branches[branch].secrets, witness, group.order)
-        if vector is None:
-            raise ProvingError(f"statement DSL: branch {branch} needs {', '.join(self.branches[branch].secrets)}")
-        return compose.prove_or_scalars(full_tag(tag, b"CDSOR", group), relations, branch, vector, rng)
-
-    def verify(self, group: Group, values: Sequence[Sequence[Element]], tag: bytes, scalars: Sequence[int]) -> None:
-        compose.verify_or_scalars(full_tag(tag, b"CDSOR", group), self.bind(group, values), scalars)
 
 
 def _compile_and(stmt: AndStatement, modulus: int | None) -> tuple[Compiled, tuple[Element, ...] | None]:
@@ -343,7 +239,9 @@ class AndStatement(Statement):
         compiled, values = _compile_and(self, self.group.order)
         if values is None:
             raise MalformedInput("statement DSL: every element must be bound to a value (or use compile_statement)")
-        return compiled.shape.bind(self.group, (self.group.generator(), *values)), compiled.secrets
+        return LinearRelation.from_shape(
+            compiled.shape, self.group, (self.group.generator(), *values)
+        ), compiled.secrets
 
     def relation(self) -> LinearRelation:
         return self.compile()[0]
@@ -360,7 +258,7 @@ class AndStatement(Statement):
     def prove(self, tag: bytes, witness: Mapping[str, int]) -> bytes:
         relation, names = self.compile()
         group = relation.group
-        vector = _witness_vector(names, witness, group.order)
+        vector = witness_vector(names, witness, group.order)
         if vector is None:
             raise ProvingError(f"statement DSL: the witness must give {', '.join(names)}")
         return nizk.prove_compact(full_tag(tag, b"CMPT", group), relation, vector)
@@ -399,7 +297,7 @@ class OrStatement(Statement):
         for b in self.branches:  # same work per branch: no early exit
             relation, names = b.compile()
             g = relation.group
-            vector = _witness_vector(names, witness, g.order)
+            vector = witness_vector(names, witness, g.order)
             mapped = nizk.map_secret(relation, vector or [0] * len(names))
             ok = all(g.eq(a, y) for a, y in zip(mapped, relation.image(), strict=True))
             found.append(int(ok and vector is not None))
@@ -415,7 +313,7 @@ class OrStatement(Statement):
         relations = self.relations()
         names = self.branches[real].secret_names()
         group = relations[0].group
-        vector = _witness_vector(names, witness, group.order)
+        vector = witness_vector(names, witness, group.order)
         if vector is None:
             raise ProvingError(f"statement DSL: branch {real} needs {', '.join(names)}")
         return compose.prove_or(full_tag(tag, b"CDSOR", group), relations, real, vector)
