@@ -1,4 +1,4 @@
-"""``zkmed info``: backends available here and a self-check of each group law."""
+"""``zkmed info``: backends available here, a self-check of each, and what their secret operations guarantee."""
 
 from __future__ import annotations
 
@@ -10,8 +10,16 @@ from zkmed.hazmat.groups.selfcheck import self_check_all
 
 @click.command()
 def info() -> None:
-    """List the group backends and run each one's self-check."""
+    """List the group backends, run each one's self-check and show its constant-time status.
+
+    After the table, one line per backend says whether mul_secret /
+    mul_gen_secret (every nonce, blinding, key and witness) run in constant
+    time there ("yes", "partial" or "no") and why, and one line gives the state
+    of its fixed-base tables (petlib: whether the OpenSSL binding was proven
+    to be petlib's own libcrypto).  docs/constant-time.md has the full table.
+    """
     rows = []
+    lines = []
     failures = 0
     for result in self_check_all():
         failures += not result.ok
@@ -24,6 +32,13 @@ def info() -> None:
                 "ok" if result.ok else f"FAILED: {result.detail}",
             ]
         )
+        if result.ok:
+            lines.append(
+                f"{result.name}: secret ops constant-time: {result.constant_time} ({result.constant_time_detail})"
+            )
+            lines.append(f"{result.name}: fixed-base tables: {result.fixed_base}")
     render.table("zkmed group backends", ["group", "backend", "order bits", "element bytes", "self-check"], rows)
+    for line in lines:
+        click.echo(render.one_line(line))
     if failures:
         raise click.exceptions.Exit(1)

@@ -17,6 +17,8 @@ def test_self_check_all_passes() -> None:
         assert r.ok, r.detail
         group = get_group(r.name)
         assert (r.backend, r.order_bits, r.element_size) == (group.backend, 256, group.element_size)
+        assert (r.constant_time, r.constant_time_detail) == group.constant_time_note()
+        assert r.fixed_base == group.fixed_base_state()
 
 
 class _OffByG(ModPGroup):
@@ -24,6 +26,18 @@ class _OffByG(ModPGroup):
 
     def add(self, a: Element, b: Element) -> Element:
         return super().add(super().add(a, b), self.generator())
+
+
+class _SecretOffByOne(ModPGroup):
+    """A deliberately broken group: ``mul_secret`` multiplies by k + 1."""
+
+    def mul_secret(self, a: Element, k: int) -> Element:
+        return super().mul_secret(a, k + 1)
+
+
+def test_check_group_law_detects_a_broken_secret_multiplication() -> None:
+    with pytest.raises(ZkmedError, match="mul_secret"):
+        selfcheck.check_group_law(_SecretOffByOne("broken-secret", EG_P, EG_Q, EG_G))
 
 
 def _broken() -> Group:

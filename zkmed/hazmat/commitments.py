@@ -25,11 +25,14 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from zkmed.encoding import Writer
-from zkmed.errors import MalformedInput
-from zkmed.hazmat.groups import Element, Group, get_group
+from zkmed.encoding import Reader, Writer
+from zkmed.errors import BackendUnavailable, MalformedInput
+from zkmed.formats import COMMITMENT, PEDERSEN_PARAMS
+from zkmed.hazmat.groups import Element, FixedBase, Group, get_group
 
 DEFAULT_LABEL = b"zkmed/v1/pedersen"
+MAX_LABEL = 1024  # bytes of a parameter label accepted by the decoder
+MAX_GROUP_NAME = 64
 
 
 def generator_dst(group: Group) -> bytes:
@@ -45,18 +48,25 @@ def derive_generators(group: Group, label: bytes, count: int, start: int = 0) ->
 
 @dataclass(frozen=True, eq=False)
 class PedersenParams:
-    """Public parameters ``(G, H)`` for scalar commitments on one group."""
+    """Public parameters ``(G, H)`` for scalar commitments on one group.
+
+    ``g_base`` / ``h_base`` are the explicit fixed-base multipliers
+    (:meth:`Group.fixed_base`) that :meth:`commit` uses; they are built once,
+    by :meth:`derive`, and held here.
+    """
 
     group: Group
     label: bytes
     g: Element = field(repr=False)
     h: Element = field(repr=False)
+    g_base: FixedBase = field(repr=False)
+    h_base: FixedBase = field(repr=False)
 
     @classmethod
     def derive(cls, group: Group, label: bytes = DEFAULT_LABEL) -> PedersenParams:
         (h,) = derive_generators(group, label + b"/H", 1)
-        group.precompute(h)  # H: fixed-base table, and its encoding goes into every transcript
-        return cls(group=group, label=label, g=group.generator(), h=h)
+        g = group.generator()
+        return cls(group=group, label=label, g=g, h=h, g_base=group.fixed_base(g), h_base=group.fixed_base(h))
 
     @classmethod
     def default(cls, group: Group | str | None = None) -> PedersenParams:
@@ -66,12 +76,11 @@ class PedersenParams:
     def commit(self, value: int, blinding: int) -> Element:
         """``C = value·G + blinding·H`` (eq. 1).
 
-        Value and blinding are secret, so this uses the constant-time
-        single-scalar paths (fixed-base tables for ``G`` and ``H``), never the
-        variable-time MSM.  ``G`` must be the group generator (as :meth:`derive` makes it).
+        Value and blinding are secret: both go through the fixed bases'
+        ``mul_secret`` (the backend's constant-time paths), never ``mul`` or the
+        variable-time MSM.  Any integers, reduced mod q; 0 is allowed.
         """
-        g = self.group
-        return g.add(g.mul_gen(value) if self.g is g.generator() else g.mul(self.g, value), g.mul(self.h, blinding))
+        return self.group.add(self.g_base.mul_secret(value), self.h_base.mul_secret(blinding))
 
     def commit_random(self, value: int) -> tuple[Element, Blinding]:
         r = self.group.random_scalar()
@@ -81,17 +90,30 @@ class PedersenParams:
         """Whether ``commitment`` opens to ``(value, blinding)`` (not a verifier: a helper for provers)."""
         return self.group.eq(commitment, self.commit(value, blinding))
 
-    def encode(self) -> bytes:
-        """Canonical bytes of the parameters, for transcripts (group, label, G, H)."""
+    def body(self) -> bytes:
+        """The ``zkmed.pedersen-params`` v1 body: group name, label, G, H (docs/formats.md, "Commitments")."""
         g = self.group
-        return (
-            Writer()
-            .text(g.name)
-            .bytes_lp(self.label)
-            .raw(g.encode_element(self.g))
-            .raw(g.encode_element(self.h))
-            .finish()
-        )
+        return Writer().text(g.name).bytes_lp(self.label).raw(self.g_base.encoding).raw(self.h_base.encoding).finish()
+
+    def encode(self) -> bytes:
+        """The parameters as a ``zkmed.pedersen-params`` artifact (format header, then :meth:`body`); also what transcripts absorb."""
+        return PEDERSEN_PARAMS.wrap(self.body())
+
+    @classmethod
+    def decode(cls, data: bytes) -> PedersenParams:
+        """Strict inverse of :meth:`encode`: the group must be known here, G its generator and H the one derived from the label."""
+        r = Reader(PEDERSEN_PARAMS.unwrap(data), "pedersen-params")
+        name, label = r.text(MAX_GROUP_NAME), r.bytes_lp(MAX_LABEL)
+        try:
+            group = get_group(name)
+        except BackendUnavailable as exc:
+            raise MalformedInput(f"pedersen-params: group {name!r} is not available here") from exc
+        g_bytes, h_bytes = r.raw(group.element_size), r.raw(group.element_size)
+        r.finish()
+        params = cls.derive(group, label)
+        if g_bytes != params.g_base.encoding or h_bytes != params.h_base.encoding:
+            raise MalformedInput("pedersen-params: G is not the generator or H is not derived from the label")
+        return params
 
     # homomorphic helpers -------------------------------------------------
 
@@ -102,6 +124,7 @@ class PedersenParams:
         return self.group.sub(a, b)
 
     def scale(self, a: Element, k: int) -> Element:
+        """``k·a`` for a *public* factor ``k`` (variable time)."""
         return self.group.mul(a, k)
 
 
@@ -110,14 +133,34 @@ def _default_params(group: Group) -> PedersenParams:
     return PedersenParams.derive(group)
 
 
+def encode_commitment(group: Group, commitment: Element) -> bytes:
+    """A commitment (scalar or vector) as a ``zkmed.commitment`` artifact: header, group name, the element."""
+    if group.is_identity(commitment):
+        raise MalformedInput("commitment: the identity is not a commitment zkmed writes")
+    return COMMITMENT.wrap(Writer().text(group.name).raw(group.encode_element(commitment)).finish())
+
+
+def decode_commitment(group: Group, data: bytes) -> Element:
+    """Strict inverse of :func:`encode_commitment` for commitments on ``group`` (validated, non-identity)."""
+    r = Reader(COMMITMENT.unwrap(data), "commitment")
+    name = r.text(MAX_GROUP_NAME)
+    if name != group.name:
+        raise MalformedInput(f"commitment: made on group {name!r}, expected {group.name!r}")
+    element = group.decode_element(r.raw(group.element_size))
+    r.finish()
+    return element
+
+
 @dataclass(frozen=True, eq=False)
 class VectorPedersenParams:
-    """Public parameters ``(H, G_1..G_n)`` for vector commitments (eq. 2)."""
+    """Public parameters ``(H, G_1..G_n)`` for vector commitments (eq. 2), with their fixed bases held explicitly."""
 
     group: Group
     label: bytes
     h: Element = field(repr=False)
     gs: tuple[Element, ...] = field(repr=False)
+    h_base: FixedBase = field(repr=False)
+    g_bases: tuple[FixedBase, ...] = field(repr=False)
 
     @classmethod
     def derive(cls, group: Group, size: int, label: bytes = DEFAULT_LABEL + b"/vector") -> VectorPedersenParams:
@@ -125,26 +168,31 @@ class VectorPedersenParams:
             raise MalformedInput("vector commitment size must be at least 1")
         (h,) = derive_generators(group, label + b"/H", 1)
         gs = tuple(derive_generators(group, label + b"/G", size))
-        for base in (h, *gs):
-            group.precompute(base)  # fixed-base tables (bounded per group) for the secret-scalar commitments
-        return cls(group=group, label=label, h=h, gs=gs)
+        return cls(
+            group=group,
+            label=label,
+            h=h,
+            gs=gs,
+            h_base=group.fixed_base(h),
+            g_bases=tuple(group.fixed_base(gi) for gi in gs),
+        )
 
     @property
     def size(self) -> int:
         return len(self.gs)
 
     def commit(self, values: Sequence[int], blinding: int) -> Element:
-        """``C = r·H + Σ v_i·G_i`` (eq. 2) with constant-time single-scalar multiplications (secret inputs)."""
+        """``C = r·H + Σ v_i·G_i`` (eq. 2); values and blinding are secret: ``mul_secret`` on every term."""
         if len(values) != self.size:
             raise MalformedInput(f"vector commitment takes {self.size} values, got {len(values)}")
-        g = self.group
-        return g.sum([g.mul(self.h, blinding), *(g.mul(gi, v) for gi, v in zip(self.gs, values, strict=True))])
+        terms = [base.mul_secret(v) for base, v in zip(self.g_bases, values, strict=True)]
+        return self.group.sum([self.h_base.mul_secret(blinding), *terms])
 
     def encode(self) -> bytes:
-        g = self.group
-        w = Writer().text(g.name).bytes_lp(self.label).raw(g.encode_element(self.h)).u32(self.size)
-        for e in self.gs:
-            w.raw(g.encode_element(e))
+        """Canonical bytes for transcripts: group name, label, H, u32 size, G_1..G_n."""
+        w = Writer().text(self.group.name).bytes_lp(self.label).raw(self.h_base.encoding).u32(self.size)
+        for base in self.g_bases:
+            w.raw(base.encoding)
         return w.finish()
 
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from functools import cache
 
 from zkmed.errors import BackendUnavailable, MalformedInput
-from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.groups.base import Element, FixedBase, Group
 
 
 def _p256() -> Group:
@@ -80,4 +80,4 @@ def available_groups() -> list[str]:
     return out
 
 
-__all__ = ["BACKENDS", "DEFAULT_GROUP", "Element", "Group", "available_groups", "get_group"]
+__all__ = ["BACKENDS", "DEFAULT_GROUP", "Element", "FixedBase", "Group", "available_groups", "get_group"]

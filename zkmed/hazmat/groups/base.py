@@ -17,9 +17,18 @@ secp256k1) or the ElectionGuard 4096-bit subgroup of ``Z_p^*`` (where
 * Independent generators come from :meth:`Group.hash_to_element` (RFC 9380
   hash-to-curve for curves), so nobody knows their discrete logarithms.
 
+**Secret versus public scalars.**  Every nonce, blinding, key and witness is
+multiplied with :meth:`Group.mul_secret` / :meth:`Group.mul_gen_secret` (or a
+:class:`FixedBase`'s ``mul_secret``): the backend's constant-time path where it
+has one.  :meth:`Group.mul`, :meth:`Group.mul_gen` and :meth:`Group.msm` may be
+variable time and only ever see public scalars (verification, simulation,
+challenges).  Which backend guarantees what is listed in ``docs/constant-time.md``.
+
 Performance hooks that protocols should prefer over loops of ``mul``/``add``:
-:meth:`Group.mul_gen` (fixed-base, precomputed tables) and :meth:`Group.msm`
-(multi-scalar multiplication with an optional generator coefficient).
+:meth:`Group.mul_gen` (fixed-base, precomputed tables), :meth:`Group.fixed_base`
+(an explicit table object for another long-lived base, held by its owner) and
+:meth:`Group.msm` (multi-scalar multiplication with an optional generator
+coefficient).
 """
 
 from __future__ import annotations
@@ -134,13 +143,26 @@ class Group(ABC):
     def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
         """Parse and fully validate an element; raise MalformedInput otherwise."""
 
-    def precompute(self, a: Element) -> None:
-        """Hint that ``a`` is a long-lived public base; backends may build a fixed-base table for ``mul(a, ·)``."""
-        self.pin_encoding(a)
+    # ------------------------------------------------------------- fixed bases
 
-    def pin_encoding(self, a: Element) -> bytes:
-        """Encode a long-lived public element; backends may remember the bytes (see petlib_ec)."""
-        return self.encode_element(a)
+    def fixed_base(self, point: Element) -> FixedBase:
+        """An explicit fixed-base multiplier for the long-lived public ``point`` (Pedersen ``H``, generators).
+
+        The caller keeps the returned object; nothing is remembered inside the
+        group.  Backends with a precomputed-table path return a table-backed
+        :class:`FixedBase`; this default multiplies through :meth:`mul` /
+        :meth:`mul_secret` (or the generator's paths for ``G`` itself).
+        """
+        return FixedBase(self, point)
+
+    def constant_time_note(self) -> tuple[str, str]:
+        """Whether :meth:`mul_secret` / :meth:`mul_gen_secret` are constant time here — ``"yes"``,
+        ``"partial"`` or ``"no"`` — and why, in a line (``zkmed info``; docs/constant-time.md)."""
+        return "no", "no constant-time path: mul_secret delegates to mul"
+
+    def fixed_base_state(self) -> str:
+        """One line for ``zkmed info``: what :meth:`fixed_base` gives on this backend."""
+        return "no tables (plain mul / mul_secret)"
 
     def encode_elements(self, elements: Sequence[Element]) -> bytes:
         return b"".join(self.encode_element(e) for e in elements)
@@ -202,3 +224,52 @@ class Group(ABC):
 
     def __repr__(self) -> str:
         return f"<Group {self.name} via {self.backend}>"
+
+
+class FixedBase:
+    """k·P for one long-lived public point P, made by :meth:`Group.fixed_base` and held by its owner.
+
+    Immutable: ``group``, ``point``, ``encoding`` (P's canonical bytes, computed
+    once at construction) and ``kind`` (how it multiplies, for ``zkmed info``
+    and tests).  :meth:`mul` is for public scalars, :meth:`mul_secret` for
+    secret ones; both reduce any integer mod q and accept 0.  This base class
+    has no table of its own: it delegates to the group (to ``mul_gen`` /
+    ``mul_gen_secret`` when P equals the generator).  Backends subclass it.
+    """
+
+    __slots__ = ("_is_generator", "encoding", "group", "kind", "point")
+
+    group: Group
+    point: Element
+    encoding: bytes
+    kind: str
+    _is_generator: bool
+
+    def __init__(self, group: Group, point: Element, *, kind: str = "") -> None:
+        is_gen = group.eq(point, group.generator())
+        values = {
+            "group": group,
+            "point": point,
+            "encoding": group.encode_element(point),
+            "kind": kind or ("generator" if is_gen else "plain"),
+            "_is_generator": is_gen,
+        }
+        for name, value in values.items():  # construction only: __setattr__ refuses afterwards
+            object.__setattr__(self, name, value)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FixedBase is immutable")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("FixedBase is immutable")
+
+    def mul(self, k: int) -> Element:
+        """k·P for a public scalar."""
+        return self.group.mul_gen(k) if self._is_generator else self.group.mul(self.point, k)
+
+    def mul_secret(self, k: int) -> Element:
+        """k·P for a secret scalar (the backend's constant-time path; see docs/constant-time.md)."""
+        return self.group.mul_gen_secret(k) if self._is_generator else self.group.mul_secret(self.point, k)
+
+    def __repr__(self) -> str:
+        return f"<FixedBase {self.kind} on {self.group.name}>"

@@ -26,8 +26,23 @@ Speed (measured with ``benchmarks/bench_groups.py``; one 4096-bit ``powmod``
 with a 256-bit exponent costs about 1.2-1.6 ms, one modular product ~6 us):
 
 * ``mul_gen`` uses a fixed-base table ``T[i][d] = g^(d * 2^(8i))`` for byte
-  digits ``d`` (32 rows x 255 entries, ~4 MiB, built on first use): 32
-  modular products instead of ~300 squarings/products, about 8x faster.
+  digits ``d`` (33 rows x 257 entries, ~4 MiB, built on first use): one
+  modular product per non-zero byte instead of ~300 squarings/products,
+  about 8x faster.
+
+Secret exponents (see ``docs/constant-time.md``):
+
+* ``mul_secret`` is ``gmpy2.powmod_sec`` (GMP's ``mpz_powm_sec``, side-channel
+  silent in the exponent for a fixed exponent size) of the exponent
+  ``e = (k mod q) + c·q``, where ``c`` is fixed so that every ``e`` has the
+  same bit length (``bits(q) + 2``) and is never 0 (``mpz_powm_sec`` needs
+  ``e > 0``); ``a^e = a^k`` since ``a`` has order ``q``.
+* ``mul_gen_secret`` walks the same table without skips: it writes
+  ``e - (1 + 2^8 + 2^16 + ...)`` in bytes ``d_i`` and multiplies
+  ``T[i][d_i + 1]`` for **every** row (all entries are full-size, non-identity
+  elements), so the sequence of products does not depend on ``k``.  The
+  entry is still picked by a Python list index (a cache-timing channel that
+  ``mpz_powm_sec``'s masked table scan does not have).
 * ``msm``: one term is a plain ``powmod``; up to 99 terms use Straus'
   simultaneous exponentiation with 4-bit windows (shared squarings, per-base
   tables of ``b^0..b^15``); 100 and more use Pippenger's bucket method with
@@ -40,7 +55,7 @@ with a 256-bit exponent costs about 1.2-1.6 ms, one modular product ~6 us):
 / 8)`` bytes (``len(p) + 16`` = 528 for EG4096, k = 128 bits of extra
 uniformity), reduces mod ``p`` and clears the cofactor: ``h = x^r mod p``.
 
-Not constant time; use it for verification and public-data computations.
+``mul``, ``mul_gen`` and ``msm`` are variable time: public exponents only.
 """
 
 from __future__ import annotations
@@ -64,6 +79,26 @@ _STRAUS_WIDTH = 4
 _PIPPENGER_WIDTH = 5
 _PIPPENGER_FROM = 100  # number of terms from which Pippenger beats Straus (measured)
 _HASH_EXTRA_BYTES = 16  # k = 128 bits of extra uniformity (RFC 9380 §5)
+
+
+def _secret_offsets(q: int) -> tuple[int, int, int, int]:
+    """Offsets that make secret exponents ``k + offset`` look alike for every ``k`` in ``[0, q)``.
+
+    ``powmod_sec``: ``c·q`` with ``c = ceil(2^(b+1) / q)`` (``b = bits(q)``), so
+    ``k + c·q`` lies in ``[2^(b+1), 2^(b+2))``: always ``b + 2`` bits, never 0.
+    Fixed-base table: ``t·q >= ones`` where ``ones = sum(2^(8i))`` over the
+    rows, so ``k + t·q - ones`` has a byte ``d_i`` per row and the product
+    uses entry ``d_i + 1`` (never the identity) of every row.
+    Returns ``(c·q, t·q, rows, ones)``.
+    """
+    c = -(-(1 << (q.bit_length() + 1)) // q)
+    t = c
+    while True:
+        rows = (((t + 1) * q - 1).bit_length() + _FIXED_WIDTH - 1) // _FIXED_WIDTH
+        ones = sum(1 << (_FIXED_WIDTH * i) for i in range(rows))
+        if t * q >= ones:
+            return c * q, t * q, rows, ones
+        t += 1
 
 
 class ModPGroup(Group):
@@ -92,6 +127,7 @@ class ModPGroup(Group):
         self._one = mpz(1)
         self._identity_encoding = (1).to_bytes(self.element_size, "big")
         self._fixed: list[list[Element]] | None = None  # built on first mul_gen
+        self._sec_offset, self._table_offset, self._sec_rows, self._sec_ones = _secret_offsets(int(q))
 
     # --- group law (multiplicative underneath) ----------------------------
 
@@ -113,6 +149,23 @@ class ModPGroup(Group):
     def mul(self, a: Element, k: int) -> Element:
         return gmpy2.powmod(a, k % self.order, self._p)
 
+    def mul_secret(self, a: Element, k: int) -> Element:
+        """``a^k`` by ``mpz_powm_sec`` with the fixed-length exponent ``k mod q + c·q`` (never 0)."""
+        return gmpy2.powmod_sec(a, k % self.order + self._sec_offset, self._p)
+
+    def mul_gen_secret(self, k: int) -> Element:
+        """``g^k`` from the fixed-base table, one full-size product for every row (no skipped digits)."""
+        table = self._fixed_table()
+        digits = (k % self.order + self._table_offset - self._sec_ones).to_bytes(self._sec_rows, "little")
+        p = self._p
+        acc = table[0][digits[0] + 1]
+        for row, d in zip(table[1:], digits[1:], strict=True):
+            acc = acc * row[d + 1] % p
+        return acc
+
+    def constant_time_note(self) -> tuple[str, str]:
+        return "partial", "mul_secret: mpz_powm_sec; mul_gen_secret: table without skips, entry by list index (cache)"
+
     def eq(self, a: Element, b: Element) -> bool:
         return a == b
 
@@ -128,17 +181,17 @@ class ModPGroup(Group):
     # --- fixed base ---------------------------------------------------------
 
     def _fixed_table(self) -> list[list[Element]]:
-        """``T[i][d] = g^(d * 2^(8i))`` for ``d = 0..255`` and every byte position ``i``."""
+        """``T[i][d] = g^(d * 2^(8i))`` for ``d = 0..256`` and byte positions ``i`` up to the secret path's rows."""
         if self._fixed is None:
             p = self._p
             rows = []
             base = self._g
-            for _ in range(self.scalar_size):
+            for _ in range(max(self.scalar_size, self._sec_rows)):
                 row = [self._one, base]
-                for _ in range((1 << _FIXED_WIDTH) - 2):
+                for _ in range((1 << _FIXED_WIDTH) - 1):
                     row.append(row[-1] * base % p)
                 rows.append(row)
-                base = row[-1] * base % p  # base^(2^8)
+                base = row[-1]  # row[256] = base^(2^8)
             self._fixed = rows
         return self._fixed
 
@@ -148,7 +201,7 @@ class ModPGroup(Group):
         k %= self.order
         p = self._p
         acc = None
-        for row, d in zip(table, k.to_bytes(self.scalar_size, "little"), strict=True):
+        for row, d in zip(table, k.to_bytes(self.scalar_size, "little"), strict=False):  # rows past q unused
             if d:
                 acc = row[d] if acc is None else acc * row[d] % p
         return self._one if acc is None else acc

@@ -1,25 +1,40 @@
-"""Precomputed fixed-base tables for any long-lived point, through OpenSSL's generator slot.
+"""Precomputed fixed-base tables for a long-lived public point, through OpenSSL's generator slot.
 
 OpenSSL only precomputes multiples of a group's *generator*.  To get the same
 fast, constant-time table walk (``ecp_nistz256`` on x86-64 for P-256) for
-another public base such as Pedersen's ``H``, we give that point its own
-``EC_GROUP`` — the same named curve, with ``EC_GROUP_set_generator(H)`` — and
-call ``EC_GROUP_precompute_mult`` on it.  ``EC_POINT_mul(group_H, r, k, NULL,
-NULL)`` then computes ``k·H`` from the table: about 10 µs instead of 43 µs
-for a variable-base multiplication on P-256.
+another public base such as Pedersen's ``H``, that point gets its own
+``EC_GROUP`` — the same named curve, with ``EC_GROUP_set_generator(H)`` and
+``EC_GROUP_precompute_mult``; ``EC_POINT_mul(group_H, r, k, NULL, NULL)`` then
+computes ``k·H`` from the table.
 
 petlib's bindings do not declare ``EC_GROUP_set_generator``, so this module
-declares the few functions it needs with cffi's ABI mode against **the very
-libcrypto petlib already loaded** (found in ``/proc/self/maps``, never by a
-search that could pick another copy).  Anything unexpected — no such library,
-a failing call, a result that does not match a plain multiplication — makes
-:func:`build_table` return ``None`` and callers keep the plain path.
+declares the few functions it needs with cffi's ABI mode and hands them
+petlib's ``EC_POINT*`` / ``BIGNUM*`` pointers.  That is only sound if both
+FFIs talk to **the very same libcrypto instance** (same code, same struct
+layouts, same allocator).  :func:`binding_state` proves it once per process,
+before any pointer crosses over:
+
+1. petlib's own ``OpenSSL_version(OPENSSL_VERSION)`` returns a pointer to a
+   string constant inside the libcrypto petlib is bound to (the *anchor*);
+2. ``dladdr`` on that pointer names the shared object that contains it; it is
+   opened with ``RTLD_NOLOAD`` (so it must already be mapped: nothing new is
+   loaded, no search path is consulted);
+3. the same call through the new binding must return the **same address**,
+   and ``OPENSSL_VERSION_NUMBER`` must agree;
+4. a petlib-made ``EC_GROUP`` read through the new binding must report its
+   curve name (a struct-level check).
+
+If any step fails the state is *refused*, :func:`build_table` returns
+``None`` and petlib curves keep their plain constant-time multiplication;
+``zkmed info`` shows the state.  Tables are also checked against a plain
+multiplication when built (:mod:`zkmed.hazmat.groups.petlib_ec`).
 """
 
 from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 _CDEF = """
@@ -27,7 +42,10 @@ typedef struct ec_group_st EC_GROUP;
 typedef struct ec_point_st EC_POINT;
 typedef struct bignum_st BIGNUM;
 typedef struct bignum_ctx BN_CTX;
+const char *OpenSSL_version(int type);
+unsigned long OpenSSL_version_num(void);
 EC_GROUP *EC_GROUP_new_by_curve_name(int nid);
+int EC_GROUP_get_curve_name(const EC_GROUP *group);
 int EC_GROUP_set_generator(EC_GROUP *group, const EC_POINT *generator, const BIGNUM *order, const BIGNUM *cofactor);
 int EC_GROUP_precompute_mult(EC_GROUP *group, BN_CTX *ctx);
 const BIGNUM *EC_GROUP_get0_order(const EC_GROUP *group);
@@ -35,54 +53,103 @@ const BIGNUM *EC_GROUP_get0_cofactor(const EC_GROUP *group);
 int EC_POINT_mul(const EC_GROUP *group, EC_POINT *r, const BIGNUM *n, const EC_POINT *q, const BIGNUM *m, BN_CTX *ctx);
 void EC_GROUP_free(EC_GROUP *group);
 """
+_DLADDR_CDEF = """
+typedef struct { const char *dli_fname; void *dli_fbase; const char *dli_sname; void *dli_saddr; } Dl_info;
+int dladdr(const void *addr, Dl_info *info);
+"""
+_OPENSSL_VERSION = 0  # OpenSSL_version(OPENSSL_VERSION): a string constant inside libcrypto
+_PROBE_NID = 415  # NID_X9_62_prime256v1, for the struct-level check
 
+
+@dataclass(frozen=True)
+class BindingState:
+    """Whether the second binding is proven to be petlib's libcrypto; ``detail`` says how or why not."""
+
+    ok: bool
+    library: str
+    detail: str
+
+
+_state: BindingState | None = None
 _binding: tuple[Any, Any] | None = None
-_binding_failed = False
 
 
-def _loaded_libcrypto() -> str | None:
-    """Path of the libcrypto mapped into this process (the one petlib uses)."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8", errors="replace") as maps:
-            for line in maps:
-                path = line.split()[-1] if line.strip() else ""
-                if "/libcrypto.so" in path:
-                    return path
-    except OSError:
-        return None
-    return None
+def _petlib_anchor() -> int:
+    """Address of petlib's ``OpenSSL_version(OPENSSL_VERSION)`` string (inside the libcrypto petlib uses)."""
+    from petlib.bindings import _C, _FFI
+
+    return int(_FFI.cast("uintptr_t", _C.OpenSSL_version(_OPENSSL_VERSION)))
 
 
-def _load() -> tuple[Any, Any] | None:
-    global _binding, _binding_failed
-    if _binding is not None or _binding_failed:
-        return _binding
-    try:
-        import cffi
+def _petlib_version_num() -> int:
+    from petlib.bindings import _C
 
-        path = _loaded_libcrypto()
-        if path is None:
-            raise OSError("libcrypto is not mapped into this process")
-        ffi = cffi.FFI()
-        ffi.cdef(_CDEF)
-        _binding = (ffi, ffi.dlopen(path))
-    except Exception:  # any failure: no tables, the plain path stays
-        _binding_failed = True
-        return None
-    return _binding
+    return int(_C.OpenSSL_version_num())
+
+
+def _petlib_probe_group() -> tuple[Any, int]:
+    """A petlib ``EC_GROUP`` (kept alive by the returned object) and its address."""
+    from petlib.bindings import _FFI
+    from petlib.ec import EcGroup
+
+    group = EcGroup(_PROBE_NID)
+    return group, int(_FFI.cast("uintptr_t", group.ecg))
+
+
+def _library_of(address: int) -> str:
+    import cffi
+
+    ffi = cffi.FFI()
+    ffi.cdef(_DLADDR_CDEF)
+    libc = ffi.dlopen(None)
+    info = ffi.new("Dl_info *")
+    if libc.dladdr(ffi.cast("void *", address), info) == 0 or info.dli_fname == ffi.NULL:
+        raise OSError("dladdr cannot place petlib's libcrypto")
+    return ffi.string(info.dli_fname).decode("utf-8", "replace")
+
+
+def _prove() -> tuple[BindingState, tuple[Any, Any] | None]:
+    import cffi
+
+    anchor = _petlib_anchor()
+    path = _library_of(anchor)
+    ffi = cffi.FFI()
+    ffi.cdef(_CDEF)
+    lib = ffi.dlopen(path, ffi.RTLD_NOW | ffi.RTLD_NOLOAD)  # must already be mapped
+    ours = int(ffi.cast("uintptr_t", lib.OpenSSL_version(_OPENSSL_VERSION)))
+    if ours != anchor:
+        return BindingState(False, path, f"refused: anchor mismatch ({ours:#x} != petlib's {anchor:#x})"), None
+    if int(lib.OpenSSL_version_num()) != _petlib_version_num():
+        return BindingState(False, path, "refused: OPENSSL_VERSION_NUMBER differs"), None
+    keep, address = _petlib_probe_group()
+    if lib.EC_GROUP_get_curve_name(ffi.cast("EC_GROUP *", address)) != _PROBE_NID:
+        return BindingState(False, path, "refused: petlib's EC_GROUP does not read back"), None
+    del keep
+    version = ffi.string(lib.OpenSSL_version(_OPENSSL_VERSION)).decode("ascii", "replace")
+    return BindingState(True, path, f"same libcrypto as petlib (anchor {anchor:#x}, {version})"), (ffi, lib)
+
+
+def binding_state() -> BindingState:
+    """Prove (once per process) that the ABI-mode binding is petlib's libcrypto instance; see the module docstring."""
+    global _state, _binding
+    if _state is None:
+        try:
+            _state, _binding = _prove()
+        except Exception as exc:  # no cffi ABI mode, no dladdr, not mapped: no tables
+            _state, _binding = BindingState(False, "", f"refused: {type(exc).__name__}: {exc}"), None
+    return _state
 
 
 def build_table(nid: int, base_ptr_address: int) -> Callable[[int, int], bool] | None:
     """A function ``mul(result_point_address, bignum_address) -> ok`` computing ``k·base``, or None.
 
-    The addresses are those of petlib's ``EC_POINT*`` / ``BIGNUM*`` (same
-    libcrypto).  The returned function keeps the dedicated ``EC_GROUP`` alive
-    and frees it when garbage-collected.
+    None unless :func:`binding_state` proved the binding.  The addresses are
+    those of petlib's ``EC_POINT*`` / ``BIGNUM*``.  The returned function keeps
+    the dedicated ``EC_GROUP`` alive and frees it when garbage-collected.
     """
-    binding = _load()
-    if binding is None:
+    if not binding_state().ok or _binding is None:
         return None
-    ffi, lib = binding
+    ffi, lib = _binding
     group = lib.EC_GROUP_new_by_curve_name(nid)
     if group == ffi.NULL:
         return None

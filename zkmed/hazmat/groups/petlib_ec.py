@@ -10,6 +10,17 @@ Speed notes (this is the fast backend every benchmark is measured against):
   multi-exponentiation) with the generator coefficient in the generator slot;
   large ones are split across cores (:mod:`zkmed.hazmat.groups.parallel`).
 * Scalars cross into OpenSSL as ``BN_bin2bn`` of a 32-byte big-endian string.
+* :meth:`PetlibCurve.fixed_base` gives a long-lived base (Pedersen ``H``) its
+  own precomputed table where OpenSSL uses one (P-256: ``ecp_nistz256``), an
+  explicit :class:`PetlibFixedBase` the owner holds
+  (:mod:`zkmed.hazmat.groups.openssl_fixed_base`).
+
+Secret scalars (:meth:`PetlibCurve.mul_secret`, :meth:`PetlibCurve.mul_gen_secret`)
+take OpenSSL's constant-time single-scalar paths: ``EC_POINT_mul`` with one
+scalar goes to ``ecp_nistz256``'s windowed multiplication / generator table on
+P-256 and to the Montgomery ladder (``ossl_ec_scalar_mul_ladder``) on other
+curves.  ``msm`` (``EC_POINTs_mul``, wNAF) is variable time: public scalars
+only.  Details and measurements: ``docs/constant-time.md``.
 
 Encoding is SEC1 compressed (``0x02/0x03 || x``, 33 bytes, SEC1 §2.3.3).  The
 identity has no SEC1 compressed form; it is written as 33 zero bytes and only
@@ -26,7 +37,7 @@ from typing import Any
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.hazmat.groups import hash_to_curve as h2c
 from zkmed.hazmat.groups import openssl_fixed_base, parallel, sec1
-from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.groups.base import Element, FixedBase, Group
 
 try:  # petlib is a hard dependency, but keep import errors readable
     from petlib.bindings import _C, _FFI
@@ -41,9 +52,6 @@ NID_P256 = 415  # NID_X9_62_prime256v1
 NID_SECP256K1 = 714
 
 _IDENTITY_ENCODING = sec1.IDENTITY_ENCODING
-_MAX_PINNED = 4096  # long-lived public elements whose encodings are remembered
-_MAX_FIXED = 64  # fixed-base tables (about 150 KiB each on P-256)
-_MAX_RECENT = 256  # recently decoded elements whose wire bytes are remembered
 
 
 class PetlibCurve(Group):
@@ -52,7 +60,7 @@ class PetlibCurve(Group):
     element_size = 33
     scalar_size = 32
 
-    def __init__(self, name: str, nid: int, suite: h2c.SSWUSuite) -> None:
+    def __init__(self, name: str, nid: int, suite: h2c.SSWUSuite, *, fixed_tables: bool) -> None:
         if _IMPORT_ERROR is not None:
             raise BackendUnavailable(f"petlib is not available: {_IMPORT_ERROR}")
         self.name = name
@@ -66,13 +74,12 @@ class PetlibCurve(Group):
         self._curve = sec1.CurveField(self.field_prime, int(params["a"]), int(params["b"]))
         self._g = self._ec.generator()
         self._inf = self._ec.infinite()
-        self._g_encoding = self._encode(self._g)  # cache: the generator's constant encoding
-        self._pinned: dict[int, tuple[Element, bytes]] = {}
-        self._fixed: dict[int, tuple[Element, Any]] = {}  # id(base) -> (base, table): see precompute()
+        self._g_encoding = self._encode(self._g)  # the group's own generator: a constant of the group
         self._nid = nid
-        # recently decoded points keep their (validated, canonical) wire bytes, so a verifier
-        # that decodes a statement and then hashes it does not encode the same point again
-        self._decoded: dict[int, tuple[Element, bytes]] = {}
+        # whether OpenSSL walks a precomputed table for a generator-slot multiplication on this
+        # curve (P-256: ecp_nistz256); elsewhere the generator slot is the ladder, and a table
+        # for another base would cost its memory for nothing
+        self._fixed_tables = fixed_tables
 
     # --- conversions -----------------------------------------------------
 
@@ -105,15 +112,29 @@ class PetlibCurve(Group):
         return r
 
     def mul(self, a: Element, k: int) -> Element:
-        fixed = self._fixed.get(id(a))
-        if fixed is not None and fixed[0] is a:
-            return self._mul_fixed(fixed[1], k)
+        """``k·a``: OpenSSL's single-scalar ``EC_POINT_mul`` (the same constant-time path as :meth:`mul_secret`)."""
+        return self._mul_point(a, k)
+
+    def mul_gen(self, k: int) -> Element:
+        """``k·G`` through the generator slot (P-256: the ``ecp_nistz256`` table; else the ladder)."""
+        return self._mul_generator(k)
+
+    def mul_secret(self, a: Element, k: int) -> Element:
+        """``k·a`` for a secret ``k``: ``EC_POINT_mul(group, r, NULL, a, k)`` — ``ecp_nistz256_points_mul``'s
+        windowed multiplication on P-256, the Montgomery ladder elsewhere; both constant time in the scalar."""
+        return self._mul_point(a, k)
+
+    def mul_gen_secret(self, k: int) -> Element:
+        """``k·G`` for a secret ``k``: the generator slot (constant-time table gather on P-256, ladder elsewhere)."""
+        return self._mul_generator(k)
+
+    def _mul_point(self, a: Element, k: int) -> Element:
         r = self._new()
         bn = self._bn(k)  # keep the Bn alive across the C call
         _C.EC_POINT_mul(self._ecg, r.pt, _FFI.NULL, a.pt, bn.bn, get_ctx().bnctx)
         return r
 
-    def mul_gen(self, k: int) -> Element:
+    def _mul_generator(self, k: int) -> Element:
         r = self._new()
         bn = self._bn(k)  # keep the Bn alive across the C call
         _C.EC_POINT_mul(self._ecg, r.pt, bn.bn, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
@@ -170,57 +191,49 @@ class PetlibCurve(Group):
     # --- encodings ----------------------------------------------------------
 
     def encode_element(self, a: Element) -> bytes:
-        if a is self._g:  # the generator object: constant bytes, computed once
+        if a is self._g:  # the group's own generator object: its constant bytes
             return self._g_encoding
-        pinned = self._pinned.get(id(a)) or self._decoded.get(id(a))
-        if pinned is not None and pinned[0] is a:
-            return pinned[1]
         return self._encode(a)
 
-    def precompute(self, a: Element) -> None:
-        """Give the long-lived public base ``a`` a fixed-base table (Pedersen ``H``, a public key).
+    # --- fixed bases ---------------------------------------------------------
 
-        ``mul(a, k)`` then walks OpenSSL's precomputed table — constant time on
-        P-256 (``ecp_nistz256``), about 4× faster than a variable-base
-        multiplication (see :mod:`zkmed.hazmat.groups.openssl_fixed_base`).  The table
-        is checked against a plain multiplication before it is used; if it cannot
-        be built, nothing changes.
+    def fixed_base(self, point: Element) -> FixedBase:
+        """An explicit fixed-base multiplier for ``point``, with its own OpenSSL table where that pays.
+
+        On P-256 the table makes ``k·P`` a constant-time table gather (about 4×
+        faster than the windowed multiplication, see ``docs/constant-time.md``).
+        No table — binding refused (:func:`openssl_fixed_base.binding_state`), a
+        curve where the generator slot is the ladder anyway, the identity, the
+        generator itself, or a table that disagrees with a plain
+        multiplication — gives the plain :class:`FixedBase`.
         """
-        self.pin_encoding(a)
-        if (
-            (id(a) in self._fixed and self._fixed[id(a)][0] is a)
-            or len(self._fixed) >= _MAX_FIXED
-            or self.is_identity(a)
-        ):
-            return
-        table = openssl_fixed_base.build_table(self._nid, int(_FFI.cast("uintptr_t", a.pt)))
+        if not self._fixed_tables or self.is_identity(point) or self.eq(point, self._g):
+            return FixedBase(self, point)
+        table = openssl_fixed_base.build_table(self._nid, int(_FFI.cast("uintptr_t", point.pt)))
         if table is None:
-            return
+            return FixedBase(self, point)
+        fixed = PetlibFixedBase(self, point, table)
         probe = self.random_scalar()
-        try:
-            ok = self.eq(self._mul_fixed(table, probe), self.mul(a, probe))
-        except MalformedInput:
-            ok = False
-        if ok:
-            self._fixed[id(a)] = (a, table)
+        if not self.eq(fixed.mul(probe), self._mul_point(point, probe)):
+            return FixedBase(self, point)
+        return fixed
 
-    def _mul_fixed(self, table: Any, k: int) -> Element:
+    def constant_time_note(self) -> tuple[str, str]:
+        how = "ecp_nistz256 windowed mul / table gather" if self._fixed_tables else "Montgomery ladder"
+        return "yes", f"OpenSSL single-scalar EC_POINT_mul ({how})"
+
+    def fixed_base_state(self) -> str:
+        if not self._fixed_tables:
+            return "none needed (generator slot is the ladder on this curve)"
+        state = openssl_fixed_base.binding_state()
+        return ("tables on: " if state.ok else "tables off: ") + state.detail
+
+    def _mul_table(self, table: Any, k: int) -> Element:
         r = self._new()
         bn = self._bn(k)  # keep the Bn alive across the C call
         if not table(int(_FFI.cast("uintptr_t", r.pt)), int(_FFI.cast("uintptr_t", bn.bn))):
             raise MalformedInput(f"{self.name}: fixed-base multiplication failed")
         return r
-
-    def pin_encoding(self, a: Element) -> bytes:
-        """Remember the encoding of a long-lived public element (Pedersen ``H``, derived generators).
-
-        zkmed never mutates elements in place, so the bytes stay valid; the
-        entry holds a reference to the element, so its ``id`` cannot be reused.
-        """
-        encoded = self.encode_element(a)
-        if len(self._pinned) < _MAX_PINNED:
-            self._pinned[id(a)] = (a, encoded)
-        return encoded
 
     def _encode(self, a: Element) -> bytes:
         if self.is_identity(a):
@@ -237,12 +250,7 @@ class PetlibCurve(Group):
         point = sec1.decode_compressed(self._curve, data, self.name, allow_identity=allow_identity)
         if point is None:
             return self._inf
-        element = self.from_affine(*point)
-        recent = self._decoded
-        if len(recent) >= _MAX_RECENT:
-            recent.pop(next(iter(recent)), None)  # oldest first (dicts keep insertion order)
-        recent[id(element)] = (element, bytes(data))  # holds the element: its id is not reused
-        return element
+        return self.from_affine(*point)
 
     def hash_to_element(self, msg: bytes, dst: bytes) -> Element:
         x, y = h2c.hash_to_curve(self._suite, msg, dst)
@@ -274,11 +282,36 @@ def _clear_openssl_errors() -> None:
         pass
 
 
+class PetlibFixedBase(FixedBase):
+    """``k·P`` from P's own OpenSSL table (a dedicated ``EC_GROUP`` whose generator is P)."""
+
+    __slots__ = ("_table",)
+
+    _table: Any
+
+    def __init__(self, group: PetlibCurve, point: Element, table: Any) -> None:
+        super().__init__(group, point, kind="openssl-table")
+        object.__setattr__(self, "_table", table)  # construction only
+
+    def mul(self, k: int) -> Element:
+        return self._curve()._mul_table(self._table, k)
+
+    def mul_secret(self, k: int) -> Element:
+        """Constant time: ``ecp_nistz256``'s table gather reads every entry of a window (masked select)."""
+        return self._curve()._mul_table(self._table, k)
+
+    def _curve(self) -> PetlibCurve:
+        group = self.group
+        if not isinstance(group, PetlibCurve):  # pragma: no cover - constructed only by PetlibCurve
+            raise MalformedInput("PetlibFixedBase belongs to a petlib curve")
+        return group
+
+
 def p256() -> PetlibCurve:
     """NIST P-256 (secp256r1) on OpenSSL — the zkmed default group."""
-    return PetlibCurve("P256", NID_P256, h2c.P256_XMD_SHA256_SSWU_RO)
+    return PetlibCurve("P256", NID_P256, h2c.P256_XMD_SHA256_SSWU_RO, fixed_tables=True)
 
 
 def secp256k1() -> PetlibCurve:
     """secp256k1 on OpenSSL."""
-    return PetlibCurve("secp256k1", NID_SECP256K1, h2c.SECP256K1_XMD_SHA256_SSWU_RO)
+    return PetlibCurve("secp256k1", NID_SECP256K1, h2c.SECP256K1_XMD_SHA256_SSWU_RO, fixed_tables=False)

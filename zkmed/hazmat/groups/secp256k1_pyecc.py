@@ -35,6 +35,9 @@ only if allowed.  ``hash_to_element`` is RFC 9380 ``hash_to_curve`` with the
 ``secp256k1_XMD:SHA-256_SSWU_RO_`` suite (§8.7).
 
 Nothing here is constant time: use it for verification and as a reference.
+``mul_secret`` / ``mul_gen_secret`` are the inherited defaults (they call
+``mul`` / ``mul_gen``: wNAF digits and fixed-base windows branch on the
+scalar, and Python integers leak their size), and ``zkmed info`` says so.
 """
 
 from __future__ import annotations
@@ -246,6 +249,9 @@ class Secp256k1PyEcc(Group):
 
     def mul_gen(self, k: int) -> Element:
         return self._affine(self._jmul_gen(k))
+
+    def constant_time_note(self) -> tuple[str, str]:
+        return "no", "pure Python (py_ecc): no constant-time path; mul_secret = mul"
 
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
         if len(scalars) != len(elements):
