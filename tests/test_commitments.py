@@ -9,7 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import BackendUnavailable, MalformedInput
-from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams, derive_generators
+from zkmed.hazmat.commitments import (
+    Blinding,
+    PedersenParams,
+    VectorPedersenParams,
+    decode_commitment,
+    derive_generators,
+    encode_commitment,
+)
 from zkmed.hazmat.groups import get_group
 
 
@@ -102,3 +109,84 @@ def test_vector_params_encoding_binds_size_and_label():
     assert a.encode() != b.encode()
     assert a.encode() == VectorPedersenParams.derive(P256, 2).encode()
     assert a.encode() != VectorPedersenParams.derive(P256, 2, b"zkmed-test/v").encode()
+
+
+# --------------------------------------------------------------------------- formats
+
+
+def test_pedersen_params_encoding_carries_its_header_and_round_trips():
+    from zkmed.formats import PEDERSEN_PARAMS, peek
+
+    pp = PedersenParams.default(P256)
+    data = pp.encode()
+    assert data.startswith(PEDERSEN_PARAMS.header) and peek(data) is PEDERSEN_PARAMS
+    assert data[len(PEDERSEN_PARAMS.header) :] == pp.body()
+    back = PedersenParams.decode(data)
+    assert back.label == pp.label and P256.eq(back.h, pp.h) and back.encode() == data
+    other = PedersenParams.derive(get_group("secp256k1"), b"zkmed-test/label")
+    assert PedersenParams.decode(other.encode()).encode() == other.encode()
+
+
+def test_pedersen_params_decoding_is_strict():
+    from zkmed.encoding import Writer
+    from zkmed.errors import UnsupportedVersion
+    from zkmed.formats import COMMITMENT, PEDERSEN_PARAMS
+
+    pp = PedersenParams.default(P256)
+    data = pp.encode()
+    body = pp.body()
+    g_enc, h_enc = P256.encode_element(pp.g), P256.encode_element(pp.h)
+    foreign_h = Writer().text("P256").bytes_lp(pp.label).raw(g_enc).raw(P256.encode_element(P256.mul_gen(5))).finish()
+    bad = [
+        data[:-1],  # truncated
+        data + b"\x00",  # trailing byte
+        COMMITMENT.wrap(body),  # another format
+        PEDERSEN_PARAMS.wrap(foreign_h),  # H not derived from the label (its dlog may be known)
+        PEDERSEN_PARAMS.wrap(Writer().text("P256").bytes_lp(pp.label).raw(h_enc).raw(g_enc).finish()),  # swapped
+        PEDERSEN_PARAMS.wrap(Writer().text("nope").bytes_lp(pp.label).raw(g_enc).raw(h_enc).finish()),
+        body,  # no header
+        "text",
+    ]
+    for item in bad:
+        with pytest.raises(MalformedInput):
+            PedersenParams.decode(item)
+    with pytest.raises(UnsupportedVersion):
+        PedersenParams.decode(data[:4] + b"\x09" + data[5:])
+
+
+@pytest.mark.parametrize("name", ["P256", "secp256k1", "EG4096"])
+def test_commitment_encoding_round_trips_and_is_strict(name):
+    from zkmed.formats import COMMITMENT, PEDERSEN_PARAMS
+
+    g = get_group(name)
+    pp = PedersenParams.default(g)
+    c, _ = pp.commit_random(42)
+    data = encode_commitment(g, c)
+    assert data.startswith(COMMITMENT.header)
+    assert g.eq(decode_commitment(g, data), c)
+    assert encode_commitment(g, decode_commitment(g, data)) == data
+    other = get_group("P256" if name != "P256" else "secp256k1")
+    element = g.encode_element(c)
+    for item in (data[:-1], data + b"\x00", PEDERSEN_PARAMS.wrap(data[5:]), data[5:]):
+        with pytest.raises(MalformedInput):
+            decode_commitment(g, item)
+    with pytest.raises(MalformedInput):
+        decode_commitment(other, data)  # made on another group
+    tampered = bytearray(data)
+    tampered[-len(element)] ^= 0xFF  # curve prefix / top byte of the integer
+    with pytest.raises(MalformedInput):
+        decode_commitment(g, bytes(tampered))
+    with pytest.raises(MalformedInput):
+        encode_commitment(g, g.identity())
+
+
+def test_commit_uses_only_secret_operations(monkeypatch):
+    g = get_group("EG4096")
+    pp = PedersenParams.derive(g, b"zkmed-test/commit-ops")
+    vp = VectorPedersenParams.derive(g, 3, b"zkmed-test/commit-ops-v")
+    calls = []
+    for name in ("mul", "mul_gen", "msm"):
+        monkeypatch.setattr(g, name, lambda *a, _n=name, **k: calls.append(_n))
+    pp.commit(5, 7)
+    vp.commit([1, 0, 2], 9)
+    assert calls == []
