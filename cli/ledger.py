@@ -34,8 +34,8 @@ from zkmed.ledger.receipt import (
 from zkmed.ledger.summary import summary
 from zkmed.ledger.sync import sync_directories
 
-DirPath = click.Path(file_okay=False, path_type=Path)
-FilePath = click.Path(dir_okay=False, path_type=Path)
+DirPath = click.Path(path_type=Path)  # checked by the library: LedgerError, not a usage error
+FilePath = click.Path(path_type=Path)  # read or written by this module: MalformedInput / LedgerError
 #: the largest file any ledger command reads (receipts, proofs, policies, checkpoints, entries)
 MAX_READ = 8 << 20
 
@@ -116,7 +116,7 @@ def _payload(data: str | None, json_text: str | None, file: Path | None, hex_tex
 @click.argument("data", required=False)
 @click.option("--type", "entry_type", default="record", show_default=True, help="entry type")
 @click.option("--json", "json_text", help="a JSON payload (stored as canonical JSON)")
-@click.option("--file", type=click.Path(dir_okay=False, path_type=Path), help="payload bytes from a file")
+@click.option("--file", type=FilePath, help="payload bytes from a file")
 @click.option("--hex", "hex_text", help="payload bytes in hex")
 def append(
     directory: Path, data: str | None, entry_type: str, json_text: str | None, file: Path | None, hex_text: str | None
@@ -194,7 +194,7 @@ def show(directory: Path, limit: int, as_json: bool) -> None:
 
 @ledger.command()
 @click.argument("directory", type=DirPath)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="also write the checkpoint here")
+@click.option("--output", "-o", type=FilePath, help="also write the checkpoint here")
 def checkpoint(directory: Path, output: Path | None) -> None:
     """Cosign a checkpoint of the current tree with the authority keys held here."""
     with Ledger.open(directory, signing=True) as led:
@@ -231,7 +231,7 @@ def prove_inclusion(directory: Path, seq: int, output: Path | None, entry_out: P
 @click.argument("directory", type=DirPath)
 @click.argument("size1", type=int)
 @click.argument("size2", type=int, required=False)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="default: consistency-SIZE1.json")
+@click.option("--output", "-o", type=FilePath, help="default: consistency-SIZE1.json")
 def prove_consistency(directory: Path, size1: int, size2: int | None, output: Path | None) -> None:
     """Write a consistency proof from tree size SIZE1 to SIZE2 (default: the latest checkpoint)."""
     with Ledger.open(directory, signing=holds_keys(directory)) as led:
@@ -252,17 +252,15 @@ def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
 
 
 @ledger.command("verify-proof")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True, path_type=Path))
-@click.option(
-    "--policy", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="trust policy (authorities.txt)"
-)
+@click.argument("file", type=FilePath)
+@click.option("--policy", type=FilePath, help="trust policy (authorities.txt)")
 @click.option("--ledger", "ledger_dir", type=DirPath, help="take the trust policy from this ledger")
 @click.option(
     "--entry",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=FilePath,
     help="the entry you expect (zkmed.ledger.entry file, from 'prove inclusion --entry-out')",
 )
-@click.option("--old", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="the old checkpoint you hold")
+@click.option("--old", type=FilePath, help="the old checkpoint you hold")
 def verify_proof(
     file: Path, policy: Path | None, ledger_dir: Path | None, entry: Path | None, old: Path | None
 ) -> None:
@@ -313,12 +311,10 @@ def verify_proof(
 
 @ledger.command()
 @click.argument("directory", type=DirPath)
-@click.option(
-    "--checkpoint", "held", type=click.Path(dir_okay=False, path_type=Path), help="a checkpoint held elsewhere"
-)
+@click.option("--checkpoint", "held", type=FilePath, help="a checkpoint held elsewhere")
 @click.option(
     "--policy",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath,
     help="YOUR trust anchor: the ledger's trust policy (authorities.txt) obtained out of band",
 )
 @click.option("--json", "as_json", is_flag=True, help="a zkmed.ledger.verify-report JSON document on stdout")
@@ -368,7 +364,7 @@ def verify(directory: Path, held: Path | None, policy: Path | None, as_json: boo
 @click.argument("dst", type=DirPath)
 @click.option(
     "--policy",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=FilePath,
     help="YOUR trust anchor for the ledger (authorities.txt)",
 )
 def sync_command(src: Path, dst: Path, policy: Path | None) -> None:

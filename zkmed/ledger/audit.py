@@ -355,7 +355,7 @@ def report_json(
             checkpoints=report.checkpoints,
             head_hash=report.head_hash.hex(),
             root=report.root.hex(),
-            seconds=round(report.seconds, 6),
+            duration_us=int(report.seconds * 1_000_000),
         )
     if error is not None:
         doc["error"] = {"code": error.code, "message": error.message, "where": error.where}
