@@ -8,23 +8,44 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from zkmed.cli import render
-from zkmed.encoding import hex_decode, parse_json
+from zkmed.encoding import hex_decode, parse_json, utf8_decode, utf8_encode
 from zkmed.errors import MalformedInput, ZkmedError
 from zkmed.hazmat.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk
 
 
+def _read(path: Path, what: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise MalformedInput(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
+
+
 def _hex_or_file(value: str, what: str) -> bytes:
-    """``@path`` reads hex from a file; anything else is hex."""
+    """``@path`` reads hex from a UTF-8 file (surrounding whitespace ignored); anything else is hex."""
     if value.startswith("@"):
-        try:
-            value = Path(value[1:]).read_text().strip()
-        except OSError as exc:
-            raise MalformedInput(f"{what}: cannot read {value[1:]}: {exc.strerror}") from exc
+        value = utf8_decode(_read(Path(value[1:]), what), what=f"{what} file {value[1:]}").strip()
     return hex_decode(value, what=what)
+
+
+_VECTOR_FIELDS = ("Ciphersuite", "Flavor", "Tag", "Instance", "NargString")
+
+
+def _vector(v: Any, index: int) -> dict[str, str]:
+    """One test vector: an object whose fields we read are strings."""
+    if not isinstance(v, dict):
+        raise MalformedInput(f"vector file: item {index} is not a JSON object")
+    for field in (*_VECTOR_FIELDS, "Expected", "Id"):
+        if field in v and not isinstance(v[field], str):
+            raise MalformedInput(f"vector file: item {index}: {field} is not a string")
+    missing = [f for f in _VECTOR_FIELDS if f not in v]
+    if missing:
+        raise MalformedInput(f"vector file: item {index}: missing {', '.join(missing)}")
+    return v
 
 
 @click.group()
@@ -41,7 +62,7 @@ def sigma() -> None:
 @click.option("--proof", required=True, help="NARG string, hex or @file")
 def verify_cmd(ciphersuite: str, flavor: str, tag: str, tag_hex: bool, instance: str, proof: str) -> None:
     """Verify one NARG string; exit 0 only if it is valid."""
-    tag_bytes = hex_decode(tag, what="tag") if tag_hex else tag.encode("utf-8")
+    tag_bytes = hex_decode(tag, what="--tag") if tag_hex else utf8_encode(tag, what="--tag")
     verify_nizk(ciphersuite, flavor, tag_bytes, _hex_or_file(instance, "instance"), _hex_or_file(proof, "proof"))
     render.ok(f"valid {flavor} proof under {ciphersuite}")
 
@@ -50,24 +71,23 @@ def verify_cmd(ciphersuite: str, flavor: str, tag: str, tag_hex: bool, instance:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def check_vectors(path: Path) -> None:
     """Verify every vector of an IETF sigma-protocols test-vector JSON file."""
-    vectors = parse_json(path.read_bytes())
+    vectors = parse_json(_read(path, "vector file"))
     if not isinstance(vectors, list):
         raise MalformedInput("vector file must hold a JSON list")
     rows, failures = [], 0
-    for v in vectors:
+    for index, item in enumerate(vectors):
+        v = _vector(item, index)
         try:
             verify_nizk(
                 v["Ciphersuite"],
                 v["Flavor"],
-                v["Tag"].encode("utf-8"),
+                utf8_encode(v["Tag"], what="Tag"),
                 hex_decode(v["Instance"], what="instance"),
                 hex_decode(v["NargString"], what="proof"),
             )
             outcome = "accept"
         except ZkmedError as exc:
             outcome = f"reject ({exc.code})"
-        except (KeyError, TypeError, AttributeError) as exc:
-            raise MalformedInput(f"vector file: missing or bad field {exc}") from exc
         expected = v.get("Expected", "accept")
         good = outcome.startswith(expected)
         failures += not good

@@ -173,3 +173,67 @@ def test_ietf_read_uint_bounds() -> None:
     assert enc.ietf_read_uint(enc.le_uint(5, 1) + b"x", 7) == (5, b"x")
     with pytest.raises(MalformedInput):
         enc.ietf_read_uint(enc.le_uint(7, 1), 7)
+
+
+# -- regressions from the adversarial probe (issue 10) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1" * 5000,  # Python's int/str limit used to surface as a plain ValueError
+        "-" + "9" * (enc.MAX_JSON_INT_DIGITS + 1),
+        '{"a":' + "7" * (enc.MAX_JSON_INT_DIGITS + 1) + "}",
+        '"\\ud800"',  # lone surrogate escapes used to parse and fail to encode later
+        '["ok", "\\udfff"]',
+        '{"\\udc80": 1}',
+        '"\ud800"',  # a lone surrogate in the text itself
+        b'"\xed\xa0\x80"',  # an encoded surrogate is not UTF-8
+        b"\xef\xbb\xbf{}",  # no byte order mark
+        b'{"a": "\xff"}',
+        3,
+        None,
+    ],
+)
+def test_parse_json_edges_are_malformed_input(text: object) -> None:
+    with pytest.raises(MalformedInput):
+        enc.parse_json(text)  # type: ignore[arg-type]
+
+
+def test_parse_json_limits_are_inclusive() -> None:
+    assert enc.parse_json("9" * enc.MAX_JSON_INT_DIGITS) == int("9" * enc.MAX_JSON_INT_DIGITS)
+    assert enc.parse_json('["\\ud83d\\ude00"]') == ["\U0001f600"]  # a surrogate pair is one character
+    assert enc.parse_json('"\\\\ud800"') == "\\ud800"  # an escaped backslash, not an escape
+    with pytest.raises(MalformedInput, match="larger"):
+        enc.parse_json(b" " * (enc.MAX_JSON_BYTES + 1))
+
+
+@pytest.mark.parametrize("value", [10**enc.MAX_JSON_INT_DIGITS, {"\ud800": 1}, ["\udcff"]])
+def test_canonical_json_refuses_what_parse_json_refuses(value: object) -> None:
+    with pytest.raises(MalformedInput):
+        enc.canonical_json(value)
+
+
+@pytest.mark.parametrize("bad", ["00\t11", "00\n", "\n00", "00\r", "00\x0b11", "00\x0c11", "0x00", "٠٠", "00\u00a0"])
+def test_hex_decode_rejects_every_whitespace_and_non_ascii_digit(bad: str) -> None:
+    with pytest.raises(MalformedInput):
+        enc.hex_decode(bad)
+
+
+@pytest.mark.parametrize("bad", ["YQ==\t", "Y\nQ==", "YQ-_", "YQ=", "YQ===", "=YQ=", b"YQ==", None, "\ud800"])
+def test_base64_only_canonical_standard_alphabet(bad: object) -> None:
+    with pytest.raises(MalformedInput):
+        enc.b64_decode(bad)  # type: ignore[arg-type]
+
+
+def test_utf8_helpers() -> None:
+    assert enc.utf8_encode("é") == b"\xc3\xa9"
+    assert enc.utf8_decode(b"\xc3\xa9") == "é"
+    with pytest.raises(MalformedInput, match="--tag"):
+        enc.utf8_encode("a\udcff", what="--tag")
+    with pytest.raises(MalformedInput, match="UTF-8"):
+        enc.utf8_decode(b"\xc3")
+    with pytest.raises(MalformedInput):
+        enc.utf8_decode("text")  # type: ignore[arg-type]
+    with pytest.raises(MalformedInput):
+        enc.utf8_encode(b"bytes")  # type: ignore[arg-type]

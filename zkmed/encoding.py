@@ -22,8 +22,8 @@ floats and non-canonical text when asked.
 from __future__ import annotations
 
 import base64
-import binascii
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,6 +33,13 @@ MAX_LENGTH = 2**32 - 1
 #: deepest JSON nesting accepted at the edges (checked before parsing, so no
 #: recursion limit set by another library can turn deep input into a crash)
 MAX_JSON_DEPTH = 64
+#: largest JSON document accepted at the edges, in UTF-8 bytes
+MAX_JSON_BYTES = 16 << 20
+#: most decimal digits of a JSON integer, read or written (below Python's own
+#: int/str conversion limit, whatever ``sys.set_int_max_str_digits`` says,
+#: as long as that is at least its minimum of 640)
+MAX_JSON_INT_DIGITS = 600
+_JSON_INT_BOUND = 10**MAX_JSON_INT_DIGITS
 
 
 # --------------------------------------------------------------------------
@@ -212,16 +219,37 @@ def split_fixed(data: bytes, width: int, count: int, what: str = "input") -> lis
 # text encodings at the edges
 
 
+def utf8_encode(text: str, *, what: str = "text") -> bytes:
+    """``text`` as UTF-8; a lone surrogate (from a JSON escape, or a command-line
+    argument that was not valid UTF-8) is :class:`MalformedInput`, not a ``UnicodeEncodeError``."""
+    if not isinstance(text, str):
+        raise MalformedInput(f"{what}: expected text, got {type(text).__name__}")
+    try:
+        return text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise MalformedInput(f"{what}: not valid Unicode text (lone surrogate at offset {exc.start})") from exc
+
+
+def utf8_decode(data: bytes, *, what: str = "text") -> str:
+    """Strict UTF-8 decoding; invalid bytes (and encoded surrogates) are :class:`MalformedInput`."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise MalformedInput(f"{what}: expected bytes, got {type(data).__name__}")
+    try:
+        return bytes(data).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedInput(f"{what}: not valid UTF-8 (at byte {exc.start})") from exc
+
+
+_HEX = re.compile(r"(?:[0-9a-fA-F]{2})*")
+
+
 def hex_decode(text: str, *, length: int | None = None, what: str = "hex") -> bytes:
-    """Strict lowercase/uppercase hex without prefix or whitespace."""
+    """Strict hex: an even number of ``0-9a-fA-F`` digits, no prefix, no whitespace of any kind."""
     if not isinstance(text, str):
         raise MalformedInput(f"{what}: expected a hex string")
-    try:
-        data = bytes.fromhex(text) if text.strip() == text and " " not in text else None
-    except ValueError:
-        data = None
-    if data is None:
+    if _HEX.fullmatch(text) is None:
         raise MalformedInput(f"{what}: not a valid hex string")
+    data = bytes.fromhex(text)
     if length is not None and len(data) != length:
         raise MalformedInput(f"{what}: expected {length} bytes, got {len(data)}")
     return data
@@ -232,12 +260,17 @@ def b64_encode(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
 
 
+_B64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
 def b64_decode(text: str, *, length: int | None = None, what: str = "base64") -> bytes:
-    """Strict, canonical standard base64 (re-encoding must give the same text)."""
-    try:
-        data = base64.b64decode(text.encode("ascii"), validate=True)
-    except (binascii.Error, UnicodeEncodeError, AttributeError) as exc:
-        raise MalformedInput(f"{what}: not valid base64") from exc
+    """Strict, canonical standard base64: alphabet and padding only (no whitespace,
+    no URL-safe letters), and re-encoding must give the same text (zero pad bits)."""
+    if not isinstance(text, str):
+        raise MalformedInput(f"{what}: expected a base64 string")
+    if _B64.fullmatch(text) is None:
+        raise MalformedInput(f"{what}: not valid base64")
+    data = base64.b64decode(text, validate=True)  # cannot fail once the pattern matched
     if b64_encode(data) != text:
         raise MalformedInput(f"{what}: non-canonical base64")
     if length is not None and len(data) != length:
@@ -247,12 +280,23 @@ def b64_decode(text: str, *, length: int | None = None, what: str = "base64") ->
 
 # --------------------------------------------------------------------------
 # canonical JSON (edges only)
+#
+# Limits, all MalformedInput: at most MAX_JSON_BYTES of UTF-8, nesting at most
+# MAX_JSON_DEPTH, integers of at most MAX_JSON_INT_DIGITS digits, no floats,
+# NaN or Infinity, no duplicate keys, and only well-formed Unicode (a lone
+# surrogate escape such as "\ud800" is refused when parsing, so nothing read
+# here can fail to encode later).
 
 
 def _check_json_value(value: Any, path: str) -> None:
-    if isinstance(value, bool) or value is None or isinstance(value, str):
+    if isinstance(value, bool) or value is None:
+        return
+    if isinstance(value, str):
+        utf8_encode(value, what=f"JSON {path}")
         return
     if isinstance(value, int):
+        if not -_JSON_INT_BOUND < value < _JSON_INT_BOUND:
+            raise MalformedInput(f"JSON {path}: integer has more than {MAX_JSON_INT_DIGITS} digits")
         return
     if isinstance(value, float):
         raise MalformedInput(f"JSON {path}: floats are not allowed in canonical JSON")
@@ -260,6 +304,7 @@ def _check_json_value(value: Any, path: str) -> None:
         for key, item in value.items():
             if not isinstance(key, str):
                 raise MalformedInput(f"JSON {path}: object keys must be strings")
+            utf8_encode(key, what=f"JSON {path} key")
             _check_json_value(item, f"{path}.{key}")
         return
     if isinstance(value, (list, tuple)):
@@ -288,8 +333,16 @@ def _reject_constant(name: str) -> Any:
     raise MalformedInput(f"JSON: {name} is not allowed")
 
 
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_JSON_INT_DIGITS:
+        raise MalformedInput(f"JSON: integer has more than {MAX_JSON_INT_DIGITS} digits")
+    return int(digits)
+
+
 def _json_depth(text: str) -> int:
     """Maximum bracket nesting outside string literals (a linear pre-scan)."""
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return 0  # cannot be deeper than the limit
     depth = deepest = 0
     in_string = escaped = False
     for ch in text:
@@ -310,31 +363,41 @@ def _json_depth(text: str) -> int:
     return deepest
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def parse_json(data: bytes | str, *, require_canonical: bool = False) -> Any:
-    """Parse JSON strictly: no duplicate keys, no NaN/Infinity, no floats, depth ≤ MAX_JSON_DEPTH.
+    """Parse JSON strictly (limits above): no duplicate keys, no NaN/Infinity, no floats,
+    depth ≤ MAX_JSON_DEPTH, integers ≤ MAX_JSON_INT_DIGITS digits, no lone surrogates.
 
     With ``require_canonical`` the input must equal its :func:`canonical_json` form.
     """
+    if not isinstance(data, (bytes, bytearray, memoryview, str)):
+        raise MalformedInput(f"JSON: expected bytes or text, got {type(data).__name__}")
+    if len(data) > MAX_JSON_BYTES:  # characters never outnumber their UTF-8 bytes
+        raise MalformedInput(f"JSON: larger than {MAX_JSON_BYTES} bytes")
+    raw = utf8_encode(data, what="JSON") if isinstance(data, str) else bytes(data)
+    if len(raw) > MAX_JSON_BYTES:
+        raise MalformedInput(f"JSON: larger than {MAX_JSON_BYTES} bytes")
+    text = data if isinstance(data, str) else utf8_decode(raw, what="JSON")
+    if _json_depth(text) > MAX_JSON_DEPTH:
+        raise MalformedInput(f"JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
-        text = data.decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
-        if _json_depth(text) > MAX_JSON_DEPTH:
-            raise MalformedInput(f"JSON: nested deeper than {MAX_JSON_DEPTH} levels")
         value = json.loads(
             text,
             object_pairs_hook=_reject_duplicates,
             parse_constant=_reject_constant,
             parse_float=lambda s: _reject_constant(f"float {s}"),
+            parse_int=_parse_int,
         )
-    except UnicodeDecodeError as exc:
-        raise MalformedInput("JSON: not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise MalformedInput(f"JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:
+    except RecursionError as exc:  # pragma: no cover - the depth pre-scan comes first
         raise MalformedInput("JSON: nested too deeply") from exc
-    if require_canonical:
-        raw = data if isinstance(data, (bytes, bytearray)) else data.encode("utf-8")
-        if canonical_json(value) != bytes(raw):
-            raise MalformedInput("JSON: not in canonical form")
+    if _SURROGATE_ESCAPE.search(text) is not None:
+        _check_json_value(value, "$")  # every string encodes (a pair of escapes is one character)
+    if require_canonical and canonical_json(value) != raw:
+        raise MalformedInput("JSON: not in canonical form")
     return value
 
 

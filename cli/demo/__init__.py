@@ -19,7 +19,9 @@ from zkmed.cli.demo.steps import STEPS
 
 
 @click.command()
-@click.option("--step", "only", type=int, default=None, help="run only step N")
+@click.option(
+    "--step", "only", type=click.IntRange(1, len(STEPS)), default=None, help=f"run only step N (1-{len(STEPS)})"
+)
 def demo(only: int | None) -> None:
     """Run the end-to-end showcase."""
     console = render.console
@@ -29,4 +31,4 @@ def demo(only: int | None) -> None:
             continue
         console.rule(f"[bold]{number}. {title}")
         step(console)
-    console.rule("[bold green]all steps passed")
+    console.rule("[bold green]all steps passed" if only is None else f"[bold green]step {only} passed")
