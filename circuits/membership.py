@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups.base import Element
+from zkmed.hazmat.sigma.compiled import Value
 from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, CompiledOr, DLRep, compile_statement, public, secret
 
 NOTATION = "PK{(r): D = r·H},  D = C - v·G"
@@ -60,16 +61,16 @@ def canonical_set(params: PedersenParams, allowed: Sequence[int]) -> tuple[int, 
     return values
 
 
-def branch_elements(params: PedersenParams, commitment: Element, values: Sequence[int]) -> list[list[Element]]:
-    """Per value ``v``, the bound elements ``[H, C - v·G]`` of its branch (public values: variable time)."""
+def branch_elements(params: PedersenParams, commitment: Element, values: Sequence[int]) -> list[list[Value]]:
+    """Per value ``v``, the values ``[H, C - v·G]`` its branch binds (H as its fixed base; public: variable time)."""
     g = params.group
     shifted = []
     for v in values:
         shifted.append(commitment if v == 0 else g.sub(commitment, params.g if v == 1 else g.mul_gen(v)))
-    return [[params.h, d] for d in shifted]
+    return [[params.h_base, d] for d in shifted]
 
 
-def consecutive_elements(params: PedersenParams, commitment: Element, lo: int, hi: int) -> list[list[Element]]:
+def consecutive_elements(params: PedersenParams, commitment: Element, lo: int, hi: int) -> list[list[Value]]:
     """Per value of ``{lo..hi}``, the elements ``[H, C - v·G]``: one MSM for ``v = lo``, then one subtraction each."""
     if not all(isinstance(x, int) and not isinstance(x, bool) for x in (lo, hi)):
         raise MalformedInput("membership: the range bounds must be integers")
@@ -80,4 +81,4 @@ def consecutive_elements(params: PedersenParams, commitment: Element, lo: int, h
     out = [g.msm([1], [commitment], gen_scalar=-lo % g.order)]
     for _ in range(count - 1):
         out.append(g.sub(out[-1], params.g))
-    return [[params.h, d] for d in out]
+    return [[params.h_base, d] for d in out]

@@ -47,7 +47,7 @@ from zkmed.encoding import u32
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
 from zkmed.hazmat.groups.base import Element, Group
-from zkmed.hazmat.sigma.dsl import Compiled, CompiledOr
+from zkmed.hazmat.sigma.compiled import Compiled, CompiledOr, Value
 from zkmed.hazmat.sigma.nizk import Rng
 from zkmed.proofs.sigma_wire import (
     BitProof,
@@ -100,13 +100,17 @@ def _params(p: Any, kind: type = PedersenParams) -> Any:
     return p
 
 
-@contextmanager
-def _verifying(what: str, group: Group, proof: Any, kind: type) -> Iterator[None]:
-    """Type checks, then: a malformed statement or proof is a failed verification."""
+def _check_proof(what: str, group: Group, proof: Any, kind: type) -> None:
     if type(proof) is not kind:
         raise VerificationError(f"{what}: expected a {kind.__name__}")
     if not isinstance(proof.group, Group) or proof.group.name != group.name:
         raise VerificationError(f"{what}: made for another group")
+
+
+@contextmanager
+def _verifying(what: str, group: Group, proof: Any, kind: type) -> Iterator[None]:
+    """Type checks, then: a malformed statement or proof is a failed verification."""
+    _check_proof(what, group, proof, kind)
     try:
         yield
     except MalformedInput as exc:
@@ -114,7 +118,7 @@ def _verifying(what: str, group: Group, proof: Any, kind: type) -> Iterator[None
 
 
 def _prove_and(
-    name: str, stmt: Compiled, group: Group, values: Sequence[Element], witness: dict[str, int], context: bytes,
+    name: str, stmt: Compiled, group: Group, values: Sequence[Value], witness: dict[str, int], context: bytes,
     rng: Rng | None,
 ) -> tuple[int, list[int]]:  # fmt: skip
     try:
@@ -123,14 +127,17 @@ def _prove_and(
         raise ProvingError(f"{name}: {exc.message}") from exc
 
 
-def _verify_and(name: str, stmt: Compiled, group: Group, values: Sequence[Element], proof: Any, kind: type,
+def _verify_and(name: str, stmt: Compiled, group: Group, values: Sequence[Value], proof: Any, kind: type,
                 context: bytes) -> None:  # fmt: skip
-    with _verifying(f"{name} proof", group, proof, kind):
-        scalars: list[Any] = proof.scalars()
+    _check_proof(f"{name} proof", group, proof, kind)
+    scalars: list[Any] = proof.scalars()
+    try:
         stmt.verify(group, values, recipe_tag(name, context), scalars[0], scalars[1:])
+    except MalformedInput as exc:
+        raise VerificationError(f"{name} proof rejected: {exc.message}") from exc
 
 
-def _prove_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[list[Element]], branch: int,
+def _prove_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[list[Value]], branch: int,
               blinding: int, context: bytes, rng: Rng | None) -> list[int]:  # fmt: skip
     try:
         return stmt.prove(params.group, values, branch, {"r": blinding}, recipe_tag(name, context), rng)
@@ -138,7 +145,7 @@ def _prove_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[
         raise ProvingError(f"{name}: {exc.message}") from exc
 
 
-def _verify_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[list[Element]],
+def _verify_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list[list[Value]],
                proof: SigmaProof, context: bytes) -> None:  # fmt: skip
     stmt.verify(params.group, values, recipe_tag(name, context), proof.scalars())
 
@@ -147,7 +154,7 @@ def _verify_or(name: str, stmt: CompiledOr, params: PedersenParams, values: list
 # keys: dlog, dleq
 
 
-def _dlog_statement(group: Group, public: Element, base: Element | None) -> tuple[Compiled, list[Element]]:
+def _dlog_statement(group: Group, public: Element, base: Element | None) -> tuple[Compiled, list[Value]]:
     return (_schnorr.DLOG, [public]) if base is None else (_schnorr.DLOG_BASE, [base, public])
 
 
@@ -170,7 +177,7 @@ def verify_dlog(
     _verify_and("dlog", stmt, group, values, proof, DlogProof, context)
 
 
-def _dleq_statement(h: Element, public: Element, y: Element, base: Element | None) -> tuple[Compiled, list[Element]]:
+def _dleq_statement(h: Element, public: Element, y: Element, base: Element | None) -> tuple[Compiled, list[Value]]:
     return (_dleq.DLEQ, [h, public, y]) if base is None else (_dleq.DLEQ_BASE, [base, h, public, y])
 
 
@@ -205,23 +212,25 @@ def prove_opening(
     """Knowledge of ``(v, r)`` with ``C = v·G + r·H``."""
     p = _params(params)
     witness = {"v": _int(value, "value"), "r": _int(blinding, "blinding")}
-    challenge, (s_v, s_r) = _prove_and("opening", _pedersen.OPENING, p.group, [p.h, commitment], witness, context, rng)
+    challenge, (s_v, s_r) = _prove_and(
+        "opening", _pedersen.OPENING, p.group, [p.h_base, commitment], witness, context, rng
+    )
     return OpeningProof(p.group, challenge, s_v, s_r)
 
 
 def verify_opening(params: PedersenParams, commitment: Element, proof: OpeningProof, *, context: bytes) -> None:
     p = _params(params)
-    _verify_and("opening", _pedersen.OPENING, p.group, [p.h, commitment], proof, OpeningProof, context)
+    _verify_and("opening", _pedersen.OPENING, p.group, [p.h_base, commitment], proof, OpeningProof, context)
 
 
 def _equality_statement(
     p1: PedersenParams, c1: Element, p2: PedersenParams, c2: Element
-) -> tuple[Compiled, list[Element]]:
+) -> tuple[Compiled, list[Value]]:
     if p1.group.name != p2.group.name:
         raise MalformedInput("equality of commitments: both parameters must be over one group")
     if p1 is p2 or p1.group.eq(p1.h, p2.h):
-        return _pedersen.EQUALITY, [p1.h, c1, c2]
-    return _pedersen.EQUALITY_2, [p1.h, p2.h, c1, c2]
+        return _pedersen.EQUALITY, [p1.h_base, c1, c2]
+    return _pedersen.EQUALITY_2, [p1.h_base, p2.h_base, c1, c2]
 
 
 def prove_equality(
@@ -320,7 +329,7 @@ def prove_vector_opening(
     p = _params(params, VectorPedersenParams)
     witness = _vector_witness(p.size, values, {"r": _int(blinding, "blinding")})
     stmt = _pedersen.vector_opening(p.size)
-    challenge, (*s_v, s_r) = _prove_and("vector-opening", stmt, p.group, [p.h, *p.gs, commitment], witness, context,
+    challenge, (*s_v, s_r) = _prove_and("vector-opening", stmt, p.group, [p.h_base, *p.g_bases, commitment], witness, context,
                                         rng)  # fmt: skip
     return VectorOpeningProof(p.group, challenge, tuple(s_v), s_r)
 
@@ -331,18 +340,18 @@ def verify_vector_opening(
     p = _params(params, VectorPedersenParams)
     with _verifying("vector-opening proof", p.group, proof, VectorOpeningProof):
         stmt = _pedersen.vector_opening(p.size)
-    _verify_and("vector-opening", stmt, p.group, [p.h, *p.gs, commitment], proof, VectorOpeningProof, context)
+    _verify_and("vector-opening", stmt, p.group, [p.h_base, *p.g_bases, commitment], proof, VectorOpeningProof, context)
 
 
 def _vector_equality_statement(
     p1: VectorPedersenParams, c1: Element, p2: VectorPedersenParams, c2: Element
-) -> tuple[Compiled, list[Element]]:
+) -> tuple[Compiled, list[Value]]:
     if p1.group.name != p2.group.name or p1.size != p2.size:
         raise MalformedInput("vector equality: parameters must share the group and the size")
     g = p1.group
     same = p1 is p2 or (g.eq(p1.h, p2.h) and all(g.eq(a, b) for a, b in zip(p1.gs, p2.gs, strict=True)))
     stmt = _pedersen.vector_equality(p1.size, same)
-    return stmt, [p1.h, *p1.gs, c1, c2] if same else [p1.h, *p1.gs, p2.h, *p2.gs, c1, c2]
+    return stmt, [p1.h_base, *p1.g_bases, c1, c2] if same else [p1.h_base, *p1.g_bases, p2.h_base, *p2.g_bases, c1, c2]
 
 
 def prove_vector_equality(

@@ -52,9 +52,12 @@ class SigmaProof:
     def scalars(self) -> list[Any]:
         """The fields after ``group``, flattened, in wire order (not range-checked here)."""
         out: list[Any] = []
-        for f in fields(self)[1:]:  # type: ignore[arg-type]
-            value = getattr(self, f.name)
-            out.extend(value) if isinstance(value, tuple) else out.append(value)
+        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]  # declaration order; group first
+            value = getattr(self, name)
+            if isinstance(value, tuple):
+                out.extend(value)
+            elif value is not self.group:
+                out.append(value)
         return out
 
     def to_bytes(self) -> bytes:

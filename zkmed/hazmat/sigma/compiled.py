@@ -17,16 +17,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from zkmed.errors import MalformedInput, ProvingError
-from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.groups.base import Element, FixedBase, Group
 from zkmed.hazmat.sigma import compose, nizk
 from zkmed.hazmat.sigma.compose import full_tag
 from zkmed.hazmat.sigma.nizk import Rng
 from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.hazmat.sigma.shape import RelationShape
 
-__all__ = ["MAX_OR_BRANCHES", "Compiled", "CompiledOr", "witness_vector"]
+__all__ = ["MAX_OR_BRANCHES", "Compiled", "CompiledOr", "Value", "witness_vector"]
 
 MAX_OR_BRANCHES = 256
+_BYTES = (bytes, bytearray, memoryview)
+_SPECIAL = (bytes, bytearray, memoryview, FixedBase)
+#: what a compiled statement binds: an element, its canonical bytes, or a fixed base of it
+Value = Element | bytes | FixedBase
 
 
 def _is_int(v: object) -> bool:
@@ -61,14 +65,38 @@ class Compiled:
     elements: tuple[str, ...]
     shape: RelationShape
 
-    def bind(self, group: Group, values: Sequence[Element]) -> LinearRelation:
-        """The relation over ``group`` and ``values`` (checks 7–10); MalformedInput if invalid."""
+    def bind(self, group: Group, values: Sequence[Value]) -> LinearRelation:
+        """The relation over ``group`` and ``values`` (checks 7–10); MalformedInput if invalid.
+
+        A value is an element, its canonical encoding (wire bytes: decoded
+        with full validation), or a :class:`~zkmed.hazmat.groups.base.FixedBase`
+        of the group.  Bytes and fixed bases are serialized with the encoding
+        the caller holds, so a verifier holding the wire form never encodes
+        the statement again; provers multiply fixed bases with their tables.
+        """
         if len(values) != len(self.elements):
             raise MalformedInput(f"statement: expected {len(self.elements)} elements ({', '.join(self.elements)})")
-        return LinearRelation.from_shape(self.shape, group, (group.generator(), *values))
+        if not any(isinstance(v, _SPECIAL) for v in values):
+            return LinearRelation.from_shape(self.shape, group, (group.generator(), *values))
+        elements, encoded, bases = [group.generator()], [], [None]
+        for v in values:
+            base = None
+            if isinstance(v, _BYTES):
+                data = bytes(v)
+                point = group.decode_element(data)
+            elif isinstance(v, FixedBase):
+                if v.group is not group:
+                    raise MalformedInput(f"statement: a fixed base of {v.group.name}, not {group.name}")
+                point, data, base = v.point, v.encoding, v
+            else:
+                point, data = v, group.encode_element(v)
+            elements.append(point)
+            encoded.append(data)
+            bases.append(base)
+        return LinearRelation.from_shape(self.shape, group, elements, encoded, bases)
 
     def prove(
-        self, group: Group, values: Sequence[Element], witness: Mapping[str, int], tag: bytes, rng: Rng | None = None
+        self, group: Group, values: Sequence[Value], witness: Mapping[str, int], tag: bytes, rng: Rng | None = None
     ) -> tuple[int, list[int]]:
         """``(challenge, responses)`` of the compact NARG string; ProvingError for a false witness."""
         try:
@@ -81,7 +109,7 @@ class Compiled:
         return nizk.prove_compact_scalars(full_tag(tag, b"CMPT", group), relation, vector, rng)
 
     def verify(
-        self, group: Group, values: Sequence[Element], tag: bytes, challenge: int, responses: Sequence[int]
+        self, group: Group, values: Sequence[Value], tag: bytes, challenge: int, responses: Sequence[int]
     ) -> None:
         """Verify ``(challenge, responses)``; VerificationError (MalformedInput for an invalid statement)."""
         nizk.verify_compact_scalars(full_tag(tag, b"CMPT", group), self.bind(group, values), challenge, responses)
@@ -101,7 +129,7 @@ class CompiledOr:
     def notation(self) -> str:
         return " ∨ ".join(f"({b.notation})" for b in self.branches)
 
-    def bind(self, group: Group, values: Sequence[Sequence[Element]]) -> list[LinearRelation]:
+    def bind(self, group: Group, values: Sequence[Sequence[Value]]) -> list[LinearRelation]:
         if len(values) != len(self.branches):
             raise MalformedInput(f"statement: expected elements for {len(self.branches)} branches")
         return [b.bind(group, v) for b, v in zip(self.branches, values, strict=True)]
@@ -109,7 +137,7 @@ class CompiledOr:
     def prove(
         self,
         group: Group,
-        values: Sequence[Sequence[Element]],
+        values: Sequence[Sequence[Value]],
         branch: int,
         witness: Mapping[str, int],
         tag: bytes,
@@ -127,5 +155,5 @@ class CompiledOr:
             raise ProvingError(f"statement DSL: branch {branch} needs {', '.join(self.branches[branch].secrets)}")
         return compose.prove_or_scalars(full_tag(tag, b"CDSOR", group), relations, branch, vector, rng)
 
-    def verify(self, group: Group, values: Sequence[Sequence[Element]], tag: bytes, scalars: Sequence[int]) -> None:
+    def verify(self, group: Group, values: Sequence[Sequence[Value]], tag: bytes, scalars: Sequence[int]) -> None:
         compose.verify_or_scalars(full_tag(tag, b"CDSOR", group), self.bind(group, values), scalars)

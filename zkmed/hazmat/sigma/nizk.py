@@ -93,7 +93,7 @@ def map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element
     Constant-time paths only (:meth:`~zkmed.hazmat.groups.base.Group.mul_gen_secret`,
     :meth:`~zkmed.hazmat.groups.base.Group.mul_secret`), never the variable-time MSM.
     """
-    g, q, elements = relation.group, relation.group.order, relation.elements
+    g, q, elements, bases = relation.group, relation.group.order, relation.elements, relation.bases
     out = []
     for rows in relation.shape.plan:
         acc = None
@@ -101,7 +101,11 @@ def map_secret(relation: LinearRelation, scalars: Sequence[int]) -> list[Element
             if not terms:
                 continue
             k = sum(c * scalars[s] for s, c in terms) % q
-            point = g.mul_gen_secret(k) if e == 0 else g.mul_secret(elements[e], k)
+            if e == 0:
+                point = g.mul_gen_secret(k)
+            else:
+                base = bases[e] if bases is not None else None
+                point = base.mul_secret(k) if base is not None else g.mul_secret(elements[e], k)
             acc = point if acc is None else g.add(acc, point)
         out.append(g.identity() if acc is None else acc)
     return out

@@ -41,7 +41,7 @@ from typing import Any
 
 from zkmed.encoding import Reader, le_to_int
 from zkmed.errors import MalformedInput
-from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.groups.base import Element, FixedBase, Group
 from zkmed.hazmat.sigma.shape import Equation, RelationShape, merge
 
 __all__ = ["Equation", "LinearRelation", "RelationShape"]
@@ -56,10 +56,14 @@ class LinearRelation:
     the same bytes over the same group.  Immutable.
     """
 
-    __slots__ = ("group", "shape", "elements")
+    __slots__ = ("group", "shape", "encoded", "bases", "elements")
 
     group: Group
     shape: RelationShape
+    #: the canonical encodings of ``elements[1:]`` when the caller supplied them (wire bytes), else None
+    encoded: tuple[bytes, ...] | None
+    #: per element, the caller's fixed-base multiplier for it (secret multiplications by provers), or None
+    bases: tuple[FixedBase | None, ...] | None
     elements: tuple[Element, ...]
 
     def __init__(self, group: Group, elements: Sequence[Element], equations: Sequence[Equation]) -> None:
@@ -71,22 +75,55 @@ class LinearRelation:
         if not isinstance(group, Group):
             raise MalformedInput("linear relation: expected a Group")
         shape = RelationShape(equations, len(elements), group.order)
-        self._init(shape, group, elements)
+        self._init(shape, group, elements, None, None)
 
     @classmethod
-    def from_shape(cls, shape: RelationShape, group: Group, elements: Sequence[Element]) -> LinearRelation:
-        """The relation of ``shape`` over ``group`` and ``elements`` (checks 7–10); MalformedInput if invalid."""
+    def from_shape(
+        cls,
+        shape: RelationShape,
+        group: Group,
+        elements: Sequence[Element],
+        encoded: Sequence[bytes] | None = None,
+        bases: Sequence[FixedBase | None] | None = None,
+    ) -> LinearRelation:
+        """The relation of ``shape`` over ``group`` and ``elements`` (checks 7–10); MalformedInput if invalid.
+
+        ``encoded``: the canonical encodings of ``elements[1:]`` when the caller
+        holds them (decoded from these very bytes, or a fixed base's
+        encoding): they are serialized as given instead of being encoded again.
+        ``bases``: per element, a :class:`~zkmed.hazmat.groups.base.FixedBase`
+        of it or None, used by provers for constant-time secret multiplications.
+        """
         relation = cls.__new__(cls)
-        relation._init(shape, group, tuple(elements))
+        relation._init(
+            shape, group, tuple(elements), None if encoded is None else tuple(encoded),
+            None if bases is None else tuple(bases),
+        )  # fmt: skip
         return relation
 
-    def _init(self, shape: RelationShape, group: Group, elements: tuple[Element, ...]) -> None:
-        if len(elements) != shape.num_elements:
+    def _init(
+        self,
+        shape: RelationShape,
+        group: Group,
+        elements: tuple[Element, ...],
+        encoded: tuple[bytes, ...] | None,
+        bases: tuple[FixedBase | None, ...] | None,
+    ) -> None:
+        if (
+            len(elements) != shape.num_elements
+            or (encoded is not None and len(encoded) != len(elements) - 1)
+            or (bases is not None and len(bases) != len(elements))
+        ):
             raise MalformedInput("linear relation: wrong number of elements for this shape")
         q = group.order
         if (shape.modulus is not None and shape.modulus != q) or (shape.modulus is None and shape.bound >= q):
             raise MalformedInput(f"linear relation: the shape's coefficients do not fit {group.name}")
-        self.group, self.shape, self.elements = group, shape, elements
+        setattr_ = object.__setattr__  # construction: the immutability guard below refuses later writes
+        setattr_(self, "group", group)
+        setattr_(self, "shape", shape)
+        setattr_(self, "encoded", encoded)
+        setattr_(self, "bases", bases)
+        setattr_(self, "elements", elements)
         self._check_instance()
 
     def _check_instance(self) -> None:
@@ -111,9 +148,7 @@ class LinearRelation:
                 raise MalformedInput(f"linear relation: column {s} of the linear map is the identity")
 
     def __setattr__(self, name: str, value: Any) -> None:
-        if hasattr(self, "elements"):
-            raise AttributeError("LinearRelation is immutable")
-        object.__setattr__(self, name, value)
+        raise AttributeError("LinearRelation is immutable")
 
     # ------------------------------------------------------------- shape
 
@@ -221,6 +256,8 @@ class LinearRelation:
 
     def serialize(self) -> bytes:
         """``SerializeLinearRelation(instance)`` (§"Serialization"): the shape's prefix, then ``elements[1:]``."""
+        if self.encoded is not None:
+            return self.shape.prefix(self.group) + b"".join(self.encoded)
         return self.shape.prefix(self.group) + self.group.encode_elements(self.elements[1:])
 
     @classmethod
