@@ -16,9 +16,9 @@ from typing import Any
 
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.hazmat.groups.base import Element, Group
-from zkmed.hazmat.sigma.nizk import _BYTES, _transcript, verify_batchable
+from zkmed.hazmat.sigma.nizk import BatchableProof, tag_session_id, verify_batchable
 from zkmed.hazmat.sigma.relation import LinearRelation
-from zkmed.hazmat.transcript import DuplexSponge, derive_session_id
+from zkmed.hazmat.transcript import DuplexSponge, Transcript, derive_session_id
 
 __all__ = ["BATCH_VERIFY_TAG", "MAX_BATCH", "batch_verify"]
 
@@ -65,30 +65,23 @@ def batch_verify(proofs: Sequence[tuple[bytes, LinearRelation, bytes]], *, ident
     items = list(proofs)
     if not items:
         return
-    parsed: list[tuple[LinearRelation, list[Element], list[int], int]] = []
+    parsed: list[tuple[LinearRelation, tuple[Element, ...], tuple[int, ...], int]] = []
     sponge = DuplexSponge(derive_session_id(BATCH_VERIFY_TAG))
     absorb = sponge.absorb
     group = _common_group(items)
-    decode, decode_scalars = group.decode_element, group.decode_scalars
-    ne, ns, q = group.element_size, group.scalar_size, group.order
+    q = group.order
     for i, (tag, relation, narg) in enumerate(items):
-        # BatchableProof.from_bytes, inlined (a batch parses thousands): exact length,
-        # every commitment a valid non-identity element, every response scalar canonical
-        neq, nsc = relation.num_equations, relation.num_scalars
-        split = neq * ne
-        if not isinstance(narg, _BYTES) or len(narg) != split + nsc * ns:
-            raise VerificationError(f"batch verification: proof {i} is malformed", where=f"proof {i}")
-        narg = bytes(narg)
+        session_id = tag_session_id(tag)
         try:
-            commitment = [decode(narg[j : j + ne]) for j in range(0, split, ne)]
-            response = decode_scalars(narg[split:], nsc)
+            proof = BatchableProof.from_bytes(relation, narg)  # the one decoder: length, elements, scalars
         except MalformedInput as exc:
             raise VerificationError(f"batch verification: proof {i} is malformed", where=f"proof {i}") from exc
-        transcript = _transcript(tag, relation)
-        transcript.absorb(narg[:split])
-        parsed.append((relation, commitment, response, transcript.challenge_scalar(q)))
-        absorb(transcript.session_id)
-        absorb(relation.serialize())
+        narg, instance = bytes(narg), relation.serialize()
+        transcript = Transcript(tag, instance, session_id=session_id)
+        transcript.absorb(narg[: relation.num_equations * group.element_size])
+        parsed.append((relation, proof.commitment, proof.response, transcript.challenge_scalar(q)))
+        absorb(session_id)
+        absorb(instance)
         absorb(narg)
     randomness = sponge.squeeze(16 * sum(r.num_equations for r, _, _, _ in parsed))
     weights = iter([int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16)])

@@ -196,11 +196,15 @@ def _session_id(tag: bytes) -> bytes:
     return derive_session_id(tag)
 
 
-def _transcript(tag: bytes, relation: LinearRelation) -> Transcript:
+def tag_session_id(tag: Any) -> bytes:
+    """``DeriveSessionID(tag)`` for a bytes tag; MalformedInput for anything else."""
     if not isinstance(tag, _BYTES):
         raise MalformedInput("sigma proof: the tag must be bytes")
-    tag = bytes(tag)
-    return Transcript(tag, relation.serialize(), session_id=_session_id(tag))
+    return _session_id(bytes(tag))
+
+
+def _transcript(tag: bytes, relation: LinearRelation) -> Transcript:
+    return Transcript(tag, relation.serialize(), session_id=tag_session_id(tag))
 
 
 def derive_challenge(tag: bytes, relation: LinearRelation, commitment_bytes: bytes) -> int:
