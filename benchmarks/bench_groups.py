@@ -2,7 +2,9 @@
 
 Per backend (``zkmed.hazmat.groups.BACKENDS``): variable-base ``mul``, fixed-base
 ``mul_gen``, ``add``, ``encode_element``, ``decode_element`` (with its full
-validation: on-curve / subgroup check) and ``hash_to_element``; then ``msm``
+validation: on-curve / subgroup check) and ``hash_to_element``; the secret-scalar
+paths (``mul_secret``, ``mul_gen_secret``, an explicit ``fixed_base``'s
+``mul_secret``, each also at k = 0, and the fixed base's build time); then ``msm``
 at 2, 16, 64 and 128 terms, per call and per term, next to ``n`` separate
 ``mul`` calls.  ``--quick`` times for less long and skips the 64- and
 128-term msm of the slow backends (py_ecc, EG4096).  The msm rows are
@@ -71,6 +73,49 @@ def _ops_table(groups: list[Group], timed) -> Table:
     return table
 
 
+def _secret_table(groups: list[Group], timed) -> Table:
+    """The secret-scalar paths (docs/constant-time.md), at a random k and at k = 0, and explicit fixed bases."""
+    table = Table(
+        "Secret-scalar operations (µs per call)",
+        [
+            "group",
+            "mul_secret",
+            "mul_secret k=0",
+            "mul_gen_secret",
+            "mul_gen_secret k=0",
+            "fixed.mul_secret",
+            "fixed.mul_secret k=0",
+            "fixed kind",
+            "fixed build (ms)",
+        ],
+    )
+    for group in groups:
+        (k, _), (a, _b) = _fixtures(group, 2, "secret")
+        base = group.hash_to_element(b"zkmed bench fixed base", b"zkmed-bench-v1")
+        build = timed(lambda g=group, p=base: g.fixed_base(p)) / 1000
+        fixed = group.fixed_base(base)
+        group.mul_gen_secret(1)  # lazy generator tables outside the timings
+        table.add(
+            group.name,
+            timed(lambda g=group, a=a, k=k: g.mul_secret(a, k)),
+            timed(lambda g=group, a=a: g.mul_secret(a, 0)),
+            timed(lambda g=group, k=k: g.mul_gen_secret(k)),
+            timed(lambda g=group: g.mul_gen_secret(0)),
+            timed(lambda f=fixed, k=k: f.mul_secret(k)),
+            timed(lambda f=fixed: f.mul_secret(0)),
+            fixed.kind,
+            build,
+        )
+    table.notes += [
+        "mul_secret / mul_gen_secret: petlib = OpenSSL single-scalar EC_POINT_mul (ecp_nistz256 on P-256, the "
+        "Montgomery ladder on secp256k1); EG4096 = powmod_sec / the generator table without skips; py_ecc = mul.",
+        "fixed: Group.fixed_base(P) for a hash-derived P; on P-256 its own OpenSSL table (openssl-table), built "
+        "once per base (the build column).",
+        "k = 0 columns: same path, no early exit (compare with the random-k column).",
+    ]
+    return table
+
+
 def _msm_table(groups: list[Group], timed, quick: bool) -> Table:
     table = Table(
         "Multi-scalar multiplication msm (µs)",
@@ -125,4 +170,9 @@ def _parallel_table(timed, quick: bool) -> Table:
 def tables(quick: bool) -> list[Table]:
     groups = [get_group(name) for name in available_groups()]
     timed = _timer(quick)
-    return [_ops_table(groups, timed), _msm_table(groups, timed, quick), _parallel_table(timed, quick)]
+    return [
+        _ops_table(groups, timed),
+        _secret_table(groups, timed),
+        _msm_table(groups, timed, quick),
+        _parallel_table(timed, quick),
+    ]

@@ -190,3 +190,22 @@ def test_commit_uses_only_secret_operations(monkeypatch):
     pp.commit(5, 7)
     vp.commit([1, 0, 2], 9)
     assert calls == []
+
+
+@pytest.mark.parametrize("name", ["P256", "EG4096"])
+def test_commit_to_zero_never_adds_the_identity(monkeypatch, name):
+    """Point addition returns early for an identity operand: commit() masks the value so 0 does not show."""
+    from zkmed.hazmat.groups import BACKENDS
+
+    g = BACKENDS[name]()  # a fresh instance: the patch stays on it
+    pp = PedersenParams.derive(g, b"zkmed-test/mask")
+    vp = VectorPedersenParams.derive(g, 3, b"zkmed-test/mask-v")
+    operands = []
+    real_add, real_sub = g.add, g.sub
+    monkeypatch.setattr(g, "add", lambda a, b: operands.extend([a, b]) or real_add(a, b))
+    monkeypatch.setattr(g, "sub", lambda a, b: operands.extend([a, b]) or real_sub(a, b))
+    c = pp.commit(0, 5)
+    cv = vp.commit([0, 0, 0], 7)
+    assert operands and not any(g.is_identity(x) for x in operands)
+    monkeypatch.undo()
+    assert g.eq(c, g.mul(pp.h, 5)) and g.eq(cv, g.mul(vp.h, 7))

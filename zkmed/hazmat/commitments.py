@@ -79,8 +79,17 @@ class PedersenParams:
         Value and blinding are secret: both go through the fixed bases'
         ``mul_secret`` (the backend's constant-time paths), never ``mul`` or the
         variable-time MSM.  Any integers, reduced mod q; 0 is allowed.
+
+        Point addition is not constant time (OpenSSL and GMP return early for
+        an identity operand), and ``0·G`` *is* the identity, so the value is
+        masked: ``C = (value + s)·G + blinding·H - s·G`` for a fresh random
+        ``s``; no operand of an addition is the identity except with
+        probability about 1/q, whatever the value (docs/constant-time.md).
         """
-        return self.group.add(self.g_base.mul_secret(value), self.h_base.mul_secret(blinding))
+        g = self.group
+        s = g.random_scalar()
+        masked = g.add(self.g_base.mul_secret(value + s), self.h_base.mul_secret(blinding))
+        return g.sub(masked, self.g_base.mul_secret(s))
 
     def commit_random(self, value: int) -> tuple[Element, Blinding]:
         r = self.group.random_scalar()
@@ -161,6 +170,7 @@ class VectorPedersenParams:
     gs: tuple[Element, ...] = field(repr=False)
     h_base: FixedBase = field(repr=False)
     g_bases: tuple[FixedBase, ...] = field(repr=False)
+    g_sum_base: FixedBase = field(repr=False)  # Σ G_i, for the mask in commit()
 
     @classmethod
     def derive(cls, group: Group, size: int, label: bytes = DEFAULT_LABEL + b"/vector") -> VectorPedersenParams:
@@ -175,6 +185,7 @@ class VectorPedersenParams:
             gs=gs,
             h_base=group.fixed_base(h),
             g_bases=tuple(group.fixed_base(gi) for gi in gs),
+            g_sum_base=group.fixed_base(group.sum(gs)),
         )
 
     @property
@@ -182,11 +193,17 @@ class VectorPedersenParams:
         return len(self.gs)
 
     def commit(self, values: Sequence[int], blinding: int) -> Element:
-        """``C = r·H + Σ v_i·G_i`` (eq. 2); values and blinding are secret: ``mul_secret`` on every term."""
+        """``C = r·H + Σ v_i·G_i`` (eq. 2); values and blinding are secret: ``mul_secret`` on every term.
+
+        Masked as :meth:`PedersenParams.commit`: ``r·H + Σ (v_i + s)·G_i - s·(Σ G_i)``
+        for a fresh random ``s``, so a zero value never puts the identity into an addition.
+        """
         if len(values) != self.size:
             raise MalformedInput(f"vector commitment takes {self.size} values, got {len(values)}")
-        terms = [base.mul_secret(v) for base, v in zip(self.g_bases, values, strict=True)]
-        return self.group.sum([self.h_base.mul_secret(blinding), *terms])
+        g = self.group
+        s = g.random_scalar()
+        terms = [base.mul_secret(v + s) for base, v in zip(self.g_bases, values, strict=True)]
+        return g.sub(g.sum([self.h_base.mul_secret(blinding), *terms]), self.g_sum_base.mul_secret(s))
 
     def encode(self) -> bytes:
         """Canonical bytes for transcripts: group name, label, H, u32 size, G_1..G_n."""

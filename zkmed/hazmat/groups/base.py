@@ -123,8 +123,11 @@ class Group(ABC):
         return self.eq(a, self.identity())
 
     def sum(self, elements: Sequence[Element]) -> Element:
-        acc = self.identity()
-        for e in elements:
+        """The sum of ``elements`` (the identity for none); starts from the first term, not from the identity."""
+        if not elements:
+            return self.identity()
+        acc = elements[0]
+        for e in elements[1:]:
             acc = self.add(acc, e)
         return acc
 
