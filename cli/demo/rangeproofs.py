@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zkmed.errors import ProvingError, VerificationError, ZkmedError
-from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, batch_verify, commit
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, batch_verify
 from zkmed.hazmat.bulletproofs.generators import BulletproofGens
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import get_group
@@ -23,7 +23,7 @@ from zkmed.proofs.ranges import (
     verify_at_most,
     verify_interval,
 )
-from zkmed.proofs.small_range import prove_in_range_auto, verify_in_range_auto
+from zkmed.proofs.small_range import prove_in_range, verify_in_range
 
 LAB_CONTEXT = b"zkmed/demo/lab/hba1c"
 DATE_CONTEXT = b"zkmed/demo/birth-date"
@@ -43,31 +43,27 @@ def run_demo(console: Console) -> None:
     lo, hi = 40, 64  # HbA1c reference interval in tenths of a percent: 4.0 % .. 6.4 %
     value = 57  # the hidden measurement, 5.7 %
     blinding = group.random_scalar()
-    com = commit(value, blinding, params)
-    proof, t_prove = _ms(lambda: prove_interval(com, value, blinding, lo, hi, params=params, context=LAB_CONTEXT))
-    _, t_verify = _ms(lambda: verify_interval(proof, com, lo, hi, params=params, context=LAB_CONTEXT))
+    com = params.commit(value, blinding)
+    proof, t_prove = _ms(lambda: prove_interval(params, com, lo, hi, value, blinding, context=LAB_CONTEXT))
+    _, t_verify = _ms(lambda: verify_interval(params, com, lo, hi, proof, context=LAB_CONTEXT))
     n, m = interval_layout(lo, hi)
 
     # a date as a day number: born on or before 2008-01-01 (one-sided predicate "≤")
     cutoff = datetime.date(2008, 1, 1).toordinal()
     birth = datetime.date(1990, 5, 17).toordinal()
     r_birth = group.random_scalar()
-    c_birth = commit(birth, r_birth, params)
-    date_proof, t_prove_date = _ms(
-        lambda: prove_at_most(c_birth, birth, r_birth, cutoff, params=params, context=DATE_CONTEXT)
-    )
-    _, t_verify_date = _ms(lambda: verify_at_most(date_proof, c_birth, cutoff, params=params, context=DATE_CONTEXT))
+    c_birth = params.commit(birth, r_birth)
+    date_proof, t_prove_date = _ms(lambda: prove_at_most(params, c_birth, cutoff, birth, r_birth, context=DATE_CONTEXT))
+    _, t_verify_date = _ms(lambda: verify_at_most(params, c_birth, cutoff, date_proof, context=DATE_CONTEXT))
     date_lo, date_hi = predicate_interval("<=", cutoff)
 
     # a ballot-style small range: choice ∈ {0, 1, 2, 3} — the automatic rule picks the OR proof
     r_vote = group.random_scalar()
-    c_vote = commit(2, r_vote, params)
+    c_vote = params.commit(2, r_vote)
     vote_proof, t_prove_vote = _ms(
-        lambda: prove_in_range_auto(c_vote, 2, r_vote, 0, 3, params=params, context=b"zkmed/demo/ballot")
+        lambda: prove_in_range(params, c_vote, 0, 3, 2, r_vote, context=b"zkmed/demo/ballot")
     )
-    _, t_verify_vote = _ms(
-        lambda: verify_in_range_auto(vote_proof, c_vote, 0, 3, params=params, context=b"zkmed/demo/ballot")
-    )
+    _, t_verify_vote = _ms(lambda: verify_in_range(params, c_vote, 0, 3, vote_proof, context=b"zkmed/demo/ballot"))
 
     table = Table(title=f"range proofs on {group.name} (the values stay hidden)", title_justify="left")
     for col in ("claim", "construction", "proof bytes", "prove", "verify"):
@@ -98,16 +94,16 @@ def run_demo(console: Console) -> None:
 
     # both Bulletproofs checked together: one multi-scalar multiplication for the batch
     entries = [
-        interval_batch_entry(proof, com, lo, hi, params=params, context=LAB_CONTEXT),
-        interval_batch_entry(date_proof, c_birth, date_lo, date_hi, params=params, context=DATE_CONTEXT),
+        interval_batch_entry(params, com, lo, hi, proof, context=LAB_CONTEXT),
+        interval_batch_entry(params, c_birth, date_lo, date_hi, date_proof, context=DATE_CONTEXT),
     ]
-    batch_verify(entries, params=params)
+    batch_verify(params, entries)
     console.print("[green]✓[/] lab-value and birth-date proofs verify, also together in one batched MSM")
 
     out_value = 72  # 7.2 %: outside the reference interval
     r_out = group.random_scalar()
     try:
-        prove_interval(commit(out_value, r_out, params), out_value, r_out, lo, hi, params=params, context=LAB_CONTEXT)
+        prove_interval(params, params.commit(out_value, r_out), lo, hi, out_value, r_out, context=LAB_CONTEXT)
     except ProvingError as exc:
         console.print(f"[green]✓[/] HbA1c 7.2 % is refused by the prover: [dim]{exc.code}: {exc.diagnostic()}[/]")
     else:
@@ -117,7 +113,7 @@ def run_demo(console: Console) -> None:
     raw[-1] ^= 1  # the last byte of the inner-product scalar b
     try:
         bad = RangeProof.from_bytes(group, bytes(raw))
-        verify_interval(bad, com, lo, hi, params=params, context=LAB_CONTEXT)
+        verify_interval(params, com, lo, hi, bad, context=LAB_CONTEXT)
     except ZkmedError as exc:
         console.print(f"[green]✓[/] a tampered proof is rejected: [dim]{exc.code}: {exc.diagnostic()}[/]")
     else:
@@ -127,7 +123,7 @@ def run_demo(console: Console) -> None:
         ("another context", (lo, hi, b"zkmed/demo/lab/other")),
     ):
         try:
-            verify_interval(proof, com, args[0], args[1], params=params, context=args[2])
+            verify_interval(params, com, args[0], args[1], proof, context=args[2])
         except VerificationError:
             console.print(f"[green]✓[/] the same proof checked against {what} is rejected")
         else:

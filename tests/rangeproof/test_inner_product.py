@@ -9,8 +9,11 @@ from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.bulletproofs.inner_product import (
     InnerProductProof,
     batch_invert,
+    doubling,
+    ipa_encodings,
     prove_inner_product,
-    verification_scalars,
+    replay_ipa,
+    s_vector,
     verify_inner_product,
 )
 from zkmed.hazmat.commitments import derive_generators
@@ -61,6 +64,13 @@ def test_tampering_rejected(params):
         InnerProductProof(proof.l_vec, (*proof.r_vec[:-1], bad_point), proof.a, proof.b),
         InnerProductProof(proof.r_vec, proof.l_vec, proof.a, proof.b),
         InnerProductProof(proof.l_vec[:-1], proof.r_vec[:-1], proof.a, proof.b),
+        InnerProductProof(proof.l_vec, proof.r_vec, proof.a + g.order, proof.b),  # same value mod q
+        InnerProductProof(proof.l_vec, proof.r_vec, proof.a, proof.b + g.order),
+        InnerProductProof(proof.l_vec, proof.r_vec, -1, proof.b),
+        InnerProductProof(proof.l_vec, proof.r_vec, True, proof.b),
+        InnerProductProof((g.identity(), *proof.l_vec[1:]), proof.r_vec, proof.a, proof.b),
+        InnerProductProof((None, *proof.l_vec[1:]), proof.r_vec, proof.a, proof.b),
+        InnerProductProof(proof.l_vec, proof.r_vec[:-1], proof.a, proof.b),
     ]
     for bad in variants:
         with pytest.raises(VerificationError):
@@ -80,7 +90,9 @@ def test_s_vector_matches_definition(params):
     n = 8
     gs, hs, qp, a, b, _, _, _ = _statement(params, n, False)
     proof = prove_inner_product(_t(), g, qp, gs, hs, a, b)
-    sc = verification_scalars(_t(), g, proof, n)
+    t = _t()
+    sc = replay_ipa(t, g, n, ipa_encodings(g, proof, VerificationError, 3))
+    s = s_vector(sc, q)
     k = 3
     t = _t()
     t.append_u64(b"ipa-n", n)
@@ -94,8 +106,8 @@ def test_s_vector_matches_definition(params):
         for j in range(1, k + 1):
             bit = (i >> (k - j)) & 1
             expected = expected * (us[j - 1] if bit else pow(us[j - 1], -1, q)) % q
-        assert sc.s[i] == expected
-        assert sc.s_inv(i) * sc.s[i] % q == 1
+        assert s[i] == expected
+        assert s[n - 1 - i] * s[i] % q == 1
 
 
 def test_prover_rejects_bad_shapes(params):
@@ -141,3 +153,16 @@ def test_generators_are_prefix_stable_and_hash_derived(params):
     with pytest.raises(MalformedInput):
         small.prefix(9)
     assert len(big.prefix(4)[0]) == 4
+
+
+def test_doubling_is_the_bitwise_product(params):
+    q = params.group.order
+    factors = [3, 5, 7, 11]
+    got = doubling(2, factors, q)
+    for i, v in enumerate(got):
+        expected = 2
+        for p, f in enumerate(factors):
+            if i >> p & 1:
+                expected *= f
+        assert v == expected % q
+    assert doubling(9, [], q) == [9]

@@ -13,6 +13,6 @@ def test_run_demo():
     out = io.StringIO()
     run_demo(Console(file=out, width=140, force_terminal=False))
     text = out.getvalue()
-    assert "HbA1c" in text and "556" in text and "688" in text
+    assert "HbA1c" in text and "561" in text and "693" in text  # 556- and 688-byte bodies + 5-byte headers
     assert "refused by the prover" in text and "proving-refused" in text
     assert text.count("✓") == 5

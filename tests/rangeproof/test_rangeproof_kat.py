@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 from rp_helpers import params_for, seeded_rng
 
-from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, prove_aggregated, verify
+from zkmed.errors import MalformedInput, UnsupportedVersion
+from zkmed.formats import HEADER_SIZE, RANGE_PROOF, SMALL_RANGE_PROOF
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, prove_aggregated, verify_aggregated
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.proofs.ranges import interval_layout, prove_interval, verify_interval
@@ -82,45 +84,57 @@ def _make(case: dict[str, Any]) -> dict[str, Any]:
     out["gens_label"] = DEFAULT_GENS_LABEL.decode()
     if case["kind"] == "bulletproof":
         blindings = [blind() for _ in case["values"]]
-        proof, coms = prove_aggregated(case["values"], blindings, case["n"], params=p, context=ctx, rng=rng)
+        proof, coms = prove_aggregated(p, case["n"], case["values"], blindings, context=ctx, rng=rng)
         out["commitments"] = [g.encode_element(c).hex() for c in coms]
     else:
         r = blind()
         com = g.msm([case["value"] % g.order, r], [p.g, p.h])
         if case["kind"] == "interval":
-            proof = prove_interval(com, case["value"], r, case["lo"], case["hi"], params=p, context=ctx, rng=rng)
+            proof = prove_interval(p, com, case["lo"], case["hi"], case["value"], r, context=ctx, rng=rng)
         else:
-            proof = prove_small_range(com, case["value"], r, case["lo"], case["hi"], params=p, context=ctx, rng=rng)
+            proof = prove_small_range(p, com, case["lo"], case["hi"], case["value"], r, context=ctx, rng=rng)
         out["commitments"] = [g.encode_element(com).hex()]
     data = proof.to_bytes()
-    out["proof_len"] = len(data)
-    out["proof"] = data.hex()
+    fmt = SMALL_RANGE_PROOF if case["kind"] == "small" else RANGE_PROOF
+    if data[:HEADER_SIZE] != fmt.header:
+        raise AssertionError("the proof does not start with its format header")
+    out["proof_len"] = len(data) - HEADER_SIZE  # the body: the pinned layout, header tested separately
+    out["proof"] = data[HEADER_SIZE:].hex()
     return out
 
 
 def _check(vec: dict[str, Any], p: PedersenParams) -> None:
     g = p.group
     coms = [g.decode_element(bytes.fromhex(c)) for c in vec["commitments"]]
-    data = bytes.fromhex(vec["proof"])
-    assert len(data) == vec["proof_len"]
+    body = bytes.fromhex(vec["proof"])
+    assert len(body) == vec["proof_len"]
+    data = _wire(vec)
     ctx = vec["context"].encode()
     if vec["kind"] == "bulletproof":
         proof = RangeProof.from_bytes(g, data, n=vec["n"], m=len(coms))
-        verify(proof, coms, vec["n"], params=p, context=ctx)
+        verify_aggregated(p, coms, vec["n"], proof, context=ctx)
     elif vec["kind"] == "interval":
         n, m = interval_layout(vec["lo"], vec["hi"])
         proof = RangeProof.from_bytes(g, data, n=n, m=m)
-        verify_interval(proof, coms[0], vec["lo"], vec["hi"], params=p, context=ctx)
+        verify_interval(p, coms[0], vec["lo"], vec["hi"], proof, context=ctx)
     else:
         sp = SmallRangeProof.from_bytes(g, data, branches=vec["hi"] - vec["lo"] + 1)
-        verify_small_range(sp, coms[0], vec["lo"], vec["hi"], params=p, context=ctx)
+        verify_small_range(p, coms[0], vec["lo"], vec["hi"], sp, context=ctx)
     assert proof_bytes_roundtrip(vec, p) == data
 
 
+def _cls(vec: dict[str, Any]) -> Any:
+    return SmallRangeProof if vec["kind"] == "small" else RangeProof
+
+
+def _wire(vec: dict[str, Any]) -> bytes:
+    """The pinned body under the current format header."""
+    fmt = SMALL_RANGE_PROOF if vec["kind"] == "small" else RANGE_PROOF
+    return fmt.wrap(bytes.fromhex(vec["proof"]))
+
+
 def proof_bytes_roundtrip(vec: dict[str, Any], p: PedersenParams) -> bytes:
-    data = bytes.fromhex(vec["proof"])
-    cls = SmallRangeProof if vec["kind"] == "small" else RangeProof
-    return cls.from_bytes(p.group, data).to_bytes()
+    return _cls(vec).from_bytes(p.group, _wire(vec)).to_bytes()
 
 
 def _load() -> list[dict[str, Any]]:
@@ -138,6 +152,22 @@ def test_regeneration_matches_pinned_bytes(case):
     """Same seed → same bytes: a change in layout, transcript labels or prover order shows up here."""
     vec = next(v for v in _load() if v["name"] == case["name"])
     assert _make(case) == vec
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_header_is_required_and_versioned(case):
+    """The body alone, another format's header or another version is refused (UnsupportedVersion for a version)."""
+    vec = next(v for v in _load() if v["name"] == case["name"])
+    p = params_for(vec["group"])
+    data = _wire(vec)
+    cls = _cls(vec)
+    other = RANGE_PROOF if cls is SmallRangeProof else SMALL_RANGE_PROOF
+    for bad in (data[HEADER_SIZE:], other.wrap(data[HEADER_SIZE:]), b"ZQ" + data[2:]):
+        with pytest.raises(MalformedInput):
+            cls.from_bytes(p.group, bad)
+    newer = data[:4] + bytes([data[4] + 1]) + data[HEADER_SIZE:]
+    with pytest.raises(UnsupportedVersion):
+        cls.from_bytes(p.group, newer)
 
 
 def test_pinned_sizes():

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, commit, prove_aggregated
+from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof, prove_aggregated
 from zkmed.proofs.ranges import (
     interval_layout,
     predicate_interval,
@@ -30,7 +30,7 @@ HSETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=[Heal
 
 def _commit(params, v):
     r = params.group.random_scalar()
-    return commit(v, r, params), r
+    return params.commit(v, r), r
 
 
 def test_layout():
@@ -57,18 +57,18 @@ def test_layout():
 )
 def test_interval_completeness(params, lo, hi, v):
     com, r = _commit(params, v)
-    proof = prove_interval(com, v, r, lo, hi, params=params, context=b"lab")
+    proof = prove_interval(params, com, lo, hi, v, r, context=b"lab")
     n, m = interval_layout(lo, hi)
-    assert len(proof.to_bytes()) == (2 * ((n * (1 if m == 1 else 2)).bit_length() - 1) + 4) * 33 + 160
-    assert verify_interval(proof, com, lo, hi, params=params, context=b"lab") is None
+    assert len(proof.to_bytes()) == 5 + (2 * ((n * (1 if m == 1 else 2)).bit_length() - 1) + 4) * 33 + 160
+    assert verify_interval(params, com, lo, hi, proof, context=b"lab") is None
     # bound to the interval and to the context
     for other in ((lo - 1, hi), (lo, hi + 1), (lo + 1, hi + 1)):
         with pytest.raises(VerificationError):
-            verify_interval(proof, com, *other, params=params, context=b"lab")
+            verify_interval(params, com, *other, proof, context=b"lab")
     with pytest.raises(VerificationError):
-        verify_interval(proof, com, lo, hi, params=params, context=b"lab2")
+        verify_interval(params, com, lo, hi, proof, context=b"lab2")
     with pytest.raises(VerificationError):
-        verify_interval(proof, commit(v, r + 1, params), lo, hi, params=params, context=b"lab")
+        verify_interval(params, params.commit(v, r + 1), lo, hi, proof, context=b"lab")
 
 
 @HSETTINGS
@@ -81,25 +81,28 @@ def test_interval_edges_hypothesis(params, lo, width, where):
     hi = lo + width
     v = {"lo": lo, "hi": hi, "mid": lo + width // 2}[where]
     com, r = _commit(params, v)
-    proof = prove_interval(com, v, r, lo, hi, params=params)
-    verify_interval(proof, com, lo, hi, params=params)
+    proof = prove_interval(params, com, lo, hi, v, r, context=b"")
+    verify_interval(params, com, lo, hi, proof, context=b"")
     for outside in (lo - 1, hi + 1):
         c2, r2 = _commit(params, outside)
         with pytest.raises(ProvingError):
-            prove_interval(c2, outside, r2, lo, hi, params=params)
+            prove_interval(params, c2, lo, hi, outside, r2, context=b"")
 
 
 def test_prover_checks_the_opening(params):
     com, r = _commit(params, 50)
     with pytest.raises(ProvingError):
-        prove_interval(com, 51, r, 0, 100, params=params)
+        prove_interval(params, com, 0, 100, 51, r, context=b"")
     with pytest.raises(ProvingError):
-        prove_interval(com, 50, r + 1, 0, 100, params=params)
+        prove_interval(params, com, 0, 100, 50, r + 1, context=b"")
     with pytest.raises(MalformedInput):
-        prove_interval(com, 50, r, 100, 0, params=params)
-    for bad in (1 << 200, -(1 << 200), 50.0, True):
+        prove_interval(params, com, 100, 0, 50, r, context=b"")
+    for bad in (1 << 200, -(1 << 200)):
         with pytest.raises(ProvingError):
-            prove_interval(com, bad, r, 0, 100, params=params)
+            prove_interval(params, com, 0, 100, bad, r, context=b"")
+    for bad in (50.0, True, "50", None):
+        with pytest.raises(MalformedInput):
+            prove_interval(params, com, 0, 100, bad, r, context=b"")
 
 
 def test_cheating_prover_cannot_escape_the_interval(params):
@@ -109,21 +112,24 @@ def test_cheating_prover_cannot_escape_the_interval(params):
     lo, hi, v = 0, 100, 101
     com, r = _commit(params, v)
     n, _ = interval_layout(lo, hi)
-    forged, _ = prove_aggregated([v - lo, (hi - v) % (1 << n)], [r, (q - r) % q], n, params=params)
+    forged, _ = prove_aggregated(params, n, [v - lo, (hi - v) % (1 << n)], [r, (q - r) % q], context=b"")
     with pytest.raises(VerificationError):
-        verify_interval(forged, com, lo, hi, params=params)
+        verify_interval(params, com, lo, hi, forged, context=b"")
 
 
 def test_verifier_rejects_bad_statements(params):
     com, r = _commit(params, 5)
-    proof = prove_interval(com, 5, r, 0, 10, params=params)
+    proof = prove_interval(params, com, 0, 10, 5, r, context=b"")
     with pytest.raises(VerificationError):
-        verify_interval(proof, com, 10, 0, params=params)
+        verify_interval(params, com, 10, 0, proof, context=b"")
     with pytest.raises(VerificationError):
-        verify_interval(proof, com, 0, 1 << 70, params=params)
+        verify_interval(params, com, 0, 1 << 70, proof, context=b"")
     with pytest.raises(VerificationError):
-        verify_interval(proof, params.group.identity(), 0, 10, params=params)
+        verify_interval(params, params.group.identity(), 0, 10, proof, context=b"")
     assert isinstance(RangeProof.from_bytes(params.group, proof.to_bytes()), RangeProof)
+    for bad_type in ((0.0, 10), (0, "10"), (None, 10), (False, 10)):
+        with pytest.raises(MalformedInput):
+            verify_interval(params, com, *bad_type, proof, context=b"")
 
 
 def test_predicate_intervals():
@@ -151,24 +157,40 @@ def test_one_sided_edges(params, prove, verify, op, bound):
         com, r = _commit(params, v)
         if not holds[op](v):
             with pytest.raises(ProvingError):
-                prove(com, v, r, bound, params=params)
+                prove(params, com, bound, v, r, context=b"")
             continue
-        proof = prove(com, v, r, bound, params=params)
-        assert len(proof.to_bytes()) == 688  # one 64-bit proof, m = 1
-        assert verify(proof, com, bound, params=params) is None
-        verify_predicate(proof, com, op, bound, params=params)
+        proof = prove(params, com, bound, v, r, context=b"")
+        assert len(proof.to_bytes()) == 693  # one 64-bit proof, m = 1 (5-byte header + 688)
+        assert verify(params, com, bound, proof, context=b"") is None
+        verify_predicate(params, com, op, bound, proof, context=b"")
         with pytest.raises(VerificationError):  # a stronger claim with the same proof
-            verify(proof, com, bound + (1 if op in (">=", ">") else -1), params=params)
+            verify(params, com, bound + (1 if op in (">=", ">") else -1), proof, context=b"")
 
 
 def test_predicate_bits_and_bad_ops(params):
     com, r = _commit(params, 70)
-    proof = prove_predicate(com, 70, r, ">=", 18, bits=8, params=params)
-    assert len(proof.to_bytes()) == 490
-    verify_predicate(proof, com, ">=", 18, bits=8, params=params)
+    proof = prove_predicate(params, com, ">=", 18, 70, r, context=b"", bits=8)
+    assert len(proof.to_bytes()) == 495
+    verify_predicate(params, com, ">=", 18, proof, context=b"", bits=8)
     with pytest.raises(VerificationError):
-        verify_predicate(proof, com, ">=", 18, params=params)
+        verify_predicate(params, com, ">=", 18, proof, context=b"")
     with pytest.raises(VerificationError):
-        verify_predicate(proof, com, "!=", 18, params=params)
+        verify_predicate(params, com, "!=", 18, proof, context=b"")
     with pytest.raises(ProvingError):  # 18 + 2^8 − 1 = 273 is the top of the ">= 18 (8 bits)" interval
-        prove_predicate(commit(274, r, params), 274, r, ">=", 18, bits=8, params=params)
+        prove_predicate(params, params.commit(274, r), ">=", 18, 274, r, context=b"", bits=8)
+
+
+def test_predicate_bad_types(params):
+    com, r = _commit(params, 70)
+    proof = prove_at_least(params, com, 18, 70, r, context=b"")
+    for bad in (18.0, True, None, "18"):
+        with pytest.raises(MalformedInput):
+            prove_at_least(params, com, bad, 70, r, context=b"")
+        with pytest.raises(MalformedInput):
+            verify_at_least(params, com, bad, proof, context=b"")
+    with pytest.raises(MalformedInput):
+        verify_predicate(params, com, None, 18, proof, context=b"")
+    with pytest.raises(VerificationError):  # well-typed but unsupported: a verification failure
+        verify_predicate(params, com, ">=", 1 << 200, proof, context=b"")
+    with pytest.raises(VerificationError):
+        verify_predicate(params, com, ">=", 18, proof, context=b"", bits=12)

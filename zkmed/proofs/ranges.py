@@ -43,27 +43,33 @@ from zkmed.hazmat.bulletproofs.bulletproofs import (
     SUPPORTED_BITS,
     BatchEntry,
     RangeProof,
-    commit,
-    msm_g,
     prove_aggregated,
-    verify,
+    verify_aggregated,
+)
+from zkmed.hazmat.bulletproofs.checks import (
+    element_bytes,
+    require_bytes,
+    require_element,
+    require_int,
+    require_params,
+    secret_int,
 )
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
-from zkmed.hazmat.bulletproofs.proof import resolve_params
+from zkmed.hazmat.bulletproofs.proof import msm_g
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element
 
 INTERVAL_TAG = b"zkmed/v1/range/interval"
 BOUND_LIMIT = 1 << 128
 PREDICATES = (">=", "<=", ">", "<")
+Rng = Callable[[], int]
 
 
 def _check_int(x: Any, what: str) -> int:
-    if not isinstance(x, int) or isinstance(x, bool):
-        raise MalformedInput(f"{what} must be an integer, got {type(x).__name__}")
+    require_int(x, what)
     if not -BOUND_LIMIT < x < BOUND_LIMIT:
         raise MalformedInput(f"{what} must satisfy |{what}| < 2^128")
-    return x
+    return int(x)
 
 
 def signed_bytes(x: int) -> bytes:
@@ -89,9 +95,7 @@ def interval_layout(lo: int, hi: int) -> tuple[int, int]:
 
 
 def _context(lo: int, hi: int, context: bytes) -> bytes:
-    if not isinstance(context, (bytes, bytearray)):
-        raise MalformedInput("context must be bytes")
-    return Writer().bytes_lp(INTERVAL_TAG).raw(signed_bytes(lo)).raw(signed_bytes(hi)).bytes_lp(bytes(context)).finish()
+    return Writer().bytes_lp(INTERVAL_TAG).raw(signed_bytes(lo)).raw(signed_bytes(hi)).bytes_lp(context).finish()
 
 
 def _derived(p: PedersenParams, commitment: Element, lo: int, hi: int, m: int) -> list[Element]:
@@ -104,85 +108,86 @@ def _derived(p: PedersenParams, commitment: Element, lo: int, hi: int, m: int) -
 
 
 def prove_interval(
+    params: PedersenParams,
     commitment: Element,
-    value: int,
-    blinding: Any,
     lo: int,
     hi: int,
+    value: int,
+    blinding: Any,
     *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
+    context: bytes,
     gens_label: bytes = DEFAULT_GENS_LABEL,
-    rng: Callable[[], int] | None = None,
+    rng: Rng | None = None,
 ) -> RangeProof:
     """Prove that ``commitment`` (= ``value·G + blinding·H``) hides a value in ``[lo, hi]``.
 
-    Raises :class:`ProvingError` if ``value`` is outside the interval or the
+    MalformedInput for arguments of the wrong type or an invalid interval;
+    :class:`ProvingError` if ``value`` is outside the interval or the
     commitment does not open to ``(value, blinding)``.
     """
-    p = resolve_params(params)
+    p = require_params(params)
     g, q = p.group, p.group.order
+    require_element(g, commitment, "commitment")
     n, m = interval_layout(lo, hi)
-    v = value
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise ProvingError(f"the value must be an integer, got {type(v).__name__}")
+    v = require_int(value, "value")
+    r = secret_int(blinding, "blinding") % q
+    context = require_bytes(context, "context")
     if not lo <= v <= hi:
         raise ProvingError(f"value is outside [{lo}, {hi}]; refusing to prove")
-    r = int(blinding) % q
-    if not g.eq(commitment, commit(v, r, p)):
+    if not g.eq(commitment, p.commit(v, r)):
         raise ProvingError("the commitment does not open to the given value and blinding")
     values = [v - lo] if m == 1 else [v - lo, hi - v]
     blindings = [r] if m == 1 else [r, (q - r) % q]
-    proof, derived = prove_aggregated(
-        values, blindings, n, params=p, context=_context(lo, hi, context), gens_label=gens_label, rng=rng
+    proof, _ = prove_aggregated(
+        p, n, values, blindings, context=_context(lo, hi, context), gens_label=gens_label, rng=rng
     )
-    if not all(g.eq(a, b) for a, b in zip(derived, _derived(p, commitment, lo, hi, m), strict=True)):
-        raise ProvingError("internal error: derived commitments disagree")  # pragma: no cover
     return proof
 
 
-def verify_interval(
-    proof: RangeProof,
-    commitment: Element,
-    lo: int,
-    hi: int,
-    *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
-    gens_label: bytes = DEFAULT_GENS_LABEL,
-) -> None:
-    """Check that ``commitment`` hides a value in ``[lo, hi]``; None or :class:`VerificationError`."""
-    p = resolve_params(params)
+def interval_batch_entry(
+    params: PedersenParams, commitment: Element, lo: int, hi: int, proof: RangeProof, *, context: bytes
+) -> BatchEntry:
+    """The :class:`BatchEntry` that :func:`verify_interval` checks, for ``batch_verify`` (§6.2).
+
+    MalformedInput for arguments of the wrong type; VerificationError for an
+    invalid interval or a commitment that is not a valid non-identity element.
+    """
+    p = require_params(params)
+    g = p.group
+    require_element(g, commitment, "commitment")
+    require_int(lo, "lo")
+    require_int(hi, "hi")
+    if not isinstance(proof, RangeProof):
+        raise MalformedInput(f"expected a RangeProof, got {type(proof).__name__}")
+    context = require_bytes(context, "context")
     try:
         n, m = interval_layout(lo, hi)
     except MalformedInput as exc:
         raise VerificationError(f"invalid interval: {exc.message}") from exc
-    if p.group.is_identity(commitment):
-        raise VerificationError("the commitment is the identity")
-    derived = _derived(p, commitment, lo, hi, m)
-    verify(proof, derived, n, params=p, context=_context(lo, hi, context), gens_label=gens_label)
+    element_bytes(g, commitment, "the commitment", VerificationError)
+    return BatchEntry(_derived(p, commitment, lo, hi, m), n, proof, _context(lo, hi, context))
 
 
-def interval_batch_entry(
-    proof: RangeProof,
+def verify_interval(
+    params: PedersenParams,
     commitment: Element,
     lo: int,
     hi: int,
+    proof: RangeProof,
     *,
-    params: PedersenParams | None = None,
-    context: bytes = b"",
-) -> BatchEntry:
-    """The :class:`BatchEntry` that :func:`verify_interval` checks, for :func:`batch_verify` (§6.2)."""
-    p = resolve_params(params)
-    n, m = interval_layout(lo, hi)
-    return BatchEntry(proof, _derived(p, commitment, lo, hi, m), n, _context(lo, hi, context))
+    context: bytes,
+    gens_label: bytes = DEFAULT_GENS_LABEL,
+) -> None:
+    """Check that ``commitment`` hides a value in ``[lo, hi]``; None or :class:`VerificationError`."""
+    e = interval_batch_entry(params, commitment, lo, hi, proof, context=context)
+    verify_aggregated(params, e.commitments, e.n, e.proof, context=e.context, gens_label=gens_label)
 
 
 def predicate_interval(op: str, bound: int, bits: int = 64) -> tuple[int, int]:
     """The interval that the one-sided predicate ``v op bound`` means (see the module docstring)."""
-    if op not in PREDICATES:
+    if not isinstance(op, str) or op not in PREDICATES:
         raise MalformedInput(f"unknown predicate {op!r}; use one of {PREDICATES}")
-    if bits not in SUPPORTED_BITS:
+    if require_int(bits, "bits") not in SUPPORTED_BITS:
         raise MalformedInput(f"bits must be one of {SUPPORTED_BITS}")
     b = _check_int(bound, "bound")
     if op in (">=", ">"):
@@ -193,58 +198,97 @@ def predicate_interval(op: str, bound: int, bits: int = 64) -> tuple[int, int]:
 
 
 def prove_predicate(
-    commitment: Element, value: int, blinding: Any, op: str, bound: int, *, bits: int = 64, **kwargs: Any
+    params: PedersenParams,
+    commitment: Element,
+    op: str,
+    bound: int,
+    value: int,
+    blinding: Any,
+    *,
+    context: bytes,
+    bits: int = 64,
+    gens_label: bytes = DEFAULT_GENS_LABEL,
+    rng: Rng | None = None,
 ) -> RangeProof:
     """Prove ``value op bound`` for ``op`` in ``>=, <=, >, <`` (one Bulletproof, ``m = 1``)."""
     lo, hi = predicate_interval(op, bound, bits)
-    return prove_interval(commitment, value, blinding, lo, hi, **kwargs)
+    return prove_interval(params, commitment, lo, hi, value, blinding, context=context, gens_label=gens_label, rng=rng)
 
 
 def verify_predicate(
-    proof: RangeProof, commitment: Element, op: str, bound: int, *, bits: int = 64, **kwargs: Any
+    params: PedersenParams,
+    commitment: Element,
+    op: str,
+    bound: int,
+    proof: RangeProof,
+    *,
+    context: bytes,
+    bits: int = 64,
+    gens_label: bytes = DEFAULT_GENS_LABEL,
 ) -> None:
-    """Check ``value op bound``; None or :class:`VerificationError`."""
+    """Check ``value op bound``; None or :class:`VerificationError` (MalformedInput for wrong argument types)."""
+    if not isinstance(op, str):
+        raise MalformedInput(f"the predicate must be a string, got {type(op).__name__}")
+    require_int(bound, "bound")
+    require_int(bits, "bits")
     try:
         lo, hi = predicate_interval(op, bound, bits)
     except MalformedInput as exc:
         raise VerificationError(f"invalid predicate: {exc.message}") from exc
-    verify_interval(proof, commitment, lo, hi, **kwargs)
+    verify_interval(params, commitment, lo, hi, proof, context=context, gens_label=gens_label)
 
 
-def prove_at_least(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
-    """``value ≥ bound``."""
-    return prove_predicate(commitment, value, blinding, ">=", bound, **kwargs)
+def prove_at_least(
+    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
+) -> RangeProof:
+    """``value ≥ bound`` (keywords ``bits``, ``gens_label``, ``rng`` as :func:`prove_predicate`)."""
+    return prove_predicate(params, commitment, ">=", bound, value, blinding, context=context, **kw)
 
 
-def prove_at_most(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+def prove_at_most(
+    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
+) -> RangeProof:
     """``value ≤ bound``."""
-    return prove_predicate(commitment, value, blinding, "<=", bound, **kwargs)
+    return prove_predicate(params, commitment, "<=", bound, value, blinding, context=context, **kw)
 
 
-def prove_greater_than(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+def prove_greater_than(
+    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
+) -> RangeProof:
     """``value > bound``."""
-    return prove_predicate(commitment, value, blinding, ">", bound, **kwargs)
+    return prove_predicate(params, commitment, ">", bound, value, blinding, context=context, **kw)
 
 
-def prove_less_than(commitment: Element, value: int, blinding: Any, bound: int, **kwargs: Any) -> RangeProof:
+def prove_less_than(
+    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
+) -> RangeProof:
     """``value < bound``."""
-    return prove_predicate(commitment, value, blinding, "<", bound, **kwargs)
+    return prove_predicate(params, commitment, "<", bound, value, blinding, context=context, **kw)
 
 
-def verify_at_least(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
-    verify_predicate(proof, commitment, ">=", bound, **kwargs)
+def verify_at_least(
+    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
+) -> None:
+    """Check ``value ≥ bound`` (keywords ``bits``, ``gens_label`` as :func:`verify_predicate`)."""
+    verify_predicate(params, commitment, ">=", bound, proof, context=context, **kw)
 
 
-def verify_at_most(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
-    verify_predicate(proof, commitment, "<=", bound, **kwargs)
+def verify_at_most(
+    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
+) -> None:
+    verify_predicate(params, commitment, "<=", bound, proof, context=context, **kw)
 
 
-def verify_greater_than(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
-    verify_predicate(proof, commitment, ">", bound, **kwargs)
+def verify_greater_than(
+    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
+) -> None:
+    verify_predicate(params, commitment, ">", bound, proof, context=context, **kw)
 
 
-def verify_less_than(proof: RangeProof, commitment: Element, bound: int, **kwargs: Any) -> None:
-    verify_predicate(proof, commitment, "<", bound, **kwargs)
+def verify_less_than(
+    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
+) -> None:
+    verify_predicate(params, commitment, "<", bound, proof, context=context, **kw)
 
 
 __all__ = [

@@ -86,7 +86,7 @@ from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.sigma.compose import full_tag, prove_or, verify_or
 from zkmed.hazmat.sigma.relation import LinearRelation
-from zkmed.proofs.ranges import interval_layout, prove_interval, signed_bytes, verify_interval
+from zkmed.proofs.ranges import prove_interval, signed_bytes, verify_interval
 
 PROTOCOL_TAG = b"zkmed/v1/small-range-membership"
 #: ranges of at most this many values use the OR proof in :func:`prove_in_range` (measured crossover)
@@ -192,7 +192,9 @@ def _statement(
 ) -> tuple[bytes, list[LinearRelation]]:
     """``(tag, branch relations)``; MalformedInput for an invalid statement (e.g. a ``D_i`` at the identity)."""
     tag = statement_tag(p, context, lo, hi, commitment)
-    return tag, membership.disjunction(hi - lo + 1).bind(p.group, membership.consecutive_elements(p, commitment, lo, hi))
+    return tag, membership.disjunction(hi - lo + 1).bind(
+        p.group, membership.consecutive_elements(p, commitment, lo, hi)
+    )
 
 
 def prove_small_range(

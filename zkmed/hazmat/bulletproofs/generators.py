@@ -20,15 +20,15 @@ so anyone can re-derive and audit them and no generator has a known
 discrete log.  Derivation is index-based, hence *prefix-stable*: the first
 ``N`` generators of a larger set are exactly the generators of size ``N``.
 This lets one batch verify proofs of different sizes against one shared
-prefix (§6.2).  Generators are cached per ``(group, label, size)``, and a
-larger set extends the smaller one already derived instead of starting over.
+prefix (§6.2).  Generators are kept per ``(group name, label)`` — by value,
+never by object identity — and a larger set extends the vectors already
+derived instead of starting over.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.commitments import derive_generators
@@ -43,26 +43,36 @@ MAX_CAPACITY = 1 << 16
 
 @dataclass(frozen=True, eq=False)
 class BulletproofGens:
-    """The public vector generators ``G_vec``, ``H_vec`` of one size, derived from ``label``."""
+    """The public vector generators ``G_vec``, ``H_vec`` of one size, derived from ``label``.
+
+    ``p_vec`` holds ``P_i = G_i + H_i`` and ``a_offset`` the point
+    ``Σ P_i + Σ H_i``: the prover writes ``A = α·H + Σ (a_i + 1)·P_i − a_offset``
+    (the same point as eq. 44, see :mod:`.bulletproofs`) so that every
+    bit costs one secret-scalar multiplication whatever its value.
+    """
 
     group: Group
     label: bytes
     g_vec: tuple[Element, ...] = field(repr=False)
     h_vec: tuple[Element, ...] = field(repr=False)
+    p_vec: tuple[Element, ...] = field(repr=False)
+    a_offset: Element = field(repr=False)
 
     @property
     def capacity(self) -> int:
-        """How many ``(G_i, H_i)`` pairs these generators hold (``n·m`` after padding)."""
+        """How many ``(G_i, H_i)`` pairs these generators hold (``n·m'`` after padding)."""
         return len(self.g_vec)
 
     @classmethod
     def get(cls, group: Group, capacity: int, label: bytes = DEFAULT_GENS_LABEL) -> BulletproofGens:
-        """The cached generators of exactly ``capacity`` pairs for ``(group, label)``."""
-        if not isinstance(capacity, int) or not 1 <= capacity <= MAX_CAPACITY:
+        """The generators of exactly ``capacity`` pairs for ``(group, label)`` (derived once per group and label)."""
+        if not isinstance(capacity, int) or isinstance(capacity, bool) or not 1 <= capacity <= MAX_CAPACITY:
             raise MalformedInput(f"Bulletproofs generator capacity must be in [1, {MAX_CAPACITY}], got {capacity!r}")
         if not isinstance(label, (bytes, bytearray)) or not label:
             raise MalformedInput("Bulletproofs generator label must be non-empty bytes")
-        return _cached_gens(group, bytes(label), capacity)
+        if not isinstance(group, Group):
+            raise MalformedInput(f"expected a Group, got {type(group).__name__}")
+        return _generators(group, bytes(label), capacity)
 
     def prefix(self, size: int) -> tuple[tuple[Element, ...], tuple[Element, ...]]:
         """``(G_0..G_{size-1}, H_0..H_{size-1})`` — index derivation makes prefixes consistent."""
@@ -71,21 +81,53 @@ class BulletproofGens:
         return self.g_vec[:size], self.h_vec[:size]
 
 
-_FULL: dict[tuple[Group, bytes], tuple[tuple[Element, ...], tuple[Element, ...]]] = {}
+@dataclass
+class _Derived:
+    """Everything derived so far for one ``(group name, label)``: the longest vectors and the sets handed out."""
+
+    group: Group
+    g_vec: tuple[Element, ...] = ()
+    h_vec: tuple[Element, ...] = ()
+    p_vec: tuple[Element, ...] = ()
+    sets: dict[int, BulletproofGens] = field(default_factory=dict)
+
+
+#: keyed by value — the group's name and the label — never by object identity
+_DERIVED: dict[tuple[str, bytes], _Derived] = {}
 _LOCK = threading.Lock()
+#: how many differently sized sets one (group, label) keeps
+_MAX_SETS = 64
 
 
-@lru_cache(maxsize=64)
-def _cached_gens(group: Group, label: bytes, capacity: int) -> BulletproofGens:
-    """Slice of the largest set derived so far for ``(group, label)``, extended (by index) when too short."""
+def _generators(group: Group, label: bytes, capacity: int) -> BulletproofGens:
+    """The set of ``capacity`` pairs, extending (by index) the longest vectors derived so far when too short."""
     with _LOCK:
-        g_vec, h_vec = _FULL.get((group, label), ((), ()))
-        if len(g_vec) < capacity:
-            start = len(g_vec)
-            g_vec += tuple(derive_generators(group, label + b"/G", capacity - start, start))
-            h_vec += tuple(derive_generators(group, label + b"/H", capacity - start, start))
-            _FULL[(group, label)] = (g_vec, h_vec)
-    return BulletproofGens(group=group, label=label, g_vec=g_vec[:capacity], h_vec=h_vec[:capacity])
+        d = _DERIVED.get((group.name, label))
+        if d is None or d.group is not group:  # another instance under the same name: start over for it
+            d = _DERIVED[(group.name, label)] = _Derived(group)
+        found = d.sets.get(capacity)
+        if found is not None:
+            return found
+        if len(d.g_vec) < capacity:
+            start = len(d.g_vec)
+            new_g = derive_generators(group, label + b"/G", capacity - start, start)
+            new_h = derive_generators(group, label + b"/H", capacity - start, start)
+            d.g_vec += tuple(new_g)
+            d.h_vec += tuple(new_h)
+            d.p_vec += tuple(group.add(a, b) for a, b in zip(new_g, new_h, strict=True))
+        p_vec = d.p_vec[:capacity]
+        gens = BulletproofGens(
+            group=group,
+            label=label,
+            g_vec=d.g_vec[:capacity],
+            h_vec=d.h_vec[:capacity],
+            p_vec=p_vec,
+            a_offset=group.sum([*p_vec, *d.h_vec[:capacity]]),
+        )
+        if len(d.sets) >= _MAX_SETS:
+            d.sets.pop(next(iter(d.sets)))
+        d.sets[capacity] = gens
+        return gens
 
 
 __all__ = ["DEFAULT_GENS_LABEL", "MAX_CAPACITY", "BulletproofGens"]

@@ -38,14 +38,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 
 import gmpy2
 
-from zkmed.encoding import length_prefixed
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.hazmat.bulletproofs.checks import canonical_scalar, element_bytes
 from zkmed.hazmat.groups import Element, Group
-from zkmed.hazmat.transcript import Transcript, challenge_length
+from zkmed.hazmat.transcript import Transcript
 
 #: deepest recursion accepted (2^32 generators — far beyond any real proof)
 MAX_ROUNDS = 32
@@ -63,31 +62,6 @@ class InnerProductProof:
     @property
     def rounds(self) -> int:
         return len(self.l_vec)
-
-
-#: ``lp(label)`` of the labels the range-proof verifier absorbs (u32 big-endian length ‖ label)
-_LABEL_LP = {
-    lb: length_prefixed(lb)
-    for lb in (b"A", b"S", b"T1", b"T2", b"t_x", b"ipa-n", b"L", b"R", b"y", b"z", b"x", b"w", b"u")
-}
-
-
-def labelled(label: bytes, data: bytes) -> bytes:
-    """Exactly the bytes ``Transcript.append_message(label, data)`` absorbs: ``lp(label) ‖ lp(data)``.
-
-    The verifier concatenates these and absorbs each run between two
-    challenges at once (the sponge absorbs ``x`` then ``y`` as ``x ‖ y``).
-    """
-    lp = _LABEL_LP.get(label)
-    return (length_prefixed(label) if lp is None else lp) + len(data).to_bytes(4, "big") + data
-
-
-def squeeze_nonzero(t: Transcript, pending: bytes, label: bytes, order: int) -> int:
-    """``absorb(pending)`` then ``challenge_nonzero_scalar(order, label)`` — the same bytes, one absorb."""
-    lp = _LABEL_LP.get(label)
-    t.absorb(pending + (length_prefixed(label) if lp is None else lp))
-    c = int.from_bytes(t.challenge_bytes(challenge_length(order)), "little") % order
-    return c if c else 1
 
 
 def batch_invert(values: Sequence[int], order: int) -> list[int]:
@@ -177,30 +151,25 @@ def prove_inner_product(
 
 @dataclass(frozen=True)
 class IpaScalars:
-    """What the verifier needs from an IPA transcript: the challenges ``u_j``, their inverses and squares.
-
-    The ``s`` vector (§3.1) is built on first use; the range-proof verifier
-    never builds it (it folds ``s`` into its coefficient recurrences).
-    """
+    """What the verifier needs from an IPA transcript: the challenges ``u_j``, their inverses and squares."""
 
     u: tuple[int, ...]
     u_inv: tuple[int, ...]
     u_sq: tuple[int, ...]
     u_inv_sq: tuple[int, ...]
-    order: int
 
-    @cached_property
-    def s(self) -> tuple[int, ...]:
-        """``s_i = Π_j u_j^{b(i,j)}`` by doubling: ``s_0 = Π u_j^{-1}``, bit ``p`` of ``i`` multiplies by ``u_{k-p}²``."""
-        q = self.order
-        s0 = 1
-        for v in self.u_inv:
-            s0 = s0 * v % q
-        return tuple(doubling(s0, reversed(self.u_sq), q))
 
-    def s_inv(self, i: int) -> int:
-        """``s_i^{-1} = s_{n-1-i}`` (bit complement, §3.1)."""
-        return self.s[len(self.s) - 1 - i]
+def s_vector(sc: IpaScalars, order: int) -> list[int]:
+    """``s_i = Π_j u_j^{b(i,j)}`` (§3.1) by doubling: ``s_0 = Π u_j^{-1}``, bit ``p`` of ``i`` multiplies by ``u_{k-p}²``.
+
+    ``s_i^{-1} = s_{n-1-i}`` (complementing every bit inverts every factor).
+    The range-proof verifier never builds ``s``: it folds it into its
+    coefficient recurrences.
+    """
+    s0 = 1
+    for v in sc.u_inv:
+        s0 = s0 * v % order
+    return doubling(s0, reversed(sc.u_sq), order)
 
 
 def doubling(start: int, factors: Iterable[int], order: int) -> list[int]:
@@ -215,48 +184,53 @@ def doubling(start: int, factors: Iterable[int], order: int) -> list[int]:
     return out
 
 
-def replay_ipa(
-    transcript: Transcript, group: Group, proof: InnerProductProof, n: int, lr_encoded: Sequence[bytes] | None
-) -> IpaScalars:
-    """Absorb ``ipa-n`` and every ``(L_j, R_j)``, squeeze the ``u_j``; invert them all with one inversion."""
-    q = group.order
-    k = proof.rounds
-    if n < 1 or n != 1 << k or len(proof.r_vec) != k:
-        raise VerificationError(f"inner-product proof has {k} rounds, the statement needs log2({n})")
-    if lr_encoded is None or len(lr_encoded) != 2 * k:
-        lr_encoded = [group.encode_element(e) for pair in zip(proof.l_vec, proof.r_vec, strict=True) for e in pair]
-    pending = labelled(b"ipa-n", n.to_bytes(8, "big"))
-    us = []
+def ipa_encodings(group: Group, proof: object, err: type[Exception], rounds: int | None = None) -> list[bytes]:
+    """Check an inner-product proof object; the encodings ``L_1, R_1, …, L_k, R_k``.
+
+    ``err`` unless it is an :class:`InnerProductProof` with as many ``L`` as
+    ``R`` — exactly ``rounds``, or 1 to :data:`MAX_ROUNDS` when ``rounds`` is
+    None — all valid non-identity elements of ``group``, and canonical
+    scalars ``a, b`` (integers in ``[0, q)``); whatever object it is handed,
+    decoded or built in memory.
+    """
+    if not isinstance(proof, InnerProductProof):
+        raise err("the inner-product argument is not an InnerProductProof")
+    l_vec, r_vec = proof.l_vec, proof.r_vec
+    if not isinstance(l_vec, (tuple, list)) or not isinstance(r_vec, (tuple, list)):
+        raise err("inner-product proof: L and R must be sequences of elements")
+    k = len(l_vec)
+    if len(r_vec) != k or (k != rounds if rounds is not None else not 1 <= k <= MAX_ROUNDS):
+        need = f"{rounds}" if rounds is not None else f"1 to {MAX_ROUNDS}"
+        raise err(f"inner-product proof has {k} L and {len(r_vec)} R points, the statement needs {need}")
+    canonical_scalar(group, proof.a, "inner-product scalar a", err)
+    canonical_scalar(group, proof.b, "inner-product scalar b", err)
+    out = []
     for j in range(k):
-        pending += labelled(b"L", lr_encoded[2 * j]) + labelled(b"R", lr_encoded[2 * j + 1])
-        us.append(squeeze_nonzero(transcript, pending, b"u", q))
-        pending = b""
-    if pending:  # k = 0: ipa-n is still absorbed
-        transcript.absorb(pending)
+        out.append(element_bytes(group, l_vec[j], f"inner-product L[{j}]", err))
+        out.append(element_bytes(group, r_vec[j], f"inner-product R[{j}]", err))
+    return out
+
+
+def replay_ipa(transcript: Transcript, group: Group, n: int, lr_encoded: Sequence[bytes]) -> IpaScalars:
+    """The prover's appends and challenges again: ``ipa-n``, then per round ``L_j``, ``R_j`` → ``u_j``.
+
+    ``lr_encoded`` are the checked encodings from :func:`ipa_encodings`; all
+    ``u_j`` are inverted with one inversion.
+    """
+    q = group.order
+    transcript.append_u64(b"ipa-n", n)
+    us = []
+    for j in range(len(lr_encoded) // 2):
+        transcript.append_message(b"L", lr_encoded[2 * j])
+        transcript.append_message(b"R", lr_encoded[2 * j + 1])
+        us.append(transcript.challenge_nonzero_scalar(q, b"u"))
     u_inv = batch_invert(us, q) if us else []
     return IpaScalars(
         u=tuple(us),
         u_inv=tuple(u_inv),
         u_sq=tuple(u * u % q for u in us),
         u_inv_sq=tuple(v * v % q for v in u_inv),
-        order=q,
     )
-
-
-def verification_scalars(
-    transcript: Transcript,
-    group: Group,
-    proof: InnerProductProof,
-    n: int,
-    *,
-    lr_encoded: Sequence[bytes] | None = None,
-) -> IpaScalars:
-    """Replay the IPA challenges for a length-``n`` statement (§3.1); ``s`` is available as ``.s``.
-
-    ``lr_encoded`` may carry the encodings ``L_1, R_1, …`` already at hand
-    (they are exactly what ``append_elements`` would absorb).
-    """
-    return replay_ipa(transcript, group, proof, n, lr_encoded)
 
 
 def verify_inner_product(
@@ -278,13 +252,15 @@ def verify_inner_product(
     """
     q = group.order
     n = len(g_vec)
-    if len(h_vec) != n:
-        raise VerificationError("inner-product statement: generator vectors differ in length")
-    sc = verification_scalars(transcript, group, proof, n)
+    if n == 0 or n & (n - 1) or len(h_vec) != n:
+        raise VerificationError("inner-product statement: generator vectors must have one power-of-two length")
+    encoded = ipa_encodings(group, proof, VerificationError, n.bit_length() - 1)
+    sc = replay_ipa(transcript, group, n, encoded)
+    s = s_vector(sc, q)
     gf = g_factors if g_factors is not None else [1] * n
     hf = h_factors if h_factors is not None else [1] * n
-    scalars = [proof.a * sc.s[i] * gf[i] % q for i in range(n)]
-    scalars += [proof.b * sc.s_inv(i) * hf[i] % q for i in range(n)]
+    scalars = [proof.a * s[i] * gf[i] % q for i in range(n)]
+    scalars += [proof.b * s[n - 1 - i] * hf[i] % q for i in range(n)]
     scalars += [proof.a * proof.b % q, q - 1]
     scalars += [q - x for x in sc.u_sq] + [q - x for x in sc.u_inv_sq]
     points = [*g_vec, *h_vec, q_point, p_point, *proof.l_vec, *proof.r_vec]
@@ -297,10 +273,9 @@ __all__ = [
     "IpaScalars",
     "batch_invert",
     "doubling",
-    "labelled",
+    "ipa_encodings",
     "prove_inner_product",
     "replay_ipa",
-    "squeeze_nonzero",
-    "verification_scalars",
+    "s_vector",
     "verify_inner_product",
 ]

@@ -1,18 +1,22 @@
-"""Bulletproofs range proofs: the proof object, its canonical bytes, and the statement transcript.
+"""Bulletproofs range proofs: the proof object, its one encoder and decoder, and the statement transcript.
 
 Shared by the prover and the verifier in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`
 (Bünz et al., IEEE S&P 2018).
 
-Wire format (fixed layout, ``k = log2(N)``; ``Ne``/``Ns`` the group's sizes)::
+Wire format: the 5-byte header of :data:`zkmed.formats.RANGE_PROOF`
+(``"ZK" ‖ u16be 0x0110 ‖ u8 version 1``), then the body — a fixed layout,
+``k = log2(N)``; ``Ne``/``Ns`` the group's sizes::
 
     A ‖ S ‖ T1 ‖ T2 ‖ t̂ ‖ τ_x ‖ μ ‖ L_1 ‖ R_1 ‖ … ‖ L_k ‖ R_k ‖ a ‖ b
-    = (2k + 4)·Ne + 5·Ns bytes  —  2k + 9 items  (P-256, n = 64, m = 1: 688 bytes)
+    = (2k + 4)·Ne + 5·Ns bytes  —  2k + 9 items  (P-256, n = 64, m = 1: 688 bytes, 693 with the header)
 
 Every element is decoded with full validation and the identity is rejected
 (an honest prover outputs it with negligible probability); every scalar must
 be canonical (``< q``).  ``k`` follows from the length, ``3 ≤ k ≤ 14``
 (``n·m' = 8 … 64·256``); :meth:`RangeProof.from_bytes` with ``n``/``m`` also
-checks the length against that statement.
+checks the length against that statement.  The verifier applies the same
+checks to any :class:`RangeProof` object it is handed (:meth:`RangeProof.encodings`),
+decoded or built in memory.
 
 Statement transcript (strong Fiat–Shamir, §4.4): tag
 ``b"zkmed/v1/bulletproofs/" || group name``; instance = ``lp(tag) ‖ Pedersen
@@ -25,14 +29,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cached_property, lru_cache
 from typing import Any
 
-from zkmed.encoding import Writer
+from zkmed.encoding import Reader, Writer
 from zkmed.errors import MalformedInput
-from zkmed.hazmat.bulletproofs.inner_product import InnerProductProof, labelled
+from zkmed.formats import HEADER_SIZE, RANGE_PROOF
+from zkmed.hazmat.bulletproofs.checks import canonical_scalar, element_bytes, same_group
+from zkmed.hazmat.bulletproofs.inner_product import InnerProductProof, ipa_encodings
 from zkmed.hazmat.commitments import PedersenParams
-from zkmed.hazmat.groups import Element, Group, get_group
+from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.transcript import Transcript
 
 PROTOCOL_TAG = b"zkmed/v1/bulletproofs"
@@ -51,9 +56,9 @@ def proof_items(n: int, m: int) -> int:
 
 
 def proof_size(group: Group, n: int, m: int) -> int:
-    """Bytes of a proof: ``(2k + 4)·Ne + 5·Ns`` with ``k = ⌈log2(n·m)⌉``."""
+    """Bytes of :meth:`RangeProof.to_bytes`: the 5-byte header and ``(2k + 4)·Ne + 5·Ns`` with ``k = ⌈log2(n·m)⌉``."""
     k = (n * padded_count(m)).bit_length() - 1
-    return (2 * k + 4) * group.element_size + 5 * group.scalar_size
+    return HEADER_SIZE + (2 * k + 4) * group.element_size + 5 * group.scalar_size
 
 
 @dataclass(frozen=True, eq=False)
@@ -70,71 +75,114 @@ class RangeProof:
     e_blinding: int
     ipa: InnerProductProof
 
-    @cached_property
-    def encoded_elements(self) -> tuple[bytes, ...]:
-        """Encodings of ``A, S, T1, T2, L_1, R_1, …, L_k, R_k`` (computed once; the transcript reuses them)."""
-        g = self.group
-        if len(self.ipa.l_vec) != len(self.ipa.r_vec):
-            raise MalformedInput("range proof: the inner-product argument has unequal L and R counts")
-        points = [self.A, self.S, self.T1, self.T2]
-        for big_l, big_r in zip(self.ipa.l_vec, self.ipa.r_vec, strict=True):
-            points += [big_l, big_r]
-        return tuple(g.encode_element(e) for e in points)
+    def encodings(self, group: Group, err: type[Exception] = MalformedInput) -> tuple[list[bytes], list[bytes]]:
+        """Check every field for ``group``; ``([A, S, T1, T2] encodings, [L_1, R_1, …] encodings)``.
+
+        ``err`` (MalformedInput for the encoder, VerificationError for the
+        verifier) unless: the proof is for ``group``, the four points and every
+        ``L_j, R_j`` are valid non-identity elements of it, there are as many
+        ``L`` as ``R`` (1 to 32; the verifier then checks the count against the
+        statement), and ``t̂, τ_x, μ, a, b`` are integers in ``[0, q)``.
+        """
+        same_group(group, self.group, "the range proof", err)
+        for name in ("t_x", "t_x_blinding", "e_blinding"):
+            canonical_scalar(group, getattr(self, name), f"range proof {name}", err)
+        lr = ipa_encodings(group, self.ipa, err)
+        points = [element_bytes(group, getattr(self, name), f"range proof {name}", err) for name in _POINTS]
+        return points, lr
 
     def to_bytes(self) -> bytes:
-        g, enc = self.group, self.encoded_elements
-        w = Writer().raw(b"".join(enc[:4]))
+        """``RANGE_PROOF`` header ‖ body; MalformedInput for an object that is not a valid proof."""
+        g = self.group
+        if not isinstance(g, Group):
+            raise MalformedInput("range proof: no group")
+        points, lr = self.encodings(g)
+        w = Writer().raw(b"".join(points))
         w.raw(g.encode_scalars([self.t_x, self.t_x_blinding, self.e_blinding]))
-        w.raw(b"".join(enc[4:]))
-        return w.raw(g.encode_scalars([self.ipa.a, self.ipa.b])).finish()
+        w.raw(b"".join(lr)).raw(g.encode_scalars([self.ipa.a, self.ipa.b]))
+        return RANGE_PROOF.wrap(w.finish())
 
     @classmethod
-    def from_bytes(cls, group: Group, data: bytes, *, n: int | None = None, m: int | None = None) -> RangeProof:
-        """Parse and validate; with ``n``/``m`` the length must match that statement exactly."""
-        if not isinstance(data, (bytes, bytearray)):
-            raise MalformedInput("range proof: expected bytes")
-        data = bytes(data)
+    def from_bytes(cls, group: Group, data: Any, *, n: int | None = None, m: int | None = None) -> RangeProof:
+        """Parse and validate; with ``n``/``m`` the length must match that statement exactly.
+
+        MalformedInput for anything but a ``RANGE_PROOF`` of this build's version
+        (:class:`~zkmed.errors.UnsupportedVersion` for another version).
+        """
+        if not isinstance(group, Group):
+            raise MalformedInput(f"range proof: expected a Group, got {type(group).__name__}")
+        body = RANGE_PROOF.unwrap(data)
         ne, ns = group.element_size, group.scalar_size
-        rest = len(data) - 4 * ne - 5 * ns
+        rest = len(body) - 4 * ne - 5 * ns
         k, odd = divmod(rest, 2 * ne) if rest >= 0 else (-1, 0)
         if odd or not 3 <= k <= 14:
-            raise MalformedInput(f"range proof: {len(data)} bytes is not a valid proof length")
-        if n is not None and m is not None and len(data) != proof_size(group, n, m):
+            raise MalformedInput(f"range proof: a {len(body)}-byte body is not a valid proof length")
+        if n is not None and m is not None and len(body) + HEADER_SIZE != proof_size(group, n, m):
             raise MalformedInput(f"range proof: expected {proof_size(group, n, m)} bytes for n={n}, m={m}")
-        a, s, t1, t2 = group.decode_elements(data[: 4 * ne], 4)
-        off = 4 * ne
-        t_x, t_x_blinding, e_blinding = group.decode_scalars(data[off : off + 3 * ns], 3)
-        off += 3 * ns
-        lr = group.decode_elements(data[off : off + 2 * k * ne], 2 * k)
-        off += 2 * k * ne
-        ipa_a, ipa_b = group.decode_scalars(data[off:], 2)
+        r = Reader(body, "range proof")
+        a, s, t1, t2 = group.decode_elements(r.raw(4 * ne), 4)
+        t_x, t_x_blinding, e_blinding = group.decode_scalars(r.raw(3 * ns), 3)
+        lr = group.decode_elements(r.raw(2 * k * ne), 2 * k)
+        ipa_a, ipa_b = group.decode_scalars(r.raw(2 * ns), 2)
+        r.finish()
         ipa = InnerProductProof(l_vec=tuple(lr[0::2]), r_vec=tuple(lr[1::2]), a=ipa_a, b=ipa_b)
         return cls(group, a, s, t1, t2, t_x, t_x_blinding, e_blinding, ipa)
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, RangeProof)
-            and self.group.name == other.group.name
-            and self.to_bytes() == other.to_bytes()
-        )
+        if self is other:
+            return True
+        if not isinstance(other, RangeProof):
+            return False
+        try:
+            return self.to_bytes() == other.to_bytes()
+        except MalformedInput:
+            return False
 
     def __hash__(self) -> int:
-        return hash(self.to_bytes())
+        try:
+            return hash(self.to_bytes())
+        except MalformedInput:
+            return id(self)
 
     def __repr__(self) -> str:
-        return f"RangeProof({self.group.name}, rounds={self.ipa.rounds}, {len(self.to_bytes())} bytes)"
+        name = self.group.name if isinstance(self.group, Group) else "?"
+        rounds = len(self.ipa.l_vec) if isinstance(self.ipa, InnerProductProof) else "?"
+        return f"RangeProof({name}, rounds={rounds})"
 
 
-# ------------------------------------------------------------------ helpers
+_POINTS = ("A", "S", "T1", "T2")
 
 
-def resolve_params(params: PedersenParams | None) -> PedersenParams:
-    """The caller's parameters, or the default Pedersen parameters on the default group (P-256)."""
-    return params if params is not None else PedersenParams.default(get_group())
+# ------------------------------------------------------------------ statement
+
+
+def check_shape(n: int, m: int, err: type[Exception]) -> None:
+    """``n ∈ {8, 16, 32, 64}`` and ``1 ≤ m ≤ MAX_AGGREGATION``, else ``err``."""
+    if n not in SUPPORTED_BITS:
+        raise err(f"range proofs support n in {SUPPORTED_BITS} bits, got {n!r}")
+    if not 1 <= m <= MAX_AGGREGATION:
+        raise err(f"range proofs aggregate 1..{MAX_AGGREGATION} commitments, got {m}")
+
+
+def statement_transcript(
+    p: PedersenParams, gens_label: bytes, context: bytes, n: int, v_encoded: Sequence[bytes]
+) -> Transcript:
+    """The statement, absorbed before any prover message (strong Fiat–Shamir, §4.4).
+
+    ``v_encoded`` are the canonical encodings of the commitments ``V_j``
+    (what ``append_elements(b"V", group, V)`` absorbs).
+    """
+    instance = Writer().bytes_lp(PROTOCOL_TAG).raw(p.encode()).bytes_lp(gens_label).finish()
+    t = Transcript(PROTOCOL_TAG + b"/" + p.group.name.encode(), instance)
+    t.append_message(b"context", context)
+    t.append_u64(b"n", n)
+    t.append_u64(b"m", len(v_encoded))
+    t.append_message(b"V", b"".join(v_encoded))
+    return t
 
 
 def msm_g(p: PedersenParams, g_scalar: int, scalars: Sequence[int], points: Sequence[Element]) -> Element:
-    """``g_scalar·G + Σ scalars_i·points_i``, with ``G`` in the backend's fixed-base generator slot.
+    """``g_scalar·G + Σ scalars_i·points_i`` (public scalars), with ``G`` in the backend's fixed-base generator slot.
 
     ``PedersenParams`` use the standard generator as ``G``; should a caller
     hand in parameters with another ``G`` it is passed as an ordinary point.
@@ -143,53 +191,6 @@ def msm_g(p: PedersenParams, g_scalar: int, scalars: Sequence[int], points: Sequ
     if p.g is g.generator() or g.eq(p.g, g.generator()):
         return g.msm(scalars, points, gen_scalar=g_scalar % g.order)
     return g.msm([*scalars, g_scalar % g.order], [*points, p.g])
-
-
-def commit(value: int, blinding: Any, params: PedersenParams | None = None) -> Element:
-    """``V = value·G + blinding·H`` — the same point as ``PedersenParams.commit``."""
-    p = resolve_params(params)
-    return p.commit(int(value), int(blinding))
-
-
-def check_shape(n: int, m: int, err: type[Exception]) -> None:
-    """``n ∈ {8, 16, 32, 64}`` and ``1 ≤ m ≤ MAX_AGGREGATION``, else ``err``."""
-    if not isinstance(n, int) or isinstance(n, bool) or n not in SUPPORTED_BITS:
-        raise err(f"range proofs support n in {SUPPORTED_BITS} bits, got {n!r}")
-    if not 1 <= m <= MAX_AGGREGATION:
-        raise err(f"range proofs aggregate 1..{MAX_AGGREGATION} commitments, got {m}")
-
-
-@lru_cache(maxsize=32)
-def _instance(p: PedersenParams, gens_label: bytes) -> bytes:
-    return Writer().bytes_lp(PROTOCOL_TAG).raw(p.encode()).bytes_lp(gens_label).finish()
-
-
-@lru_cache(maxsize=32)
-def _after_instance(p: PedersenParams, gens_label: bytes) -> Transcript:
-    """The transcript right after tag and instance — never absorbed into; callers take a copy."""
-    return Transcript(PROTOCOL_TAG + b"/" + p.group.name.encode(), _instance(p, gens_label))
-
-
-def statement_transcript(
-    p: PedersenParams, gens_label: bytes, context: bytes, n: int, commitments: Sequence[Element]
-) -> Transcript:
-    """The statement, absorbed before any prover message (strong Fiat–Shamir, §4.4).
-
-    Same bytes as ``append_message(context)``, ``append_u64(n)``, ``append_u64(m)``,
-    ``append_elements(V)`` on a fresh ``Transcript(tag, instance)``; the state
-    after the instance is cached and copied, the four appends are one absorb.
-    """
-    g = p.group
-    if not isinstance(context, (bytes, bytearray)) or not isinstance(gens_label, (bytes, bytearray)):
-        raise MalformedInput("context and generators' label must be bytes")
-    t = _after_instance(p, bytes(gens_label)).copy()
-    t.absorb(
-        labelled(b"context", bytes(context))
-        + labelled(b"n", n.to_bytes(8, "big"))
-        + labelled(b"m", len(commitments).to_bytes(8, "big"))
-        + labelled(b"V", g.encode_elements(commitments))
-    )
-    return t
 
 
 def powers(base: int, count: int, q: int) -> list[int]:
@@ -202,16 +203,14 @@ def powers(base: int, count: int, q: int) -> list[int]:
 
 __all__ = [
     "MAX_AGGREGATION",
-    "check_shape",
-    "powers",
-    "resolve_params",
-    "statement_transcript",
     "PROTOCOL_TAG",
     "SUPPORTED_BITS",
     "RangeProof",
-    "commit",
+    "check_shape",
     "msm_g",
     "padded_count",
+    "powers",
     "proof_items",
     "proof_size",
+    "statement_transcript",
 ]

@@ -1,0 +1,114 @@
+"""Argument and proof-object checks shared by every range-proof prover and verifier.
+
+One rule for the whole range-proof API (``docs/rangeproofs.md`` §"Errors"):
+
+* an argument of the wrong **type** — parameters that are not
+  :class:`~zkmed.hazmat.commitments.PedersenParams`, a ``None`` / ``int`` /
+  ``bytes`` where a group element belongs, a ``float`` or ``bool`` where an
+  integer belongs, a ``str`` context — is :class:`~zkmed.errors.MalformedInput`,
+  from provers and verifiers alike;
+* provers raise :class:`~zkmed.errors.ProvingError` when the witness does not
+  satisfy the statement;
+* verifiers raise :class:`~zkmed.errors.VerificationError` for everything
+  else: a proof object whose scalars are not canonical (``≥ q``), whose
+  elements are not valid non-identity elements of the parameters' group,
+  whose lengths do not fit the statement; a commitment at the identity or
+  of another curve; an unsupported statement (``n``, an empty interval).
+
+The element check is the group's canonical encoding: a foreign object (or a
+point of another curve) cannot be encoded, and the identity encodes to its
+reserved all-zero form.  The returned bytes are exactly what the transcript
+absorbs, so checking costs no extra encoding.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from zkmed.errors import MalformedInput
+from zkmed.hazmat.commitments import Blinding, PedersenParams
+from zkmed.hazmat.groups import Element, Group
+
+ErrorType = type[Exception]
+
+
+def require_params(params: Any) -> PedersenParams:
+    if not isinstance(params, PedersenParams):
+        raise MalformedInput(f"expected PedersenParams, got {type(params).__name__}")
+    return params
+
+
+def require_int(x: Any, what: str) -> int:
+    if not isinstance(x, int) or isinstance(x, bool):
+        raise MalformedInput(f"{what} must be an integer, got {type(x).__name__}")
+    return x
+
+
+def require_bytes(x: Any, what: str) -> bytes:
+    if not isinstance(x, (bytes, bytearray)):
+        raise MalformedInput(f"{what} must be bytes, got {type(x).__name__}")
+    return bytes(x)
+
+
+def secret_int(x: Any, what: str) -> int:
+    """A secret integer (value or blinding): an ``int`` or a :class:`Blinding`, never a bool or float."""
+    if isinstance(x, Blinding):
+        x = x.value
+    return require_int(x, what)
+
+
+def require_element(group: Group, x: Any, what: str) -> Element:
+    """``x`` has the Python type of ``group``'s elements (its value is checked by the verifier)."""
+    if type(x) is not type(group.generator()):
+        raise MalformedInput(f"{what} must be a {group.name} element, got {type(x).__name__}")
+    return x
+
+
+def require_elements(group: Group, xs: Any, what: str) -> list[Element]:
+    if not isinstance(xs, (list, tuple)):
+        raise MalformedInput(f"{what} must be a list of {group.name} elements, got {type(xs).__name__}")
+    return [require_element(group, x, f"{what}[{i}]") for i, x in enumerate(xs)]
+
+
+def element_bytes(group: Group, x: Any, what: str, err: ErrorType) -> bytes:
+    """The canonical encoding of a valid, non-identity element of ``group``; ``err`` otherwise."""
+    try:
+        enc = group.encode_element(x)
+        ok = isinstance(enc, bytes) and len(enc) == group.element_size and not group.is_identity(x)
+    except Exception as exc:  # foreign objects: whatever the backend raises
+        raise err(f"{what} is not a {group.name} element") from exc
+    if not ok:
+        raise err(f"{what} is the identity or not a {group.name} element")
+    return enc
+
+
+def elements_bytes(group: Group, xs: Sequence[Any], what: str, err: ErrorType) -> list[bytes]:
+    return [element_bytes(group, x, f"{what}[{i}]", err) for i, x in enumerate(xs)]
+
+
+def canonical_scalar(group: Group, k: Any, what: str, err: ErrorType) -> int:
+    """``k`` is an ``int`` in ``[0, q)``; ``err`` otherwise."""
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < group.order:
+        raise err(f"{what} is not a canonical scalar (an integer in [0, q))")
+    return k
+
+
+def same_group(group: Group, proof_group: Any, what: str, err: ErrorType) -> None:
+    if not isinstance(proof_group, Group) or proof_group.name != group.name:
+        name = proof_group.name if isinstance(proof_group, Group) else type(proof_group).__name__
+        raise err(f"{what} is for group {name}, the parameters for {group.name}")
+
+
+__all__ = [
+    "canonical_scalar",
+    "element_bytes",
+    "elements_bytes",
+    "require_bytes",
+    "require_element",
+    "require_elements",
+    "require_int",
+    "require_params",
+    "same_group",
+    "secret_int",
+]
