@@ -34,13 +34,14 @@ test: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 	$(PY) -m pytest -m "" -p no:cacheprovider
-	$(PY) -O -m pytest -m "not slow" -p no:cacheprovider
+	ZKMED_FUZZ_EXAMPLES=50 $(PY) -O -m pytest -m "not slow" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(PY) -m pytest
 
+# the slow cases, and the fuzz tests with many more examples per decoder / command
 test-slow: $(STAMP)
-	$(PY) -m pytest -m slow
+	ZKMED_FUZZ_EXAMPLES=5000 $(PY) -m pytest -m "slow or fuzz"
 
 # zksk 0.0.2 is the Python peer we compare against; its bplib dependency does not
 # build, and zksk runs without it, hence --no-deps.

@@ -6,8 +6,8 @@ import click
 from click.testing import CliRunner
 
 import zkmed
-from zkmed.cli.main import ZkmedGroup, main
-from zkmed.errors import MalformedInput, VerificationError
+from zkmed.cli.main import EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE, ZkmedGroup, main
+from zkmed.errors import ALL_ERRORS, MalformedInput, VerificationError
 
 
 def test_help_lists_commands() -> None:
@@ -33,7 +33,8 @@ def test_info_runs_every_backend_self_check() -> None:
 
 def _group_raising(exc: Exception) -> click.Group:
     @click.group(cls=ZkmedGroup)
-    def root() -> None:
+    @click.option("--debug", is_flag=True)
+    def root(debug: bool) -> None:
         pass
 
     @root.command()
@@ -46,9 +47,8 @@ def _group_raising(exc: Exception) -> click.Group:
 def test_zkmed_errors_become_one_line_and_exit_code() -> None:
     result = CliRunner().invoke(_group_raising(VerificationError("proof rejected", where="ballot 7")), ["boom"])
     assert result.exit_code == VerificationError.exit_code
-    assert "Traceback" not in result.output
-    assert "verification-failed" in result.output
-    assert "proof rejected (at ballot 7)" in result.output
+    assert result.stderr == "error (verification-failed): proof rejected (at ballot 7)\n"
+    assert result.stdout == ""
 
 
 def test_malformed_input_exit_code() -> None:
@@ -57,7 +57,73 @@ def test_malformed_input_exit_code() -> None:
     assert "bad hex" in result.output
 
 
-def test_other_exceptions_are_not_swallowed() -> None:
-    result = CliRunner().invoke(_group_raising(RuntimeError("bug")), ["boom"])
-    assert result.exit_code != 0
-    assert isinstance(result.exception, RuntimeError)
+def test_other_exceptions_are_one_internal_error_line() -> None:
+    result = CliRunner().invoke(_group_raising(RuntimeError("bug\nsecond line")), ["boom"])
+    assert result.exit_code == EXIT_INTERNAL == 70
+    assert result.stderr.splitlines() == [
+        "error (internal): RuntimeError: bug\\nsecond line (this is a bug in zkmed; rerun with --debug for the traceback)"
+    ]
+    assert "Traceback" not in result.output
+
+
+def test_debug_shows_the_traceback_of_an_internal_error() -> None:
+    result = CliRunner().invoke(_group_raising(KeyError("boom")), ["--debug", "boom"])
+    assert result.exit_code == EXIT_INTERNAL
+    assert "Traceback" in result.stderr and "KeyError" in result.stderr
+    assert result.stderr.splitlines()[-1].startswith("error (internal): KeyError")
+    assert any("--debug" in p.opts for p in main.params if isinstance(p, click.Option))
+
+
+def test_long_messages_and_markup_stay_one_literal_line() -> None:
+    message = "[bold]not bold[/] :smile: " + "x" * 500 + "\r\nforged line\u2028" + "\udcff"
+    result = CliRunner().invoke(_group_raising(MalformedInput(message, where="[red]here[/]")), ["boom"])
+    assert result.exit_code == MalformedInput.exit_code
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("error (malformed-input): [bold]not bold[/] :smile: xxx")
+    assert line.endswith("\\r\\nforged line\\u2028\\udcff (at [red]here[/])")
+    assert result.stdout == ""
+
+
+def test_usage_errors_exit_64_with_one_line() -> None:
+    for args in (["nosuch"], ["demo", "--step", "256"], ["demo", "--step", "-1"], ["demo", "--step", "0"], ["--nope"]):
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == EXIT_USAGE == 64, args
+        (line,) = result.stderr.splitlines()
+        assert line.startswith("error (usage): "), args
+    result = CliRunner().invoke(main, ["demo", "--step", "256"])
+    assert "1<=x<=5" in result.stderr and "--step" in result.stderr
+
+
+def test_a_group_without_its_command_prints_help_and_one_error_line() -> None:
+    result = CliRunner().invoke(main, ["ledger"])
+    assert result.exit_code == EXIT_USAGE
+    assert "verify-proof" in result.stdout
+    assert result.stderr.splitlines() == ["error (usage): main ledger: missing command (the commands are listed above)"]
+
+
+def test_help_is_unchanged() -> None:
+    result = CliRunner().invoke(main, ["ledger", "--help"])
+    assert result.exit_code == 0 and result.stderr == ""
+    assert "Usage:" in result.stdout
+
+
+def test_arguments_must_be_utf8() -> None:
+    result = CliRunner().invoke(main, ["sigma", "verify", "--tag", "\udcff", "--instance", "00", "--proof", "00"])
+    assert result.exit_code == MalformedInput.exit_code
+    assert result.stderr.splitlines() == ["error (malformed-input): command-line argument 4 is not valid UTF-8"]
+
+
+def test_exit_codes_are_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).parent.parent.parent / "docs" / "errors.md").read_text()
+    for code in EXIT_CODES - {0}:
+        assert f"| {code} |" in doc, code
+    for cls in ALL_ERRORS:
+        assert cls.exit_code in EXIT_CODES
+
+
+def test_an_interrupt_is_one_line_and_exit_130() -> None:
+    result = CliRunner().invoke(_group_raising(KeyboardInterrupt()), ["boom"])
+    assert result.exit_code == 130
+    assert result.stderr.splitlines() == ["error (interrupted): aborted"]
