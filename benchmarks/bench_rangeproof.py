@@ -21,23 +21,19 @@ import math
 from typing import Any
 
 from benchmarks.harness import Table, single_core, threads_note, time_us
-from zkmed.hazmat.commitments import PedersenParams, derive_generators
-from zkmed.hazmat.groups import get_group
-from zkmed.proofs import (
-    OR_MAX_VALUES,
+from zkmed.hazmat.bulletproofs.bulletproofs import (
     BatchEntry,
     BulletproofGens,
     batch_verify,
-    commit,
     proof_items,
     proof_size,
     prove_aggregated,
-    prove_interval,
-    prove_small_range,
-    verify,
-    verify_interval,
-    verify_small_range,
+    verify_aggregated,
 )
+from zkmed.hazmat.commitments import PedersenParams, derive_generators
+from zkmed.hazmat.groups import get_group
+from zkmed.proofs.ranges import prove_interval, verify_interval
+from zkmed.proofs.small_range import OR_MAX_VALUES, prove_small_range, verify_small_range
 
 BITS = (8, 16, 32, 64)
 COUNTS = (1, 2, 4, 8, 16)
@@ -64,7 +60,7 @@ def _make(params: PedersenParams, n: int, m: int, seed: int) -> tuple[Any, list[
     g = params.group
     values = [(seed * 7919 + j * 104729) % (1 << n) for j in range(m)]
     blindings = [g.random_scalar() for _ in range(m)]
-    proof, coms = prove_aggregated(values, blindings, n, params=params)
+    proof, coms = prove_aggregated(params, n, values, blindings, context=b"bench")
     return proof, coms, values
 
 
@@ -88,8 +84,8 @@ def _bulletproof_tables(params: PedersenParams, quick: bool) -> list[Table]:
         for m in counts:
             proof, coms, values = _make(params, n, m, 1)
             blindings = [g.random_scalar() for _ in range(m)]
-            t_prove = timed(lambda n=n, v=values, b=blindings: prove_aggregated(v, b, n, params=params))
-            t_verify = timed(lambda p=proof, c=coms, n=n: verify(p, c, n, params=params))
+            t_prove = timed(lambda n=n, v=values, b=blindings: prove_aggregated(params, n, v, b, context=b"bench"))
+            t_verify = timed(lambda p=proof, c=coms, n=n: verify_aggregated(params, c, n, p, context=b"bench"))
             size = len(proof.to_bytes())
             if size != proof_size(g, n, m) or proof_items(n, m) != 2 * math.ceil(math.log2(n * m)) + 9:
                 raise RuntimeError(f"proof size off the formula for n={n}, m={m}")
@@ -99,12 +95,17 @@ def _bulletproof_tables(params: PedersenParams, quick: bool) -> list[Table]:
             t_msm = timed(lambda s=scalars, b=bases: g.msm(s, b, gen_scalar=12345))
             ratios.append(t_verify / t_msm)
             main.add(n, m, t_prove, t_verify, size, proof_items(n, m), points + 1, t_msm, t_verify / t_msm)
-            entries = [BatchEntry(proof, coms, n)]
-            entries += [BatchEntry(*_make(params, n, m, s)[:2], n) for s in range(2, batch_size + 1)]
-            t_batch = timed(lambda e=entries: batch_verify(e, params=params))
+            entries = [BatchEntry(coms, n, proof, b"bench")]
+            for s in range(2, batch_size + 1):
+                other, other_coms, _ = _make(params, n, m, s)
+                entries.append(BatchEntry(other_coms, n, other, b"bench"))
+            t_batch = timed(lambda e=entries: batch_verify(params, e))
             batch.add(n, m, batch_size, t_batch, t_batch / batch_size, t_verify, t_verify * batch_size / t_batch)
     main.notes += [
-        "bytes = (2k + 4)·33 + 5·32 with k = ⌈log2(n·m)⌉, i.e. 2k + 9 items (checked for every row).",
+        "bytes = 5 (format header) + (2k + 4)·33 + 5·32 with k = ⌈log2(n·m)⌉, i.e. 2k + 9 items "
+        "(checked for every row).",
+        "prove: constant-time in the secrets — A and S from 3N + 1 secret-scalar multiplications (no bit "
+        "branches, no variable-time MSM over secrets); verify: every proof field checked, one MSM.",
         "msm floor: the backend's own group.msm over the same number of points (G in the generator slot) "
         "with random scalars — the cost of the verifier's single multi-scalar multiplication alone.",
         f"verify / msm: goal ≤ 1.5×; measured {min(ratios):.2f}–{max(ratios):.2f}×.",
@@ -198,12 +199,12 @@ def _zksk_table(params: PedersenParams, quick: bool) -> Table:
     for n in bits:
         value = (1 << n) - 12345 % (1 << n)
         r = g.random_scalar()
-        proof, coms = prove_aggregated([value], [r], n, params=params)
+        proof, coms = prove_aggregated(params, n, [value], [r], context=b"bench")
         with single_core():
-            one_core = timed(lambda p=proof, c=coms, n=n: verify(p, c, n, params=params))
+            one_core = timed(lambda p=proof, c=coms, n=n: verify_aggregated(params, c, n, p, context=b"bench"))
         ours = (
-            timed(lambda n=n, v=value, r=r: prove_aggregated([v], [r], n, params=params)),
-            timed(lambda p=proof, c=coms, n=n: verify(p, c, n, params=params)),
+            timed(lambda n=n, v=value, r=r: prove_aggregated(params, n, [v], [r], context=b"bench")),
+            timed(lambda p=proof, c=coms, n=n: verify_aggregated(params, c, n, p, context=b"bench")),
             len(proof.to_bytes()),
         )
         if zksk is None:
@@ -238,23 +239,23 @@ def _small_range_table(params: PedersenParams, quick: bool) -> Table:
         hi = count - 1
         v = hi // 2
         r = g.random_scalar()
-        com = commit(v, r, params)
-        orp = prove_small_range(com, v, r, 0, hi, params=params)
-        bpp = prove_interval(com, v, r, 0, hi, params=params)
+        com = params.commit(v, r)
+        orp = prove_small_range(params, com, 0, hi, v, r, context=b"bench")
+        bpp = prove_interval(params, com, 0, hi, v, r, context=b"bench")
         table.add(
             count,
-            timed(lambda c=com, v=v, r=r, hi=hi: prove_small_range(c, v, r, 0, hi, params=params)),
-            timed(lambda p=orp, c=com, hi=hi: verify_small_range(p, c, 0, hi, params=params)),
+            timed(lambda c=com, v=v, r=r, hi=hi: prove_small_range(params, c, 0, hi, v, r, context=b"bench")),
+            timed(lambda p=orp, c=com, hi=hi: verify_small_range(params, c, 0, hi, p, context=b"bench")),
             len(orp.to_bytes()),
-            timed(lambda c=com, v=v, r=r, hi=hi: prove_interval(c, v, r, 0, hi, params=params)),
-            timed(lambda p=bpp, c=com, hi=hi: verify_interval(p, c, 0, hi, params=params)),
+            timed(lambda c=com, v=v, r=r, hi=hi: prove_interval(params, c, 0, hi, v, r, context=b"bench")),
+            timed(lambda p=bpp, c=com, hi=hi: verify_interval(params, c, 0, hi, p, context=b"bench")),
             len(bpp.to_bytes()),
             "OR" if count <= OR_MAX_VALUES else "BP",
         )
     table.notes += [
         "OR: 1-out-of-(R+1) Schnorr disjunction over D_i = C − i·G = r·H; 2(R+1) scalars; "
         "verify = R+1 two-point MSMs.  BP: interval proof (n = 8, m = 2; m = 1 when R+1 = 256).",
-        f"auto: prove_in_range_auto uses the OR proof up to {OR_MAX_VALUES} values "
+        f"auto: prove_in_range uses the OR proof up to {OR_MAX_VALUES} values "
         "(where its verification stops being faster); the OR proof is smaller only up to 8 values.",
     ]
     return table
