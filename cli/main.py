@@ -68,6 +68,8 @@ def _guarded(run: Callable[[], T], debug: bool) -> T:
         _usage(exc)
     except (click.exceptions.Abort, KeyboardInterrupt):
         _fail("interrupted", "aborted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        raise  # the reader went away (`zkmed … | head`): click exits 1 quietly
     except Exception as exc:
         if debug:
             traceback.print_exc()

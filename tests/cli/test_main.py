@@ -127,3 +127,9 @@ def test_an_interrupt_is_one_line_and_exit_130() -> None:
     result = CliRunner().invoke(_group_raising(KeyboardInterrupt()), ["boom"])
     assert result.exit_code == 130
     assert result.stderr.splitlines() == ["error (interrupted): aborted"]
+
+
+def test_a_closed_pipe_is_not_an_internal_error() -> None:
+    result = CliRunner().invoke(_group_raising(BrokenPipeError(32, "Broken pipe")), ["boom"])
+    assert result.exit_code == 1
+    assert "internal" not in result.output
