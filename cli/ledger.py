@@ -7,6 +7,7 @@ forks 3, bad input 4, store problems 7).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from pathlib import Path
@@ -31,6 +32,7 @@ from zkmed.ledger.receipt import (
     verify_consistency_proof,
     verify_receipt,
 )
+from zkmed.ledger.store import check_index
 from zkmed.ledger.summary import summary
 from zkmed.ledger.sync import sync_directories
 
@@ -58,13 +60,37 @@ def _read(path: Path) -> str:
         raise MalformedInput(f"{path} is not valid UTF-8 text (at byte {exc.start})") from exc
 
 
-def _write(path: Path | None, text: str, default: Path) -> Path:
-    target = path or default
-    try:
-        target.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise LedgerError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    return target
+class _Output:
+    """An output file opened (created if missing, not yet truncated) *before* the work that fills it.
+
+    A path that cannot be written then fails before the ledger changes (a
+    checkpoint issued, a block sealed); a file this object created is removed
+    again when the work fails.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            self.created = not path.exists()
+            self.file = path.open("ab")
+        except OSError as exc:
+            raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+    def __enter__(self) -> _Output:
+        return self
+
+    def write(self, data: bytes) -> None:
+        try:
+            self.file.truncate(0)
+            self.file.write(data)
+            self.file.flush()
+        except OSError as exc:
+            raise LedgerError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
+
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        self.file.close()
+        if exc_type is not None and self.created:
+            self.path.unlink(missing_ok=True)
 
 
 def _when(ms: int) -> str:
@@ -197,10 +223,12 @@ def show(directory: Path, limit: int, as_json: bool) -> None:
 @click.option("--output", "-o", type=FilePath, help="also write the checkpoint here")
 def checkpoint(directory: Path, output: Path | None) -> None:
     """Cosign a checkpoint of the current tree with the authority keys held here."""
-    with Ledger.open(directory, signing=True) as led:
-        signed = led.checkpoint()
-    if output is not None:
-        _write(output, signed.text(), output)
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(_Output(output)) if output is not None else None
+        with Ledger.open(directory, signing=True) as led:
+            signed = led.checkpoint()
+        if out is not None:
+            out.write(signed.text().encode("utf-8"))
     click.echo(signed.text(), nl=False)
 
 
@@ -216,15 +244,16 @@ def prove() -> None:
 @click.option("--entry-out", type=FilePath, help="also export the entry (zkmed.ledger.entry) for verify-proof --entry")
 def prove_inclusion(directory: Path, seq: int, output: Path | None, entry_out: Path | None) -> None:
     """Write a C2SP tlog-proof receipt for entry SEQ (against the latest covering checkpoint)."""
-    with Ledger.open(directory, signing=holds_keys(directory)) as led:  # keys only to issue a checkpoint
-        receipt = led.prove_inclusion(seq)
-    path = _write(output, receipt.format(), Path(f"entry-{seq}.tlog-proof"))
-    if entry_out is not None:
-        try:
-            entry_out.write_bytes(receipt.entry().export())
-        except OSError as exc:
-            raise LedgerError(f"cannot write {entry_out}: {exc.strerror or exc}") from exc
-    render.ok(f"receipt for entry {seq} written to {path}")
+    check_index(seq, "entry sequence number")  # before a file named after it is created
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(_Output(output or Path(f"entry-{seq}.tlog-proof")))
+        entry_file = stack.enter_context(_Output(entry_out)) if entry_out is not None else None
+        with Ledger.open(directory, signing=holds_keys(directory)) as led:  # keys only to issue a checkpoint
+            receipt = led.prove_inclusion(seq)
+        out.write(receipt.format().encode("utf-8"))
+        if entry_file is not None:
+            entry_file.write(receipt.entry().export())
+    render.ok(f"receipt for entry {seq} written to {out.path}")
 
 
 @prove.command("consistency")
@@ -234,10 +263,13 @@ def prove_inclusion(directory: Path, seq: int, output: Path | None, entry_out: P
 @click.option("--output", "-o", type=FilePath, help="default: consistency-SIZE1.json")
 def prove_consistency(directory: Path, size1: int, size2: int | None, output: Path | None) -> None:
     """Write a consistency proof from tree size SIZE1 to SIZE2 (default: the latest checkpoint)."""
-    with Ledger.open(directory, signing=holds_keys(directory)) as led:
-        proof = led.prove_consistency(size1, size2)
-    path = _write(output, proof.format(), Path(f"consistency-{size1}.json"))
-    render.ok(f"consistency proof {size1} → {SignedCheckpoint.parse(proof.new).checkpoint.tree_size} written to {path}")
+    check_index(size1, "size1")
+    with _Output(output or Path(f"consistency-{size1}.json")) as out:
+        with Ledger.open(directory, signing=holds_keys(directory)) as led:
+            proof = led.prove_consistency(size1, size2)
+        out.write(proof.format().encode("utf-8"))
+    new_size = SignedCheckpoint.parse(proof.new).checkpoint.tree_size
+    render.ok(f"consistency proof {size1} → {new_size} written to {out.path}")
 
 
 def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:

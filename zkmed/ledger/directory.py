@@ -60,14 +60,18 @@ class NewDirectory:
         self.directory = Path(directory)
         self._files: list[Path] = []
         self._dirs: list[Path] = []
-        if (self.directory / STORE_FILE).exists():
-            raise LedgerError(f"a ledger already exists in {self.directory}")
-        missing = []
-        here = self.directory
-        while not here.exists() and not here.is_symlink() and here != here.parent:
-            missing.append(here)
-            here = here.parent
-        if here.exists() and not here.is_dir():
+        try:
+            if (self.directory / STORE_FILE).exists():
+                raise LedgerError(f"a ledger already exists in {self.directory}")
+            missing = []
+            here = self.directory
+            while not here.exists() and not here.is_symlink() and here != here.parent:
+                missing.append(here)
+                here = here.parent
+            blocked = here.exists() and not here.is_dir()
+        except OSError as exc:
+            raise LedgerError(f"cannot create the ledger directory {self.directory}: {_reason(exc)}") from exc
+        if blocked:
             raise LedgerError(f"cannot create the ledger directory {self.directory}: {here} is not a directory")
         for path in reversed(missing):
             self.mkdir(path)
@@ -119,4 +123,4 @@ def holds_keys(directory: Path) -> bool:
     try:
         return key_dir.is_dir() and any(key_dir.glob(f"*{KEY_FILE_SUFFIX}"))
     except OSError:
-        return False
+        return False  # an unreadable path: the store's open names the problem

@@ -144,6 +144,10 @@ class AuthorityKey:
 
 def load_key_dir(directory: Path) -> list[AuthorityKey]:
     """Every ``*.secret-key`` file in ``directory`` (none if it does not exist)."""
-    if not directory.is_dir():
-        return []
-    return [AuthorityKey.load(p) for p in sorted(directory.glob(f"*{KEY_FILE_SUFFIX}"))]
+    try:
+        if not directory.is_dir():
+            return []
+        paths = sorted(directory.glob(f"*{KEY_FILE_SUFFIX}"))
+    except OSError as exc:
+        raise LedgerError(f"cannot read the key directory {directory}: {exc.strerror or exc}") from exc
+    return [AuthorityKey.load(p) for p in paths]

@@ -74,8 +74,11 @@ def prove_inclusion(ledger: Ledger, seq: int, against: SignedCheckpoint | None =
 def prove_consistency(ledger: Ledger, size1: int, size2: int | None = None) -> ConsistencyProof:
     """Checkpoints at ``size1`` and ``size2`` (default: the latest) and the RFC 9162 proof between them."""
     check_index(size1, "size1")
-    if size2 is not None:
-        check_index(size2, "size2")
+    end = ledger.size + ledger.pending
+    if size2 is not None and not 0 < check_index(size2, "size2") <= end:
+        raise MalformedInput(f"size2 must be within 1..{end}")
+    if not 0 < size1 <= (end if size2 is None else size2):
+        raise MalformedInput(f"size1 must be within 1..{end if size2 is None else size2}")
     ledger._cover(size1)
     ledger._cover(size2)
     if not 0 < size1 <= ledger.size:

@@ -94,12 +94,20 @@ class SqliteStore:
     def __init__(self, path: Path, *, readonly: bool = False, _create: bool = False) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        if not _create and not self.path.is_file():
+        try:
+            present = _create or self.path.is_file()
+        except OSError as exc:
+            raise LedgerError(f"no ledger store at {self.path}: {exc.strerror or exc}") from exc
+        if not present:
             raise LedgerError(f"no ledger store at {self.path}")
         try:
             if readonly:
-                uri = f"file:{self.path}?mode=ro"
+                # a mode=ro connection leaves SQLite's -wal/-shm files behind on close; a read-write one
+                # with query_only (SQLite refuses every write) removes them, so reading leaves no trace
+                mode = "rw" if os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK) else "ro"
+                uri = f"{self.path.absolute().as_uri()}?mode={mode}"
                 self.conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=BUSY_TIMEOUT_S)
+                self.conn.execute("PRAGMA query_only=ON")
             else:
                 self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_S)
         except (sqlite3.Error, OSError, ValueError) as exc:
@@ -291,9 +299,12 @@ class SqliteStore:
         except (sqlite3.Error, UnicodeDecodeError, OverflowError) as exc:
             raise _wrap(exc, self.path) from exc
 
+    def _damaged(self, what: str) -> LedgerError:
+        return LedgerError(f"ledger store {self.path}: {what}; run `ledger verify`", where="store")
+
     def _bytes(self, value: object, what: str) -> bytes:
         if not isinstance(value, bytes):
-            raise LedgerError(f"ledger store {self.path}: {what} is damaged; run `ledger verify`", where="store")
+            raise self._damaged(f"{what} is damaged")
         return value
 
     def head(self) -> tuple[int, bytes, bytes]:
@@ -302,9 +313,7 @@ class SqliteStore:
         if row is None:
             raise LedgerError(f"ledger store {self.path} has no genesis block", where="store")
         if not isinstance(row[0], int):
-            raise LedgerError(
-                f"ledger store {self.path}: the block heights are damaged; run `ledger verify`", where="store"
-            )
+            raise self._damaged("the block heights are damaged")
         return int(row[0]), self._bytes(row[1], "the head block hash"), self._bytes(row[2], "the head block")
 
     def state_key(self) -> tuple[bytes, int]:
@@ -313,9 +322,7 @@ class SqliteStore:
         if row is None or row[0] is None:
             raise LedgerError(f"ledger store {self.path} has no genesis block", where="store")
         if row[1] is not None and not isinstance(row[1], int):
-            raise LedgerError(
-                f"ledger store {self.path}: the entry sequence numbers are damaged; run `ledger verify`", where="store"
-            )
+            raise self._damaged("the entry sequence numbers are damaged")
         return self._bytes(row[0], "the head block hash"), 0 if row[1] is None else row[1] + 1
 
     def block(self, height: int) -> bytes | None:
@@ -333,9 +340,7 @@ class SqliteStore:
             mid = (lo + hi) // 2
             row = self._one("SELECT tree_size FROM blocks WHERE height = ?", (mid,))
             if row is None or not isinstance(row[0], int):
-                raise LedgerError(
-                    f"ledger store {self.path}: block {mid} is damaged; run `ledger verify`", where="store"
-                )
+                raise self._damaged(f"block {mid} is damaged")
             if row[0] > seq:
                 found, hi = mid, mid - 1
             else:
@@ -347,7 +352,7 @@ class SqliteStore:
         value = self._bytes(record, f"entry {seq}")
         split = 32 * nodes_completed(seq)
         if len(value) <= split:
-            raise LedgerError(f"ledger store {self.path}: entry {seq} is damaged; run `ledger verify`", where="store")
+            raise self._damaged(f"entry {seq} is damaged")
         return value[split:], value[:split]
 
     def entry(self, seq: int) -> bytes | None:
@@ -364,16 +369,12 @@ class SqliteStore:
         nodes: list[bytes] = []
         for expected, (seq, record) in enumerate(rows, start):
             if seq != expected:
-                raise LedgerError(
-                    f"ledger store {self.path}: entry {expected} is missing; run `ledger verify`", where="store"
-                )
+                raise self._damaged(f"entry {expected} is missing")
             entry, recorded = self._split(seq, record)
             data.append(entry)
             nodes.append(recorded)
         if len(data) != end - start:
-            raise LedgerError(
-                f"ledger store {self.path}: entry {start + len(data)} is missing; run `ledger verify`", where="store"
-            )
+            raise self._damaged(f"entry {start + len(data)} is missing")
         return data, nodes
 
     def entries(self, start: int, end: int) -> list[bytes]:

@@ -226,7 +226,11 @@ def sync_directories(src: Path, dst: Path, *, policy: TrustPolicy | None = None)
         genesis = source.store.block(0)
         if genesis is None:
             raise LedgerError(f"{src} has no genesis block")
-        if (dst / STORE_FILE).exists():
+        try:
+            exists = (dst / STORE_FILE).exists()
+        except OSError as exc:
+            raise LedgerError(f"cannot use {dst} as a replica: {exc.strerror or exc}") from exc
+        if exists:
             target = Ledger.open(dst, writable=True)
         else:
             target = Ledger.create_replica(dst, genesis, policy=policy)
