@@ -109,7 +109,8 @@ class SmallRangeProof:
 
     @property
     def branches(self) -> int:
-        return len(self.challenges)
+        """``R + 1``; 0 for an object whose challenges are not a sequence (the verifier refuses it)."""
+        return len(self.challenges) if isinstance(self.challenges, (tuple, list)) else 0
 
     def body(self, group: Group, err: type[Exception] = MalformedInput) -> bytes:
         """The compact OR layout after checking every field for ``group``; ``err`` for an invalid object."""
@@ -165,7 +166,8 @@ class SmallRangeProof:
 
     def __repr__(self) -> str:
         name = self.group.name if isinstance(self.group, Group) else "?"
-        return f"SmallRangeProof({name}, branches={self.branches})"
+        branches = len(self.challenges) if isinstance(self.challenges, (tuple, list)) else "?"
+        return f"SmallRangeProof({name}, branches={branches})"
 
 
 def _check_range(lo: Any, hi: Any, err: type[Exception]) -> int:

@@ -15,10 +15,13 @@ One rule for the whole range-proof API (``docs/rangeproofs.md`` §"Errors"):
   whose lengths do not fit the statement; a commitment at the identity or
   of another curve; an unsupported statement (``n``, an empty interval).
 
-The element check is the group's canonical encoding: a foreign object (or a
-point of another curve) cannot be encoded, and the identity encodes to its
-reserved all-zero form.  The returned bytes are exactly what the transcript
-absorbs, so checking costs no extra encoding.
+The element check is the backend's element type plus the group's canonical
+encoding: a foreign object (or, on OpenSSL, a point of another curve) cannot
+be encoded, and the identity is refused.  The returned bytes are exactly
+what the transcript absorbs, so checking costs no extra encoding.  (The
+groups offer no cheaper membership test than a full decode; a hand-made
+off-curve tuple on the pure-Python backend therefore passes this check and
+is caught by the verification equation instead.)
 """
 
 from __future__ import annotations
@@ -73,6 +76,8 @@ def require_elements(group: Group, xs: Any, what: str) -> list[Element]:
 
 def element_bytes(group: Group, x: Any, what: str, err: ErrorType) -> bytes:
     """The canonical encoding of a valid, non-identity element of ``group``; ``err`` otherwise."""
+    if type(x) is not type(group.generator()):
+        raise err(f"{what} is not a {group.name} element (a {type(x).__name__})")
     try:
         enc = group.encode_element(x)
         ok = isinstance(enc, bytes) and len(enc) == group.element_size and not group.is_identity(x)

@@ -45,6 +45,10 @@ SUPPORTED_BITS = (8, 16, 32, 64)
 MAX_AGGREGATION = 256
 
 
+#: inner-product rounds of a proof: ``log2(8)`` to ``log2(64 · MAX_AGGREGATION)``
+MIN_ROUNDS, MAX_ROUNDS = 3, 14
+
+
 def padded_count(m: int) -> int:
     """``m' = 2^⌈log2 m⌉``: the number of value slots after padding."""
     return 1 << (m - 1).bit_length()
@@ -81,13 +85,15 @@ class RangeProof:
         ``err`` (MalformedInput for the encoder, VerificationError for the
         verifier) unless: the proof is for ``group``, the four points and every
         ``L_j, R_j`` are valid non-identity elements of it, there are as many
-        ``L`` as ``R`` (1 to 32; the verifier then checks the count against the
-        statement), and ``t̂, τ_x, μ, a, b`` are integers in ``[0, q)``.
+        ``L`` as ``R`` (:data:`MIN_ROUNDS` to :data:`MAX_ROUNDS`, what the decoder
+        accepts; the verifier then checks the count against the statement), and ``t̂, τ_x, μ, a, b`` are integers in ``[0, q)``.
         """
         same_group(group, self.group, "the range proof", err)
         for name in ("t_x", "t_x_blinding", "e_blinding"):
             canonical_scalar(group, getattr(self, name), f"range proof {name}", err)
         lr = ipa_encodings(group, self.ipa, err)
+        if not MIN_ROUNDS <= len(lr) // 2 <= MAX_ROUNDS:
+            raise err(f"range proof: {len(lr) // 2} inner-product rounds, a proof has {MIN_ROUNDS} to {MAX_ROUNDS}")
         points = [element_bytes(group, getattr(self, name), f"range proof {name}", err) for name in _POINTS]
         return points, lr
 
@@ -115,7 +121,7 @@ class RangeProof:
         ne, ns = group.element_size, group.scalar_size
         rest = len(body) - 4 * ne - 5 * ns
         k, odd = divmod(rest, 2 * ne) if rest >= 0 else (-1, 0)
-        if odd or not 3 <= k <= 14:
+        if odd or not MIN_ROUNDS <= k <= MAX_ROUNDS:
             raise MalformedInput(f"range proof: a {len(body)}-byte body is not a valid proof length")
         if n is not None and m is not None and len(body) + HEADER_SIZE != proof_size(group, n, m):
             raise MalformedInput(f"range proof: expected {proof_size(group, n, m)} bytes for n={n}, m={m}")
@@ -203,6 +209,8 @@ def powers(base: int, count: int, q: int) -> list[int]:
 
 __all__ = [
     "MAX_AGGREGATION",
+    "MAX_ROUNDS",
+    "MIN_ROUNDS",
     "PROTOCOL_TAG",
     "SUPPORTED_BITS",
     "RangeProof",
