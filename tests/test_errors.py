@@ -30,3 +30,15 @@ def test_fork_is_a_verification_failure_with_evidence() -> None:
 def test_diagnostic_without_place() -> None:
     assert errors.VerificationError("bad proof").diagnostic() == "bad proof"
     assert errors.VerificationError("bad proof").exit_code != errors.ZkmedError("x").exit_code
+
+
+def test_exit_codes_leave_room_for_the_cli_own_codes() -> None:
+    # 0 success, 64 usage, 70 internal, 130 interrupted belong to the command line (docs/errors.md)
+    for cls in errors.ALL_ERRORS:
+        assert 1 <= cls.exit_code <= 63, cls
+    by_code: dict[int, set[str]] = {}
+    for cls in errors.ALL_ERRORS:
+        by_code.setdefault(cls.exit_code, set()).add(cls.__name__)
+    # only a subclass may share its parent's exit code
+    assert by_code[4] == {"MalformedInput", "UnsupportedVersion"}
+    assert all(len(names) == 1 for code, names in by_code.items() if code != 4)

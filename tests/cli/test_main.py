@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import click
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 import zkmed
+from zkmed.cli import render
 from zkmed.cli.main import EXIT_CODES, EXIT_INTERNAL, EXIT_USAGE, ZkmedGroup, main
 from zkmed.errors import ALL_ERRORS, MalformedInput, VerificationError
 
@@ -133,3 +136,11 @@ def test_a_closed_pipe_is_not_an_internal_error() -> None:
     result = CliRunner().invoke(_group_raising(BrokenPipeError(32, "Broken pipe")), ["boom"])
     assert result.exit_code == 1
     assert "internal" not in result.output
+
+
+@given(st.text(st.one_of(st.characters(), st.characters(categories=["Cs"]))), st.text())
+def test_error_line_is_always_one_printable_line(message: str, code: str) -> None:
+    line = render.error_line(code, message)
+    assert len(line.splitlines()) == 1
+    assert "\n" not in line and "\r" not in line
+    line.encode("utf-8")  # no lone surrogates left
