@@ -103,7 +103,8 @@ def _params(p: Any, kind: type = PedersenParams) -> Any:
 def _check_proof(what: str, group: Group, proof: Any, kind: type) -> None:
     if type(proof) is not kind:
         raise VerificationError(f"{what}: expected a {kind.__name__}")
-    if not isinstance(proof.group, Group) or proof.group.name != group.name:
+    proof_group = getattr(proof, "group", None)
+    if not isinstance(proof_group, Group) or proof_group.name != group.name:
         raise VerificationError(f"{what}: made for another group")
 
 

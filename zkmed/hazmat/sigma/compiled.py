@@ -78,9 +78,11 @@ class Compiled:
             raise MalformedInput(f"statement: expected {len(self.elements)} elements ({', '.join(self.elements)})")
         if not any(isinstance(v, _SPECIAL) for v in values):
             return LinearRelation.from_shape(self.shape, group, (group.generator(), *values))
-        elements, encoded, bases = [group.generator()], [], [None]
+        elements: list[Element] = [group.generator()]
+        encoded: list[bytes] = []
+        bases: list[FixedBase | None] = [None]
         for v in values:
-            base = None
+            base: FixedBase | None = None
             if isinstance(v, _BYTES):
                 data = bytes(v)
                 point = group.decode_element(data)
