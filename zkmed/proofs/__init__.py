@@ -24,7 +24,22 @@ ranges and predicates          ``[lo, hi]``, ``>= <= > <`` (Bulletproofs),
 =============================  ==================================================
 """
 
+from zkmed.hazmat.bulletproofs.proof import RangeProof
 from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
+from zkmed.proofs.ranges import (
+    prove_at_least,
+    prove_at_most,
+    prove_greater_than,
+    prove_interval,
+    prove_less_than,
+    prove_predicate,
+    verify_at_least,
+    verify_at_most,
+    verify_greater_than,
+    verify_interval,
+    verify_less_than,
+    verify_predicate,
+)
 from zkmed.proofs.sigma import (
     BitProof,
     DleqProof,
@@ -51,12 +66,28 @@ from zkmed.proofs.sigma import (
     verify_vector_equality,
     verify_vector_opening,
 )
+from zkmed.proofs.small_range import (
+    SmallRangeProof,
+    prove_in_range,
+    prove_small_range,
+    verify_in_range,
+    verify_small_range,
+)
 
 __all__ = [
-    "BitProof", "Blinding", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof",
-    "PedersenParams", "VectorEqualityProof", "VectorOpeningProof", "VectorPedersenParams",
+    # parameters and secrets
+    "Blinding", "PedersenParams", "VectorPedersenParams",
+    # proof objects (to_bytes / from_bytes with a format header)
+    "BitProof", "DleqProof", "DlogProof", "EqualityProof", "MembershipProof", "OpeningProof", "RangeProof",
+    "SmallRangeProof", "VectorEqualityProof", "VectorOpeningProof",
+    # keys and commitments
     "prove_bit", "prove_dleq", "prove_dlog", "prove_equality", "prove_membership", "prove_opening",
     "prove_vector_equality", "prove_vector_opening",
     "verify_bit", "verify_dleq", "verify_dlog", "verify_equality", "verify_membership", "verify_opening",
     "verify_vector_equality", "verify_vector_opening",
+    # ranges and predicates
+    "prove_at_least", "prove_at_most", "prove_greater_than", "prove_in_range", "prove_interval", "prove_less_than",
+    "prove_predicate", "prove_small_range",
+    "verify_at_least", "verify_at_most", "verify_greater_than", "verify_in_range", "verify_interval",
+    "verify_less_than", "verify_predicate", "verify_small_range",
 ]  # fmt: skip
