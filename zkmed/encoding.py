@@ -27,7 +27,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from zkmed.errors import MalformedInput
+from zkmed.errors import MalformedInput, UnsupportedVersion
 
 MAX_LENGTH = 2**32 - 1
 #: deepest JSON nesting accepted at the edges (checked before parsing, so no
@@ -182,6 +182,13 @@ class Reader:
 
     def u64(self) -> int:
         return self.uint(8)
+
+    def version(self, supported: int) -> int:
+        """A ``u8`` format version: :class:`UnsupportedVersion` unless it is ``supported``."""
+        version = self.u8()
+        if version != supported:
+            raise UnsupportedVersion(f"{self._what} version {version} is not supported")
+        return version
 
     def bytes_lp(self, max_length: int = MAX_LENGTH) -> bytes:
         length = self.u32()

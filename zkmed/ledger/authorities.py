@@ -30,12 +30,11 @@ indices are distinct and in range, and there are at least t of them.
 from __future__ import annotations
 
 import hashlib
-import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from zkmed.encoding import Reader, Writer
-from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
+from zkmed.errors import LedgerError, MalformedInput, VerificationError
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.note import check_key_name, ed25519_verify
 
@@ -44,7 +43,6 @@ CHANGE_CONTEXT = b"zkmed-ledger-authority-change-v1\n"
 SET_HASH_CONTEXT = b"zkmed/ledger/authority-set/v1\x00"
 MAX_AUTHORITIES = 255
 SIGNATURE_SIZE = 64
-_U16 = struct.Struct(">H")
 
 
 @dataclass(frozen=True)
@@ -98,9 +96,7 @@ class AuthoritySet:
 
     @classmethod
     def read(cls, r: Reader) -> AuthoritySet:
-        version = r.u8()
-        if version != 1:
-            raise UnsupportedVersion(f"authority set version {version} is not supported")
+        r.version(1)
         threshold = r.u16()
         n = r.u16()
         if n > MAX_AUTHORITIES:
@@ -118,32 +114,33 @@ class AuthoritySet:
     def hash(self) -> bytes:
         return self._hash
 
-    def index_of(self, public_key: bytes) -> int | None:
-        for i, a in enumerate(self.authorities):
-            if a.public_key == public_key:
-                return i
-        return None
+    def held(
+        self, keys: Iterable[AuthorityKey], limit: int | None = None, use: str = "sign"
+    ) -> list[tuple[int, AuthorityKey]]:
+        """``(index, key)`` of the held keys that belong to this set, by index; LedgerError if fewer than t.
 
-    def sign(self, keys: Iterable[AuthorityKey], message: bytes, limit: int | None = None) -> SignatureList:
-        """Sign ``message`` with every held key that belongs to this set; at least t must.
-
-        With ``limit``, stop after ``max(limit, t)`` signatures (held keys in
+        With ``limit``, only the first ``max(limit, t)`` of them (held keys in
         the order given): never fewer than the threshold.
         """
         wanted = len(self.authorities) if limit is None else max(limit, self.threshold)
-        sigs: dict[int, bytes] = {}
+        index = {a.public_key: i for i, a in enumerate(self.authorities)}
+        found: dict[int, AuthorityKey] = {}
         for key in keys:
-            if len(sigs) >= wanted:
+            if len(found) >= wanted:
                 break
-            index = self.index_of(key.public_key)
-            if index is not None and index not in sigs:
-                sigs[index] = key.sign(message)
-        if len(sigs) < self.threshold:
+            i = index.get(key.public_key)
+            if i is not None and i not in found:
+                found[i] = key
+        if len(found) < self.threshold:
             raise LedgerError(
-                f"this node holds {len(sigs)} of the {self.threshold} authority keys needed to sign "
+                f"this node holds {len(found)} of the {self.threshold} authority keys needed to {use} "
                 f"(authorities: {', '.join(a.name for a in self.authorities)})"
             )
-        return SignatureList(tuple(sorted(sigs.items())))
+        return sorted(found.items())
+
+    def sign(self, keys: Iterable[AuthorityKey], message: bytes, limit: int | None = None) -> SignatureList:
+        """Sign ``message`` with the :meth:`held` keys of this set (at least t)."""
+        return SignatureList(tuple((i, key.sign(message)) for i, key in self.held(keys, limit)))
 
     def verify(self, message: bytes, signatures: SignatureList, where: str) -> None:
         """Raise :class:`VerificationError` (at ``where``) unless ``signatures`` k-of-n sign ``message``."""
@@ -173,15 +170,10 @@ class SignatureList:
     items: tuple[tuple[int, bytes], ...]
 
     def encode(self) -> bytes:
-        try:
-            parts = [_U16.pack(len(self.items))]
-            for index, sig in self.items:
-                if len(sig) != SIGNATURE_SIZE:
-                    raise MalformedInput(f"an Ed25519 signature is {SIGNATURE_SIZE} bytes, got {len(sig)}")
-                parts += (_U16.pack(index), sig)
-        except struct.error as exc:
-            raise MalformedInput(f"signature list field out of range: {exc}") from exc
-        return b"".join(parts)
+        w = Writer().u16(len(self.items))
+        for index, sig in self.items:
+            w.u16(index).fixed(sig, SIGNATURE_SIZE)
+        return w.finish()
 
     @classmethod
     def read(cls, r: Reader) -> SignatureList:
@@ -215,9 +207,7 @@ class AuthorityChange:
     @classmethod
     def decode(cls, data: bytes) -> AuthorityChange:
         r = Reader(data, "authority change")
-        version = r.u8()
-        if version != 1:
-            raise UnsupportedVersion(f"authority change version {version} is not supported")
+        r.version(1)
         ledger_id = r.raw(32)
         height = r.u64()
         new_set = AuthoritySet.decode(r.bytes_lp(1 << 16))

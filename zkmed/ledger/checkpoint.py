@@ -34,21 +34,21 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from zkmed.encoding import b64_decode, b64_encode
-from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
+from zkmed.errors import MalformedInput, UnsupportedVersion, VerificationError
 from zkmed.formats import LEDGER_TRUST_POLICY
 from zkmed.ledger.authorities import Authority, AuthoritySet
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.merkle import HASH_SIZE
 from zkmed.ledger.note import (
     SIG_COSIGNATURE_V1,
+    Ed25519NoteVerifier,
     NoteSignature,
     SignedNote,
-    check_key_name,
     check_text,
     ed25519_verify,
-    format_vkey,
     key_id,
     open_note,
     parse_vkey,
@@ -99,21 +99,16 @@ class Checkpoint:
         return cls(lines[0], size, root, tuple(lines[3:]))
 
 
-def cosignature_message(text: str, timestamp: int) -> bytes:
+def cosignature_message(text: bytes, timestamp: int) -> bytes:
     """What a cosignature v1 signs: header line, time line, checkpoint text."""
-    return f"cosignature/v1\ntime {timestamp}\n".encode() + text.encode("utf-8")
+    return f"cosignature/v1\ntime {timestamp}\n".encode() + text
 
 
 @dataclass(frozen=True)
-class CosignatureVerifier:
+class CosignatureVerifier(Ed25519NoteVerifier):
     """Signature type 0x04: a timestamped Ed25519 cosignature over a checkpoint."""
 
-    name: str
-    public_key: bytes
-
-    @property
-    def key_id(self) -> bytes:
-        return key_id(self.name, SIG_COSIGNATURE_V1, self.public_key)
+    SIG_TYPE: ClassVar[int] = SIG_COSIGNATURE_V1
 
     def verify(self, text: bytes, signature: bytes) -> None:
         if len(signature) != 8 + 64:
@@ -121,21 +116,17 @@ class CosignatureVerifier:
         timestamp = int.from_bytes(signature[:8], "big")
         if timestamp > MAX_TIMESTAMP:
             raise VerificationError(f"cosignature by {self.name}: timestamp exceeds 2^63 - 1")
-        message = f"cosignature/v1\ntime {timestamp}\n".encode() + text
+        message = cosignature_message(text, timestamp)
         ed25519_verify(self.public_key, signature[8:], message, f"cosignature by {self.name}")
-
-    def vkey(self) -> str:
-        return format_vkey(self.name, SIG_COSIGNATURE_V1, self.public_key)
 
 
 def cosign(key: AuthorityKey, text: str, timestamp: int) -> NoteSignature:
     """The cosignature v1 line of ``key`` over checkpoint ``text`` at ``timestamp`` (seconds)."""
     if not 0 <= timestamp <= MAX_TIMESTAMP:
         raise MalformedInput("cosignature timestamp is out of range")
-    sig = key.sign(cosignature_message(text, timestamp))
-    return NoteSignature(
-        key.name, key_id(key.name, SIG_COSIGNATURE_V1, key.public_key), timestamp.to_bytes(8, "big") + sig
-    )
+    sig = key.sign(cosignature_message(text.encode("utf-8"), timestamp))
+    kid = key_id(key.name, SIG_COSIGNATURE_V1, key.public_key)
+    return NoteSignature(key.name, kid, timestamp.to_bytes(8, "big") + sig)
 
 
 def cosignature_timestamp(signature: NoteSignature) -> int:
@@ -210,20 +201,9 @@ class SignedCheckpoint:
     def sign(
         cls, checkpoint: Checkpoint, authorities: AuthoritySet, keys: Sequence[AuthorityKey], timestamp: int
     ) -> SignedCheckpoint:
-        """Cosign with every held key of ``authorities``; at least t keys are required."""
+        """Cosign with every held key of ``authorities`` (:meth:`AuthoritySet.held`: at least t)."""
         text = checkpoint.text()
-        members = {a.public_key for a in authorities.authorities}
-        sigs: dict[bytes, NoteSignature] = {}
-        for key in keys:
-            if key.public_key in members and key.public_key not in sigs:
-                check_key_name(key.name)
-                sigs[key.public_key] = cosign(key, text, timestamp)
-        if len(sigs) < authorities.threshold:
-            raise LedgerError(
-                f"this node holds {len(sigs)} of the {authorities.threshold} authority keys needed to cosign"
-            )
-        order = [a.public_key for a in authorities.authorities]
-        lines = tuple(sigs[pk] for pk in order if pk in sigs)
+        lines = tuple(cosign(key, text, timestamp) for _, key in authorities.held(keys, use="cosign"))
         return cls(checkpoint, SignedNote(text, lines))
 
     def signers(self, policy: TrustPolicy) -> list[str]:

@@ -23,12 +23,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json
+from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import ForkDetected, LedgerError, MalformedInput, VerificationError
 from zkmed.formats import LEDGER_FORK_EVIDENCE
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.checkpoint import TrustPolicy
-from zkmed.ledger.note import check_text
+from zkmed.ledger.note import json_document, json_text
 
 MAX_EVIDENCE = 1 << 20
 _SIDES = ("destination_block", "source_block")
@@ -55,22 +55,12 @@ class ForkEvidence:
         return doc
 
     def format(self) -> str:
-        return canonical_json(self.to_json()).decode("utf-8") + "\n"
+        return json_text(self.to_json())
 
     @classmethod
     def parse(cls, text: str | bytes) -> ForkEvidence:
         """Parse strictly (MalformedInput; UnsupportedVersion for another version of the format)."""
-        if isinstance(text, (bytes, bytearray)):
-            try:
-                text = bytes(text).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise MalformedInput("fork evidence is not valid UTF-8") from exc
-        if len(check_text(text, "fork evidence")) > MAX_EVIDENCE:
-            raise MalformedInput("fork evidence is too large")
-        doc = parse_json(text.rstrip("\n"))
-        LEDGER_FORK_EVIDENCE.check_json(doc)
-        if set(doc) != {"type", "version", "origin", "height", *_SIDES}:
-            raise MalformedInput("fork evidence: expected exactly type, version, origin, height and the two blocks")
+        doc = json_document(text, LEDGER_FORK_EVIDENCE, ("origin", "height", *_SIDES), "fork evidence", MAX_EVIDENCE)
         origin, height = doc["origin"], doc["height"]
         if not isinstance(origin, str) or not isinstance(height, int) or isinstance(height, bool):
             raise MalformedInput("fork evidence: origin is text and height an integer")

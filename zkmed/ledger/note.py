@@ -18,6 +18,10 @@ Format (see C2SP ``signed-note`` (https://c2sp.org/signed-note))::
 Opening a note (:func:`open_note`) ignores signatures from unknown keys,
 verifies every signature whose (name, key ID) is known — one failure rejects
 the whole note — and rejects a note that no known key signed.
+
+The text checks every ledger text artifact shares live here too:
+:func:`check_text`, :func:`text_input` (str or UTF-8 bytes, size-limited) and
+:func:`json_document` / :func:`json_text` for the canonical-JSON ones.
 """
 
 from __future__ import annotations
@@ -26,13 +30,14 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, ClassVar, Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from zkmed.encoding import b64_decode, b64_encode, utf8_encode
+from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json, utf8_decode, utf8_encode
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.formats import Format
 
 SIG_ED25519 = 0x01
 SIG_COSIGNATURE_V1 = 0x04
@@ -50,12 +55,37 @@ def check_text(text: object, what: str) -> str:
     return text  # type: ignore[return-value]
 
 
+def text_input(data: object, what: str, limit: int) -> str:
+    """``data`` (``str``, or UTF-8 ``bytes``) as checked text of at most ``limit`` UTF-8 bytes; else MalformedInput."""
+    if isinstance(data, (bytes, bytearray)):
+        if len(data) > limit:
+            raise MalformedInput(f"{what} is too large")
+        data = utf8_decode(bytes(data), what=what)
+    if len(utf8_encode(data, what=what)) > limit:  # type: ignore[arg-type]  # it refuses non-str too
+        raise MalformedInput(f"{what} is too large")
+    return data  # type: ignore[return-value]
+
+
+def json_document(data: object, fmt: Format, fields: Sequence[str], what: str, limit: int) -> dict[str, Any]:
+    """A canonical-JSON artifact of format ``fmt`` holding exactly ``type``, ``version`` and ``fields``."""
+    doc = parse_json(text_input(data, what, limit).rstrip("\n"))
+    fmt.check_json(doc)
+    if set(doc) != {"type", "version", *fields}:
+        raise MalformedInput(f"{what}: expected exactly type, version, {', '.join(fields)}")
+    return doc  # type: ignore[no-any-return]
+
+
+def json_text(doc: dict[str, Any]) -> str:
+    """The file form of a JSON artifact: canonical JSON and a newline."""
+    return canonical_json(doc).decode("utf-8") + "\n"
+
+
 def check_key_name(name: object) -> str:
     """A valid note key name: non-empty, no spaces, no ``+``, no control characters."""
     if (
         not isinstance(name, str)
         or not name
-        or len(check_text(name, "key name").encode("utf-8")) > MAX_KEY_NAME
+        or len(utf8_encode(name, what="key name")) > MAX_KEY_NAME
         or "+" in name
         or _SPACE.search(name)
         or _CONTROL.search(name)
@@ -94,15 +124,7 @@ class SignedNote:
     @classmethod
     def parse(cls, data: str | bytes) -> SignedNote:
         """Parse a signed note strictly; raises :class:`MalformedInput`."""
-        if isinstance(data, (bytes, bytearray)):
-            if len(data) > MAX_NOTE_BYTES:
-                raise MalformedInput("signed note is too large")
-            try:
-                data = bytes(data).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise MalformedInput("signed note is not valid UTF-8") from exc
-        if len(check_text(data, "signed note").encode("utf-8")) > MAX_NOTE_BYTES:
-            raise MalformedInput("signed note is too large")
+        data = text_input(data, "signed note", MAX_NOTE_BYTES)
         if _CONTROL.search(data):
             raise MalformedInput("signed note contains control characters")
         split = data.rfind("\n\n")
@@ -155,20 +177,21 @@ def ed25519_verify(public_key: bytes, signature: bytes, message: bytes, what: st
 
 @dataclass(frozen=True)
 class Ed25519NoteVerifier:
-    """Signature type 0x01: plain Ed25519 over the note text."""
+    """Signature type 0x01: plain Ed25519 over the note text (subclasses: other types of Ed25519 key)."""
 
     name: str
     public_key: bytes
+    SIG_TYPE: ClassVar[int] = SIG_ED25519
 
     @property
     def key_id(self) -> bytes:
-        return key_id(self.name, SIG_ED25519, self.public_key)
+        return key_id(self.name, self.SIG_TYPE, self.public_key)
 
     def verify(self, text: bytes, signature: bytes) -> None:
         ed25519_verify(self.public_key, signature, text, f"signature by {self.name}")
 
     def vkey(self) -> str:
-        return format_vkey(self.name, SIG_ED25519, self.public_key)
+        return format_vkey(self.name, self.SIG_TYPE, self.public_key)
 
 
 def ed25519_note_signature(name: str, private_key: Ed25519PrivateKey, text: str) -> NoteSignature:

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from zkmed.errors import LedgerError, MalformedInput
 from zkmed.ledger.checkpoint import Checkpoint, SignedCheckpoint
-from zkmed.ledger.receipt import ConsistencyProof, TlogProof, inclusion_receipt
+from zkmed.ledger.receipt import ConsistencyProof, TlogProof
 from zkmed.ledger.store import check_index
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,7 +68,7 @@ def prove_inclusion(ledger: Ledger, seq: int, against: SignedCheckpoint | None =
     size = signed.checkpoint.tree_size
     if size <= seq or size > ledger.size:
         raise LedgerError(f"checkpoint of size {size} does not cover entry {seq} in this ledger")
-    return inclusion_receipt(data, seq, ledger.tree().inclusion_proof(seq, size), signed)
+    return TlogProof(seq, tuple(ledger.tree().inclusion_proof(seq, size)), signed.text(), data)
 
 
 def prove_consistency(ledger: Ledger, size1: int, size2: int | None = None) -> ConsistencyProof:

@@ -24,17 +24,15 @@ Consistency proof file (zkmed's own, canonical JSON, format
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
-from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json
+from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.formats import LEDGER_CONSISTENCY_PROOF
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, parse_decimal, verify_checkpoint
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.merkle import HASH_SIZE, leaf_hash, verify_consistency, verify_inclusion
-from zkmed.ledger.note import check_text
+from zkmed.ledger.note import json_document, json_text, text_input
 
 TLOG_PROOF_HEADER = "c2sp.org/tlog-proof@v1"
 MAX_PROOF_HASHES = 64
@@ -66,24 +64,16 @@ class TlogProof:
 
     @classmethod
     def parse(cls, data: str | bytes) -> TlogProof:
-        if isinstance(data, (bytes, bytearray)):
-            try:
-                data = bytes(data).decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise MalformedInput("tlog-proof is not valid UTF-8") from exc
-        if len(check_text(data, "tlog-proof")) > MAX_FILE:
-            raise MalformedInput("tlog-proof must be text of reasonable size")
+        data = text_input(data, "tlog-proof", MAX_FILE)
         split = data.find("\n\n")
         if split < 0:
             raise MalformedInput("tlog-proof has no empty line before its checkpoint")
         head, checkpoint = data[:split].split("\n"), data[split + 2 :]
         if head[0] != TLOG_PROOF_HEADER:
             raise MalformedInput(f"tlog-proof must start with {TLOG_PROOF_HEADER!r}")
-        pos = 1
-        extra = None
+        pos, extra = 1, None
         if pos < len(head) and head[pos].startswith("extra "):
-            extra = b64_decode(head[pos][len("extra ") :], what="tlog-proof extra data")
-            pos += 1
+            pos, extra = 2, b64_decode(head[pos][len("extra ") :], what="tlog-proof extra data")
         if pos >= len(head) or not head[pos].startswith("index "):
             raise MalformedInput("tlog-proof is missing its index line")
         index = parse_decimal(head[pos][len("index ") :], "tlog-proof index")
@@ -135,27 +125,13 @@ class ConsistencyProof:
     proof: tuple[bytes, ...]
 
     def format(self) -> str:
-        doc = {
-            **LEDGER_CONSISTENCY_PROOF.json_header(),
-            "old": self.old,
-            "new": self.new,
-            "proof": [b64_encode(h) for h in self.proof],
-        }
-        return canonical_json(doc).decode("utf-8") + "\n"
+        proof = [b64_encode(h) for h in self.proof]
+        return json_text({**LEDGER_CONSISTENCY_PROOF.json_header(), "old": self.old, "new": self.new, "proof": proof})
 
     @classmethod
     def parse(cls, data: str | bytes) -> ConsistencyProof:
         """Parse strictly: MalformedInput, or UnsupportedVersion for another version of the format."""
-        if not isinstance(data, (str, bytes, bytearray)) or len(data) > MAX_FILE:
-            raise MalformedInput("a consistency proof file is text of reasonable size")
-        try:
-            text = bytes(data).decode("utf-8") if isinstance(data, (bytes, bytearray)) else data
-        except UnicodeDecodeError as exc:
-            raise MalformedInput("consistency proof is not valid UTF-8") from exc
-        doc: Any = parse_json(check_text(text, "consistency proof").rstrip("\n"))
-        LEDGER_CONSISTENCY_PROOF.check_json(doc)
-        if set(doc) != {"type", "version", "old", "new", "proof"}:
-            raise MalformedInput("consistency proof: expected exactly type, version, old, new, proof")
+        doc = json_document(data, LEDGER_CONSISTENCY_PROOF, ("old", "new", "proof"), "consistency proof", MAX_FILE)
         old, new, hashes = doc["old"], doc["new"], doc["proof"]
         if not isinstance(old, str) or not isinstance(new, str) or not isinstance(hashes, list):
             raise MalformedInput("consistency proof: old and new are texts, proof is a list")
@@ -183,8 +159,3 @@ def verify_consistency_proof(proof: ConsistencyProof, policy: TrustPolicy, old_c
     verify_consistency(
         old.checkpoint.tree_size, new.checkpoint.tree_size, proof.proof, old.checkpoint.root, new.checkpoint.root
     )
-
-
-def inclusion_receipt(entry_data: bytes, index: int, path: Sequence[bytes], checkpoint: SignedCheckpoint) -> TlogProof:
-    """Assemble a receipt (no verification; use :func:`verify_receipt`)."""
-    return TlogProof(index, tuple(path), checkpoint.text(), entry_data)
