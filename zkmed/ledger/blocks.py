@@ -35,7 +35,7 @@ import struct
 from dataclasses import dataclass, field
 
 from zkmed.encoding import Reader, Writer
-from zkmed.errors import MalformedInput, UnsupportedVersion
+from zkmed.errors import MalformedInput
 from zkmed.formats import LEDGER_BLOCK
 from zkmed.ledger.authorities import AuthoritySet, SignatureList
 from zkmed.ledger.note import check_key_name
@@ -45,8 +45,9 @@ BLOCK_HASH_CONTEXT = b"zkmed/ledger/block/v1\x00"
 BLOCK_CONTEXT = b"zkmed-ledger-block-v1\n"
 ZERO_HASH = bytes(32)
 MAX_NAME = 128
-#: the header's fixed-layout part, up to the genesis info's length
-_HEADER = struct.Struct(">B32sQ32sQQ32s32sI")
+MAX_GENESIS_INFO = 1 << 17
+#: the header's fixed-layout part after the version byte, up to the genesis info's length
+_FIELDS = struct.Struct(">32sQ32sQQ32s32sI")
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,7 @@ class GenesisInfo:
     @classmethod
     def decode(cls, data: bytes) -> GenesisInfo:
         r = Reader(data, "genesis info")
-        version = r.u8()
-        if version != 1:
-            raise UnsupportedVersion(f"genesis info version {version} is not supported")
+        r.version(1)
         name = r.text(MAX_NAME)
         authorities = AuthoritySet.decode(r.bytes_lp(1 << 16))
         r.finish()
@@ -102,18 +101,9 @@ class Block:
             raise MalformedInput("exactly the block at height 0 carries genesis info")
         if not isinstance(self.signatures, SignatureList):
             raise MalformedInput("block signatures must be a SignatureList")
-        header = self._encode_header()
-        object.__setattr__(self, "_header", header)  # construction: a frozen dataclass's derived fields
-        object.__setattr__(self, "_hash", hashlib.sha256(BLOCK_HASH_CONTEXT + header).digest())
-
-    def header(self) -> bytes:
-        return self._header
-
-    def _encode_header(self) -> bytes:
         genesis = self.genesis.encode() if self.genesis else b""
         try:
-            fixed = _HEADER.pack(
-                BLOCK_VERSION,
+            fixed = _FIELDS.pack(
                 self.ledger_id,
                 self.height,
                 self.prev_hash,
@@ -125,7 +115,12 @@ class Block:
             )
         except struct.error as exc:  # a negative or too large integer field (the 32-byte fields are checked)
             raise MalformedInput(f"block field out of range: {exc}") from exc
-        return fixed + genesis
+        header = bytes([BLOCK_VERSION]) + fixed + genesis
+        object.__setattr__(self, "_header", header)  # construction: a frozen dataclass's derived fields
+        object.__setattr__(self, "_hash", hashlib.sha256(BLOCK_HASH_CONTEXT + header).digest())
+
+    def header(self) -> bytes:
+        return self._header
 
     def hash(self) -> bytes:
         return self._hash
@@ -152,25 +147,19 @@ class Block:
     @classmethod
     def decode(cls, data: bytes) -> Block:
         r = Reader(data, "block")
-        version = r.u8()
-        if version != BLOCK_VERSION:
-            raise UnsupportedVersion(f"block version {version} is not supported")
-        ledger_id = r.raw(32)
-        height = r.u64()
-        prev_hash = r.raw(32)
-        time_ms = r.u64()
-        tree_size = r.u64()
-        root = r.raw(32)
-        set_hash = r.raw(32)
-        raw_genesis = r.bytes_lp(1 << 17)
+        r.version(BLOCK_VERSION)
+        ledger_id, height, prev_hash, time_ms, size, root, set_hash, genesis_length = _FIELDS.unpack(
+            r.raw(_FIELDS.size)
+        )
+        if genesis_length > MAX_GENESIS_INFO:
+            raise MalformedInput(f"block: genesis info of {genesis_length} bytes exceeds {MAX_GENESIS_INFO}")
+        raw_genesis = r.raw(genesis_length)
         signatures = SignatureList.read(r)
         r.finish()
-        if height == 0 and not raw_genesis:
-            raise MalformedInput("the genesis block must carry genesis info")
-        if height != 0 and raw_genesis:
-            raise MalformedInput(f"block {height} carries genesis info")
+        if (height == 0) != bool(raw_genesis):
+            raise MalformedInput("exactly the block at height 0 carries genesis info")
         genesis = GenesisInfo.decode(raw_genesis) if raw_genesis else None
-        return cls(ledger_id, height, prev_hash, time_ms, tree_size, root, set_hash, genesis, signatures)
+        return cls(ledger_id, height, prev_hash, time_ms, size, root, set_hash, genesis, signatures)
 
 
 def origin_for(name: str, genesis_hash: bytes) -> str:

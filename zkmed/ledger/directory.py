@@ -23,6 +23,7 @@ from pathlib import Path
 from zkmed.errors import LedgerError
 from zkmed.ledger.checkpoint import TrustPolicy
 from zkmed.ledger.keys import KEY_FILE_SUFFIX, AuthorityKey, load_key_dir
+from zkmed.ledger.store_sqlite import remove_files
 
 __all__ = ["KEYS_DIR", "POLICY_FILE", "STORE_FILE", "NewDirectory", "holds_keys", "load_keys", "write_policy"]
 
@@ -107,9 +108,7 @@ class NewDirectory:
     def rollback(self) -> None:
         """Remove the files, then the (empty) directories this object created, newest first."""
         for path in reversed(self._files):
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                with contextlib.suppress(OSError):
-                    Path(f"{path}{suffix}").unlink(missing_ok=True)
+            remove_files(path)
         for path in reversed(self._dirs):
             with contextlib.suppress(OSError):
                 path.rmdir()

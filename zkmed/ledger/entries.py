@@ -15,8 +15,9 @@ changes its leaf hash.  When an entry leaves the ledger on its own (for
 ``zkmed.ledger.entry``, :mod:`zkmed.formats`); the leaf is always the bytes
 without it.  :func:`entry_head` is the one encoder of the fixed-layout head
 (:meth:`Entry.encode` and the append hot path, :mod:`zkmed.ledger.rows`,
-both use it); :meth:`Entry.decode` is the one decoder.  Types beginning with ``zkmed.`` are reserved for the
-ledger's own records (see :data:`RESERVED_PREFIX`); the only one today is
+both use it); :meth:`Entry.decode` is the one decoder.  Types beginning with
+``zkmed.`` are reserved for the ledger's own records (see
+:data:`RESERVED_PREFIX`); the only one today is
 :data:`zkmed.ledger.authorities.AUTHORITY_CHANGE_TYPE`.
 """
 
@@ -29,7 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from zkmed.encoding import Reader
-from zkmed.errors import MalformedInput, UnsupportedVersion
+from zkmed.errors import MalformedInput
 from zkmed.formats import LEDGER_ENTRY
 from zkmed.ledger.merkle import leaf_hash
 
@@ -88,15 +89,10 @@ class Entry:
     @classmethod
     def decode(cls, data: bytes) -> Entry:
         r = Reader(data, "ledger entry")
-        version = r.u8()
-        if version != ENTRY_VERSION:
-            raise UnsupportedVersion(f"ledger entry version {version} is not supported")
-        seq = r.u64()
-        entry_type = r.text(MAX_TYPE)
-        payload = r.bytes_lp(MAX_PAYLOAD)
+        r.version(ENTRY_VERSION)
+        seq, entry_type, payload = r.u64(), r.text(MAX_TYPE), r.bytes_lp(MAX_PAYLOAD)
         r.finish()
-        entry = cls(seq, entry_type, payload)
-        return entry
+        return cls(seq, entry_type, payload)
 
     def leaf_hash(self) -> bytes:
         return leaf_hash(self.encode())

@@ -88,6 +88,13 @@ def _wrap(exc: BaseException, path: Path) -> LedgerError:
     return LedgerError(f"ledger store {path}: {exc}", where="store")
 
 
+def remove_files(path: Path) -> None:
+    """Remove ``path`` and SQLite's ``-wal``, ``-shm`` and ``-journal`` files next to it, as far as possible."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        with contextlib.suppress(OSError):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
 class SqliteStore:
     """One ledger file: implements :class:`zkmed.ledger.store.Store`; the rules live in :mod:`zkmed.ledger.ledger`."""
 
@@ -136,16 +143,12 @@ class SqliteStore:
 
     def _sync_directory(self) -> None:
         """fsync the directory so the store file and its ``-wal`` file survive a power loss, not just a crash."""
-        try:
+        with contextlib.suppress(OSError):  # platforms without directory handles, file systems that refuse fsync
             fd = os.open(self.path.parent, os.O_RDONLY)
-        except OSError:  # pragma: no cover - platforms without directory handles
-            return
-        try:
-            os.fsync(fd)
-        except OSError:  # pragma: no cover - file systems that refuse directory fsync
-            pass
-        finally:
-            os.close(fd)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
 
     def _check_header(self) -> None:
         """S1: zkmed application id, a schema version this build reads, and exactly the schema it writes."""
@@ -167,10 +170,8 @@ class SqliteStore:
         rows = self.conn.execute("SELECT type, name, tbl_name, sql FROM sqlite_master").fetchall()
         found = sorted(tuple(v if isinstance(v, bytes) else str(v).encode() for v in row) for row in rows)
         if found != _MASTER:
-            expected = dict((row[1], row[3]) for row in _MASTER)
-            damaged = sorted(
-                {row[1] for row in found if expected.get(row[1]) != row[3]} | set(expected) - {r[1] for r in found}
-            )
+            expected, stored = ({row[1]: row[3] for row in rows} for rows in (_MASTER, found))
+            damaged = sorted(name for name in expected.keys() | stored.keys() if expected.get(name) != stored.get(name))
             name = damaged[0].decode("utf-8", "replace") if damaged else "?"
             raise LedgerError(
                 f"ledger store {self.path}: the schema is damaged (table {name!r} differs from schema version "
@@ -204,8 +205,7 @@ class SqliteStore:
             store._sync_directory()
         except BaseException:
             store.close()
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            remove_files(path)
             raise
         return store
 
@@ -222,26 +222,18 @@ class SqliteStore:
             raise LedgerError(f"ledger store {self.path} is open read-only")
         if self._in_tx:
             raise LedgerError("nested ledger transactions are not supported")
-        try:
-            self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _wrap(exc, self.path) from exc
         self._in_tx = True
         try:
-            yield
-        except BaseException as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
-                raise _wrap(exc, self.path) from exc
-            raise
-        else:
+            self.conn.execute("BEGIN IMMEDIATE")
             try:
+                yield
                 self.conn.execute("COMMIT")
-            except sqlite3.Error as exc:
+            except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     self.conn.execute("ROLLBACK")
-                raise _wrap(exc, self.path) from exc
+                raise
+        except sqlite3.Error as exc:
+            raise _wrap(exc, self.path) from exc
         finally:
             self._in_tx = False
 
@@ -286,18 +278,15 @@ class SqliteStore:
 
     # -- reads -----------------------------------------------------------------
 
-    def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
-        try:
-            row: tuple[Any, ...] | None = self.conn.execute(sql, args).fetchone()
-        except (sqlite3.Error, UnicodeDecodeError, OverflowError) as exc:
-            raise _wrap(exc, self.path) from exc
-        return row
-
     def _all(self, sql: str, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
         try:
             return self.conn.execute(sql, args).fetchall()
         except (sqlite3.Error, UnicodeDecodeError, OverflowError) as exc:
             raise _wrap(exc, self.path) from exc
+
+    def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
+        rows = self._all(sql, args)
+        return rows[0] if rows else None
 
     def _damaged(self, what: str) -> LedgerError:
         return LedgerError(f"ledger store {self.path}: {what}; run `ledger verify`", where="store")
@@ -308,7 +297,6 @@ class SqliteStore:
         return value
 
     def head(self) -> tuple[int, bytes, bytes]:
-        """``(height, hash column, block bytes)`` of the highest block."""
         row = self._one("SELECT height, hash, data FROM blocks ORDER BY height DESC LIMIT 1")
         if row is None:
             raise LedgerError(f"ledger store {self.path} has no genesis block", where="store")
@@ -317,7 +305,6 @@ class SqliteStore:
         return int(row[0]), self._bytes(row[1], "the head block hash"), self._bytes(row[2], "the head block")
 
     def state_key(self) -> tuple[bytes, int]:
-        """``(head block hash, one past the highest entry seq)`` in one statement — what each write re-reads."""
         row = self._one("SELECT (SELECT hash FROM blocks ORDER BY height DESC LIMIT 1), (SELECT max(seq) FROM entries)")
         if row is None or row[0] is None:
             raise LedgerError(f"ledger store {self.path} has no genesis block", where="store")
@@ -361,7 +348,6 @@ class SqliteStore:
         return None if row is None else self._split(seq, row[0])[0]
 
     def entry_rows(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
-        """``(entry bytes, recorded nodes)`` of entries ``start … end - 1``; LedgerError if one is missing."""
         check_index(start, "entry sequence number")
         check_index(end, "entry sequence number")
         rows = self._all("SELECT seq, record FROM entries WHERE seq >= ? AND seq < ? ORDER BY seq", (start, end))
@@ -381,31 +367,18 @@ class SqliteStore:
         return self.entry_rows(start, end)[0]
 
     def _iterate(self, sql: str) -> Generator[tuple[Any, ...], None, None]:
+        """The rows of ``sql``, one at a time (a whole store need not fit in memory); close when done."""
         try:
-            cursor = self.conn.execute(sql)
+            with contextlib.closing(self.conn.execute(sql)) as cursor:
+                yield from cursor
         except (sqlite3.Error, UnicodeDecodeError) as exc:
             raise _wrap(exc, self.path) from exc
-        try:
-            while True:
-                try:
-                    row = cursor.fetchone()
-                except (sqlite3.Error, UnicodeDecodeError) as exc:
-                    raise _wrap(exc, self.path) from exc
-                if row is None:
-                    return
-                yield row
-        finally:
-            cursor.close()
 
     def iter_blocks(self) -> Generator[tuple[object, object, object, object], None, None]:
-        """Rows ``(height, tree_size, hash, data)`` in height order (raw, unchecked; close when done)."""
         yield from self._iterate("SELECT height, tree_size, hash, data FROM blocks ORDER BY height")
 
     def iter_entries(self) -> Generator[tuple[object, object, object], None, None]:
-        """Rows ``(seq, entry bytes, recorded nodes)`` in sequence order (raw, unchecked; close when done).
-
-        A record that is not a byte string is passed on as both values (``verify`` names it).
-        """
+        """A record that is not a byte string is passed on as both values (``verify`` names it)."""
         for seq, record in self._iterate("SELECT seq, record FROM entries ORDER BY seq"):
             if isinstance(seq, int) and isinstance(record, bytes):
                 split = 32 * nodes_completed(seq) if seq >= 0 else 0
@@ -420,12 +393,10 @@ class SqliteStore:
         return [int(r[0]) for r in rows]
 
     def checkpoints(self) -> list[tuple[object, bytes]]:
-        """``(tree size column, UTF-8 text)`` of every stored checkpoint, oldest first (raw, unchecked)."""
         rows = self._all("SELECT tree_size, text FROM checkpoints ORDER BY id")
         return [(size, text if isinstance(text, bytes) else str(text).encode()) for size, text in rows]
 
     def node(self, level: int, index: int) -> bytes:
-        """Hash of the perfect subtree ``(level, index)`` (a :class:`~zkmed.ledger.merkle.NodeSource`)."""
         seq = ((index + 1) << level) - 1
         if not 0 <= seq < 1 << 63:
             raise MalformedInput(f"Merkle node ({level}, {index}) is out of range")
