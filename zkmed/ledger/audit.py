@@ -1,37 +1,21 @@
 """``ledger verify``: re-check every byte of a store from the genesis block on.
 
-Nothing stored is trusted.  The replay follows ``docs/ledger.md``
-§"Verification" and stops at the first problem with a
-:class:`~zkmed.errors.VerificationError` whose ``where`` names the place
-(``block 12``, ``entry 345``, ``checkpoint 3``, ``store``):
+Nothing stored is trusted.  The replay performs the numbered steps of
+``docs/ledger.md`` §"Verification" — :data:`VERIFY_STEPS` (S1–S9, T1; S3 and
+S4 are the chain rules G1–G2 and B1–B10 of :mod:`zkmed.ledger.chain`) — and
+stops at the first problem with a :class:`~zkmed.errors.VerificationError`
+whose ``where`` names the place (``block 12``, ``entry 345``, ``checkpoint
+3``, ``store``).  A changed entry is named by the leaf hash recorded when it
+was appended, a damaged node hash by the entry row holding it.  Entries past
+the head block's tree size are *pending* (sequenced, not yet signed — not an
+error) and are counted in the report.
 
-S1  the store opens: zkmed application id, schema version this build knows;
-S2  block heights run 0, 1, 2, … without gaps;
-S3  the genesis block passes G1–G2 (:mod:`zkmed.ledger.chain`);
-S4  every later block with its entries passes B1–B10, in height order;
-S5  every derived value matches: block hash and tree size columns, and each
-    entry row's stored Merkle nodes (its leaf hash and the perfect subtrees it
-    completed) equal the recomputed ones — a changed entry is named by its
-    recorded leaf hash, a damaged node hash by the entry row holding it —
-    pending entries' rows included;
-S6  the entry sequence numbers run 0, 1, 2, … without gaps; the entries past
-    the head block's tree size are *pending* (sequenced, not yet sealed or
-    signed — not an error): each decodes canonically, carries its own
-    sequence number and is not an authority change; the report counts them;
-S7  the authority-change index lists exactly the authority-change entries;
-S8  every stored checkpoint names this ledger's origin, is cosigned by at
-    least t authorities of a set the ledger used, and its root is the
-    tree root at its size;
-S9  optionally, a checkpoint the auditor holds from elsewhere: valid under
-    the same rules, and the store's tree has that size and that root
-    (a store that was truncated or rewritten fails here);
-T1  the trust anchor: with the auditor's trust policy (origin, authorities,
-    threshold), the store is that ledger (its origin: the name and genesis
-    hash, which fixes the founding authorities) and the policy's authority
-    set is one the ledger used.  Without a policy the store is checked
-    against the authorities it names itself — *trust on first use*: a whole
-    ledger rebuilt with other keys passes, and the report says so
-    (:data:`TOFU_WARNING`).
+T1, the trust anchor: with the auditor's trust policy the store must be that
+ledger (its origin: name and genesis hash, which fix the founding
+authorities) and the policy's authority set one the ledger used.  Without a
+policy the store is checked against the authorities it names itself — *trust
+on first use*: a whole ledger rebuilt with other keys passes, and the report
+says so (:data:`TOFU_WARNING`).
 
 :func:`report_json` is the ``ledger verify --json`` document (format
 ``zkmed.ledger.verify-report`` v1).
@@ -39,6 +23,7 @@ T1  the trust anchor: with the auditor's trust policy (origin, authorities,
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -108,32 +93,22 @@ class _Entries:
         self._rows = rows
         self._next: tuple[object, object, object] | None = next(rows, None)
 
-    def _read(self, start: int, end: int, exact: bool) -> tuple[list[bytes], list[bytes]]:
+    def read(self, start: int, end: int, exact: bool = True) -> tuple[list[bytes], list[bytes]]:
+        """Entries ``start … end - 1`` (bytes, recorded Merkle nodes; unchecked); not ``exact``: those stored."""
         data: list[bytes] = []
         nodes: list[bytes] = []
         for seq in range(start, end):
-            row = self._next
+            where, row = f"entry {seq}", self._next
             if row is None and not exact:
                 break
-            stored = row[0] if row is not None else None
-            if row is not None and (not isinstance(stored, int) or isinstance(stored, bool)):
-                raise VerificationError("stored entry row has no valid sequence number", where=f"entry {seq}")
-            if row is None or not isinstance(stored, int) or stored > seq:
-                raise VerificationError("entry is missing (deleted or truncated)", where=f"entry {seq}")
-            if stored < seq:  # pragma: no cover - the primary key makes this impossible
-                raise VerificationError("entry is stored twice", where=f"entry {seq}")
-            data.append(_blob(row[1], "entry", f"entry {seq}"))
-            nodes.append(_blob(row[2], "entry", f"entry {seq}"))
+            if row is not None and (not isinstance(row[0], int) or isinstance(row[0], bool)):
+                raise VerificationError("stored entry row has no valid sequence number", where=where)
+            if row is None or row[0] != seq:  # a larger one: the primary key rules out a smaller one
+                raise VerificationError("entry is missing (deleted or truncated)", where=where)
+            data.append(_blob(row[1], "entry", where))
+            nodes.append(_blob(row[2], "entry", where))
             self._next = next(self._rows, None)
         return data, nodes
-
-    def take(self, start: int, end: int) -> tuple[list[bytes], list[bytes]]:
-        """The entries ``start … end - 1``: their bytes and their recorded Merkle nodes (unchecked)."""
-        return self._read(start, end, exact=True)
-
-    def rest(self, start: int, limit: int) -> tuple[list[bytes], list[bytes]]:
-        """Up to ``limit`` entries from ``start`` on, as many as are stored (none missing before the last)."""
-        return self._read(start, start + limit, exact=False)
 
 
 def check_checkpoint(text: str | bytes, where: str, state: ChainState, store: Store, strict: bool) -> SignedCheckpoint:
@@ -175,30 +150,22 @@ def check_checkpoint(text: str | bytes, where: str, state: ChainState, store: St
     return signed
 
 
-#: the numbered steps of docs/ledger.md §"Verification" that :func:`audit_store` performs
-VERIFY_STEPS: tuple[tuple[str, str], ...] = (
-    ("S1", "the store opens: zkmed application id, known schema version"),
-    ("S2", "block heights run 0, 1, 2, … without gaps"),
-    ("S3", "the genesis block decodes canonically and is t-of-n signed by the set it founds"),
-    (
-        "S4",
-        "every block: height, ledger id, previous hash, time, authority set, t-of-n signatures, entries, RFC 9162 root",
-    ),
-    (
-        "S5",
-        "every derived value (block hash, tree size, stored Merkle nodes, pending ones too) matches its recomputation",
-    ),
-    (
-        "S6",
-        "the entries run 0, 1, 2, … without gaps; pending ones after the head block decode and are no authority change",
-    ),
-    ("S7", "the authority-change index lists exactly the authority-change entries"),
-    ("S8", "every stored checkpoint: this origin, cosigned by ≥ t authorities, root of the tree at its size"),
-    ("S9", "a checkpoint held elsewhere (--checkpoint) matches the store"),
-    (
-        "T1",
-        "trust anchor (--policy): this is the policy's ledger (origin) and the policy's authorities are a set it used",
-    ),
+#: the numbered steps of docs/ledger.md §"Verification" that :func:`audit_store` performs: ``(step, what)``
+VERIFY_STEPS: tuple[tuple[str, str], ...] = tuple(
+    (line[:2], line[4:])
+    for line in """\
+S1  the store opens: zkmed application id, known schema version
+S2  block heights run 0, 1, 2, … without gaps
+S3  the genesis block decodes canonically and is t-of-n signed by the set it founds
+S4  every block: height, ledger id, previous hash, time, authority set, t-of-n signatures, entries, RFC 9162 root
+S5  every derived value (block hash, tree size, stored Merkle nodes, pending ones too) matches its recomputation
+S6  the entries run 0, 1, 2, … without gaps; pending ones after the head block decode and are no authority change
+S7  the authority-change index lists exactly the authority-change entries
+S8  every stored checkpoint: this origin, cosigned by ≥ t authorities, root of the tree at its size
+S9  a checkpoint held elsewhere (--checkpoint) matches the store
+T1  trust anchor (--policy): this is the policy's ledger (origin) and the policy's authorities are a set it used""".split(
+        "\n"
+    )
 )
 
 
@@ -235,33 +202,30 @@ def audit_store(
         raise MalformedInput("the trust anchor must be a TrustPolicy")
     started = timer()
     blocks, rows = store.iter_blocks(), store.iter_entries()
-    try:
+    with _store_damage(), contextlib.closing(blocks), contextlib.closing(rows):
         report = _replay(store, blocks, rows, against, policy)
+    return dataclasses.replace(report, seconds=timer() - started)
+
+
+@contextlib.contextmanager
+def _store_damage() -> Iterator[None]:
+    """A LedgerError naming the store (``where="store"``) becomes the VerificationError of S1/S5."""
+    try:
+        yield
     except LedgerError as exc:
         if exc.where != "store":
             raise
         raise VerificationError(f"the store is damaged: {exc.message}", where="store") from exc
-    finally:
-        blocks.close()
-        rows.close()
-    seconds = timer() - started
-    return dataclasses.replace(report, seconds=seconds)
 
 
 def audit_directory(
     directory: Path, against: str | bytes | None = None, *, policy: TrustPolicy | None = None
 ) -> AuditReport:
     """``ledger verify DIR``: open ``DIR``'s store read-only (no keys, nothing trusted) and :func:`audit_store` it."""
-    try:
+    with _store_damage():
         store = SqliteStore(Path(directory) / STORE_FILE, readonly=True)
-    except LedgerError as exc:
-        if exc.where != "store":
-            raise
-        raise VerificationError(f"the store is damaged: {exc.message}", where="store") from exc
-    try:
+    with contextlib.closing(store):
         return audit_store(store, against, policy=policy)
-    finally:
-        store.close()
 
 
 def _replay(
@@ -288,7 +252,7 @@ def _replay(
         if height != expected:
             raise VerificationError(f"block is missing (next stored block is {height})", where=where)
         block = state.check_block(_blob(data, "block", where))
-        batch, recorded = entries.take(state.tree_size, block.tree_size)
+        batch, recorded = entries.read(state.tree_size, block.tree_size)
         state.extend(block, batch, recorded)
         if hash_col != state.head_hash:
             raise VerificationError("stored block hash column does not match the block bytes", where=where)
@@ -297,7 +261,7 @@ def _replay(
         count += 1
     tail = state.frontier
     while True:  # the pending tail after the head block (S5, S6)
-        data, recorded = entries.rest(tail.size, PENDING_CHUNK)
+        data, recorded = entries.read(tail.size, tail.size + PENDING_CHUNK, exact=False)
         if not data:
             break
         tail = state.check_pending(tail, data, recorded)
@@ -313,17 +277,9 @@ def _replay(
         check_checkpoint(against, "the checkpoint you gave", state, store, strict=False)
     if policy is not None:
         check_anchor(state, policy)
-    pending = tail.size - state.tree_size
+    pending, anchored = tail.size - state.tree_size, policy is not None
     return AuditReport(
-        count,
-        state.tree_size,
-        len(stored),
-        state.head_hash,
-        state.head.root,
-        0.0,
-        pending,
-        state.origin,
-        policy is not None,
+        count, state.tree_size, len(stored), state.head_hash, state.head.root, 0.0, pending, state.origin, anchored
     )
 
 

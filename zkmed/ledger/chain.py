@@ -2,9 +2,10 @@
 
 :class:`ChainState` is the verified state after some block — head, Merkle
 frontier, authority set in effect, pending authority change.  The same rules
-run when a node seals its own block (:meth:`ChainState.seal_frontier`), when a replica
-imports a fetched block (:meth:`ChainState.apply`), and when ``ledger
-verify`` replays the whole store.  The numbered checks are those of
+run when a node seals its own block (:meth:`ChainState.seal_frontier`), when a
+replica imports a fetched block (:meth:`~ChainState.check_block`, then
+:meth:`~ChainState.extend` with its entries), and when ``ledger verify``
+replays the whole store.  The numbered checks are those of
 ``docs/ledger.md`` §"Verification":
 
 G1  the genesis block decodes, is at height 0, has zero ledger id and
@@ -51,6 +52,12 @@ def _decode_block(data: bytes, where: str) -> Block:
         raise VerificationError(f"block does not decode: {exc.message}", where=where) from exc
 
 
+def _info(genesis: Block) -> GenesisInfo:
+    if genesis.genesis is None:  # pragma: no cover - check_genesis checks it
+        raise VerificationError("missing genesis info", where="block 0")
+    return genesis.genesis
+
+
 def check_genesis(data: bytes) -> Block:
     """Checks G1–G2; returns the decoded genesis block."""
     block = _decode_block(data, "block 0")
@@ -84,12 +91,10 @@ class ChainState:
 
     @classmethod
     def start(cls, genesis_data: bytes) -> ChainState:
+        """The state after the genesis block (G1–G2 checked)."""
         genesis = check_genesis(genesis_data)
-        info = genesis.genesis
-        if info is None:  # pragma: no cover - check_genesis checked it
-            raise VerificationError("missing genesis info", where="block 0")
-        h = genesis.hash()
-        return cls(genesis, genesis, h, Frontier(), info.authorities, None, {info.authorities.hash(): info.authorities})
+        founders = _info(genesis).authorities
+        return cls(genesis, genesis, genesis.hash(), Frontier(), founders, None, {founders.hash(): founders})
 
     @property
     def ledger_id(self) -> bytes:
@@ -97,9 +102,7 @@ class ChainState:
 
     @property
     def info(self) -> GenesisInfo:
-        if self.genesis.genesis is None:  # pragma: no cover - checked at start
-            raise VerificationError("missing genesis info", where="block 0")
-        return self.genesis.genesis
+        return _info(self.genesis)
 
     @property
     def origin(self) -> str:
@@ -114,16 +117,9 @@ class ChainState:
         return self.head.tree_size
 
     def copy(self) -> ChainState:
-        return ChainState(
-            self.genesis,
-            self.head,
-            self.head_hash,
-            self.frontier.copy(),
-            self.authorities,
-            self.pending,
-            dict(self.sets),
-            list(self.change_seqs),
-        )
+        """A copy whose frontier, sets and change list change independently (blocks and sets are immutable)."""
+        fixed = (self.genesis, self.head, self.head_hash, self.frontier.copy(), self.authorities, self.pending)
+        return ChainState(*fixed, dict(self.sets), list(self.change_seqs))
 
     def set_for(self, height: int) -> AuthoritySet:
         """The authority set in effect for the block at ``height`` (> head)."""
@@ -133,23 +129,17 @@ class ChainState:
 
     # -- shared steps ------------------------------------------------------
 
-    def _entries(
-        self, block_height: int, entries: Sequence[Entry], signer_set: AuthoritySet
-    ) -> tuple[AuthorityChange, int] | None:
-        """B8 (sequence numbers) and B9 (authority changes) for entries of a new block."""
+    def _changes(self, block_height: int, entries: Sequence[Entry]) -> tuple[AuthorityChange, int] | None:
+        """B9 for the authority changes among the (B8-checked) entries of a new block."""
         change: tuple[AuthorityChange, int] | None = None
-        for i, entry in enumerate(entries):
-            seq = self.tree_size + i
-            where = f"entry {seq}"
-            if entry.seq != seq:
-                raise VerificationError(f"entry carries sequence number {entry.seq}", where=where)
-            if entry.type != AUTHORITY_CHANGE_TYPE:
-                continue
-            try:
-                candidate = AuthorityChange.decode(entry.payload)
-            except MalformedInput as exc:
-                raise VerificationError(f"authority change does not decode: {exc.message}", where=where) from exc
-            change = self._check_change(block_height, seq, candidate, signer_set, change)
+        for entry in entries:
+            if entry.type == AUTHORITY_CHANGE_TYPE:
+                try:
+                    candidate = AuthorityChange.decode(entry.payload)
+                except MalformedInput as exc:
+                    msg = f"authority change does not decode: {exc.message}"
+                    raise VerificationError(msg, where=f"entry {entry.seq}") from exc
+                change = self._check_change(block_height, entry.seq, candidate, self.set_for(block_height), change)
         return change
 
     def _check_change(
@@ -213,10 +203,10 @@ class ChainState:
             )
         return block
 
-    def apply(
-        self, data: bytes, entry_data: Sequence[bytes], recorded_nodes: Sequence[object] | None = None
+    def extend(
+        self, block: Block, entry_data: Sequence[bytes], recorded_nodes: Sequence[object] | None = None
     ) -> list[bytes]:
-        """Check B1–B10 for ``data`` with its entries and advance; all or nothing.
+        """B7–B10 for a block that passed :meth:`check_block` with its entries, then advance; all or nothing.
 
         Returns the Merkle nodes each entry completed, one record per entry
         (see :meth:`zkmed.ledger.tree.Frontier.extend`).  With
@@ -224,32 +214,17 @@ class ChainState:
         mismatch is reported precisely: the entry whose bytes differ from its
         recorded leaf hash, or the entry whose recorded nodes are damaged.
         """
-        return self.extend(self.check_block(data), entry_data, recorded_nodes)
-
-    def extend(
-        self, block: Block, entry_data: Sequence[bytes], recorded_nodes: Sequence[object] | None = None
-    ) -> list[bytes]:
-        """B7–B10 for a block that passed :meth:`check_block`, then advance."""
         where = f"block {block.height}"
         if block.tree_size - self.tree_size != len(entry_data):
             raise VerificationError(
                 f"block claims tree size {block.tree_size} after {self.tree_size}, but {len(entry_data)} entries belong to it",
                 where=where,
             )
-        entries = []
-        for i, raw in enumerate(entry_data):
-            try:
-                entries.append(Entry.decode(raw))
-            except MalformedInput as exc:
-                raise VerificationError(
-                    f"entry does not decode: {exc.message}", where=f"entry {self.tree_size + i}"
-                ) from exc
-        change = self._entries(block.height, entries, self.set_for(block.height))
+        change = self._changes(block.height, _decode_entries(self.tree_size, entry_data))
         frontier = self.frontier.copy()
         created = frontier.extend_data(entry_data)
         root_ok = frontier.root() == block.root
-        if recorded_nodes is not None and list(recorded_nodes) != created:
-            _locate(self.tree_size, created, recorded_nodes, root_ok)
+        _check_recorded(self.tree_size, created, recorded_nodes, root_ok)
         if not root_ok:
             raise VerificationError("Merkle root over the entries does not match the block", where=where)
         self._advance(block, change, frontier)
@@ -270,23 +245,12 @@ class ChainState:
         here.  Returns the frontier after them; raises
         :class:`VerificationError` naming the first bad entry.
         """
-        first = frontier.size
-        for i, raw in enumerate(entry_data):
-            where = f"entry {first + i}"
-            try:
-                entry = Entry.decode(raw)
-            except MalformedInput as exc:
-                raise VerificationError(f"entry does not decode: {exc.message}", where=where) from exc
-            if entry.seq != first + i:
-                raise VerificationError(f"entry carries sequence number {entry.seq}", where=where)
+        for entry in _decode_entries(frontier.size, entry_data):
             if entry.type == AUTHORITY_CHANGE_TYPE:
-                raise VerificationError(
-                    "an authority change is pending outside a block (it must be sealed at once)", where=where
-                )
+                msg = "an authority change is pending outside a block (it must be sealed at once)"
+                raise VerificationError(msg, where=f"entry {entry.seq}")
         out = frontier.copy()
-        created = out.extend_data(entry_data)
-        if list(recorded_nodes) != created:
-            _locate(first, created, recorded_nodes, root_ok=False)
+        _check_recorded(frontier.size, out.extend_data(entry_data), recorded_nodes, root_ok=False)
         return out
 
     def seal_frontier(
@@ -332,8 +296,24 @@ class ChainState:
         return block
 
 
-def _locate(first: int, created: Sequence[bytes], recorded: Sequence[object], root_ok: bool) -> None:
-    """Name the first entry whose recorded Merkle nodes differ from the recomputed ones, and why."""
+def _decode_entries(first: int, entry_data: Sequence[bytes]) -> list[Entry]:
+    """B8: each entry decodes canonically and carries its own sequence number ``first + i``."""
+    entries = []
+    for seq, raw in enumerate(entry_data, first):
+        try:
+            entry = Entry.decode(raw)
+        except MalformedInput as exc:
+            raise VerificationError(f"entry does not decode: {exc.message}", where=f"entry {seq}") from exc
+        if entry.seq != seq:
+            raise VerificationError(f"entry carries sequence number {entry.seq}", where=f"entry {seq}")
+        entries.append(entry)
+    return entries
+
+
+def _check_recorded(first: int, created: list[bytes], recorded: Sequence[object] | None, root_ok: bool) -> None:
+    """S5: the recorded Merkle nodes equal the recomputed ones; else name the first entry that differs, and why."""
+    if recorded is None or list(recorded) == created:
+        return
     for i, ours in enumerate(created):
         stored = recorded[i] if i < len(recorded) else None
         if ours == stored:

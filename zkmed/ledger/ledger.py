@@ -5,11 +5,10 @@ public page); ``Ledger.open(DIR, signing=True)`` or ``keys=[...]`` can append
 and sign.  The store is reached only through :class:`~zkmed.ledger.store.Store`,
 and time only through the injected ``clock``.
 
-Sealing (details in :mod:`zkmed.ledger.sealing`): by default every append
-seals one block over its entries in the same transaction; with
-``seal_policy=SealPolicy(...)`` appends return *pending* entries (durable,
-sequenced, not yet signed) and a block is sealed over them in batches.
-Checkpoints, receipts and consistency proofs only ever cover sealed entries.
+By default every append seals one block over its entries; with
+``seal_policy=SealPolicy(...)`` entries stay *pending* and are sealed in
+batches (:mod:`zkmed.ledger.sealing`).  Checkpoints, receipts and
+consistency proofs (:mod:`zkmed.ledger.proving`) cover sealed entries only.
 
 A block is signed by every authority key this node holds (at least t are
 needed) — or, with the ``signers=k`` option, by the first ``max(k, t)`` of
@@ -39,7 +38,6 @@ from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy
 from zkmed.ledger.directory import KEYS_DIR, POLICY_FILE, STORE_FILE, NewDirectory, load_keys, write_policy
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
-from zkmed.ledger.receipt import ConsistencyProof, TlogProof
 from zkmed.ledger.rows import encode_rows
 from zkmed.ledger.sealing import Appended, SealPolicy, StoreView
 from zkmed.ledger.store import Store, check_index
@@ -57,8 +55,8 @@ def now_ms() -> int:
 
 
 def _check_options(signers: object, seal_policy: object, clock: object) -> None:
-    if signers is not None and (not isinstance(signers, int) or isinstance(signers, bool) or signers < 1):
-        raise MalformedInput("signers must be a positive number of authority keys (or None: every held key)")
+    if signers is not None:
+        check_index(signers, "signers (the number of held keys that sign a block, or None: all)", 1)
     if seal_policy is not None and not isinstance(seal_policy, SealPolicy):
         raise MalformedInput("seal_policy must be a SealPolicy (or None: seal every append)")
     if clock is not None and not callable(clock):
@@ -131,8 +129,7 @@ class Ledger:
         _check_options(signers, seal_policy, clock)
         directory = Path(directory)
         if keys is None:
-            if not isinstance(authorities, int) or isinstance(authorities, bool) or not 1 <= authorities <= 255:
-                raise MalformedInput("the number of authorities must be 1..255")
+            check_index(authorities, "the number of authorities", 1, 255)
             keys = [AuthorityKey.generate(f"{name}/authority-{i + 1}") for i in range(authorities)]
         keys = _check_keys(keys)
         genesis = make_genesis(name, AuthoritySet.from_keys(keys, threshold), keys, (clock or now_ms)())
@@ -381,23 +378,12 @@ class Ledger:
             raise LedgerError(f"no block {height} (the head is {self.height})")
         return Block.decode(data)
 
-    # -- checkpoints and proofs (sealed entries only) ------------------------------------------
+    # -- checkpoints and proofs (sealed entries only): zkmed.ledger.proving --------------------
 
     def checkpoints(self) -> list[SignedCheckpoint]:
         return [SignedCheckpoint.parse(text) for _, text in self.store.checkpoints()]
 
-    def latest_checkpoint(self, covering: int = 0) -> SignedCheckpoint | None:
-        """The most recent stored checkpoint whose tree holds at least ``covering`` entries."""
-        return proving.latest_checkpoint(self, covering)
-
-    def checkpoint(self, tree_size: int | None = None) -> SignedCheckpoint:
-        """Cosign and store a checkpoint at ``tree_size`` (default: the head; pending entries are sealed first)."""
-        return proving.checkpoint(self, tree_size)
-
-    def prove_inclusion(self, seq: int, checkpoint: SignedCheckpoint | None = None) -> TlogProof:
-        """A tlog-proof receipt for entry ``seq`` against ``checkpoint`` (default: the latest covering one)."""
-        return proving.prove_inclusion(self, seq, checkpoint)
-
-    def prove_consistency(self, size1: int, size2: int | None = None) -> ConsistencyProof:
-        """Checkpoints at ``size1`` and ``size2`` (default: the latest) and the proof between them."""
-        return proving.prove_consistency(self, size1, size2)
+    latest_checkpoint = proving.latest_checkpoint
+    checkpoint = proving.checkpoint
+    prove_inclusion = proving.prove_inclusion
+    prove_consistency = proving.prove_consistency

@@ -1,8 +1,8 @@
 """Checkpoints and proofs of a ledger: which stored checkpoint covers what, and issuing one when needed.
 
-The :class:`~zkmed.ledger.ledger.Ledger` methods ``checkpoint``,
-``latest_checkpoint``, ``prove_inclusion`` and ``prove_consistency`` call
-these.  Only sealed state is ever certified: a checkpoint at the head (or
+These functions are the :class:`~zkmed.ledger.ledger.Ledger` methods
+``checkpoint``, ``latest_checkpoint``, ``prove_inclusion`` and
+``prove_consistency`` (the ledger is their first argument).  Only sealed state is ever certified: a checkpoint at the head (or
 past it), a receipt for a pending entry or a consistency proof to a pending
 size seals the pending entries first — which needs keys; a handle without
 keys answers from the checkpoints already stored, or raises
@@ -23,16 +23,17 @@ if TYPE_CHECKING:  # pragma: no cover
     from zkmed.ledger.ledger import Ledger
 
 
-def latest_checkpoint(ledger: Ledger, covering: int = 0) -> SignedCheckpoint | None:
-    """The most recent stored checkpoint whose tree holds at least ``covering`` entries."""
+def latest_checkpoint(ledger: Ledger, covering: int = 0, exact: bool = False) -> SignedCheckpoint | None:
+    """The most recent stored checkpoint whose tree holds at least (``exact``: exactly) ``covering`` entries."""
     for signed in reversed(ledger.checkpoints()):
-        if signed.checkpoint.tree_size >= covering:
+        size = signed.checkpoint.tree_size
+        if size == covering or (not exact and size > covering):
             return signed
     return None
 
 
 def checkpoint(ledger: Ledger, tree_size: int | None = None) -> SignedCheckpoint:
-    """Cosign and store a checkpoint at ``tree_size`` (default: the head) with the held keys."""
+    """Cosign and store a checkpoint at ``tree_size`` (default: the head; pending entries are sealed first)."""
     ledger._require_keys()
     if tree_size is not None:
         check_index(tree_size, "tree size")
@@ -47,24 +48,24 @@ def checkpoint(ledger: Ledger, tree_size: int | None = None) -> SignedCheckpoint
 
 
 def _checkpoint_at(ledger: Ledger, size: int, exact: bool) -> SignedCheckpoint:
-    for signed in reversed(ledger.checkpoints()):
-        stored_size = signed.checkpoint.tree_size
-        if stored_size == size or (not exact and stored_size > size):
-            return signed
+    """:func:`latest_checkpoint`, or (with keys) a new one: exactly at ``size``, or at the head."""
+    found = latest_checkpoint(ledger, size, exact)
+    if found is not None:
+        return found
     if not ledger.keys:
         raise LedgerError(f"no stored checkpoint covers tree size {size}, and this node holds no keys to issue one")
     return checkpoint(ledger, size if exact else None)
 
 
-def prove_inclusion(ledger: Ledger, seq: int, against: SignedCheckpoint | None = None) -> TlogProof:
-    """A tlog-proof receipt for entry ``seq`` against ``against`` (default: the latest covering checkpoint)."""
+def prove_inclusion(ledger: Ledger, seq: int, checkpoint: SignedCheckpoint | None = None) -> TlogProof:
+    """A tlog-proof receipt for entry ``seq`` against ``checkpoint`` (default: the latest covering one)."""
     data = ledger.store.entry(check_index(seq, "entry sequence number"))
     if data is None:
         raise LedgerError(f"no entry {seq} (the ledger holds {ledger.size + ledger.pending})")
     if seq >= ledger.size and not ledger.keys:
         raise LedgerError(f"entry {seq} is pending (not yet sealed), and this node holds no keys to seal it")
     ledger._cover(seq + 1)
-    signed = against or _checkpoint_at(ledger, seq, exact=False)
+    signed = checkpoint or _checkpoint_at(ledger, seq, exact=False)
     size = signed.checkpoint.tree_size
     if size <= seq or size > ledger.size:
         raise LedgerError(f"checkpoint of size {size} does not cover entry {seq} in this ledger")
@@ -79,14 +80,10 @@ def prove_consistency(ledger: Ledger, size1: int, size2: int | None = None) -> C
         raise MalformedInput(f"size2 must be within 1..{end}")
     if not 0 < size1 <= (end if size2 is None else size2):
         raise MalformedInput(f"size1 must be within 1..{end if size2 is None else size2}")
-    ledger._cover(size1)
-    ledger._cover(size2)
+    ledger._cover(size1 if size2 is None else size2)  # size1 ≤ size2
     if not 0 < size1 <= ledger.size:
         raise MalformedInput(f"size1 must be within 1..{ledger.size}")
-    if size2 is not None:
-        new = _checkpoint_at(ledger, size2, exact=True)
-    else:
-        new = _checkpoint_at(ledger, ledger.size, exact=False)
+    new = _checkpoint_at(ledger, ledger.size if size2 is None else size2, exact=size2 is not None)
     n = new.checkpoint.tree_size
     if size1 > n:
         raise MalformedInput(f"size1 {size1} exceeds size2 {n}")

@@ -38,17 +38,11 @@ from zkmed.ledger.authorities import AuthorityChange
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.entries import Entry
-from zkmed.ledger.store import Store
+from zkmed.ledger.store import Store, check_index
 from zkmed.ledger.tree import Frontier
 
 #: pending rows read and checked per query when replaying a tail
 REPLAY_CHUNK = 10_000
-
-
-def _count(value: object, what: str, least: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or value < least:
-        raise MalformedInput(f"{what} must be an integer ≥ {least}")
-    return value
 
 
 @dataclass(frozen=True)
@@ -59,8 +53,8 @@ class SealPolicy:
     max_delay_ms: int = 1000
 
     def __post_init__(self) -> None:
-        _count(self.max_entries, "max_entries", 1)
-        _count(self.max_delay_ms, "max_delay_ms", 0)
+        check_index(self.max_entries, "max_entries", 1)
+        check_index(self.max_delay_ms, "max_delay_ms")
 
     def due(self, pending: int, oldest_ms: int, now_ms: int) -> bool:
         """Whether ``pending`` entries, the oldest written at ``oldest_ms``, must be sealed at ``now_ms``."""

@@ -43,12 +43,13 @@ __all__ = ["MAX_INDEX", "Store", "check_index", "nodes_completed"]
 MAX_INDEX = (1 << 63) - 1
 
 
-def check_index(value: object, what: str) -> int:
-    """``value`` if it is an integer in ``0 … MAX_INDEX``; MalformedInput naming ``what`` otherwise."""
+def check_index(value: object, what: str, least: int = 0, most: int = MAX_INDEX) -> int:
+    """``value`` if it is an integer (not a bool) in ``least … most``; MalformedInput naming ``what`` otherwise."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise MalformedInput(f"{what} must be an integer")
-    if not 0 <= value <= MAX_INDEX:
-        raise MalformedInput(f"{what} {str(value)[:24]} is out of range (0 … 2^63 − 1)")
+    if not least <= value <= most:
+        top = "2^63 − 1" if most == MAX_INDEX else most
+        raise MalformedInput(f"{what} {str(value)[:24]} is out of range ({least} … {top})")
     return value
 
 

@@ -20,8 +20,8 @@ import hashlib
 from typing import TYPE_CHECKING, Any
 
 from zkmed.encoding import b64_encode
-from zkmed.errors import MalformedInput
 from zkmed.formats import LEDGER_SHOW
+from zkmed.ledger.store import check_index
 
 if TYPE_CHECKING:  # pragma: no cover
     from zkmed.ledger.ledger import Ledger
@@ -31,8 +31,7 @@ MAX_LIMIT = 10_000
 
 def summary(ledger: Ledger, limit: int = 10) -> dict[str, Any]:
     """The ``show`` document for the ``limit`` most recent blocks and entries (``0 ≤ limit ≤ 10,000``)."""
-    if not isinstance(limit, int) or isinstance(limit, bool) or not 0 <= limit <= MAX_LIMIT:
-        raise MalformedInput(f"limit must be an integer in 0..{MAX_LIMIT}")
+    check_index(limit, "limit", 0, MAX_LIMIT)
     state = ledger.state
     blocks = []
     for h in range(max(1, state.height - limit + 1), state.height + 1):

@@ -56,6 +56,8 @@ from zkmed.ledger.store import Store
 from zkmed.ledger.tree import MerkleTree
 
 MAX_BATCH_ENTRIES = 50_000
+#: a verified block to write: the block, its bytes, its entries, the Merkle nodes they completed, their change seqs
+_Row = tuple[Block, bytes, list[bytes], list[bytes], list[int]]
 
 
 class BlockSource(Protocol):
@@ -123,24 +125,21 @@ def _decode(data: bytes | None, height: int, who: str) -> Block:
 
 def _check_agreement(source: BlockSource, dst: Ledger, common: int) -> None:
     """Step 2: same block at height ``common``; otherwise locate and report the fork."""
-    if common < 1:
-        return
-    if (
-        _decode(source.block(common), common, "source").hash()
-        == _decode(dst.store.block(common), common, "destination").hash()
-    ):
+
+    def blocks(height: int) -> tuple[Block, Block]:
+        return _decode(source.block(height), height, "source"), _decode(dst.store.block(height), height, "destination")
+
+    def same(height: int) -> bool:
+        theirs, ours = blocks(height)
+        return theirs.hash() == ours.hash()
+
+    if common < 1 or same(common):
         return
     lo, hi = 1, common  # the first differing height is in [lo, hi]
     while lo < hi:
         mid = (lo + hi) // 2
-        same = (
-            _decode(source.block(mid), mid, "source").hash() == _decode(dst.store.block(mid), mid, "destination").hash()
-        )
-        lo, hi = (mid + 1, hi) if same else (lo, mid)
-    src_data, dst_data = source.block(lo), dst.store.block(lo)
-    if src_data is None or dst_data is None:  # pragma: no cover - both were just read
-        raise LedgerError(f"block {lo} vanished during sync")
-    theirs, ours = _decode(src_data, lo, "source"), _decode(dst_data, lo, "destination")
+        lo, hi = (mid + 1, hi) if same(mid) else (lo, mid)
+    theirs, ours = blocks(lo)
     where = f"block {lo}"
     authority_set = dst.state.sets.get(ours.authority_set_hash)
     if authority_set is None or theirs.authority_set_hash != ours.authority_set_hash:
@@ -151,7 +150,7 @@ def _check_agreement(source: BlockSource, dst: Ledger, common: int) -> None:
     raise ForkDetected(
         f"fork: two validly signed, different blocks at height {lo} "
         f"(destination {ours.hash().hex()[:16]}…, source {theirs.hash().hex()[:16]}…)",
-        evidence=(dst_data, src_data),
+        evidence=(ours.encode(), theirs.encode()),  # decoding is canonical: the stored bytes
         where=where,
     )
 
@@ -182,7 +181,7 @@ def sync(source: BlockSource, dst: Ledger, *, policy: TrustPolicy | None = None)
     height = start
     while height < source_head:
         batch_start = state.copy()
-        rows: list[tuple[Block, bytes, list[bytes], list[bytes], list[int]]] = []
+        rows: list[_Row] = []
         batch_entries = 0
         while height < source_head and batch_entries < MAX_BATCH_ENTRIES:
             height += 1
@@ -273,9 +272,7 @@ def _pending_message(pending: int, height: int) -> str:
     )
 
 
-def _write(
-    dst: Ledger, expected: ChainState, rows: list[tuple[Block, bytes, list[bytes], list[bytes], list[int]]]
-) -> None:
+def _write(dst: Ledger, expected: ChainState, rows: list[_Row]) -> None:
     with dst.store.transaction():
         head_hash, end = dst.store.state_key()
         if head_hash != expected.head_hash:
