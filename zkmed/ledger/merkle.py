@@ -70,7 +70,8 @@ def _check_entries(entries: Sequence[bytes]) -> list[bytes]:
     return out
 
 
-def _check_count(value: object, what: str) -> int:
+def check_count(value: object, what: str) -> int:
+    """``value`` if it is an integer (not a bool), else MalformedInput naming ``what``."""
     if not isinstance(value, int) or isinstance(value, bool):
         raise MalformedInput(f"{what} must be an integer")
     return value
@@ -94,7 +95,7 @@ def _path(m: int, hashes: Sequence[bytes]) -> list[bytes]:
 def inclusion_proof(entries: Sequence[bytes], index: int) -> list[bytes]:
     """``PATH(index, D[n])`` (RFC 9162 §2.1.3.1): sibling hashes, leaf level first."""
     hashes = _check_entries(entries)
-    index = _check_count(index, "index")
+    index = check_count(index, "index")
     if not 0 <= index < len(hashes):
         raise MalformedInput(f"index {index} is outside a tree of {len(hashes)} entries")
     return _path(index, hashes)
@@ -113,7 +114,7 @@ def _subproof(m: int, hashes: Sequence[bytes], b: bool) -> list[bytes]:
 def consistency_proof(entries: Sequence[bytes], size1: int) -> list[bytes]:
     """``PROOF(size1, D[n])`` (RFC 9162 §2.1.4.1) from the first ``size1`` entries to all of them."""
     hashes = _check_entries(entries)
-    size1 = _check_count(size1, "size1")
+    size1 = check_count(size1, "size1")
     if not 0 < size1 <= len(hashes):
         raise MalformedInput(f"size1 must satisfy 0 < size1 <= {len(hashes)}, got {size1}")
     return _subproof(size1, hashes, True)

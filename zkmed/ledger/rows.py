@@ -20,8 +20,9 @@ input) takes the slow path, which raises
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
-from typing import Any
+from dataclasses import dataclass
 
 from zkmed.errors import MalformedInput
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange
@@ -39,62 +40,35 @@ from zkmed.ledger.tree import Frontier
 _Spec = tuple[Callable[..., bytes], int, bytes, bool]
 
 
+@dataclass(frozen=True, slots=True)
 class Rows:
     """What :func:`encode_rows` built: the rows from ``first_seq`` on and the tree after them."""
 
-    __slots__ = ("changes", "entries", "first_seq", "frontier", "nodes")
-
-    def __init__(
-        self,
-        first_seq: int,
-        entries: list[bytes],
-        nodes: list[bytes],
-        changes: list[tuple[int, AuthorityChange]],
-        frontier: Frontier,
-    ) -> None:
-        self.first_seq = first_seq
-        #: the entries' canonical bytes
-        self.entries = entries
-        #: per entry, the Merkle nodes appending it completed (leaf hash first)
-        self.nodes = nodes
-        #: ``(seq, decoded change)`` for each authority-change entry, in order
-        self.changes = changes
-        #: the frontier after the entries (the one passed in is not changed)
-        self.frontier = frontier
+    first_seq: int
+    #: the entries' canonical bytes
+    entries: list[bytes]
+    #: per entry, the Merkle nodes appending it completed (leaf hash first)
+    nodes: list[bytes]
+    #: ``(seq, decoded change)`` for each authority-change entry, in order
+    changes: list[tuple[int, AuthorityChange]]
+    #: the frontier after the entries (the one passed in is not changed)
+    frontier: Frontier
 
     @property
     def count(self) -> int:
         return len(self.entries)
 
 
-#: checked entry types (exact ``str`` objects' values) and their precompiled heads, across calls
-_SPECS: dict[str, _Spec] = {}
-_MAX_SPECS = 256
-
-
-def _spec(entry_type: object, index: int) -> _Spec:
-    """Check an entry type (MalformedInput naming item ``index``) and precompile its head; cached."""
-    if type(entry_type) is str:
-        cached = _SPECS.get(entry_type)
-        if cached is not None:
-            return cached
-    check_type(entry_type)
-    if not isinstance(entry_type, str):  # pragma: no cover - check_type accepts only str
-        raise MalformedInput(f"item {index}: the entry type must be a string")
+def _spec(entry_type: object) -> _Spec:
+    """Check an entry type and precompile its head: ``(pack, type length, UTF-8 type, is a change)``."""
+    entry_type = check_type(entry_type)
     if entry_type.startswith(RESERVED_PREFIX) and entry_type != AUTHORITY_CHANGE_TYPE:
-        raise MalformedInput(f"item {index}: entry types starting with {RESERVED_PREFIX!r} are reserved")
-    spec = (*entry_head(entry_type), entry_type == AUTHORITY_CHANGE_TYPE)
-    if type(entry_type) is str:
-        if len(_SPECS) >= _MAX_SPECS:
-            _SPECS.clear()
-        _SPECS[entry_type] = spec
-    return spec
+        raise MalformedInput(f"entry types starting with {RESERVED_PREFIX!r} are reserved")
+    return (*entry_head(entry_type), entry_type == AUTHORITY_CHANGE_TYPE)
 
 
-def _pair(item: object, index: int) -> tuple[Any, Any]:
-    if not isinstance(item, tuple) or len(item) != 2:
-        raise MalformedInput(f"item {index}: expected a (type, payload) pair")
-    return item[0], item[1]
+#: :func:`_spec` for exact ``str`` types, across calls (a subclass is checked every time)
+_cached_spec = functools.lru_cache(maxsize=256)(_spec)
 
 
 def encode_rows(frontier: Frontier, items: Iterable[tuple[str, bytes]]) -> Rows:
@@ -114,12 +88,15 @@ def encode_rows(frontier: Frontier, items: Iterable[tuple[str, bytes]]) -> Rows:
     type_len, type_bytes, is_change = 0, b"", False
     version, max_payload = ENTRY_VERSION, MAX_PAYLOAD
     for item in items:
-        if type(item) is tuple and len(item) == 2:
-            entry_type, payload = item
-        else:
-            entry_type, payload = _pair(item, n - first)
+        if not isinstance(item, tuple) or len(item) != 2:
+            raise MalformedInput(f"item {n - first}: expected a (type, payload) pair")
+        entry_type, payload = item
         if entry_type is not last or pack is None:
-            pack, type_len, type_bytes, is_change = _spec(entry_type, n - first)
+            try:
+                spec = _cached_spec(entry_type) if type(entry_type) is str else _spec(entry_type)
+            except MalformedInput as exc:
+                raise MalformedInput(f"item {n - first}: {exc.message}") from exc
+            pack, type_len, type_bytes, is_change = spec
             last = None if is_change else entry_type
         if type(payload) is not bytes or (size := len(payload)) > max_payload:
             payload = check_payload(payload)

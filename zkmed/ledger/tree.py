@@ -19,13 +19,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from zkmed.errors import MalformedInput
-from zkmed.ledger.merkle import EMPTY_ROOT, LEAF_PREFIX, NODE_PREFIX, leaf_hash, node_hash, split_point
-
-
-def _check_count(value: object, what: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise MalformedInput(f"{what} must be an integer")
-    return value
+from zkmed.ledger.merkle import EMPTY_ROOT, LEAF_PREFIX, NODE_PREFIX, check_count, leaf_hash, node_hash, split_point
 
 
 class NodeSource(Protocol):
@@ -60,7 +54,7 @@ class MerkleTree:
     def _size(self, size: int | None) -> int:
         if size is None:
             return self.size
-        size = _check_count(size, "tree size")
+        size = check_count(size, "tree size")
         if not 0 <= size <= self.size:
             raise MalformedInput(f"tree size {size} is outside 0..{self.size}")
         return size
@@ -71,7 +65,7 @@ class MerkleTree:
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         n = self._size(size)
-        index = _check_count(index, "index")
+        index = check_count(index, "index")
         if not 0 <= index < n:
             raise MalformedInput(f"index {index} is outside a tree of {n} entries")
         out: list[bytes] = []
@@ -89,7 +83,7 @@ class MerkleTree:
 
     def consistency_proof(self, size1: int, size2: int | None = None) -> list[bytes]:
         n = self._size(size2)
-        m = _check_count(size1, "size1")
+        m = check_count(size1, "size1")
         if not 0 < m <= n:
             raise MalformedInput(f"size1 must satisfy 0 < size1 <= {n}, got {m}")
         out: list[bytes] = []
@@ -127,32 +121,19 @@ class Frontier:
         #: perfect-subtree hashes, largest (leftmost) first
         self._hashes = list(hashes)
 
-    @staticmethod
-    def positions(size: int) -> list[tuple[int, int]]:
-        """``(level, index)`` of the frontier's subtrees for a tree of ``size`` leaves, leftmost first."""
-        out = []
-        start = 0
-        for level in range(size.bit_length() - 1, -1, -1):
-            if size >> level & 1:
-                out.append((level, start >> level))
-                start += 1 << level
-        return out
-
     @classmethod
     def load(cls, source: NodeSource, size: int) -> Frontier:
-        return cls(size, [source.node(level, index) for level, index in cls.positions(size)])
+        """The frontier of the stored tree of ``size`` leaves: one subtree per set bit of ``size``, leftmost first."""
+        hashes, start = [], 0
+        for level in range(size.bit_length() - 1, -1, -1):
+            if size >> level & 1:
+                hashes.append(source.node(level, start >> level))
+                start += 1 << level
+        return cls(size, hashes)
 
     def append(self, leaf: bytes) -> list[bytes]:
-        created = [leaf]
-        h = leaf
-        n = self.size
-        while n & 1:
-            h = node_hash(self._hashes.pop(), h)
-            created.append(h)
-            n >>= 1
-        self._hashes.append(h)
-        self.size += 1
-        return created
+        record = self._extend((leaf,), False)[0]
+        return [record[i : i + 32] for i in range(0, len(record), 32)]
 
     def extend(self, leaves: Iterable[bytes]) -> list[bytes]:
         """Append many leaf hashes; one record per leaf: what :meth:`append` returns, concatenated.
@@ -204,10 +185,6 @@ class Frontier:
     def copy(self) -> Frontier:
         return Frontier(self.size, self._hashes)
 
-    def hashes(self) -> list[bytes]:
-        """A copy of the perfect-subtree hashes, largest (leftmost) first: ``Frontier(size, hashes)`` rebuilds it."""
-        return list(self._hashes)
-
 
 class MemoryTree(MerkleTree):
     """A :class:`MerkleTree` whose node hashes live in memory (tests, tools, replicas in RAM)."""
@@ -226,11 +203,8 @@ class MemoryTree(MerkleTree):
 
     def append(self, data: bytes) -> int:
         """Append an entry's data; returns its index."""
-        return self.append_hash(leaf_hash(data))
-
-    def append_hash(self, leaf: bytes) -> int:
         index = self._frontier.size
-        for level, h in enumerate(self._frontier.append(leaf)):
+        for level, h in enumerate(self._frontier.append(leaf_hash(data))):
             if level == len(self._levels):
                 self._levels.append([])
             self._levels[level].append(h)
