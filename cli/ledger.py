@@ -16,7 +16,7 @@ import click
 from rich.text import Text
 
 from zkmed.cli import render
-from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json
+from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json, utf8_decode
 from zkmed.errors import LedgerError, MalformedInput, ZkmedError
 from zkmed.formats import LEDGER_CONSISTENCY_PROOF, LEDGER_FORK_EVIDENCE, peek_json
 from zkmed.ledger.audit import VERIFY_STEPS, audit_directory, report_json
@@ -54,13 +54,14 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _read(path: Path) -> str:
-    try:
-        return _read_bytes(path).decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise MalformedInput(f"{path} is not valid UTF-8 text (at byte {exc.start})") from exc
+    return utf8_decode(_read_bytes(path), what=str(path))
 
 
-class _Output:
+def _echo_json(doc: dict) -> None:
+    click.echo(canonical_json(doc).decode("utf-8"))
+
+
+class _Output(contextlib.AbstractContextManager["_Output"]):
     """An output file opened (created if missing, not yet truncated) *before* the work that fills it.
 
     A path that cannot be written then fails before the ledger changes (a
@@ -75,9 +76,6 @@ class _Output:
             self.file = path.open("ab")
         except OSError as exc:
             raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-    def __enter__(self) -> _Output:
-        return self
 
     def write(self, data: bytes) -> None:
         try:
@@ -103,6 +101,7 @@ def _warn(message: str) -> None:
 
 
 def _trust_policy(path: Path | None) -> TrustPolicy | None:
+    """The auditor's trust anchor from ``--policy FILE`` (None without one)."""
     return None if path is None else TrustPolicy.parse(_read(path))
 
 
@@ -125,8 +124,7 @@ def init(directory: Path, count: int, threshold: int, name: str) -> None:
 
 
 def _payload(data: str | None, json_text: str | None, file: Path | None, hex_text: str | None) -> bytes:
-    given = [v is not None for v in (data, json_text, file, hex_text)]
-    if sum(given) != 1:
+    if sum(v is not None for v in (data, json_text, file, hex_text)) != 1:
         raise MalformedInput("give exactly one of DATA, --json, --file, --hex")
     if data is not None:
         return data.encode("utf-8")
@@ -169,24 +167,19 @@ def seal(directory: Path) -> None:
     if done is None:
         render.ok(f"nothing pending; the head is block {height}")
     else:
-        render.ok(
-            f"sealed {done.count} pending entries ({done.first_seq} … {done.first_seq + done.count - 1}) in block {_sealed(done)}"
-        )
+        render.ok(f"sealed {done.count} pending entries ({done.seqs[0]} … {done.seqs[-1]}) in block {_sealed(done)}")
 
 
 @ledger.command()
 @click.argument("directory", type=DirPath)
-@click.option(
-    "--limit", default=10, show_default=True, type=click.IntRange(0, 10_000), help="recent blocks and entries to list"
-)
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 10_000), help="recent blocks, entries")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable canonical JSON")
 def show(directory: Path, limit: int, as_json: bool) -> None:
     """Show the ledger's head, authorities, recent blocks and entries."""
     with Ledger.open(directory) as led:  # read-only, no keys
         info = summary(led, limit)
     if as_json:
-        click.echo(canonical_json(info).decode("utf-8"))
-        return
+        return _echo_json(info)
     render.table(
         "ledger",
         ["field", "value"],
@@ -275,12 +268,12 @@ def prove_consistency(directory: Path, size1: int, size2: int | None, output: Pa
 def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
     if policy is not None and ledger_dir is not None:
         raise MalformedInput("give --policy or --ledger, not both")
-    if policy is not None:
-        return TrustPolicy.parse(_read(policy))
     if ledger_dir is not None:
         with Ledger.open(ledger_dir) as led:
             return led.policy()
-    raise MalformedInput("give the authorities' trust policy (--policy FILE) or a ledger directory (--ledger DIR)")
+    if policy is None:
+        raise MalformedInput("give the authorities' trust policy (--policy FILE) or a ledger directory (--ledger DIR)")
+    return TrustPolicy.parse(_read(policy))
 
 
 @ledger.command("verify-proof")
@@ -288,9 +281,7 @@ def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
 @click.option("--policy", type=FilePath, help="trust policy (authorities.txt)")
 @click.option("--ledger", "ledger_dir", type=DirPath, help="take the trust policy from this ledger")
 @click.option(
-    "--entry",
-    type=FilePath,
-    help="the entry you expect (zkmed.ledger.entry file, from 'prove inclusion --entry-out')",
+    "--entry", type=FilePath, help="the entry you expect (zkmed.ledger.entry file, from 'prove inclusion --entry-out')"
 )
 @click.option("--old", type=FilePath, help="the old checkpoint you hold")
 def verify_proof(
@@ -303,14 +294,12 @@ def verify_proof(
         receipt = TlogProof.parse(text)
         verify_receipt(receipt, trust, Entry.from_export(_read_bytes(entry)).encode() if entry else None)
         signed = SignedCheckpoint.parse(receipt.checkpoint)
-        e = receipt.entry() if receipt.extra is not None else None
-        render.ok(
-            f"entry {receipt.index} is included in {signed.checkpoint.origin} at tree size {signed.checkpoint.tree_size}"
-        )
-        if e is not None:
-            render.console.print(
-                f"  type {e.type}, {len(e.payload)} bytes, payload sha-256 {hashlib.sha256(e.payload).hexdigest()}"
-            )
+        cp = signed.checkpoint
+        render.ok(f"entry {receipt.index} is included in {cp.origin} at tree size {cp.tree_size}")
+        if receipt.extra is not None:
+            e = receipt.entry()
+            digest = hashlib.sha256(e.payload).hexdigest()
+            render.console.print(f"  type {e.type}, {len(e.payload)} bytes, payload sha-256 {digest}")
         render.console.print(f"  cosigned by {', '.join(signed.signers(trust))}")
     elif text.startswith("{"):
         kind = peek_json(parse_json(text.rstrip("\n")))
@@ -333,9 +322,8 @@ def verify_proof(
         signed = SignedCheckpoint.parse(text)
         verify_checkpoint(signed, trust)
         times = [cosignature_timestamp(s) for s in signed.note.signatures if len(s.signature) == 72]
-        render.ok(
-            f"checkpoint of {signed.checkpoint.origin} at tree size {signed.checkpoint.tree_size} is validly cosigned"
-        )
+        cp = signed.checkpoint
+        render.ok(f"checkpoint of {cp.origin} at tree size {cp.tree_size} is validly cosigned")
         render.console.print(
             f"  by {', '.join(signed.signers(trust))}" + (f"; latest cosignature {max(times)}" if times else "")
         )
@@ -362,19 +350,16 @@ def verify(directory: Path, held: Path | None, policy: Path | None, as_json: boo
         report = audit_directory(directory, _read(held) if held else None, policy=anchor)
     except ZkmedError as exc:
         if as_json:
-            doc = report_json(None, error=exc, policy_file=policy_file, checkpoint_file=held_file)
-            click.echo(canonical_json(doc).decode("utf-8"))
+            _echo_json(report_json(None, error=exc, policy_file=policy_file, checkpoint_file=held_file))
         raise
     if as_json:
-        doc = report_json(report, policy_file=policy_file, checkpoint_file=held_file)
-        click.echo(canonical_json(doc).decode("utf-8"))
-        return
+        return _echo_json(report_json(report, policy_file=policy_file, checkpoint_file=held_file))
+    not_asked = {"S9": held is None and "no --checkpoint", "T1": policy is None and "no --policy"}
     for step, what in VERIFY_STEPS:
-        if (step == "S9" and held is None) or (step == "T1" and policy is None):
-            reason = "no --checkpoint" if step == "S9" else "no --policy"
+        if reason := not_asked.get(step):
             render.console.print(f"  [dim]{step}  {what}: not asked ({reason})[/]", highlight=False)
-            continue
-        render.console.print(f"  [green]✓[/] {step}  {what}", highlight=False)
+        else:
+            render.console.print(f"  [green]✓[/] {step}  {what}", highlight=False)
     render.ok(
         f"verified {report.blocks} blocks, {report.entries} entries, {report.checkpoints} checkpoints "
         f"in {report.seconds:.2f} s ({report.entries_per_second:,.0f} entries/s)"
@@ -394,11 +379,7 @@ def verify(directory: Path, held: Path | None, policy: Path | None, as_json: boo
 @ledger.command("sync")
 @click.argument("src", type=DirPath)
 @click.argument("dst", type=DirPath)
-@click.option(
-    "--policy",
-    type=FilePath,
-    help="YOUR trust anchor for the ledger (authorities.txt)",
-)
+@click.option("--policy", type=FilePath, help="YOUR trust anchor for the ledger (authorities.txt)")
 def sync_command(src: Path, dst: Path, policy: Path | None) -> None:
     """Bring the replica DST up to date from SRC, verifying every block (creates DST if needed)."""
     report = sync_directories(src, dst, policy=_trust_policy(policy))

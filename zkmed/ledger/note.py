@@ -30,7 +30,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -138,10 +138,8 @@ class SignedNote:
             raise MalformedInput(f"signed note has more than {MAX_SIGNATURES} signatures")
         sigs = []
         for line in lines:
-            if not line.startswith(SIGNATURE_PREFIX):
-                raise MalformedInput(f"malformed signature line {line[:40]!r}")
             parts = line[len(SIGNATURE_PREFIX) :].split(" ")
-            if len(parts) != 2:
+            if not line.startswith(SIGNATURE_PREFIX) or len(parts) != 2:
                 raise MalformedInput(f"malformed signature line {line[:40]!r}")
             name = check_key_name(parts[0])
             raw = b64_decode(parts[1], what="note signature")
@@ -149,20 +147,6 @@ class SignedNote:
                 raise MalformedInput("note signature is too short")
             sigs.append(NoteSignature(name, raw[:4], raw[4:]))
         return cls(text, tuple(sigs))
-
-
-class NoteVerifier(Protocol):
-    """A known key: its name, key ID, and a check of one signature over the note text."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def key_id(self) -> bytes: ...
-
-    def verify(self, text: bytes, signature: bytes) -> None:
-        """Raise :class:`VerificationError` unless ``signature`` is valid over ``text``."""
-        ...
 
 
 def ed25519_verify(public_key: bytes, signature: bytes, message: bytes, what: str) -> None:
@@ -177,7 +161,11 @@ def ed25519_verify(public_key: bytes, signature: bytes, message: bytes, what: st
 
 @dataclass(frozen=True)
 class Ed25519NoteVerifier:
-    """Signature type 0x01: plain Ed25519 over the note text (subclasses: other types of Ed25519 key)."""
+    """A known key: name, key ID and the check of one signature over the note text.
+
+    This class is signature type 0x01, plain Ed25519 over the note text; a
+    subclass sets another :attr:`SIG_TYPE` and overrides :meth:`verify`.
+    """
 
     name: str
     public_key: bytes
@@ -188,6 +176,7 @@ class Ed25519NoteVerifier:
         return key_id(self.name, self.SIG_TYPE, self.public_key)
 
     def verify(self, text: bytes, signature: bytes) -> None:
+        """Raise :class:`VerificationError` unless ``signature`` is valid over ``text``."""
         ed25519_verify(self.public_key, signature, text, f"signature by {self.name}")
 
     def vkey(self) -> str:
@@ -219,7 +208,7 @@ def parse_vkey(text: str) -> tuple[str, int, bytes]:
     return name, sig_type, public_key
 
 
-def open_note(note: SignedNote, verifiers: Iterable[NoteVerifier]) -> list[NoteVerifier]:
+def open_note(note: SignedNote, verifiers: Iterable[Ed25519NoteVerifier]) -> list[Ed25519NoteVerifier]:
     """Verify ``note`` and return the distinct known verifiers whose signatures checked out.
 
     Unknown signatures are ignored; a known key's bad signature, or no known
@@ -228,7 +217,7 @@ def open_note(note: SignedNote, verifiers: Iterable[NoteVerifier]) -> list[NoteV
     """
     known = {(v.name, v.key_id): v for v in verifiers}
     text = note.text.encode("utf-8")
-    good: dict[tuple[str, bytes], NoteVerifier] = {}
+    good: dict[tuple[str, bytes], Ed25519NoteVerifier] = {}
     for sig in note.signatures:
         v = known.get((sig.name, sig.key_id))
         if v is None:
