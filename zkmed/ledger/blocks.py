@@ -32,12 +32,14 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import struct
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from zkmed.encoding import Reader, Writer
 from zkmed.errors import MalformedInput
 from zkmed.formats import LEDGER_BLOCK
 from zkmed.ledger.authorities import AuthoritySet, SignatureList
+from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.note import check_key_name
 
 BLOCK_VERSION = 1
@@ -87,7 +89,7 @@ class Block:
     root: bytes
     authority_set_hash: bytes
     genesis: GenesisInfo | None
-    signatures: SignatureList
+    signatures: SignatureList = SignatureList(())
     #: the header bytes and the block hash, computed once while the block is built
     _header: bytes = field(init=False, repr=False, compare=False)
     _hash: bytes = field(init=False, repr=False, compare=False)
@@ -134,6 +136,10 @@ class Block:
     def with_signatures(self, signatures: SignatureList) -> Block:
         """The same block with ``signatures`` (a new object; the header and hash do not cover them)."""
         return dataclasses.replace(self, signatures=signatures)
+
+    def signed_by(self, authorities: AuthoritySet, keys: Iterable[AuthorityKey], limit: int | None = None) -> Block:
+        """The same block signed by the held keys of ``authorities`` (:meth:`AuthoritySet.sign`)."""
+        return self.with_signatures(authorities.sign(keys, self.signed_message(), limit))
 
     def export(self) -> bytes:
         """The block as a standalone artifact: format header ``zkmed.ledger.block`` v1, then :meth:`encode`."""

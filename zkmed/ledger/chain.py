@@ -37,7 +37,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from zkmed.errors import MalformedInput, VerificationError
-from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet, SignatureList
+from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet
 from zkmed.ledger.blocks import ZERO_HASH, Block, GenesisInfo, origin_for
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
@@ -280,18 +280,9 @@ class ChainState:
         change = None
         for seq, candidate in changes:
             change = self._check_change(height, seq, candidate, signer_set, change)
-        unsigned = Block(
-            self.ledger_id,
-            height,
-            self.head_hash,
-            max(time_ms, self.head.time_ms),
-            frontier.size,
-            frontier.root(),
-            signer_set.hash(),
-            None,
-            SignatureList(()),
-        )
-        block = unsigned.with_signatures(signer_set.sign(keys, unsigned.signed_message(), signers))
+        time_ms, root = max(time_ms, self.head.time_ms), frontier.root()
+        unsigned = Block(self.ledger_id, height, self.head_hash, time_ms, frontier.size, root, signer_set.hash(), None)
+        block = unsigned.signed_by(signer_set, keys, signers)
         self._advance(block, change, frontier.copy())
         return block
 
@@ -329,5 +320,4 @@ def _check_recorded(first: int, created: list[bytes], recorded: Sequence[object]
 def make_genesis(name: str, authorities: AuthoritySet, keys: Sequence[AuthorityKey], time_ms: int) -> Block:
     """The signed genesis block of a new ledger."""
     info = GenesisInfo(name, authorities)
-    unsigned = Block(ZERO_HASH, 0, ZERO_HASH, time_ms, 0, EMPTY_ROOT, authorities.hash(), info, SignatureList(()))
-    return unsigned.with_signatures(authorities.sign(keys, unsigned.signed_message()))
+    return Block(ZERO_HASH, 0, ZERO_HASH, time_ms, 0, EMPTY_ROOT, authorities.hash(), info).signed_by(authorities, keys)

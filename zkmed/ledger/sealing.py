@@ -21,12 +21,9 @@ reopen, or written by another process) the head block's time is used, a
 lower bound, so such entries are sealed no later than due.
 
 :class:`StoreView` is what one :class:`~zkmed.ledger.ledger.Ledger` handle
-knows of its store — the chain state at the head block, trusted like the
-store (``verify`` re-checks it all), and the pending tail after it — and
-how it catches up with other writers.  :func:`replay_pending` rebuilds the
-Merkle frontier over pending rows read from the store, checking each row
-(:meth:`zkmed.ledger.chain.ChainState.check_pending`) before a block is
-signed over it.
+knows of its store and how it catches up with other writers; pending rows
+read from the store pass :meth:`~zkmed.ledger.chain.ChainState.check_pending`
+before a block is signed over them.
 """
 
 from __future__ import annotations
@@ -88,32 +85,6 @@ class Appended:
     @property
     def seqs(self) -> range:
         return range(self.first_seq, self.first_seq + self.count)
-
-
-def replay_pending(store: Store, state: ChainState, frontier: Frontier, end: int) -> Frontier:
-    """The frontier after the stored entries ``frontier.size … end - 1`` (pending: after ``state``'s head).
-
-    Each row is checked (decodes, carries its sequence number, is no
-    authority change, its recorded Merkle nodes match) before the caller
-    signs a block over it; a bad row raises :class:`LedgerError` (run
-    ``ledger verify`` to see it).
-    """
-    if not state.tree_size <= frontier.size <= end:
-        raise LedgerError(
-            f"ledger store {store.location}: the entries end at {end}, before the head block's tree size "
-            f"{state.tree_size}; run `ledger verify`"
-        )
-    while frontier.size < end:
-        start = frontier.size
-        stop = min(end, start + REPLAY_CHUNK)
-        data, nodes = store.entry_rows(start, stop)
-        try:
-            frontier = state.check_pending(frontier, data, nodes)
-        except VerificationError as exc:
-            raise LedgerError(
-                f"pending {exc.where}: {exc.message}; nothing is sealed over it — run `ledger verify`"
-            ) from exc
-    return frontier
 
 
 class StoreView:
@@ -179,11 +150,28 @@ class StoreView:
             self.end = end
 
     def pending_tail(self) -> Frontier:
-        """The frontier over every stored entry (inside a write transaction, after :meth:`refresh`)."""
-        if not self.state.tree_size <= self.tail.size <= self.end:
-            self.tail = self.state.frontier
-        if self.tail.size < self.end or self.end < self.state.tree_size:
-            self.tail = replay_pending(self.store, self.state, self.tail, self.end)
+        """The frontier over every stored entry (inside a write transaction, after :meth:`refresh`).
+
+        Pending rows not yet seen are replayed and checked (decode, own
+        sequence number, no authority change, recorded Merkle nodes); a bad
+        row is a :class:`LedgerError` (``ledger verify`` names it).
+        """
+        state, end = self.state, self.end
+        if not state.tree_size <= self.tail.size <= end:
+            self.tail = state.frontier
+        if end < state.tree_size:
+            raise LedgerError(
+                f"ledger store {self.store.location}: the entries end at {end}, before the head block's tree size "
+                f"{state.tree_size}; run `ledger verify`"
+            )
+        while self.tail.size < end:
+            start = self.tail.size
+            data, nodes = self.store.entry_rows(start, min(end, start + REPLAY_CHUNK))
+            try:
+                self.tail = state.check_pending(self.tail, data, nodes)
+            except VerificationError as exc:
+                msg = f"pending {exc.where}: {exc.message}; nothing is sealed over it — run `ledger verify`"
+                raise LedgerError(msg) from exc
         return self.tail
 
     def advanced(self, state: ChainState, tail: Frontier, since: int | None) -> None:
