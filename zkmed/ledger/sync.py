@@ -158,10 +158,7 @@ def _check_agreement(source: BlockSource, dst: Ledger, common: int) -> None:
 def sync(source: BlockSource, dst: Ledger, *, policy: TrustPolicy | None = None) -> SyncReport:
     """Steps 1–5 of the module docstring, anchored to ``policy`` when given; returns what was copied."""
     if policy is not None and dst.origin != policy.origin:
-        raise VerificationError(
-            f"the destination is ledger {dst.origin}, not {policy.origin} of your trust policy",
-            where="the trust policy you gave",
-        )
+        check_anchor(dst.state, policy)  # T1's origin check, before anything is written
     src_genesis = source.block(0)
     if src_genesis is None:
         raise LedgerError("source has no genesis block")
