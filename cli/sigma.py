@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
+from zkmed.canonical_json import parse_json
 from zkmed.cli import render
-from zkmed.encoding import hex_decode, parse_json, utf8_decode, utf8_encode
+from zkmed.encoding import hex_decode, utf8_decode, utf8_encode
 from zkmed.errors import MalformedInput, ZkmedError
 from zkmed.hazmat.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from zkmed import canonical_json as cj
 from zkmed import encoding as enc
 from zkmed.errors import MalformedInput, ZkmedError
 
@@ -14,7 +15,7 @@ from zkmed.errors import MalformedInput, ZkmedError
 def test_uint_round_trip(value: int) -> None:
     data = enc.u64(value)
     assert len(data) == 8
-    assert enc.bytes_to_uint(data, 8) == value
+    assert enc.Reader(data).u64() == value
 
 
 @pytest.mark.parametrize("value, width", [(-1, 1), (256, 1), (2**32, 4), (1 << 64, 8)])
@@ -28,20 +29,6 @@ def test_uint_rejects_bool_and_float() -> None:
         enc.uint_to_bytes(True, 1)
     with pytest.raises(MalformedInput):
         enc.uint_to_bytes(1.0, 1)  # type: ignore[arg-type]
-
-
-@given(st.lists(st.binary(max_size=40), max_size=6))
-def test_tuple_encoding_is_injective(fields: list[bytes]) -> None:
-    data = enc.encode_tuple(*fields)
-    r = enc.Reader(data)
-    count = r.u32()
-    assert [r.bytes_lp() for _ in range(count)] == fields
-    r.finish()
-
-
-def test_tuple_encoding_separates_boundaries() -> None:
-    assert enc.encode_tuple(b"SV1", b"22") != enc.encode_tuple(b"SV12", b"2")
-    assert enc.encode_tuple(b"ab") != enc.encode_tuple(b"a", b"b")
 
 
 @given(st.integers(0, 255), st.binary(max_size=64), st.text(max_size=20), st.lists(st.binary(max_size=8), max_size=4))
@@ -77,25 +64,19 @@ def test_reader_rejects_bad_utf8() -> None:
         enc.Reader(enc.length_prefixed(b"\xff\xfe")).text()
 
 
-def test_split_fixed() -> None:
-    assert enc.split_fixed(b"abcdef", 2, 3) == [b"ab", b"cd", b"ef"]
-    with pytest.raises(MalformedInput):
-        enc.split_fixed(b"abcde", 2, 3)
-
-
 def test_fixed_field_width() -> None:
     with pytest.raises(MalformedInput):
         enc.Writer().fixed(b"abc", 4)
 
 
 def test_canonical_json_sorted_compact() -> None:
-    assert enc.canonical_json({"b": 1, "a": [True, None, "é"]}) == '{"a":[true,null,"é"],"b":1}'.encode()
+    assert cj.canonical_json({"b": 1, "a": [True, None, "é"]}) == '{"a":[true,null,"é"],"b":1}'.encode()
 
 
 @pytest.mark.parametrize("value", [1.5, {"a": float("nan")}, {1: "x"}, {"a": object()}])
 def test_canonical_json_rejects(value: object) -> None:
     with pytest.raises(MalformedInput):
-        enc.canonical_json(value)
+        cj.canonical_json(value)
 
 
 @pytest.mark.parametrize(
@@ -104,13 +85,13 @@ def test_canonical_json_rejects(value: object) -> None:
 )
 def test_parse_json_rejects(text: str | bytes) -> None:
     with pytest.raises(MalformedInput):
-        enc.parse_json(text)
+        cj.parse_json(text)
 
 
 def test_parse_json_canonical_mode() -> None:
-    assert enc.parse_json(b'{"a":1,"b":2}', require_canonical=True) == {"a": 1, "b": 2}
+    assert cj.parse_json(b'{"a":1,"b":2}', require_canonical=True) == {"a": 1, "b": 2}
     with pytest.raises(MalformedInput, match="canonical"):
-        enc.parse_json('{"b":2, "a":1}', require_canonical=True)
+        cj.parse_json('{"b":2, "a":1}', require_canonical=True)
 
 
 @given(st.binary(max_size=64))
@@ -155,12 +136,12 @@ def test_malformed_input_is_value_error_and_zkmed_error() -> None:
 
 
 def test_parse_json_depth_limit_independent_of_recursion_limit() -> None:
-    ok = "[" * enc.MAX_JSON_DEPTH + "]" * enc.MAX_JSON_DEPTH
-    assert enc.parse_json(ok) is not None
+    ok = "[" * cj.MAX_JSON_DEPTH + "]" * cj.MAX_JSON_DEPTH
+    assert cj.parse_json(ok) is not None
     with pytest.raises(MalformedInput, match="deeper"):
-        enc.parse_json("[" * (enc.MAX_JSON_DEPTH + 1) + "]" * (enc.MAX_JSON_DEPTH + 1))
+        cj.parse_json("[" * (cj.MAX_JSON_DEPTH + 1) + "]" * (cj.MAX_JSON_DEPTH + 1))
     # brackets inside strings do not count
-    assert enc.parse_json('{"a":"' + "[" * 200 + '"}') == {"a": "[" * 200}
+    assert cj.parse_json('{"a":"' + "[" * 200 + '"}') == {"a": "[" * 200}
 
 
 def test_ietf_read_varlen_round_trip_and_remainder() -> None:
@@ -182,8 +163,8 @@ def test_ietf_read_uint_bounds() -> None:
     "text",
     [
         "1" * 5000,  # Python's int/str limit used to surface as a plain ValueError
-        "-" + "9" * (enc.MAX_JSON_INT_DIGITS + 1),
-        '{"a":' + "7" * (enc.MAX_JSON_INT_DIGITS + 1) + "}",
+        "-" + "9" * (cj.MAX_JSON_INT_DIGITS + 1),
+        '{"a":' + "7" * (cj.MAX_JSON_INT_DIGITS + 1) + "}",
         '"\\ud800"',  # lone surrogate escapes used to parse and fail to encode later
         '["ok", "\\udfff"]',
         '{"\\udc80": 1}',
@@ -197,21 +178,21 @@ def test_ietf_read_uint_bounds() -> None:
 )
 def test_parse_json_edges_are_malformed_input(text: object) -> None:
     with pytest.raises(MalformedInput):
-        enc.parse_json(text)  # type: ignore[arg-type]
+        cj.parse_json(text)  # type: ignore[arg-type]
 
 
 def test_parse_json_limits_are_inclusive() -> None:
-    assert enc.parse_json("9" * enc.MAX_JSON_INT_DIGITS) == int("9" * enc.MAX_JSON_INT_DIGITS)
-    assert enc.parse_json('["\\ud83d\\ude00"]') == ["\U0001f600"]  # a surrogate pair is one character
-    assert enc.parse_json('"\\\\ud800"') == "\\ud800"  # an escaped backslash, not an escape
+    assert cj.parse_json("9" * cj.MAX_JSON_INT_DIGITS) == int("9" * cj.MAX_JSON_INT_DIGITS)
+    assert cj.parse_json('["\\ud83d\\ude00"]') == ["\U0001f600"]  # a surrogate pair is one character
+    assert cj.parse_json('"\\\\ud800"') == "\\ud800"  # an escaped backslash, not an escape
     with pytest.raises(MalformedInput, match="larger"):
-        enc.parse_json(b" " * (enc.MAX_JSON_BYTES + 1))
+        cj.parse_json(b" " * (cj.MAX_JSON_BYTES + 1))
 
 
-@pytest.mark.parametrize("value", [10**enc.MAX_JSON_INT_DIGITS, {"\ud800": 1}, ["\udcff"]])
+@pytest.mark.parametrize("value", [10**cj.MAX_JSON_INT_DIGITS, {"\ud800": 1}, ["\udcff"]])
 def test_canonical_json_refuses_what_parse_json_refuses(value: object) -> None:
     with pytest.raises(MalformedInput):
-        enc.canonical_json(value)
+        cj.canonical_json(value)
 
 
 @pytest.mark.parametrize("bad", ["00\t11", "00\n", "\n00", "00\r", "00\x0b11", "00\x0c11", "0x00", "٠٠", "00\u00a0"])

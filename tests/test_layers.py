@@ -20,6 +20,7 @@ ROOT = Path(__file__).parent.parent
 LAYERS: list[tuple[str, ...]] = [
     ("zkmed.errors",),
     ("zkmed.encoding",),
+    ("zkmed.canonical_json",),
     ("zkmed.formats",),
     ("zkmed.hazmat.groups",),
     ("zkmed.hazmat.transcript",),

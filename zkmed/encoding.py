@@ -13,33 +13,19 @@ embed as opaque fixed-length fields).  The encoding is
   rejects short input, trailing bytes and out-of-range values with
   :class:`~zkmed.errors.MalformedInput`.
 
-JSON appears only at the edges (files a person may read); it is produced by
-:func:`canonical_json` (RFC 8785 style: sorted keys, no whitespace, UTF-8,
-integers only) and read by :func:`parse_json`, which rejects duplicate keys,
-floats and non-canonical text when asked.
+JSON appears only at the edges (files a person may read) and has its own
+module, :mod:`zkmed.canonical_json`.
 """
 
 from __future__ import annotations
 
 import base64
-import json
 import re
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 from zkmed.errors import MalformedInput, UnsupportedVersion
 
 MAX_LENGTH = 2**32 - 1
-#: deepest JSON nesting accepted at the edges (checked before parsing, so no
-#: recursion limit set by another library can turn deep input into a crash)
-MAX_JSON_DEPTH = 64
-#: largest JSON document accepted at the edges, in UTF-8 bytes
-MAX_JSON_BYTES = 16 << 20
-#: most decimal digits of a JSON integer, read or written (below Python's own
-#: int/str conversion limit, whatever ``sys.set_int_max_str_digits`` says,
-#: as long as that is at least its minimum of 640)
-MAX_JSON_INT_DIGITS = 600
-_JSON_INT_BOUND = 10**MAX_JSON_INT_DIGITS
 
 
 # --------------------------------------------------------------------------
@@ -53,13 +39,6 @@ def uint_to_bytes(value: int, width: int) -> bytes:
     if value < 0 or value >= 1 << (8 * width):
         raise MalformedInput(f"integer does not fit in {width} bytes")
     return value.to_bytes(width, "big")
-
-
-def bytes_to_uint(data: bytes, width: int) -> int:
-    """Inverse of :func:`uint_to_bytes`; the length must be exactly ``width``."""
-    if len(data) != width:
-        raise MalformedInput(f"expected {width} bytes, got {len(data)}")
-    return int.from_bytes(data, "big")
 
 
 def u8(value: int) -> bytes:
@@ -81,11 +60,6 @@ def u64(value: int) -> bytes:
 def length_prefixed(data: bytes) -> bytes:
     """``u32(len(data)) || data``."""
     return u32(len(data)) + bytes(data)
-
-
-def encode_tuple(*fields: bytes) -> bytes:
-    """Injective encoding of a tuple of byte strings: count, then each length-prefixed."""
-    return u32(len(fields)) + b"".join(length_prefixed(f) for f in fields)
 
 
 # --------------------------------------------------------------------------
@@ -215,13 +189,6 @@ class Reader:
             raise MalformedInput(f"{self._what}: {self.remaining} trailing bytes")
 
 
-def split_fixed(data: bytes, width: int, count: int, what: str = "input") -> list[bytes]:
-    """Split ``data`` into exactly ``count`` chunks of ``width`` bytes (no trailing bytes)."""
-    if len(data) != width * count:
-        raise MalformedInput(f"{what}: expected {width * count} bytes, got {len(data)}")
-    return [data[i * width : (i + 1) * width] for i in range(count)]
-
-
 # --------------------------------------------------------------------------
 # text encodings at the edges
 
@@ -283,129 +250,6 @@ def b64_decode(text: str, *, length: int | None = None, what: str = "base64") ->
     if length is not None and len(data) != length:
         raise MalformedInput(f"{what}: expected {length} bytes, got {len(data)}")
     return data
-
-
-# --------------------------------------------------------------------------
-# canonical JSON (edges only)
-#
-# Limits, all MalformedInput: at most MAX_JSON_BYTES of UTF-8, nesting at most
-# MAX_JSON_DEPTH, integers of at most MAX_JSON_INT_DIGITS digits, no floats,
-# NaN or Infinity, no duplicate keys, and only well-formed Unicode (a lone
-# surrogate escape such as "\ud800" is refused when parsing, so nothing read
-# here can fail to encode later).
-
-
-def _check_json_value(value: Any, path: str) -> None:
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, str):
-        utf8_encode(value, what=f"JSON {path}")
-        return
-    if isinstance(value, int):
-        if not -_JSON_INT_BOUND < value < _JSON_INT_BOUND:
-            raise MalformedInput(f"JSON {path}: integer has more than {MAX_JSON_INT_DIGITS} digits")
-        return
-    if isinstance(value, float):
-        raise MalformedInput(f"JSON {path}: floats are not allowed in canonical JSON")
-    if isinstance(value, dict):
-        for key, item in value.items():
-            if not isinstance(key, str):
-                raise MalformedInput(f"JSON {path}: object keys must be strings")
-            utf8_encode(key, what=f"JSON {path} key")
-            _check_json_value(item, f"{path}.{key}")
-        return
-    if isinstance(value, (list, tuple)):
-        for index, item in enumerate(value):
-            _check_json_value(item, f"{path}[{index}]")
-        return
-    raise MalformedInput(f"JSON {path}: unsupported type {type(value).__name__}")
-
-
-def canonical_json(value: Any) -> bytes:
-    """RFC 8785-style canonical JSON: sorted keys, no whitespace, UTF-8, no floats."""
-    _check_json_value(value, "$")
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _reject_duplicates(pairs: Iterable[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise MalformedInput(f"JSON: duplicate key {key!r}")
-        out[key] = value
-    return out
-
-
-def _reject_constant(name: str) -> Any:
-    raise MalformedInput(f"JSON: {name} is not allowed")
-
-
-def _parse_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_JSON_INT_DIGITS:
-        raise MalformedInput(f"JSON: integer has more than {MAX_JSON_INT_DIGITS} digits")
-    return int(digits)
-
-
-def _json_depth(text: str) -> int:
-    """Maximum bracket nesting outside string literals (a linear pre-scan)."""
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
-        return 0  # cannot be deeper than the limit
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
-
-
-def parse_json(data: bytes | str, *, require_canonical: bool = False) -> Any:
-    """Parse JSON strictly (limits above): no duplicate keys, no NaN/Infinity, no floats,
-    depth ≤ MAX_JSON_DEPTH, integers ≤ MAX_JSON_INT_DIGITS digits, no lone surrogates.
-
-    With ``require_canonical`` the input must equal its :func:`canonical_json` form.
-    """
-    if not isinstance(data, (bytes, bytearray, memoryview, str)):
-        raise MalformedInput(f"JSON: expected bytes or text, got {type(data).__name__}")
-    if len(data) > MAX_JSON_BYTES:  # characters never outnumber their UTF-8 bytes
-        raise MalformedInput(f"JSON: larger than {MAX_JSON_BYTES} bytes")
-    raw = utf8_encode(data, what="JSON") if isinstance(data, str) else bytes(data)
-    if len(raw) > MAX_JSON_BYTES:
-        raise MalformedInput(f"JSON: larger than {MAX_JSON_BYTES} bytes")
-    text = data if isinstance(data, str) else utf8_decode(raw, what="JSON")
-    if _json_depth(text) > MAX_JSON_DEPTH:
-        raise MalformedInput(f"JSON: nested deeper than {MAX_JSON_DEPTH} levels")
-    try:
-        value = json.loads(
-            text,
-            object_pairs_hook=_reject_duplicates,
-            parse_constant=_reject_constant,
-            parse_float=lambda s: _reject_constant(f"float {s}"),
-            parse_int=_parse_int,
-        )
-    except json.JSONDecodeError as exc:
-        raise MalformedInput(f"JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
-    except RecursionError as exc:  # pragma: no cover - the depth pre-scan comes first
-        raise MalformedInput("JSON: nested too deeply") from exc
-    if _SURROGATE_ESCAPE.search(text) is not None:
-        _check_json_value(value, "$")  # every string encodes (a pair of escapes is one character)
-    if require_canonical and canonical_json(value) != raw:
-        raise MalformedInput("JSON: not in canonical form")
-    return value
 
 
 # --------------------------------------------------------------------------

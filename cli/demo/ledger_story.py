@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from zkmed.encoding import canonical_json
+from zkmed.canonical_json import canonical_json
 from zkmed.errors import VerificationError
 from zkmed.ledger.audit import audit_store
 from zkmed.ledger.checkpoint import TrustPolicy

@@ -21,6 +21,7 @@ from typing import Any
 
 from fuzz_support import Target, definitions, qualname
 
+from zkmed import canonical_json as cj
 from zkmed import encoding as enc
 from zkmed import formats
 from zkmed.errors import BackendUnavailable, ZkmedError
@@ -280,7 +281,7 @@ def _format_targets() -> list[Target]:
         return [encode_commitment(g, g.mul(g.generator(), g.random_scalar()))]
 
     def peek_json(text: str) -> object:
-        doc = enc.parse_json(text)
+        doc = cj.parse_json(text)
         formats.peek_json(doc).check_json(doc)
         return doc
 
@@ -335,15 +336,15 @@ def _encoding_targets() -> list[Target]:
         Target("encoding.utf8_encode", enc.utf8_encode, (qualname(enc.utf8_encode),), text=True, seeds=text_seeds("é")),
         Target("encoding.utf8_decode", enc.utf8_decode, (qualname(enc.utf8_decode),), seeds=lambda: ["é€😀".encode()]),
         Target(
-            "encoding.parse_json(bytes)",
-            enc.parse_json,
-            (qualname(enc.parse_json),),
+            "canonical_json.parse_json(bytes)",
+            cj.parse_json,
+            (qualname(cj.parse_json),),
             seeds=lambda: [b'{"a":[1,"x",null,true],"b":{"c":-7}}', b'"\\ud83d\\ude00"'],
         ),
         Target(
-            "encoding.parse_json(text, canonical)",
-            lambda t: enc.parse_json(t, require_canonical=True),
-            (qualname(enc.parse_json),),
+            "canonical_json.parse_json(text, canonical)",
+            lambda t: cj.parse_json(t, require_canonical=True),
+            (qualname(cj.parse_json),),
             text=True,
             seeds=text_seeds('{"a":[1,"x",null,true],"b":{"c":-7}}', '["\\u0000"]'),
         ),

@@ -18,6 +18,7 @@ from fuzz_targets import all_targets
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from zkmed import canonical_json as cj
 from zkmed import encoding as enc
 from zkmed import formats
 from zkmed.errors import MalformedInput, ZkmedError
@@ -125,7 +126,7 @@ def _deep(depth: int, open_: str = "[", close: str = "]") -> str:
         '"\\ud800"',
         '{"a":"\\udfff"}',
         '{"\\ud800":0}',
-        _deep(enc.MAX_JSON_DEPTH + 1),
+        _deep(cj.MAX_JSON_DEPTH + 1),
         '{"a":' * 100_000 + "1" + "}" * 100_000,
         "[" * 1_000_000,
         "1e400",
@@ -135,9 +136,9 @@ def _deep(depth: int, open_: str = "[", close: str = "]") -> str:
 )
 def test_parse_json_known_edges(text: str) -> None:
     with pytest.raises(MalformedInput):
-        enc.parse_json(text)
+        cj.parse_json(text)
     with pytest.raises(MalformedInput):
-        enc.parse_json(text.encode("utf-8", "surrogatepass"))
+        cj.parse_json(text.encode("utf-8", "surrogatepass"))
 
 
 @FUZZ
@@ -146,11 +147,11 @@ def test_parse_json_structured(value: Any, ascii_only: bool, as_bytes: bool) -> 
     text = json.dumps(value, ensure_ascii=ascii_only)
     data: str | bytes = text.encode("utf-8", "surrogatepass") if as_bytes else text
     try:
-        parsed = enc.parse_json(data)
+        parsed = cj.parse_json(data)
     except ZkmedError:
         return
     # accepted: it is canonical-encodable and round-trips
-    again = enc.parse_json(enc.canonical_json(parsed), require_canonical=True)
+    again = cj.parse_json(cj.canonical_json(parsed), require_canonical=True)
     assert again == parsed
 
 
@@ -158,10 +159,10 @@ def test_parse_json_structured(value: Any, ascii_only: bool, as_bytes: bool) -> 
 @given(_DOCS)
 def test_canonical_json_raises_only_malformed_input(value: Any) -> None:
     try:
-        data = enc.canonical_json(value)
+        data = cj.canonical_json(value)
     except MalformedInput:
         return
-    assert enc.parse_json(data, require_canonical=True) == value
+    assert cj.parse_json(data, require_canonical=True) == value
 
 
 @FUZZ

@@ -11,8 +11,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
+from zkmed.canonical_json import parse_json
 from zkmed.cli.ledger import ledger
-from zkmed.encoding import parse_json
 from zkmed.errors import ForkDetected, MalformedInput, VerificationError, ZkmedError
 from zkmed.ledger.checkpoint import SignedCheckpoint
 from zkmed.ledger.ledger import STORE_FILE

@@ -518,8 +518,8 @@ def test_bad_items_write_nothing_in_deferred_mode(tmp_path: Path) -> None:
 def test_cli_shows_verifies_and_seals_pending_entries(tailed: Path) -> None:
     from click.testing import CliRunner
 
+    from zkmed.canonical_json import parse_json
     from zkmed.cli.ledger import ledger
-    from zkmed.encoding import parse_json
 
     def run(*args: object) -> str:
         result = CliRunner().invoke(ledger, [str(a) for a in args], catch_exceptions=False)

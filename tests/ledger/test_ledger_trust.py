@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from zkmed.canonical_json import parse_json
 from zkmed.cli.ledger import ledger as ledger_cli
-from zkmed.encoding import b64_decode, parse_json
+from zkmed.encoding import b64_decode
 from zkmed.errors import ForkDetected, LedgerError, MalformedInput, UnsupportedVersion, VerificationError
 from zkmed.formats import LEDGER_BLOCK, REGISTRY, peek_json
 from zkmed.ledger.audit import TOFU_WARNING, audit_directory, report_json
