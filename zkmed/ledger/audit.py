@@ -265,7 +265,11 @@ def _replay(
         if not data:
             break
         tail = state.check_pending(tail, data, recorded)
-    _check_change_index(store, state)
+    indexed = store.authority_change_seqs()
+    if indexed != state.change_seqs:  # S7
+        missing = sorted(set(state.change_seqs) ^ set(indexed))
+        msg = f"the authority-change index does not list exactly the {AUTHORITY_CHANGE_TYPE} entries"
+        raise VerificationError(msg, where=f"entry {missing[0]}")
     stored = store.checkpoints()
     for i, (size_col, text) in enumerate(stored):
         signed = check_checkpoint(text, f"checkpoint {i + 1}", state, store, strict=True)
@@ -291,17 +295,10 @@ def report_json(
     checkpoint_file: str | None = None,
 ) -> dict[str, Any]:
     """The ``ledger verify --json`` document (``zkmed.ledger.verify-report`` v1): a report, or the error that stopped it."""
-    trust: dict[str, Any] = (
-        {"anchor": "policy", "file": policy_file}
-        if policy_file is not None
-        else {"anchor": "none", "warning": TOFU_WARNING}
-    )
+    asked = {"S9": checkpoint_file is not None, "T1": policy_file is not None}
+    trust = {"anchor": "policy", "file": policy_file} if asked["T1"] else {"anchor": "none", "warning": TOFU_WARNING}
     doc: dict[str, Any] = {**LEDGER_VERIFY_REPORT.json_header(), "ok": report is not None and error is None}
-    doc["trust"] = trust
-    doc["checkpoint_file"] = checkpoint_file
-    doc["steps"] = [
-        step for step, _ in VERIFY_STEPS if (step != "S9" or checkpoint_file) and (step != "T1" or policy_file)
-    ]
+    doc.update(trust=trust, checkpoint_file=checkpoint_file, steps=[s for s, _ in VERIFY_STEPS if asked.get(s, True)])
     if report is not None:
         doc.update(
             origin=report.origin,
@@ -316,13 +313,3 @@ def report_json(
     if error is not None:
         doc["error"] = {"code": error.code, "message": error.message, "where": error.where}
     return doc
-
-
-def _check_change_index(store: Store, state: ChainState) -> None:
-    indexed = store.authority_change_seqs()
-    if indexed != state.change_seqs:
-        missing = sorted(set(state.change_seqs) ^ set(indexed))
-        raise VerificationError(
-            f"the authority-change index does not list exactly the {AUTHORITY_CHANGE_TYPE} entries",
-            where=f"entry {missing[0]}",
-        )

@@ -58,11 +58,6 @@ class AuthorityKey:
     def sign(self, message: bytes) -> bytes:
         return self._private.sign(message)
 
-    @property
-    def private_key(self) -> Ed25519PrivateKey:
-        """The ``cryptography`` key object (hazmat: for note signing helpers)."""
-        return self._private
-
     def __repr__(self) -> str:
         return f"AuthorityKey(name={self.name!r}, public_key={self.public_key.hex()[:16]}…, secret=<redacted>)"
 

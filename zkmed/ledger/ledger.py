@@ -64,10 +64,8 @@ def _check_options(signers: object, seal_policy: object, clock: object) -> None:
 
 
 def _check_keys(keys: object) -> list[AuthorityKey]:
-    if isinstance(keys, (str, bytes)) or not isinstance(keys, Iterable):
-        raise MalformedInput("keys must be a sequence of AuthorityKey")
-    out = list(keys)
-    if not all(isinstance(k, AuthorityKey) for k in out):
+    out = list(keys) if isinstance(keys, Iterable) and not isinstance(keys, (str, bytes)) else None
+    if out is None or not all(isinstance(k, AuthorityKey) for k in out):
         raise MalformedInput("keys must be a sequence of AuthorityKey")
     return out
 

@@ -1,21 +1,15 @@
 """The append hot path: ``(type, payload)`` items to checked, encoded entries and their Merkle nodes.
 
-For each item :func:`encode_rows` does, in one Python loop, the input
-checks (:func:`~zkmed.ledger.entries.check_type`, the reserved-type rule,
-:func:`~zkmed.ledger.entries.check_payload`, decoding an authority change)
-and the entry's canonical bytes with the entries module's own encoder
-(:func:`~zkmed.ledger.entries.entry_head`, as :meth:`Entry.encode` does);
-then :meth:`~zkmed.ledger.tree.Frontier.extend_data` hashes the leaves and
-returns the Merkle nodes each completed.  No byte layout is defined here:
-the entry's is in ``entries``, the tree's in ``tree``, the store's row in
-the store.
+:func:`encode_rows` checks each item (type, reserved types, payload; an
+authority change must decode) and encodes it with the entries module's own
+encoder, :func:`~zkmed.ledger.entries.entry_head`, in one loop;
+:meth:`~zkmed.ledger.tree.Frontier.extend_data` then hashes the leaves and
+returns the Merkle nodes each completed.  No byte layout is defined here.
 
-The common case — a tuple whose type is the very ``str`` object of the
-previous item (already checked) and a ``bytes`` payload within the size
-limit — costs three type tests and one ``struct`` pack.  Everything else
-(a new or changed type, a ``bytearray`` payload, an authority change, bad
-input) takes the slow path, which raises
-:class:`~zkmed.errors.MalformedInput` naming the item.
+An item whose type is the very ``str`` object of the previous item (already
+checked) and whose payload is ``bytes`` within the limit costs three type
+tests and one ``struct`` pack; anything else takes the slow path, which
+raises :class:`~zkmed.errors.MalformedInput` naming the item.
 """
 
 from __future__ import annotations
