@@ -43,6 +43,22 @@ def _acks(output: bytes) -> dict[int, bytes]:
     return acked
 
 
+def _kill_after_first_acks(procs: list[subprocess.Popen[bytes]], rng: random.Random) -> dict[int, bytes]:
+    """Wait until every appender has acknowledged once (past its imports, however loaded the machine is),
+    let them race a random while, SIGKILL them all; every acknowledged append, no sequence number twice."""
+    firsts = [p.stdout.readline() if p.stdout is not None else b"" for p in procs]
+    time.sleep(rng.uniform(0.0, 0.3))
+    for p in procs:
+        p.send_signal(signal.SIGKILL)
+    acked: dict[int, bytes] = {}
+    for p, first in zip(procs, firsts, strict=True):
+        new = _acks(first + (p.stdout.read() if p.stdout is not None else b""))
+        p.wait()
+        assert not set(new) & set(acked), "two processes acknowledged one sequence number"
+        acked.update(new)
+    return acked
+
+
 def _check(d: Path, acked: dict[int, bytes], full: bool = True, deferred: bool = False) -> int:
     """Reopen the store; every acknowledged entry is there; with ``full``, the whole store verifies.
 
@@ -128,15 +144,9 @@ def test_concurrent_appenders_killed_at_random(ledger_dir: Path) -> None:
     acked: dict[int, bytes] = {}
     for t in range(10):
         procs = [_start(ledger_dir, f"r{t}a", -1, 1), _start(ledger_dir, f"r{t}b", -1, 5)]
-        time.sleep(rng.uniform(0.2, 0.5))  # both are past their imports and appending (or just about to)
-        for p in procs:
-            p.send_signal(signal.SIGKILL)
-        for p in procs:
-            out = p.stdout.read() if p.stdout is not None else b""
-            p.wait()
-            new = _acks(out)
-            assert not set(new) & set(acked)
-            acked.update(new)
+        new = _kill_after_first_acks(procs, rng)
+        assert not set(new) & set(acked)
+        acked.update(new)
         _check(ledger_dir, acked, full=t % 5 == 4)
     assert len(acked) > 10
 
@@ -178,14 +188,8 @@ def test_deferred_and_sealing_appenders_killed_at_random(ledger_dir: Path) -> No
     acked: dict[int, bytes] = {}
     for t in range(8):
         procs = [_start(ledger_dir, f"r{t}a", -1, 1, 30), _start(ledger_dir, f"r{t}b", -1, 5)]
-        time.sleep(rng.uniform(0.2, 0.5))
-        for p in procs:
-            p.send_signal(signal.SIGKILL)
-        for p in procs:
-            out = p.stdout.read() if p.stdout is not None else b""
-            p.wait()
-            new = _acks(out)
-            assert not set(new) & set(acked)
-            acked.update(new)
+        new = _kill_after_first_acks(procs, rng)
+        assert not set(new) & set(acked)
+        acked.update(new)
         _check(ledger_dir, acked, full=t % 4 == 3, deferred=True)
     _seal_and_verify(ledger_dir, acked)
