@@ -34,7 +34,7 @@ from zkmed.ledger.tree import Frontier
 _Spec = tuple[Callable[..., bytes], int, bytes, bool]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Rows:
     """What :func:`encode_rows` built: the rows from ``first_seq`` on and the tree after them."""
 
