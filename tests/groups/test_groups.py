@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from zkmed.errors import MalformedInput
+from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.hazmat.groups import BACKENDS, get_group
 from zkmed.hazmat.groups import hash_to_curve as h2c
 from zkmed.hazmat.groups.base import Group
@@ -494,3 +494,15 @@ def test_msm_reduces_any_integer_scalars(group: Group) -> None:
     expected = group.msm([q - 2, 7], [a, b], gen_scalar=q - 1)
     assert group.eq(group.msm([-2, 7 + 3 * q], [a, b], gen_scalar=-1), expected)
     assert group.eq(expected, group.mul_gen(-6 + 35 - 1))
+
+
+@pytest.mark.parametrize("name", [b for b in BACKENDS])
+def test_is_element_accepts_own_elements_and_refuses_foreign_objects(name: str) -> None:
+    try:
+        g = get_group(name)
+    except BackendUnavailable:  # pragma: no cover
+        pytest.skip(f"{name} not available")
+    assert g.is_element(g.generator()) and g.is_element(g.mul_gen(12345)) and g.is_element(g.identity())
+    others = [get_group(o).mul_gen(7) for o in BACKENDS if o != name and get_group(o).name != g.name]
+    for foreign in [None, 5, b"\x02" * 33, "G", (1, 2), *others]:
+        assert not g.is_element(foreign), (name, foreign)

@@ -54,6 +54,8 @@ def test_a_shape_refuses_a_group_too_small_for_its_coefficients():
 
 def test_binding_refuses_foreign_and_identity_elements():
     with pytest.raises(MalformedInput):
+        schnorr.DLOG.bind(G, [K1.mul_gen(5)])  # a point of another curve
+    with pytest.raises(MalformedInput):
         schnorr.DLOG.bind(G, ["not an element"])
     with pytest.raises(MalformedInput):
         pedersen.OPENING.bind(G, [PP.h, G.identity()])

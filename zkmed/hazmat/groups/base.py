@@ -122,6 +122,16 @@ class Group(ABC):
     def is_identity(self, a: Element) -> bool:
         return self.eq(a, self.identity())
 
+    def is_element(self, a: object) -> bool:
+        """Whether ``a`` is an element object of this group (cheap, never raises): the right type, on the
+        curve / in range.  Decoding checks everything (:meth:`decode_element`); this is the check every
+        verifier runs on objects it is handed in memory.  Backends override it with a cheaper one."""
+        try:
+            self.encode_element(a)
+        except Exception:  # whatever a foreign object makes the encoder raise
+            return False
+        return True
+
     def sum(self, elements: Sequence[Element]) -> Element:
         """The sum of ``elements`` (the identity for none); starts from the first term, not from the identity."""
         if not elements:

@@ -172,6 +172,12 @@ class ModPGroup(Group):
     def is_identity(self, a: Element) -> bool:
         return a == 1
 
+    def is_element(self, a: object) -> bool:
+        """An ``mpz`` in ``[1, p)``.  Membership of the order-q subgroup costs a 4096-bit
+        exponentiation and is checked where elements enter from outside (:meth:`decode_element`);
+        elements made in memory by this group's operations stay in the subgroup."""
+        return type(a) is type(self._p) and 0 < a < self._p  # type: ignore[operator]
+
     def sum(self, elements: Sequence[Element]) -> Element:
         acc = self._one
         for e in elements:

@@ -188,6 +188,12 @@ class PetlibCurve(Group):
     def is_identity(self, a: Element) -> bool:
         return int(_C.EC_POINT_is_at_infinity(self._ecg, a.pt)) == 1
 
+    def is_element(self, a: object) -> bool:
+        """An ``EcPt`` of this curve that OpenSSL finds on the curve (cofactor 1: in the group)."""
+        if type(a) is not EcPt or a.group.nid() != self._nid:
+            return False
+        return int(_C.EC_POINT_is_on_curve(self._ecg, a.pt, get_ctx().bnctx)) == 1
+
     # --- encodings ----------------------------------------------------------
 
     def encode_element(self, a: Element) -> bytes:

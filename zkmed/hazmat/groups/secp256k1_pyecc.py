@@ -267,6 +267,14 @@ class Secp256k1PyEcc(Group):
     def is_identity(self, a: Element) -> bool:
         return not a[1]
 
+    def is_element(self, a: object) -> bool:
+        """An affine pair of field integers on ``y^2 = x^3 + 7`` (or the identity's ``(0, 0)``)."""
+        if type(a) is not tuple or len(a) != 2 or not all(type(c) is int for c in a):
+            return False
+        x, y = a
+        p = self.field_prime
+        return a == _IDENTITY or (0 <= x < p and 0 <= y < p and (y * y - x * x * x - self._b) % p == 0)
+
     # --- encodings (SEC 1 v2 §2.3.3 / §2.3.4) --------------------------------
 
     def encode_element(self, a: Element) -> bytes:

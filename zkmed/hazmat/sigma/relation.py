@@ -129,12 +129,11 @@ class LinearRelation:
     def _check_instance(self) -> None:
         """Checks 7–10 (the element-dependent half of §"Instance validation")."""
         group, elements, shape = self.group, self.elements, self.shape
-        try:
-            g = group.generator()
-            is_generator = elements[0] is g or group.eq(elements[0], g)
-            has_identity = any(group.is_identity(el) for el in elements)
-        except Exception as exc:  # foreign objects in the element list
-            raise MalformedInput(f"linear relation: elements are not {group.name} elements") from exc
+        if not all(group.is_element(el) for el in elements):  # foreign objects, other curves
+            raise MalformedInput(f"linear relation: elements are not {group.name} elements")
+        g = group.generator()
+        is_generator = elements[0] is g or group.eq(elements[0], g)
+        has_identity = any(group.is_identity(el) for el in elements)
         if not is_generator:  # 7
             raise MalformedInput("linear relation: elements[0] must be the group generator")
         if has_identity:  # 8
