@@ -192,11 +192,12 @@ class OrProof:
         q = self.group.order
         return [*self.branch_challenges, (self.challenge - sum(self.branch_challenges)) % q]
 
+    def scalars(self) -> list[int]:
+        """The scalars in wire order."""
+        return [self.challenge, *self.branch_challenges, *(k for s in self.responses for k in s)]
+
     def to_bytes(self) -> bytes:
-        g = self.group
-        out = [g.encode_scalar(self.challenge), g.encode_scalars(self.branch_challenges)]
-        out.extend(g.encode_scalars(s) for s in self.responses)
-        return b"".join(out)
+        return self.group.encode_scalars(self.scalars())
 
     @classmethod
     def from_bytes(cls, branches: Sequence[LinearRelation], data: bytes) -> OrProof:
@@ -293,15 +294,12 @@ def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> N
     branch commitment with one MSM per equation, reject identities,
     re-derive the challenge and compare it with the proof's ``c``.
     """
-    rels, g = _check_branches(branches)
-    if not isinstance(proof, _BYTES):
-        raise VerificationError(f"OR proof rejected: OR proof: expected bytes, got {type(proof).__name__}")
-    total = len(rels) + sum(r.num_scalars for r in rels)
+    rels, _ = _check_branches(branches)
     try:
-        scalars = g.decode_scalars(bytes(proof), total)
+        parsed = OrProof.from_bytes(rels, proof)  # the one parser of the layout
     except MalformedInput as exc:
         raise VerificationError(f"OR proof rejected: {exc.message}") from exc
-    verify_or_scalars(tag, rels, scalars)
+    verify_or_scalars(tag, rels, parsed.scalars())
 
 
 def verify_or_scalars(tag: bytes, branches: Sequence[LinearRelation], scalars: Sequence[int]) -> None:
