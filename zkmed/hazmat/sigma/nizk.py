@@ -13,17 +13,16 @@ Implements draft-irtf-cfrg-sigma-protocols:
   :func:`verify_batchable`, :func:`prove_compact`, :func:`verify_compact`;
 * §"Batch verification" lives in :mod:`zkmed.hazmat.sigma.batch`
   (:func:`~zkmed.hazmat.sigma.batch.batch_verify`, one MSM over the whole batch);
-  ``nizk.batch_verify`` still resolves to it (imported lazily);
 * the byte-level entry points ``prove_nizk`` / ``verify_nizk`` live in
   :mod:`zkmed.hazmat.sigma.ciphersuites` (keyed by ciphersuite name and flavor).
 
 Every verification equation is one MSM per equation (§"Efficiency
 considerations"): the verifier recomputes ``map(response) - c * image`` with
 :meth:`~zkmed.hazmat.sigma.relation.LinearRelation.simulate` and compares it with the
-commitment.  The prover evaluates the map on secret nonces with single
-multiplications (OpenSSL's ladder and fixed-base tables) instead of the
-variable-time MSM (§"Constant-Time Requirements"); Python integer arithmetic
-on the nonces is not constant time.
+commitment.  The prover evaluates the map on secret nonces with the group's secret-scalar
+operations (``mul_gen_secret``, ``mul_secret``, fixed bases) instead of the
+variable-time MSM (§"Constant-Time Requirements"; ``docs/constant-time.md``);
+Python integer arithmetic on the nonces is not constant time.
 """
 
 from __future__ import annotations
@@ -273,9 +272,8 @@ class CompactProof:
 def prove_batchable(tag: bytes, relation: LinearRelation, witness: Sequence[int], rng: Rng | None = None) -> bytes:
     """``ProveBatchable(tag, instance, witness, rng)`` (§"Batchable NARG strings")."""
     commitment, state = prover_commitment(relation, witness, rng)
-    commitment_bytes = relation.group.encode_elements(commitment)
-    response = prover_response(state, derive_challenge(tag, relation, commitment_bytes))
-    return commitment_bytes + relation.group.encode_scalars(response)
+    response = prover_response(state, derive_challenge(tag, relation, relation.group.encode_elements(commitment)))
+    return BatchableProof(tuple(commitment), tuple(response)).to_bytes(relation.group)
 
 
 def _parse_batchable(relation: LinearRelation, narg: bytes) -> BatchableProof:

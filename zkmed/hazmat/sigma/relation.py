@@ -129,9 +129,9 @@ class LinearRelation:
     def _check_instance(self) -> None:
         """Checks 7–10 (the element-dependent half of §"Instance validation")."""
         group, elements, shape = self.group, self.elements, self.shape
-        if not all(group.is_element(el) for el in elements):  # foreign objects, other curves
-            raise MalformedInput(f"linear relation: elements are not {group.name} elements")
         g = group.generator()
+        if not all(group.is_element(el) for el in elements[elements[0] is g :]):  # foreign objects, other curves
+            raise MalformedInput(f"linear relation: elements are not {group.name} elements")
         is_generator = elements[0] is g or group.eq(elements[0], g)
         has_identity = any(group.is_identity(el) for el in elements)
         if not is_generator:  # 7
