@@ -10,11 +10,9 @@ By default every append seals one block over its entries; with
 batches (:mod:`zkmed.ledger.sealing`).  Checkpoints, receipts and
 consistency proofs (:mod:`zkmed.ledger.proving`) cover sealed entries only.
 
-A block is signed by every authority key this node holds (at least t are
-needed) — or, with the ``signers=k`` option, by the first ``max(k, t)`` of
-them, which saves one Ed25519 signature (~35 µs) per block per key left
-out; a block never carries fewer than t signatures.  A replica without keys
-can only :mod:`~zkmed.ledger.sync` (it copies sealed blocks only).
+A block is signed by every held authority key, or with ``signers=k`` by the
+first ``max(k, t)`` of them (one Ed25519 signature, ~35 µs, less per key left
+out).  A replica without keys can only :mod:`~zkmed.ledger.sync`.
 
 A :class:`Ledger` object is not thread-safe; use one per thread or process.
 Several processes may append to one directory at once: each append
@@ -32,7 +30,7 @@ from pathlib import Path
 from zkmed.errors import LedgerError, MalformedInput, ZkmedError
 from zkmed.ledger import proving
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet
-from zkmed.ledger.blocks import Block, origin_for
+from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState, make_genesis
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy
 from zkmed.ledger.directory import KEYS_DIR, POLICY_FILE, STORE_FILE, NewDirectory, load_keys, write_policy
@@ -77,8 +75,8 @@ READ_ONLY = (
 )
 
 
-class Ledger:
-    """One ledger directory, open for reading and (with keys) appending."""
+class Ledger(contextlib.AbstractContextManager["Ledger"]):
+    """One ledger directory, open for reading and (with keys) appending; a context manager that closes it."""
 
     def __init__(
         self,
@@ -227,9 +225,6 @@ class Ledger:
         finally:
             self.store.close()
 
-    def __enter__(self) -> Ledger:
-        return self
-
     def __exit__(self, exc_type: object, *exc: object) -> None:
         if exc_type is None:
             self.close()
@@ -260,7 +255,7 @@ class Ledger:
 
     @property
     def origin(self) -> str:
-        return origin_for(self._view.state.info.name, self._view.state.ledger_id)
+        return self._view.state.origin
 
     @property
     def ledger_id(self) -> bytes:

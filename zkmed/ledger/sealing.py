@@ -9,9 +9,8 @@ Two modes (``Ledger(..., seal_policy=...)``):
   and the Merkle nodes they complete are on disk) but *pending* — no signed
   block covers them yet.  A block over every pending entry is sealed, in the
   transaction of the append that triggers it, once ``max_entries`` entries
-  are pending or the oldest pending entry is ``max_delay_ms`` old.  This is
-  how Tessera, Trillian and CT logs work: sequencing is durable at once,
-  integration into a signed tree head is batched.
+  are pending or the oldest pending entry is ``max_delay_ms`` old (as in
+  Tessera, Trillian and CT logs).
 
 The policy is checked only when an append (or :meth:`Ledger.seal`,
 ``checkpoint``, a proof of a pending entry, ``close``) happens — there is no
