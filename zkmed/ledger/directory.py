@@ -36,14 +36,18 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
+def write_text(path: Path, text: str, what: str) -> Path:
+    """Write a public text file (``what`` names it in the LedgerError when that fails); returns ``path``."""
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise LedgerError(f"cannot write {what} {path}: {_reason(exc)}") from exc
+    return path
+
+
 def write_policy(directory: Path, policy: TrustPolicy) -> Path:
     """Write ``DIR/authorities.txt`` (public)."""
-    path = Path(directory) / POLICY_FILE
-    try:
-        path.write_text(policy.format(), encoding="utf-8")
-    except OSError as exc:
-        raise LedgerError(f"cannot write the trust policy {path}: {_reason(exc)}") from exc
-    return path
+    return write_text(Path(directory) / POLICY_FILE, policy.format(), "the trust policy")
 
 
 def load_keys(directory: Path) -> list[AuthorityKey]:

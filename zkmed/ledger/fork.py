@@ -24,10 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from zkmed.encoding import b64_decode, b64_encode
-from zkmed.errors import ForkDetected, LedgerError, MalformedInput, VerificationError
+from zkmed.errors import ForkDetected, MalformedInput, VerificationError
 from zkmed.formats import LEDGER_FORK_EVIDENCE
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.checkpoint import TrustPolicy
+from zkmed.ledger.directory import write_text
 from zkmed.ledger.note import json_document, json_text
 
 MAX_EVIDENCE = 1 << 20
@@ -42,11 +43,6 @@ class ForkEvidence:
     height: int
     destination: Block
     source: Block
-
-    @classmethod
-    def from_fork(cls, fork: ForkDetected, origin: str) -> ForkEvidence:
-        ours, theirs = (Block.decode(data) for data in fork.evidence)
-        return cls(origin, ours.height, ours, theirs)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {**LEDGER_FORK_EVIDENCE.json_header(), "origin": self.origin, "height": self.height}
@@ -94,10 +90,6 @@ def verify_fork_evidence(evidence: ForkEvidence, policy: TrustPolicy) -> None:
 
 def write_fork_evidence(directory: Path, fork: ForkDetected, origin: str) -> Path:
     """Write ``DIR/fork-evidence-<height>.json``; returns its path."""
-    evidence = ForkEvidence.from_fork(fork, origin)
-    path = Path(directory) / f"fork-evidence-{evidence.height}.json"
-    try:
-        path.write_text(evidence.format(), encoding="utf-8")
-    except OSError as exc:
-        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    return path
+    ours, theirs = (Block.decode(data) for data in fork.evidence)
+    evidence = ForkEvidence(origin, ours.height, ours, theirs)
+    return write_text(Path(directory) / f"fork-evidence-{ours.height}.json", evidence.format(), "the fork evidence")
