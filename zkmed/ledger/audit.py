@@ -163,9 +163,7 @@ S6  the entries run 0, 1, 2, … without gaps; pending ones after the head block
 S7  the authority-change index lists exactly the authority-change entries
 S8  every stored checkpoint: this origin, cosigned by ≥ t authorities, root of the tree at its size
 S9  a checkpoint held elsewhere (--checkpoint) matches the store
-T1  trust anchor (--policy): this is the policy's ledger (origin) and the policy's authorities are a set it used""".split(
-        "\n"
-    )
+T1  trust anchor (--policy): this is the policy's ledger (origin) and the policy's authorities are a set it used""".splitlines()
 )
 
 
