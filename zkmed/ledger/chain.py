@@ -139,7 +139,7 @@ class ChainState:
                 except MalformedInput as exc:
                     msg = f"authority change does not decode: {exc.message}"
                     raise VerificationError(msg, where=f"entry {entry.seq}") from exc
-                change = self._check_change(block_height, entry.seq, candidate, self.set_for(block_height), change)
+                change = self._check_change(block_height, entry.seq, candidate, change)
         return change
 
     def _check_change(
@@ -147,34 +147,29 @@ class ChainState:
         block_height: int,
         seq: int,
         candidate: AuthorityChange,
-        signer_set: AuthoritySet,
         earlier: tuple[AuthorityChange, int] | None,
     ) -> tuple[AuthorityChange, int]:
         """B9 for the decoded authority change at ``seq`` in the block at ``block_height``."""
         where = f"entry {seq}"
-        candidate.verify(self.ledger_id, signer_set, where)
+        candidate.verify(self.ledger_id, self.set_for(block_height), where)
         if candidate.effective_height <= block_height:
             raise VerificationError(
                 f"authority change must take effect after block {block_height}, not at {candidate.effective_height}",
                 where=where,
             )
-        pending = self.pending if self.pending is not None and self.pending.effective_height > block_height else None
-        if pending is not None or earlier is not None:
+        if earlier is not None or (self.pending is not None and self.pending.effective_height > block_height):
             raise VerificationError("another authority change is already pending", where=where)
         return candidate, seq
 
     def _advance(self, block: Block, change: tuple[AuthorityChange, int] | None, frontier: Frontier) -> None:
         new_set = self.set_for(block.height)
-        if new_set is not self.authorities:
-            self.authorities = new_set
-            self.pending = None
+        if new_set is not self.authorities:  # a logged change takes effect
+            self.authorities, self.pending = new_set, None
         if change is not None:
             self.pending = change[0]
             self.sets[change[0].new_set.hash()] = change[0].new_set
             self.change_seqs.append(change[1])
-        self.head = block
-        self.head_hash = block.hash()
-        self.frontier = frontier
+        self.head, self.head_hash, self.frontier = block, block.hash(), frontier
 
     # -- importing a block -------------------------------------------------
 
@@ -279,7 +274,7 @@ class ChainState:
         signer_set = self.set_for(height)
         change = None
         for seq, candidate in changes:
-            change = self._check_change(height, seq, candidate, signer_set, change)
+            change = self._check_change(height, seq, candidate, change)
         time_ms, root = max(time_ms, self.head.time_ms), frontier.root()
         unsigned = Block(self.ledger_id, height, self.head_hash, time_ms, frontier.size, root, signer_set.hash(), None)
         block = unsigned.signed_by(signer_set, keys, signers)
