@@ -16,40 +16,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cache
+from importlib import import_module
 
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.hazmat.groups.base import Element, FixedBase, Group
 
 
-def _p256() -> Group:
-    from zkmed.hazmat.groups.petlib_ec import p256
-
-    return p256()
-
-
-def _secp256k1() -> Group:
-    from zkmed.hazmat.groups.petlib_ec import secp256k1
-
-    return secp256k1()
-
-
-def _secp256k1_pyecc() -> Group:
-    from zkmed.hazmat.groups.secp256k1_pyecc import Secp256k1PyEcc
-
-    return Secp256k1PyEcc()
-
-
-def _eg4096() -> Group:
-    from zkmed.hazmat.groups.modp_gmpy2 import electionguard_group
-
-    return electionguard_group()
+def _lazy(module: str, factory: str) -> Callable[[], Group]:
+    """A factory that imports its backend module only when called (a missing library stays an ImportError)."""
+    return lambda: getattr(import_module(f"zkmed.hazmat.groups.{module}"), factory)()  # type: ignore[no-any-return]
 
 
 BACKENDS: dict[str, Callable[[], Group]] = {
-    "P256": _p256,
-    "secp256k1": _secp256k1,
-    "secp256k1-pyecc": _secp256k1_pyecc,
-    "EG4096": _eg4096,
+    "P256": _lazy("petlib_ec", "p256"),
+    "secp256k1": _lazy("petlib_ec", "secp256k1"),
+    "secp256k1-pyecc": _lazy("secp256k1_pyecc", "Secp256k1PyEcc"),
+    "EG4096": _lazy("modp_gmpy2", "electionguard_group"),
 }
 
 DEFAULT_GROUP = "P256"

@@ -1,34 +1,24 @@
 """The prime-order group protocol every zkmed protocol is written against.
 
 A :class:`Group` is a cyclic group of prime order ``q`` written **additively**
-(``add``, ``neg``, ``mul``), whatever its backend: elliptic curves (P-256,
-secp256k1) or the ElectionGuard 4096-bit subgroup of ``Z_p^*`` (where
-``add`` is modular multiplication and ``mul`` is exponentiation).
+(``add``, ``neg``, ``mul``) whatever the backend: elliptic curves, or the
+ElectionGuard subgroup of ``Z_p^*`` (``add`` is a modular product, ``mul`` a power).
 
-* **Scalars** are plain Python ``int`` in ``[0, q)``.  Their wire form is
-  ``scalar_size`` bytes big-endian (``Ns`` of the IETF sigma draft); decoding
-  rejects values ``>= q``.
-* **Elements** are opaque backend objects; only the group that made them may
-  touch them.  Their wire form is ``element_size`` bytes (``Ne``), canonical:
-  SEC1 compressed for curves, fixed-width big-endian for ``Z_p^*``.
-  :meth:`Group.decode_element` validates everything: length, canonical form,
-  on-curve / in-range, prime-order subgroup membership, and rejects the
+* **Scalars** are ``int`` in ``[0, q)``; wire form ``scalar_size`` (``Ns``) bytes
+  big-endian, decoding rejects values ``>= q``.
+* **Elements** are opaque backend objects, touched only by the group that made
+  them; wire form ``element_size`` (``Ne``) canonical bytes.  :meth:`Group.decode_element`
+  validates length, canonical form, curve / subgroup membership, and rejects the
   identity unless ``allow_identity=True``.
-* Independent generators come from :meth:`Group.hash_to_element` (RFC 9380
-  hash-to-curve for curves), so nobody knows their discrete logarithms.
+* Independent generators come from :meth:`Group.hash_to_element` (RFC 9380).
 
-**Secret versus public scalars.**  Every nonce, blinding, key and witness is
-multiplied with :meth:`Group.mul_secret` / :meth:`Group.mul_gen_secret` (or a
-:class:`FixedBase`'s ``mul_secret``): the backend's constant-time path where it
-has one.  :meth:`Group.mul`, :meth:`Group.mul_gen` and :meth:`Group.msm` may be
-variable time and only ever see public scalars (verification, simulation,
-challenges).  Which backend guarantees what is listed in ``docs/constant-time.md``.
-
-Performance hooks that protocols should prefer over loops of ``mul``/``add``:
-:meth:`Group.mul_gen` (fixed-base, precomputed tables), :meth:`Group.fixed_base`
-(an explicit table object for another long-lived base, held by its owner) and
-:meth:`Group.msm` (multi-scalar multiplication with an optional generator
-coefficient).
+**Secret versus public scalars.**  Every nonce, blinding, key and witness goes
+through :meth:`Group.mul_secret` / :meth:`Group.mul_gen_secret` or a
+:class:`FixedBase`'s ``mul_secret`` (the backend's constant-time path where it has
+one); :meth:`Group.mul`, :meth:`Group.mul_gen` and :meth:`Group.msm` may be
+variable time and only see public scalars.  Guarantees per backend:
+``docs/constant-time.md``.  Prefer ``mul_gen``, :meth:`Group.fixed_base` (a table
+object for a long-lived base, held by its owner) and ``msm`` over loops of ``mul``.
 """
 
 from __future__ import annotations
@@ -110,6 +100,10 @@ class Group(ABC):
         """
         if len(scalars) != len(elements):
             raise MalformedInput("msm: scalars and elements differ in length")
+        return self._msm(scalars, elements, gen_scalar)
+
+    def _msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int) -> Element:
+        """:meth:`msm` after its length check; backends override this (a loop of ``mul`` here)."""
         acc = self.mul_gen(gen_scalar) if gen_scalar % self.order else self.identity()
         for k, e in zip(scalars, elements, strict=True):
             acc = self.add(acc, self.mul(e, k))
@@ -181,10 +175,13 @@ class Group(ABC):
         return b"".join(self.encode_element(e) for e in elements)
 
     def decode_elements(self, data: bytes, count: int, *, allow_identity: bool = False) -> list[Element]:
-        n = self.element_size
+        chunks = self._split(data, self.element_size, count, "elements")
+        return [self.decode_element(c, allow_identity=allow_identity) for c in chunks]
+
+    def _split(self, data: bytes, n: int, count: int, what: str) -> list[bytes]:
         if len(data) != n * count:
-            raise MalformedInput(f"{self.name}: expected {count} elements ({n * count} bytes), got {len(data)} bytes")
-        return [self.decode_element(data[i * n : (i + 1) * n], allow_identity=allow_identity) for i in range(count)]
+            raise MalformedInput(f"{self.name}: expected {count} {what} ({n * count} bytes), got {len(data)} bytes")
+        return [data[i * n : (i + 1) * n] for i in range(count)]
 
     def encode_scalar(self, k: int) -> bytes:
         if not isinstance(k, int) or not 0 <= k < self.order:
@@ -203,10 +200,7 @@ class Group(ABC):
         return b"".join(self.encode_scalar(k) for k in scalars)
 
     def decode_scalars(self, data: bytes, count: int) -> list[int]:
-        n = self.scalar_size
-        if len(data) != n * count:
-            raise MalformedInput(f"{self.name}: expected {count} scalars ({n * count} bytes), got {len(data)} bytes")
-        return [self.decode_scalar(data[i * n : (i + 1) * n]) for i in range(count)]
+        return [self.decode_scalar(c) for c in self._split(data, self.scalar_size, count, "scalars")]
 
     # ------------------------------------------------------------- hashing & randomness
 
@@ -220,9 +214,6 @@ class Group(ABC):
             k = secrets.randbits(8 * self.scalar_size + 128) % self.order
             if k:
                 return k
-
-    def reduce_scalar(self, k: int) -> int:
-        return k % self.order
 
     # ------------------------------------------------------------- misc
 
@@ -242,12 +233,10 @@ class Group(ABC):
 class FixedBase:
     """k·P for one long-lived public point P, made by :meth:`Group.fixed_base` and held by its owner.
 
-    Immutable: ``group``, ``point``, ``encoding`` (P's canonical bytes, computed
-    once at construction) and ``kind`` (how it multiplies, for ``zkmed info``
-    and tests).  :meth:`mul` is for public scalars, :meth:`mul_secret` for
-    secret ones; both reduce any integer mod q and accept 0.  This base class
-    has no table of its own: it delegates to the group (to ``mul_gen`` /
-    ``mul_gen_secret`` when P equals the generator).  Backends subclass it.
+    Immutable: ``group``, ``point``, ``encoding`` (P's canonical bytes) and ``kind``
+    (how it multiplies, for ``zkmed info`` and tests).  :meth:`mul` takes public
+    scalars, :meth:`mul_secret` secret ones (any integer, reduced mod q; 0 allowed).
+    No table here: it delegates to the group (to its generator paths when P = G).
     """
 
     __slots__ = ("_is_generator", "encoding", "group", "kind", "point")

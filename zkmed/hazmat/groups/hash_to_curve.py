@@ -1,19 +1,14 @@
 """Hashing to elliptic curves, following RFC 9380.
 
-This module is a self-contained, pure-integer implementation of the
-``expand_message_xmd`` / ``hash_to_field`` / simplified-SWU pipeline of
-RFC 9380 ("Hashing to Elliptic Curves") for two random-oracle suites:
+A self-contained, pure-integer ``expand_message_xmd`` / ``hash_to_field`` /
+simplified-SWU pipeline (RFC 9380, "Hashing to Elliptic Curves") for two suites:
 
 * ``P256_XMD:SHA-256_SSWU_RO_``       (RFC 9380 §8.2)
 * ``secp256k1_XMD:SHA-256_SSWU_RO_``  (RFC 9380 §8.7, 3-isogeny of Appendix E.1)
 
-It does not depend on any group backend: points are affine ``(x, y)``
-tuples of Python ints.  Both curves have cofactor 1, so cofactor clearing
-(§7) is the identity map.
-
-The arithmetic is *not* constant time; this code is meant for hashing
-public data (e.g. deriving independent generators or Fiat-Shamir
-challenges), not for hashing secrets.
+Points are affine ``(x, y)`` tuples of ints, independent of any backend; both
+curves have cofactor 1, so cofactor clearing (§7) is the identity map.  Not
+constant time: for public data (generators, challenges), never for secrets.
 """
 
 from __future__ import annotations
@@ -21,25 +16,17 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from gmpy2 import invert, powmod
+
 from zkmed.errors import MalformedInput
 
-try:  # gmpy2 is an optional accelerator; results are always converted back to int.
-    from gmpy2 import invert as _gmp_invert
-    from gmpy2 import powmod as _gmp_powmod
 
-    def _pow(base: int, exp: int, mod: int) -> int:
-        return int(_gmp_powmod(base, exp, mod))
+def _pow(base: int, exp: int, mod: int) -> int:
+    return int(powmod(base, exp, mod))
 
-    def _inv(x: int, p: int) -> int:
-        return int(_gmp_invert(x, p))
 
-except ImportError:  # pragma: no cover - exercised only without gmpy2
-
-    def _pow(base: int, exp: int, mod: int) -> int:
-        return pow(base, exp, mod)
-
-    def _inv(x: int, p: int) -> int:
-        return pow(x, -1, p)
+def _inv(x: int, p: int) -> int:
+    return int(invert(x, p))
 
 
 __all__ = [
@@ -73,9 +60,7 @@ def _as_int(value: object, what: str) -> int:
     return value
 
 
-# ---------------------------------------------------------------------------
-# §5.3: expand_message_xmd and §5.2: hash_to_field
-# ---------------------------------------------------------------------------
+# --- §5.3: expand_message_xmd and §5.2: hash_to_field
 
 
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
@@ -131,19 +116,12 @@ def hash_to_field(msg: bytes, count: int, dst: bytes, p: int, L: int) -> list[in
     return [int.from_bytes(uniform_bytes[L * i : L * (i + 1)], "big") % p for i in range(count)]
 
 
-# ---------------------------------------------------------------------------
-# Field helpers (§4, §4.1)
-# ---------------------------------------------------------------------------
+# --- Field helpers (§4, §4.1)
 
 
 def _is_square(x: int, p: int) -> bool:
     """is_square (§4): x is 0 or a quadratic residue mod p."""
     return x == 0 or _pow(x, (p - 1) // 2, p) == 1
-
-
-def _sgn0(x: int) -> int:
-    """sgn0 for m = 1 (§4.1): the parity of x in [0, p)."""
-    return x & 1
 
 
 def _horner(coeffs: tuple[int, ...], x: int, p: int) -> int:
@@ -153,9 +131,7 @@ def _horner(coeffs: tuple[int, ...], x: int, p: int) -> int:
     return acc
 
 
-# ---------------------------------------------------------------------------
-# Suites (§8) and the secp256k1 3-isogeny (§6.6.3, Appendix E.1)
-# ---------------------------------------------------------------------------
+# --- Suites (§8) and the secp256k1 3-isogeny (§6.6.3, Appendix E.1)
 
 
 @dataclass(frozen=True)
@@ -269,9 +245,7 @@ SECP256K1_XMD_SHA256_SSWU_RO = SSWUSuite(
 """secp256k1 random-oracle suite (RFC 9380 §8.7, isogeny from Appendix E.1)."""
 
 
-# ---------------------------------------------------------------------------
-# The mappings (§6.6.2, §6.6.3)
-# ---------------------------------------------------------------------------
+# --- The mappings (§6.6.2, §6.6.3)
 
 
 def _sswu(suite: SSWUSuite, u: int) -> Point:
@@ -300,7 +274,7 @@ def _sswu(suite: SSWUSuite, u: int) -> Point:
         y = _pow(gx2, sqrt_exp, p)
         if y * y % p != gx2:  # impossible for a valid Z; guards bad suites
             raise MalformedInput(f"{suite.name}: neither g(x1) nor g(x2) is square")
-    if _sgn0(u) != _sgn0(y):
+    if (u & 1) != (y & 1):  # sgn0 for m = 1 (§4.1): the parity
         y = (p - y) % p
     return x, y
 
@@ -348,9 +322,7 @@ def map_to_curve(suite: SSWUSuite, u: int) -> tuple[int, int]:
     return point
 
 
-# ---------------------------------------------------------------------------
-# Affine group law and the encodings (§3)
-# ---------------------------------------------------------------------------
+# --- Affine group law and the encodings (§3)
 
 
 def _add(suite: SSWUSuite, P: Point | None, Q: Point | None) -> Point | None:

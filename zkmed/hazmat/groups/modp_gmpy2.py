@@ -1,66 +1,37 @@
 """Prime-order subgroups of ``Z_p^*`` on gmpy2, and the ElectionGuard 2.x group ``EG4096``.
 
-The group is the order-``q`` subgroup of ``Z_p^*`` (``q`` prime, ``q | p - 1``,
-cofactor ``r = (p - 1) / q``), written **additively** to fit the
-:class:`~zkmed.hazmat.groups.base.Group` protocol:
+The order-``q`` subgroup of ``Z_p^*`` (``q | p - 1``, cofactor ``r = (p - 1) / q``)
+written additively: ``add`` is ``a·b mod p``, ``neg`` is ``a^-1``, ``mul(a, k)`` is
+``a^(k mod q)``, the identity is ``1``.  Elements are ``gmpy2.mpz`` in ``[1, p)``,
+encoded as fixed-width big-endian integers of ``ceil(bits(p) / 8)`` bytes (512
+for EG4096; the identity is the integer 1, decoded only where allowed).
+Decoding checks the length, ``1 <= x < p`` and ``x^q = 1`` (ElectionGuard
+Design Specification 2.0, §3.1.1); the integer 0 is never an element.
 
-=================  ==========================================
-protocol           here
-=================  ==========================================
-``add(a, b)``      ``a * b mod p``
-``neg(a)``         ``a^-1 mod p``
-``mul(a, k)``      ``a^k mod p`` (``k`` reduced mod ``q``)
-``identity()``     ``1``
-``generator()``    ``g``
-=================  ==========================================
+Speed (one 4096-bit ``powmod`` with a 256-bit exponent ≈ 1.2–1.6 ms, a product ≈ 6 µs):
+``mul_gen`` uses a table ``T[i][d] = g^(d·2^(8i))`` (byte digits, ~4 MiB, built on
+first use): one product per non-zero byte, ≈ 8× faster.  ``msm``: one term is a
+``powmod``; up to 99 terms Straus with 4-bit windows, from 100 Pippenger with
+5-bit windows (≈ 3× faster than per-term ``powmod`` at 64 terms); squarings are
+explicit ``a·a % p`` (``powmod(a, 2^w, p)`` measured slower).
 
-Elements are ``gmpy2.mpz`` in ``[1, p)``.  Their canonical encoding is the
-integer in ``element_size = ceil(bits(p) / 8)`` bytes, big-endian, fixed
-width (512 bytes for EG4096); the identity is encoded as the integer 1 and
-decoded only where the caller allows it.  Decoding checks the exact length,
-``1 <= x < p`` and subgroup membership ``x^q = 1 (mod p)`` (ElectionGuard
-Design Specification 2.0, §3.1.1 and the verifier's "is in Z_p^r" checks);
-the all-zero string (the integer 0) is never an element.
+Secret exponents (``docs/constant-time.md``): ``mul_secret`` is ``gmpy2.powmod_sec``
+(GMP's ``mpz_powm_sec``) of ``e = (k mod q) + c·q`` with ``c`` fixed so that every
+``e`` has ``bits(q) + 2`` bits and is never 0 (``a^e = a^k`` as ``a`` has order
+``q``).  ``mul_gen_secret`` walks the table without skips: it writes
+``e − (1 + 2^8 + 2^16 + …)`` in bytes ``d_i`` and multiplies ``T[i][d_i + 1]`` for
+**every** row (never the identity), so the products do not depend on ``k``; the
+entry is still picked by a list index (a cache-timing channel that
+``mpz_powm_sec``'s masked scan does not have).  ``mul``, ``mul_gen`` and ``msm``
+are variable time: public exponents only.
 
-Speed (measured with ``benchmarks/bench_groups.py``; one 4096-bit ``powmod``
-with a 256-bit exponent costs about 1.2-1.6 ms, one modular product ~6 us):
-
-* ``mul_gen`` uses a fixed-base table ``T[i][d] = g^(d * 2^(8i))`` for byte
-  digits ``d`` (33 rows x 257 entries, ~4 MiB, built on first use): one
-  modular product per non-zero byte instead of ~300 squarings/products,
-  about 8x faster.
-
-Secret exponents (see ``docs/constant-time.md``):
-
-* ``mul_secret`` is ``gmpy2.powmod_sec`` (GMP's ``mpz_powm_sec``, side-channel
-  silent in the exponent for a fixed exponent size) of the exponent
-  ``e = (k mod q) + c·q``, where ``c`` is fixed so that every ``e`` has the
-  same bit length (``bits(q) + 2``) and is never 0 (``mpz_powm_sec`` needs
-  ``e > 0``); ``a^e = a^k`` since ``a`` has order ``q``.
-* ``mul_gen_secret`` walks the same table without skips: it writes
-  ``e - (1 + 2^8 + 2^16 + ...)`` in bytes ``d_i`` and multiplies
-  ``T[i][d_i + 1]`` for **every** row (all entries are full-size, non-identity
-  elements), so the sequence of products does not depend on ``k``.  The
-  entry is still picked by a Python list index (a cache-timing channel that
-  ``mpz_powm_sec``'s masked table scan does not have).
-* ``msm``: one term is a plain ``powmod``; up to 99 terms use Straus'
-  simultaneous exponentiation with 4-bit windows (shared squarings, per-base
-  tables of ``b^0..b^15``); 100 and more use Pippenger's bucket method with
-  5-bit windows.  Both beat per-term ``powmod`` from 2 terms on (about 3x at
-  64 terms).  Squarings are explicit ``a * a % p``: ``powmod(a, 2^w, p)`` pays
-  GMP's Montgomery set-up on every call and was measured slower.
-
-``hash_to_element`` follows RFC 9380's recipe for hashing to a field (§5.2,
-``expand_message_xmd`` with SHA-256, §5.3.1) with ``L = ceil((bits(p) + 128)
-/ 8)`` bytes (``len(p) + 16`` = 528 for EG4096, k = 128 bits of extra
-uniformity), reduces mod ``p`` and clears the cofactor: ``h = x^r mod p``.
-
-``mul``, ``mul_gen`` and ``msm`` are variable time: public exponents only.
+``hash_to_element``: RFC 9380 ``expand_message_xmd`` (SHA-256) to
+``len(p) + 16`` bytes (k = 128 extra bits), reduced mod ``p``, raised to the cofactor.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.hazmat.groups import hash_to_curve as h2c
@@ -101,6 +72,14 @@ def _secret_offsets(q: int) -> tuple[int, int, int, int]:
         t += 1
 
 
+def _powers(b: Element, count: int, p: Element) -> list[Element]:
+    """``[1, b, b², …, b^(count-1)] mod p``."""
+    row = [mpz(1), b]
+    for _ in range(count - 2):
+        row.append(row[-1] * b % p)
+    return row
+
+
 class ModPGroup(Group):
     """The order-``q`` subgroup of ``Z_p^*``, written additively; see the module docstring."""
 
@@ -125,7 +104,6 @@ class ModPGroup(Group):
         self._q = mpz(q)
         self._g = mpz(g)
         self._one = mpz(1)
-        self._identity_encoding = (1).to_bytes(self.element_size, "big")
         self._fixed: list[list[Element]] | None = None  # built on first mul_gen
         self._sec_offset, self._table_offset, self._sec_rows, self._sec_ones = _secret_offsets(int(q))
 
@@ -193,9 +171,7 @@ class ModPGroup(Group):
             rows = []
             base = self._g
             for _ in range(max(self.scalar_size, self._sec_rows)):
-                row = [self._one, base]
-                for _ in range((1 << _FIXED_WIDTH) - 1):
-                    row.append(row[-1] * base % p)
+                row = _powers(base, (1 << _FIXED_WIDTH) + 1, p)
                 rows.append(row)
                 base = row[-1]  # row[256] = base^(2^8)
             self._fixed = rows
@@ -214,59 +190,54 @@ class ModPGroup(Group):
 
     # --- multi-exponentiation -------------------------------------------
 
-    def _straus(self, scalars: list[int], bases: list[Element]) -> Element:
-        """``prod b_i^k_i`` by simultaneous 4-bit-window exponentiation (Straus 1964; HAC Alg. 14.88)."""
-        p, w = self._p, _STRAUS_WIDTH
-        mask = (1 << w) - 1
-        tables = []
-        for b in bases:
-            row = [self._one, b]
-            for _ in range(mask - 1):
-                row.append(row[-1] * b % p)
-            tables.append(row)
+    def _windows(self, width: int, window: Callable[[Element, int], Element]) -> Element:
+        """``acc = window(acc^(2^width), shift)`` over the ``width``-bit windows of ``q``, most significant first."""
+        p = self._p
         acc = self._one
-        windows = (self.order.bit_length() + w - 1) // w
+        windows = (self.order.bit_length() + width - 1) // width
         for i in range(windows - 1, -1, -1):
             if i != windows - 1:
-                for _ in range(w):
+                for _ in range(width):
                     acc = acc * acc % p
-            shift = i * w
+            acc = window(acc, i * width)
+        return acc
+
+    def _straus(self, scalars: list[int], bases: list[Element]) -> Element:
+        """``prod b_i^k_i`` by simultaneous 4-bit-window exponentiation (Straus 1964; HAC Alg. 14.88)."""
+        p, mask = self._p, (1 << _STRAUS_WIDTH) - 1
+        tables = [_powers(b, mask + 1, p) for b in bases]
+
+        def window(acc: Element, shift: int) -> Element:
             for k, row in zip(scalars, tables, strict=True):
                 d = (k >> shift) & mask
                 if d:
                     acc = acc * row[d] % p
-        return acc
+            return acc
+
+        return self._windows(_STRAUS_WIDTH, window)
 
     def _pippenger(self, scalars: list[int], bases: list[Element]) -> Element:
         """``prod b_i^k_i`` by the bucket method (Pippenger 1980; Bernstein et al., "Faster batch forgery identification" §4)."""
-        p, c = self._p, _PIPPENGER_WIDTH
-        mask = (1 << c) - 1
-        acc = self._one
-        windows = (self.order.bit_length() + c - 1) // c
-        for i in range(windows - 1, -1, -1):
-            if i != windows - 1:
-                for _ in range(c):
-                    acc = acc * acc % p
+        p, mask = self._p, (1 << _PIPPENGER_WIDTH) - 1
+
+        def window(acc: Element, shift: int) -> Element:
             buckets: list[Element | None] = [None] * (mask + 1)
-            shift = i * c
             for k, b in zip(scalars, bases, strict=True):
                 d = (k >> shift) & mask
                 if d:
                     cur = buckets[d]
                     buckets[d] = b if cur is None else cur * b % p
-            running = self._one  # running = prod_{j >= d} bucket_j; window = prod_d running
-            window = self._one
+            running = out = self._one  # running = prod_{j >= d} bucket_j; out = prod_d running
             for d in range(mask, 0, -1):
                 bucket = buckets[d]
                 if bucket is not None:
                     running = running * bucket % p
-                window = window * running % p
-            acc = acc * window % p
-        return acc
+                out = out * running % p
+            return acc * out % p
 
-    def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
-        if len(scalars) != len(elements):
-            raise MalformedInput("msm: scalars and elements differ in length")
+        return self._windows(_PIPPENGER_WIDTH, window)
+
+    def _msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int) -> Element:
         ks: list[int] = []
         bs: list[Element] = []
         for k, b in zip(scalars, elements, strict=True):
@@ -316,16 +287,13 @@ class ModPGroup(Group):
             raise MalformedInput(f"{self.name}: hash_to_element hit the identity")
         return h
 
-    # --- integer helpers (tests, ElectionGuard interop) ---------------------
+    # --- integer helper (tests, ElectionGuard interop) ---------------------
 
     def from_int(self, x: int) -> Element:
         """Validate an integer as a non-identity group element (as :meth:`decode_element`)."""
         if isinstance(x, bool) or not isinstance(x, int) or not 0 <= x < self.modulus:
             raise MalformedInput(f"{self.name}: element out of range [1, p)")
         return self.decode_element(x.to_bytes(self.element_size, "big"))
-
-    def to_int(self, a: Element) -> int:
-        return int(a)
 
 
 # ElectionGuard Design Specification 2.0, §3.1.1 "Standard baseline cryptographic

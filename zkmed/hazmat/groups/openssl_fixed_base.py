@@ -1,11 +1,10 @@
 """Precomputed fixed-base tables for a long-lived public point, through OpenSSL's generator slot.
 
-OpenSSL only precomputes multiples of a group's *generator*.  To get the same
-fast, constant-time table walk (``ecp_nistz256`` on x86-64 for P-256) for
-another public base such as Pedersen's ``H``, that point gets its own
-``EC_GROUP`` — the same named curve, with ``EC_GROUP_set_generator(H)`` and
-``EC_GROUP_precompute_mult``; ``EC_POINT_mul(group_H, r, k, NULL, NULL)`` then
-computes ``k·H`` from the table.
+OpenSSL only precomputes multiples of a group's *generator*.  For the same
+constant-time table walk (``ecp_nistz256`` for P-256) on another public base such
+as Pedersen's ``H``, that point gets its own ``EC_GROUP`` (the same named curve,
+``EC_GROUP_set_generator(H)``, ``EC_GROUP_precompute_mult``), and
+``EC_POINT_mul(group_H, r, k, NULL, NULL)`` computes ``k·H`` from the table.
 
 petlib's bindings do not declare ``EC_GROUP_set_generator``, so this module
 declares the few functions it needs with cffi's ABI mode and hands them
@@ -87,15 +86,6 @@ def _petlib_version_num() -> int:
     return int(_C.OpenSSL_version_num())
 
 
-def _petlib_probe_group() -> tuple[Any, int]:
-    """A petlib ``EC_GROUP`` (kept alive by the returned object) and its address."""
-    from petlib.bindings import _FFI
-    from petlib.ec import EcGroup
-
-    group = EcGroup(_PROBE_NID)
-    return group, int(_FFI.cast("uintptr_t", group.ecg))
-
-
 def _library_of(address: int) -> str:
     import cffi
 
@@ -121,10 +111,11 @@ def _prove() -> tuple[BindingState, tuple[Any, Any] | None]:
         return BindingState(False, path, f"refused: anchor mismatch ({ours:#x} != petlib's {anchor:#x})"), None
     if int(lib.OpenSSL_version_num()) != _petlib_version_num():
         return BindingState(False, path, "refused: OPENSSL_VERSION_NUMBER differs"), None
-    keep, address = _petlib_probe_group()
-    if lib.EC_GROUP_get_curve_name(ffi.cast("EC_GROUP *", address)) != _PROBE_NID:
+    from petlib.ec import EcGroup
+
+    probe = EcGroup(_PROBE_NID)  # a petlib EC_GROUP, alive across the read
+    if lib.EC_GROUP_get_curve_name(ffi.cast("EC_GROUP *", probe.ecg)) != _PROBE_NID:
         return BindingState(False, path, "refused: petlib's EC_GROUP does not read back"), None
-    del keep
     version = ffi.string(lib.OpenSSL_version(_OPENSSL_VERSION)).decode("ascii", "replace")
     return BindingState(True, path, f"same libcrypto as petlib (anchor {anchor:#x}, {version})"), (ffi, lib)
 

@@ -1,27 +1,17 @@
 """Splitting large multi-scalar multiplications across CPU cores.
 
-An MSM ``Σ k_i·P_i`` is a sum, so it splits into chunks computed
-independently and added at the end.  The petlib backend's chunks are single
-``EC_POINTs_mul`` calls, during which cffi releases the GIL, so plain threads
-run them on separate cores: a 148-term P-256 MSM takes 2.1 ms on one core of
-this project's 2-core machine and 1.2 ms on two.  Small MSMs (proof
-verification of one sigma proof) stay on the calling thread, where a thread
-hand-off would cost more than it saves.
+An MSM ``Σ k_i·P_i`` is a sum, so it splits into chunks computed independently
+and added.  The petlib backend's chunks are single ``EC_POINTs_mul`` calls,
+during which cffi releases the GIL, so plain threads run them on separate cores
+(a 148-term P-256 MSM: 2.1 ms on one core, 1.2 ms on two).  Small MSMs (one
+sigma proof) stay on the calling thread, where a hand-off costs more than it saves.
 
-Configuration, in order: :func:`set_threads`, else the ``ZKMED_THREADS``
-environment variable, else ``os.cpu_count()``.  ``1`` turns splitting off
-(the benchmarks report single-core figures that way too).
-
-Safety:
-
-* the result is the same point whatever the split (addition is commutative);
-  scalars stay public — :meth:`zkmed.hazmat.groups.base.Group.msm` is for public
-  scalars only, split or not;
-* a chunk never waits on another chunk: the calling thread computes the first
-  chunk itself, and code already running on a pool thread does not split
-  again (no pool starvation when callers verify in threads of their own);
-* after ``fork()`` the child drops the parent's pool (its threads do not
-  exist there) and starts a fresh one on first use.
+Threads: :func:`set_threads`, else ``ZKMED_THREADS``, else ``os.cpu_count()``;
+``1`` turns splitting off.  Safety: the result is the same point whatever the
+split, and scalars stay public (:meth:`~zkmed.hazmat.groups.base.Group.msm` is for
+public scalars, split or not); a chunk never waits on another (the calling
+thread computes the first chunk, and pool threads do not split again, so no
+starvation); after ``fork()`` the child drops the parent's pool.
 """
 
 from __future__ import annotations

@@ -1,32 +1,22 @@
 """Elliptic-curve groups on petlib (OpenSSL ``EC_POINT``): P-256 (default) and secp256k1.
 
-Speed notes (this is the fast backend every benchmark is measured against):
+The fast backend every benchmark is measured against:
 
-* ``mul_gen`` goes through the *generator slot* of ``EC_POINT_mul``
-  (``EC_POINT_mul(group, r, k, NULL, NULL, ctx)``) so OpenSSL uses its
-  precomputed fixed-base tables (``ecp_nistz256`` on x86-64 for P-256, the
-  ``EC_GROUP_precompute_mult`` wNAF table otherwise).
-* ``msm`` is one ``EC_POINTs_mul`` call (OpenSSL's interleaved wNAF
-  multi-exponentiation) with the generator coefficient in the generator slot;
-  large ones are split across cores (:mod:`zkmed.hazmat.groups.parallel`).
-* Scalars cross into OpenSSL as ``BN_bin2bn`` of a 32-byte big-endian string.
-* :meth:`PetlibCurve.fixed_base` gives a long-lived base (Pedersen ``H``) its
-  own precomputed table where OpenSSL uses one (P-256: ``ecp_nistz256``), an
-  explicit :class:`PetlibFixedBase` the owner holds
-  (:mod:`zkmed.hazmat.groups.openssl_fixed_base`).
+* ``mul_gen`` uses the *generator slot* of ``EC_POINT_mul``, so OpenSSL walks its
+  precomputed table (``ecp_nistz256`` on x86-64 for P-256, else the ladder);
+* ``msm`` is one ``EC_POINTs_mul`` (interleaved wNAF) with the generator
+  coefficient in the generator slot; large ones are split across cores
+  (:mod:`zkmed.hazmat.groups.parallel`);
+* :meth:`PetlibCurve.fixed_base` gives a long-lived base (Pedersen ``H``) its own
+  OpenSSL table where that pays (P-256; :mod:`zkmed.hazmat.groups.openssl_fixed_base`).
 
-Secret scalars (:meth:`PetlibCurve.mul_secret`, :meth:`PetlibCurve.mul_gen_secret`)
-take OpenSSL's constant-time single-scalar paths: ``EC_POINT_mul`` with one
-scalar goes to ``ecp_nistz256``'s windowed multiplication / generator table on
-P-256 and to the Montgomery ladder (``ossl_ec_scalar_mul_ladder``) on other
-curves.  ``msm`` (``EC_POINTs_mul``, wNAF) is variable time: public scalars
-only.  Details and measurements: ``docs/constant-time.md``.
+Secret scalars take OpenSSL's constant-time single-scalar paths: ``EC_POINT_mul``
+with one scalar is ``ecp_nistz256``'s windowed multiplication / generator table
+on P-256 and the Montgomery ladder (``ossl_ec_scalar_mul_ladder``) elsewhere.
+``msm`` (wNAF) is variable time: public scalars only (``docs/constant-time.md``).
 
-Encoding is SEC1 compressed (``0x02/0x03 || x``, 33 bytes, SEC1 §2.3.3).  The
-identity has no SEC1 compressed form; it is written as 33 zero bytes and only
-decoded where the caller allows it.  Both curves have cofactor 1, so every
-point on the curve is in the prime-order group: decoding checks the prefix,
-``x < p`` and that ``x`` lies on the curve (OpenSSL's decompression).
+Encoding: SEC1 compressed, 33 bytes (:mod:`zkmed.hazmat.groups.sec1`); both
+curves have cofactor 1, so a point on the curve is in the group.
 """
 
 from __future__ import annotations
@@ -71,7 +61,7 @@ class PetlibCurve(Group):
         self.order = int(self._ec.order())
         params = self._ec.parameters()
         self.field_prime = int(params["p"])
-        self._curve = sec1.CurveField(self.field_prime, int(params["a"]), int(params["b"]))
+        self._curve = sec1.curve_field(self.field_prime, int(params["a"]), int(params["b"]))
         self._g = self._ec.generator()
         self._inf = self._ec.infinite()
         self._g_encoding = self._encode(self._g)  # the group's own generator: a constant of the group
@@ -111,44 +101,27 @@ class PetlibCurve(Group):
         _C.EC_POINT_invert(self._ecg, r.pt, get_ctx().bnctx)
         return r
 
-    def mul(self, a: Element, k: int) -> Element:
-        """``k·a``: OpenSSL's single-scalar ``EC_POINT_mul`` (the same constant-time path as :meth:`mul_secret`)."""
-        return self._mul_point(a, k)
-
-    def mul_gen(self, k: int) -> Element:
-        """``k·G`` through the generator slot (P-256: the ``ecp_nistz256`` table; else the ladder)."""
-        return self._mul_generator(k)
-
     def mul_secret(self, a: Element, k: int) -> Element:
-        """``k·a`` for a secret ``k``: ``EC_POINT_mul(group, r, NULL, a, k)`` — ``ecp_nistz256_points_mul``'s
-        windowed multiplication on P-256, the Montgomery ladder elsewhere; both constant time in the scalar."""
-        return self._mul_point(a, k)
-
-    def mul_gen_secret(self, k: int) -> Element:
-        """``k·G`` for a secret ``k``: the generator slot (constant-time table gather on P-256, ladder elsewhere)."""
-        return self._mul_generator(k)
-
-    def _mul_point(self, a: Element, k: int) -> Element:
+        """``k·a`` by ``EC_POINT_mul(group, r, NULL, a, k)``: ``ecp_nistz256``'s windowed multiplication on
+        P-256, the Montgomery ladder elsewhere, both constant time in ``k``; :meth:`mul` is the same path."""
         r = self._new()
         bn = self._bn(k)  # keep the Bn alive across the C call
         _C.EC_POINT_mul(self._ecg, r.pt, _FFI.NULL, a.pt, bn.bn, get_ctx().bnctx)
         return r
 
-    def _mul_generator(self, k: int) -> Element:
+    def mul_gen_secret(self, k: int) -> Element:
+        """``k·G`` through the generator slot (constant-time table gather on P-256, the ladder elsewhere);
+        :meth:`mul_gen` is the same path."""
         r = self._new()
         bn = self._bn(k)  # keep the Bn alive across the C call
         _C.EC_POINT_mul(self._ecg, r.pt, bn.bn, _FFI.NULL, _FFI.NULL, get_ctx().bnctx)
         return r
 
-    def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
-        """``EC_POINTs_mul``; variable time, so only for public scalars (verification, simulation).
+    mul, mul_gen = mul_secret, mul_gen_secret
 
-        A large MSM is split into contiguous chunks, one ``EC_POINTs_mul`` each,
-        run on separate cores (:mod:`zkmed.hazmat.groups.parallel`; the GIL is released
-        during the C call) and added; the generator term goes with the first chunk.
-        """
-        if len(scalars) != len(elements):
-            raise MalformedInput("msm: scalars and elements differ in length")
+    def _msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int) -> Element:
+        """``EC_POINTs_mul``, variable time; a large MSM is split into chunks on separate cores (the GIL is
+        released during the C call) and added, the generator term with the first chunk."""
         gen_scalar %= self.order
         if not scalars:
             return self.mul_gen(gen_scalar) if gen_scalar else self._inf
@@ -188,7 +161,7 @@ class PetlibCurve(Group):
     def is_identity(self, a: Element) -> bool:
         return int(_C.EC_POINT_is_at_infinity(self._ecg, a.pt)) == 1
 
-    def is_element(self, a: object) -> bool:
+    def is_element(self, a: Any) -> bool:
         """An ``EcPt`` of this curve that OpenSSL finds on the curve (cofactor 1: in the group)."""
         if type(a) is not EcPt or a.group.nid() != self._nid:
             return False
@@ -220,7 +193,7 @@ class PetlibCurve(Group):
             return FixedBase(self, point)
         fixed = PetlibFixedBase(self, point, table)
         probe = self.random_scalar()
-        if not self.eq(fixed.mul(probe), self._mul_point(point, probe)):
+        if not self.eq(fixed.mul(probe), self.mul_secret(point, probe)):
             return FixedBase(self, point)
         return fixed
 
@@ -299,12 +272,11 @@ class PetlibFixedBase(FixedBase):
         super().__init__(group, point, kind="openssl-table")
         object.__setattr__(self, "_table", table)  # construction only
 
-    def mul(self, k: int) -> Element:
-        return self._curve()._mul_table(self._table, k)
-
     def mul_secret(self, k: int) -> Element:
         """Constant time: ``ecp_nistz256``'s table gather reads every entry of a window (masked select)."""
         return self._curve()._mul_table(self._table, k)
+
+    mul = mul_secret
 
     def _curve(self) -> PetlibCurve:
         group = self.group

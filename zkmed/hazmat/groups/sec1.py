@@ -14,7 +14,7 @@ and accepts it only where the caller says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import gmpy2
 
@@ -24,21 +24,19 @@ ENCODED_SIZE = 33
 IDENTITY_ENCODING = bytes(ENCODED_SIZE)
 
 
-@dataclass(frozen=True)
-class CurveField:
-    """The constants decompression needs: ``p``, ``a``, ``b`` and ``(p + 1) / 4``."""
+class CurveField(NamedTuple):
+    """The constants decompression needs, as ``mpz``: ``p``, ``a``, ``b`` and ``(p + 1) / 4``."""
 
-    p: int
-    a: int
-    b: int
+    p: Any
+    a: Any
+    b: Any
+    exp: Any
 
-    def __post_init__(self) -> None:
-        if self.p % 4 != 3:
-            raise MalformedInput("SEC1 decompression here needs p ≡ 3 (mod 4)")
-        object.__setattr__(self, "_p", gmpy2.mpz(self.p))
-        object.__setattr__(self, "_a", gmpy2.mpz(self.a))
-        object.__setattr__(self, "_b", gmpy2.mpz(self.b))
-        object.__setattr__(self, "_exp", gmpy2.mpz((self.p + 1) // 4))
+
+def curve_field(p: int, a: int, b: int) -> CurveField:
+    if p % 4 != 3:
+        raise MalformedInput("SEC1 decompression here needs p ≡ 3 (mod 4)")
+    return CurveField(gmpy2.mpz(p), gmpy2.mpz(a), gmpy2.mpz(b), gmpy2.mpz((p + 1) // 4))
 
 
 def encode_compressed(x: int, y: int) -> bytes:
@@ -64,12 +62,12 @@ def decode_compressed(
     prefix = data[0]
     if prefix not in (2, 3):
         raise MalformedInput(f"{group_name}: not a SEC1 compressed point (prefix {prefix:#04x})")
-    p = curve._p  # type: ignore[attr-defined]
+    p = curve.p
     x = gmpy2.mpz(int.from_bytes(data[1:], "big"))
     if x >= p:
         raise MalformedInput(f"{group_name}: non-canonical x coordinate (>= p)")
-    rhs = (x * x * x + curve._a * x + curve._b) % p  # type: ignore[attr-defined]
-    y = gmpy2.powmod(rhs, curve._exp, p)  # type: ignore[attr-defined]
+    rhs = (x * x * x + curve.a * x + curve.b) % p
+    y = gmpy2.powmod(rhs, curve.exp, p)
     if y * y % p != rhs:
         raise MalformedInput(f"{group_name}: x coordinate is not on the curve")
     if (y & 1) != (prefix & 1):

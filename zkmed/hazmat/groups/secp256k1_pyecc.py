@@ -1,43 +1,23 @@
 """secp256k1 on py_ecc: the pure-Python reference backend ``secp256k1-pyecc``.
 
 It computes exactly what the OpenSSL backend (:mod:`zkmed.hazmat.groups.petlib_ec`)
-computes, byte for byte, without any C library beyond CPython, so the two can
-be cross-checked (``tests/groups/test_cross_backend.py``).
+computes, byte for byte, with no C library beyond CPython, so the two can be
+cross-checked (``tests/groups/test_cross_backend.py``).  Curve constants (SEC 2
+v2 §2.4.1, ``y² = x³ + 7``, cofactor 1) and the Jacobian group law come from
+``py_ecc.secp256k1``.
 
-Curve: SEC 2 v2 §2.4.1, ``y^2 = x^3 + 7`` over GF(p), ``p = 2^256 - 2^32 -
-977``, prime order ``n`` (cofactor 1), generator ``G``; the constants and the
-Jacobian group law (``jacobian_add`` / ``jacobian_double``) come from
-``py_ecc.secp256k1.secp256k1``.
+Elements are canonical affine pairs ``(x, y)`` of ints in ``[0, p)``, the identity
+``(0, 0)`` (no curve point has ``y = 0``: the order is odd), so Python ``==`` and
+``hash`` agree with :meth:`eq`.  Scalar multiplication runs in Jacobian
+coordinates with one inversion at the end: ``mul`` by width-5 wNAF; ``mul_gen``
+from a lazily built table of ``d·2^(8i)·G`` for signed 8-bit digits (33 windows,
+33 additions, no doublings); ``msm`` by Straus interleaving of the wNAF
+expansions.  Encoding: SEC1 compressed (:mod:`zkmed.hazmat.groups.sec1`);
+``hash_to_element``: RFC 9380 ``secp256k1_XMD:SHA-256_SSWU_RO_``.
 
-Representation:
-
-* **Elements** are canonical affine pairs ``(x, y)`` of ints in ``[0, p)``,
-  the identity being ``(0, 0)`` (py_ecc's convention: no point of the curve
-  has ``y = 0``, since the group order is odd).  Because every element is
-  normalised, Python ``==`` and ``hash`` agree with :meth:`eq`.
-* Internally scalar multiplication runs in Jacobian coordinates and pays one
-  modular inversion at the end.
-
-Speed (all pure Python, see ``benchmarks/bench_groups.py``):
-
-* ``mul``: width-5 wNAF (odd multiples ``P, 3P, ..., 15P``);
-* ``mul_gen``: a lazily built fixed-base table of ``d * 2^(8i) * G`` for
-  signed 8-bit digits ``d in [1, 128]`` (33 windows): 33 additions, no
-  doublings;
-* ``msm``: Straus interleaving of the terms' wNAF expansions (shared
-  doublings), the generator coefficient via the fixed-base table.
-
-Encoding is SEC1 compressed (SEC 1 v2 §2.3.3): ``0x02 | (y & 1)`` followed by
-``x`` in 32 bytes; the identity is written as 33 zero bytes.  Decoding (SEC 1
-v2 §2.3.4, strict): length 33, prefix ``02``/``03`` only, ``x < p``,
-``x^3 + 7`` a square (``sqrt = a^((p+1)/4)`` as ``p = 3 mod 4``), identity
-only if allowed.  ``hash_to_element`` is RFC 9380 ``hash_to_curve`` with the
-``secp256k1_XMD:SHA-256_SSWU_RO_`` suite (§8.7).
-
-Nothing here is constant time: use it for verification and as a reference.
-``mul_secret`` / ``mul_gen_secret`` are the inherited defaults (they call
-``mul`` / ``mul_gen``: wNAF digits and fixed-base windows branch on the
-scalar, and Python integers leak their size), and ``zkmed info`` says so.
+Nothing here is constant time: a verifier and a reference.  ``mul_secret`` /
+``mul_gen_secret`` are the inherited defaults (wNAF digits and fixed-base windows
+branch on the scalar), and ``zkmed info`` says so.
 """
 
 from __future__ import annotations
@@ -128,7 +108,7 @@ class Secp256k1PyEcc(Group):
         self._b = int(_k1.B)
         if int(_k1.A) != 0 or self.field_prime % 4 != 3:
             raise BackendUnavailable("py_ecc's secp256k1 constants are not the expected ones")
-        self._curve = sec1.CurveField(self.field_prime, 0, self._b)
+        self._curve = sec1.curve_field(self.field_prime, 0, self._b)
         self._g: Affine = (int(_k1.G[0]), int(_k1.G[1]))
         self._suite = h2c.SECP256K1_XMD_SHA256_SSWU_RO
         self._fixed: list[list[Jacobian]] | None = None  # built on first mul_gen
@@ -253,9 +233,7 @@ class Secp256k1PyEcc(Group):
     def constant_time_note(self) -> tuple[str, str]:
         return "no", "pure Python (py_ecc): no constant-time path; mul_secret = mul"
 
-    def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
-        if len(scalars) != len(elements):
-            raise MalformedInput("msm: scalars and elements differ in length")
+    def _msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int) -> Element:
         acc = self._straus(scalars, elements)
         if gen_scalar % self.order:
             acc = _k1.jacobian_add(acc, self._jmul_gen(gen_scalar))
