@@ -46,14 +46,7 @@ from zkmed.hazmat.bulletproofs.bulletproofs import (
     prove_aggregated,
     verify_aggregated,
 )
-from zkmed.hazmat.bulletproofs.checks import (
-    element_bytes,
-    require_bytes,
-    require_element,
-    require_int,
-    require_params,
-    secret_int,
-)
+from zkmed.hazmat.bulletproofs.checks import prover_inputs, require_int, verifier_inputs
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
 from zkmed.hazmat.bulletproofs.proof import msm_g
 from zkmed.hazmat.commitments import PedersenParams
@@ -65,10 +58,11 @@ PREDICATES = (">=", "<=", ">", "<")
 Rng = Callable[[], int]
 
 
-def _check_int(x: Any, what: str) -> int:
+def bounded_int(x: Any, what: str, err: type[Exception] = MalformedInput) -> int:
+    """An ``int`` (MalformedInput otherwise) with ``|x| < 2^128`` (``err`` otherwise): no interval wraps around q."""
     require_int(x, what)
     if not -BOUND_LIMIT < x < BOUND_LIMIT:
-        raise MalformedInput(f"{what} must satisfy |{what}| < 2^128")
+        raise err(f"{what} must satisfy |{what}| < 2^128")
     return int(x)
 
 
@@ -79,7 +73,7 @@ def signed_bytes(x: int) -> bytes:
 
 def interval_bits(lo: int, hi: int) -> int:
     """The smallest supported ``n`` with ``hi − lo < 2^n``; MalformedInput when none fits."""
-    lo, hi = _check_int(lo, "lo"), _check_int(hi, "hi")
+    lo, hi = bounded_int(lo, "lo"), bounded_int(hi, "hi")
     if hi < lo:
         raise MalformedInput(f"empty interval [{lo}, {hi}]")
     for n in SUPPORTED_BITS:
@@ -125,16 +119,12 @@ def prove_interval(
     :class:`ProvingError` if ``value`` is outside the interval or the
     commitment does not open to ``(value, blinding)``.
     """
-    p = require_params(params)
-    g, q = p.group, p.group.order
-    require_element(g, commitment, "commitment")
+    p, v, r, context = prover_inputs(params, commitment, value, blinding, context)
     n, m = interval_layout(lo, hi)
-    v = require_int(value, "value")
-    r = secret_int(blinding, "blinding") % q
-    context = require_bytes(context, "context")
+    q = p.group.order
     if not lo <= v <= hi:
         raise ProvingError(f"value is outside [{lo}, {hi}]; refusing to prove")
-    if not g.eq(commitment, p.commit(v, r)):
+    if not p.group.eq(commitment, p.commit(v, r)):
         raise ProvingError("the commitment does not open to the given value and blinding")
     values = [v - lo] if m == 1 else [v - lo, hi - v]
     blindings = [r] if m == 1 else [r, (q - r) % q]
@@ -152,19 +142,13 @@ def interval_batch_entry(
     MalformedInput for arguments of the wrong type; VerificationError for an
     invalid interval or a commitment that is not a valid non-identity element.
     """
-    p = require_params(params)
-    g = p.group
-    require_element(g, commitment, "commitment")
+    p, context = verifier_inputs(params, commitment, proof, RangeProof, context)
     require_int(lo, "lo")
     require_int(hi, "hi")
-    if not isinstance(proof, RangeProof):
-        raise MalformedInput(f"expected a RangeProof, got {type(proof).__name__}")
-    context = require_bytes(context, "context")
     try:
         n, m = interval_layout(lo, hi)
     except MalformedInput as exc:
         raise VerificationError(f"invalid interval: {exc.message}") from exc
-    element_bytes(g, commitment, "the commitment", VerificationError)
     return BatchEntry(_derived(p, commitment, lo, hi, m), n, proof, _context(lo, hi, context))
 
 
@@ -189,7 +173,7 @@ def predicate_interval(op: str, bound: int, bits: int = 64) -> tuple[int, int]:
         raise MalformedInput(f"unknown predicate {op!r}; use one of {PREDICATES}")
     if require_int(bits, "bits") not in SUPPORTED_BITS:
         raise MalformedInput(f"bits must be one of {SUPPORTED_BITS}")
-    b = _check_int(bound, "bound")
+    b = bounded_int(bound, "bound")
     if op in (">=", ">"):
         lo = b + (op == ">")
         return lo, lo + (1 << bits) - 1
@@ -238,57 +222,30 @@ def verify_predicate(
     verify_interval(params, commitment, lo, hi, proof, context=context, gens_label=gens_label)
 
 
-def prove_at_least(
-    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
-) -> RangeProof:
-    """``value ≥ bound`` (keywords ``bits``, ``gens_label``, ``rng`` as :func:`prove_predicate`)."""
-    return prove_predicate(params, commitment, ">=", bound, value, blinding, context=context, **kw)
+def _one_sided(op: str, name: str) -> tuple[Callable[..., RangeProof], Callable[..., None]]:
+    """``prove_<name>`` / ``verify_<name>``: :func:`prove_predicate` / :func:`verify_predicate` with ``op`` fixed."""
+
+    def prove(
+        params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
+    ) -> RangeProof:
+        return prove_predicate(params, commitment, op, bound, value, blinding, context=context, **kw)
+
+    def verify(
+        params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
+    ) -> None:
+        verify_predicate(params, commitment, op, bound, proof, context=context, **kw)
+
+    for fn, verb, kws in ((prove, "prove", "bits, gens_label, rng"), (verify, "verify", "bits, gens_label")):
+        fn.__name__ = fn.__qualname__ = f"{verb}_{name}"
+        fn.__doc__ = f"{verb.capitalize()} ``value {op} bound`` (keywords {kws} as :func:`{verb}_predicate`)."
+    return prove, verify
 
 
-def prove_at_most(
-    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
-) -> RangeProof:
-    """``value ≤ bound``."""
-    return prove_predicate(params, commitment, "<=", bound, value, blinding, context=context, **kw)
-
-
-def prove_greater_than(
-    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
-) -> RangeProof:
-    """``value > bound``."""
-    return prove_predicate(params, commitment, ">", bound, value, blinding, context=context, **kw)
-
-
-def prove_less_than(
-    params: PedersenParams, commitment: Element, bound: int, value: int, blinding: Any, *, context: bytes, **kw: Any
-) -> RangeProof:
-    """``value < bound``."""
-    return prove_predicate(params, commitment, "<", bound, value, blinding, context=context, **kw)
-
-
-def verify_at_least(
-    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
-) -> None:
-    """Check ``value ≥ bound`` (keywords ``bits``, ``gens_label`` as :func:`verify_predicate`)."""
-    verify_predicate(params, commitment, ">=", bound, proof, context=context, **kw)
-
-
-def verify_at_most(
-    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
-) -> None:
-    verify_predicate(params, commitment, "<=", bound, proof, context=context, **kw)
-
-
-def verify_greater_than(
-    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
-) -> None:
-    verify_predicate(params, commitment, ">", bound, proof, context=context, **kw)
-
-
-def verify_less_than(
-    params: PedersenParams, commitment: Element, bound: int, proof: RangeProof, *, context: bytes, **kw: Any
-) -> None:
-    verify_predicate(params, commitment, "<", bound, proof, context=context, **kw)
+#: ``v ≥ bound``, ``v ≤ bound``, ``v > bound``, ``v < bound``: the predicates under their own names
+prove_at_least, verify_at_least = _one_sided(">=", "at_least")
+prove_at_most, verify_at_most = _one_sided("<=", "at_most")
+prove_greater_than, verify_greater_than = _one_sided(">", "greater_than")
+prove_less_than, verify_less_than = _one_sided("<", "less_than")
 
 
 __all__ = [

@@ -32,32 +32,13 @@ The verifier checks any :class:`SmallRangeProof` object it is handed as the
 decoder does: every ``c_i`` and ``s_i`` an integer in ``[0, q)``, as many
 challenges as responses, one per value of the range.
 
-Choosing the proof (:func:`prove_in_range`).  The OR proof costs
-``R + 1`` two-point MSMs to verify and grows linearly; a Bulletproof for a
-small interval (``n = 8``, ``m = 2``, see :mod:`zkmed.proofs.ranges`) costs
-one ~48-point MSM and 556 bytes (body; the tables below predate the 5-byte headers).  Measured on P-256 (petlib/OpenSSL, 2-core
-x86-64 dev machine; reproduce with ``python -m benchmarks.run --only rangeproof``,
-table "small-range OR vs Bulletproofs"):
-
-=========  ===========  ===========  ===========  ==============
-values     OR prove     OR verify    BP verify    size OR / BP
-=========  ===========  ===========  ===========  ==============
-2          0.43 ms      0.29 ms      1.03 ms      128 / 556 B
-8          1.23 ms      0.87 ms      1.01 ms      512 / 556 B
-9          1.35 ms      0.96 ms      1.02 ms      576 / 556 B
-10         1.50 ms      1.07 ms      1.03 ms      640 / 556 B
-14         2.01 ms      1.45 ms      1.03 ms      896 / 556 B
-=========  ===========  ===========  ===========  ==============
-
-(Bulletproof proving: ≈ 4.4 ms at every size here.)  So the OR proof
-verifies faster up to **9 values** (crossover at 9–10), is smaller up to 8
-values, and always proves faster (≈ 3× at 10 values).  As verification is
-done by many parties and proving once, the automatic rule takes the OR proof
-for ranges of at most :data:`OR_MAX_VALUES` = 9 values (``hi − lo ≤ 8``) and
-Bulletproofs above; :data:`OR_HARD_LIMIT` caps the OR proof at 64 values.
-The shared OR verifier costs about 0.4 ms more than the former dedicated one
-at 14 values (it rebuilds and serializes one relation per branch for the
-instance), which moved the crossover down from 14–15 values.
+Choosing the proof (:func:`prove_in_range`): the OR proof costs ``R + 1``
+two-point MSMs to verify and grows linearly; the interval Bulletproof (``n = 8``,
+``m = 2``) costs one ~48-point MSM and 556 bytes of body.  Measured on P-256
+(``docs/rangeproofs.md``, "Which one?"; ``python -m benchmarks.run --only
+rangeproof``) the OR proof verifies faster up to 9 values, is smaller up to 8 and
+always proves faster, so the rule takes it for at most :data:`OR_MAX_VALUES` = 9
+values (``hi − lo ≤ 8``) and Bulletproofs above; :data:`OR_HARD_LIMIT` caps it at 64.
 """
 
 from __future__ import annotations
@@ -72,21 +53,21 @@ from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.formats import RANGE_PROOF, SMALL_RANGE_PROOF, peek
 from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof
 from zkmed.hazmat.bulletproofs.checks import (
+    ByteEquality,
     canonical_scalar,
-    element_bytes,
+    prover_inputs,
     require_bytes,
-    require_element,
     require_int,
     require_params,
     same_group,
-    secret_int,
+    verifier_inputs,
 )
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.sigma.compose import full_tag, prove_or, verify_or
 from zkmed.hazmat.sigma.relation import LinearRelation
-from zkmed.proofs.ranges import prove_interval, signed_bytes, verify_interval
+from zkmed.proofs.ranges import bounded_int, prove_interval, signed_bytes, verify_interval
 
 PROTOCOL_TAG = b"zkmed/v1/small-range-membership"
 #: ranges of at most this many values use the OR proof in :func:`prove_in_range` (measured crossover)
@@ -96,7 +77,7 @@ OR_HARD_LIMIT = 64
 
 
 @dataclass(frozen=True, eq=False)
-class SmallRangeProof:
+class SmallRangeProof(ByteEquality):
     """The branch challenges ``c_0..c_R`` and responses ``s_0..s_R`` of the OR proof.
 
     :meth:`to_bytes` writes the header and compose's compact layout
@@ -148,22 +129,6 @@ class SmallRangeProof:
         last = (s[0] - sum(s[1:count])) % group.order
         return cls(group, (*s[1:count], last), tuple(s[count:]))
 
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if not isinstance(other, SmallRangeProof):
-            return False
-        try:
-            return self.to_bytes() == other.to_bytes()
-        except MalformedInput:
-            return False
-
-    def __hash__(self) -> int:
-        try:
-            return hash(self.to_bytes())
-        except MalformedInput:
-            return id(self)
-
     def __repr__(self) -> str:
         name = self.group.name if isinstance(self.group, Group) else "?"
         branches = len(self.challenges) if isinstance(self.challenges, (tuple, list)) else "?"
@@ -171,11 +136,11 @@ class SmallRangeProof:
 
 
 def _check_range(lo: Any, hi: Any, err: type[Exception]) -> int:
-    """Types (MalformedInput), then ``2 ≤ hi − lo + 1 ≤ OR_HARD_LIMIT`` and ``|lo|, |hi| < 2^128`` (``err``)."""
+    """Types (MalformedInput), then ``|lo|, |hi| < 2^128`` and ``2 ≤ hi − lo + 1 ≤ OR_HARD_LIMIT`` (``err``)."""
     require_int(lo, "lo")
     require_int(hi, "hi")
-    if not -(1 << 128) < lo < 1 << 128 or not -(1 << 128) < hi < 1 << 128:
-        raise err("range bounds must have absolute value < 2^128")
+    bounded_int(lo, "lo", err)
+    bounded_int(hi, "hi", err)
     if not 1 <= hi - lo < OR_HARD_LIMIT:
         raise err(f"small-range proofs need 2..{OR_HARD_LIMIT} values, got [{lo}, {hi}]")
     return int(hi - lo + 1)
@@ -220,13 +185,8 @@ def prove_small_range(
     that does not open to ``(value, blinding)``, or a degenerate statement
     (blinding 0, which puts a ``D_i`` at the identity).
     """
-    p = require_params(params)
-    g, q = p.group, p.group.order
-    require_element(g, commitment, "commitment")
+    p, v, r, context = prover_inputs(params, commitment, value, blinding, context)
     _check_range(lo, hi, MalformedInput)
-    v = require_int(value, "value")
-    r = secret_int(blinding, "blinding") % q
-    context = require_bytes(context, "context")
     if not lo <= v <= hi:
         raise ProvingError(f"value is outside [{lo}, {hi}]; refusing to prove")
     try:
@@ -234,7 +194,7 @@ def prove_small_range(
     except MalformedInput as exc:
         raise ProvingError(f"small-range proof: cannot prove an invalid statement: {exc.message}") from exc
     data = prove_or(tag, relations, v - lo, [r], rng)
-    return SmallRangeProof._from_body(g, data, hi - lo + 1)
+    return SmallRangeProof._from_body(p.group, data, hi - lo + 1)
 
 
 def verify_small_range(
@@ -247,17 +207,11 @@ def verify_small_range(
     context: bytes,
 ) -> None:
     """Check the OR proof; None or :class:`VerificationError` (MalformedInput for wrong argument types)."""
-    p = require_params(params)
-    g = p.group
-    require_element(g, commitment, "commitment")
-    if not isinstance(proof, SmallRangeProof):
-        raise MalformedInput(f"expected a SmallRangeProof, got {type(proof).__name__}")
-    context = require_bytes(context, "context")
+    p, context = verifier_inputs(params, commitment, proof, SmallRangeProof, context)
     count = _check_range(lo, hi, VerificationError)
-    body = proof.body(g, VerificationError)
+    body = proof.body(p.group, VerificationError)
     if proof.branches != count:
         raise VerificationError(f"proof has {proof.branches} branches, the range has {count} values")
-    element_bytes(g, commitment, "the commitment", VerificationError)
     try:
         tag, relations = _statement(p, context, lo, hi, commitment)
     except MalformedInput as exc:

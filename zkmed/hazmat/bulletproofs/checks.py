@@ -1,27 +1,21 @@
 """Argument and proof-object checks shared by every range-proof prover and verifier.
 
-One rule for the whole range-proof API (``docs/rangeproofs.md`` §"Errors"):
-
-* an argument of the wrong **type** — parameters that are not
-  :class:`~zkmed.hazmat.commitments.PedersenParams`, a ``None`` / ``int`` /
-  ``bytes`` where a group element belongs, a ``float`` or ``bool`` where an
-  integer belongs, a ``str`` context — is :class:`~zkmed.errors.MalformedInput`,
-  from provers and verifiers alike;
-* provers raise :class:`~zkmed.errors.ProvingError` when the witness does not
-  satisfy the statement;
-* verifiers raise :class:`~zkmed.errors.VerificationError` for everything
-  else: a proof object whose scalars are not canonical (``≥ q``), whose
-  elements are not valid non-identity elements of the parameters' group,
-  whose lengths do not fit the statement; a commitment at the identity or
-  of another curve; an unsupported statement (``n``, an empty interval).
+One rule for the whole range-proof API (``docs/rangeproofs.md`` §"Errors"): an
+argument of the wrong **type** (parameters that are not ``PedersenParams``, a
+non-element where an element belongs, a ``float`` / ``bool`` for an integer, a
+``str`` context) is :class:`~zkmed.errors.MalformedInput`, from provers and
+verifiers alike; provers raise :class:`~zkmed.errors.ProvingError` when the
+witness does not satisfy the statement; verifiers raise
+:class:`~zkmed.errors.VerificationError` for everything else (non-canonical
+scalars, elements that are not valid non-identity elements of the parameters'
+group, lengths that do not fit, a commitment at the identity or on another
+curve, an unsupported statement).
 
 The element check is the backend's element type plus the group's canonical
-encoding: a foreign object (or, on OpenSSL, a point of another curve) cannot
-be encoded, and the identity is refused.  The returned bytes are exactly
-what the transcript absorbs, so checking costs no extra encoding.  (The
-groups offer no cheaper membership test than a full decode; a hand-made
-off-curve tuple on the pure-Python backend therefore passes this check and
-is caught by the verification equation instead.)
+encoding (a foreign object cannot be encoded; the identity is refused); the
+bytes it returns are what the transcript absorbs, so checking costs no extra
+encoding.  A hand-made off-curve tuple on the pure-Python backend passes it and
+fails the verification equation instead.
 """
 
 from __future__ import annotations
@@ -29,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from zkmed.errors import MalformedInput
+from zkmed.errors import MalformedInput, VerificationError
 from zkmed.hazmat.commitments import Blinding, PedersenParams
 from zkmed.hazmat.groups import Element, Group
 
@@ -105,10 +99,58 @@ def same_group(group: Group, proof_group: Any, what: str, err: ErrorType) -> Non
         raise err(f"{what} is for group {name}, the parameters for {group.name}")
 
 
+def prover_inputs(
+    params: Any, commitment: Any, value: Any, blinding: Any, context: Any
+) -> tuple[PedersenParams, int, int, bytes]:
+    """A recipe prover's arguments, type-checked (MalformedInput): ``(params, value, blinding mod q, context)``."""
+    p = require_params(params)
+    require_element(p.group, commitment, "commitment")
+    v = require_int(value, "value")
+    return p, v, secret_int(blinding, "blinding") % p.group.order, require_bytes(context, "context")
+
+
+def verifier_inputs(params: Any, commitment: Any, proof: Any, kind: type, context: Any) -> tuple[PedersenParams, bytes]:
+    """A recipe verifier's arguments: types (MalformedInput), then a valid non-identity commitment (VerificationError)."""
+    p = require_params(params)
+    require_element(p.group, commitment, "commitment")
+    if not isinstance(proof, kind):
+        raise MalformedInput(f"expected a {kind.__name__}, got {type(proof).__name__}")
+    context = require_bytes(context, "context")
+    element_bytes(p.group, commitment, "the commitment", VerificationError)
+    return p, context
+
+
+class ByteEquality:
+    """Equality and hash by the canonical bytes (``to_bytes``); an object that cannot be encoded equals only itself."""
+
+    __slots__ = ()
+
+    def to_bytes(self) -> bytes:
+        raise NotImplementedError
+
+    def __eq__(self, other: object) -> bool:
+        if self is other:
+            return True
+        if not isinstance(other, type(self)):
+            return False
+        try:
+            return self.to_bytes() == other.to_bytes()
+        except MalformedInput:
+            return False
+
+    def __hash__(self) -> int:
+        try:
+            return hash(self.to_bytes())
+        except MalformedInput:
+            return id(self)
+
+
 __all__ = [
+    "ByteEquality",
     "canonical_scalar",
     "element_bytes",
     "elements_bytes",
+    "prover_inputs",
     "require_bytes",
     "require_element",
     "require_elements",
@@ -116,4 +158,5 @@ __all__ = [
     "require_params",
     "same_group",
     "secret_int",
+    "verifier_inputs",
 ]

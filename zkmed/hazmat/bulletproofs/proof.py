@@ -34,7 +34,7 @@ from typing import Any
 from zkmed.encoding import Reader, Writer
 from zkmed.errors import MalformedInput
 from zkmed.formats import HEADER_SIZE, RANGE_PROOF
-from zkmed.hazmat.bulletproofs.checks import canonical_scalar, element_bytes, same_group
+from zkmed.hazmat.bulletproofs.checks import ByteEquality, canonical_scalar, element_bytes, same_group
 from zkmed.hazmat.bulletproofs.inner_product import InnerProductProof, ipa_encodings
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group
@@ -66,7 +66,7 @@ def proof_size(group: Group, n: int, m: int) -> int:
 
 
 @dataclass(frozen=True, eq=False)
-class RangeProof:
+class RangeProof(ByteEquality):
     """A (possibly aggregated) Bulletproofs range proof; see the module docstring for the layout."""
 
     group: Group
@@ -133,22 +133,6 @@ class RangeProof:
         r.finish()
         ipa = InnerProductProof(l_vec=tuple(lr[0::2]), r_vec=tuple(lr[1::2]), a=ipa_a, b=ipa_b)
         return cls(group, a, s, t1, t2, t_x, t_x_blinding, e_blinding, ipa)
-
-    def __eq__(self, other: object) -> bool:
-        if self is other:
-            return True
-        if not isinstance(other, RangeProof):
-            return False
-        try:
-            return self.to_bytes() == other.to_bytes()
-        except MalformedInput:
-            return False
-
-    def __hash__(self) -> int:
-        try:
-            return hash(self.to_bytes())
-        except MalformedInput:
-            return id(self)
 
     def __repr__(self) -> str:
         name = self.group.name if isinstance(self.group, Group) else "?"
