@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 from rich.text import Text
 
+from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.cli import render
-from zkmed.encoding import b64_encode, canonical_json, hex_decode, parse_json, utf8_decode
+from zkmed.encoding import b64_encode, hex_decode, utf8_decode
 from zkmed.errors import LedgerError, MalformedInput, ZkmedError
 from zkmed.formats import LEDGER_CONSISTENCY_PROOF, LEDGER_FORK_EVIDENCE, peek_json
 from zkmed.ledger.audit import VERIFY_STEPS, audit_directory, report_json

@@ -35,7 +35,8 @@ from typing import Any, ClassVar
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from zkmed.encoding import b64_decode, b64_encode, canonical_json, parse_json, utf8_decode, utf8_encode
+from zkmed.canonical_json import canonical_json, parse_json
+from zkmed.encoding import b64_decode, b64_encode, utf8_decode, utf8_encode
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.formats import Format
 
