@@ -8,13 +8,10 @@ Vector commitment to ``v_1..v_n`` with blinding ``r``::
 
     C = r·H + Σ v_i·G_i                                       (2)
 
-``G`` is the group generator; ``H`` and every ``G_i`` are derived by
-hash-to-curve from the public label of :class:`PedersenParams`, so no one
-knows a discrete logarithm between any two of them (binding).  Commitments
-are perfectly hiding for a uniform ``r``.
-
-Homomorphism: ``C(v1, r1) + C(v2, r2) = C(v1 + v2, r1 + r2)``, and
-``k·C(v, r) = C(k·v, k·r)``.  Proofs about commitments (opening, equality)
+``G`` is the group generator; ``H`` and every ``G_i`` are hash-to-curve images of
+public labels, so nobody knows a discrete logarithm between any two (binding);
+perfectly hiding for a uniform ``r``.  Homomorphic: ``C(v1, r1) + C(v2, r2) =
+C(v1 + v2, r1 + r2)``, ``k·C(v, r) = C(k·v, k·r)``.  Proofs about commitments
 live in :mod:`zkmed.proofs.sigma`.
 """
 
@@ -48,12 +45,7 @@ def derive_generators(group: Group, label: bytes, count: int, start: int = 0) ->
 
 @dataclass(frozen=True, eq=False)
 class PedersenParams:
-    """Public parameters ``(G, H)`` for scalar commitments on one group.
-
-    ``g_base`` / ``h_base`` are the explicit fixed-base multipliers
-    (:meth:`Group.fixed_base`) that :meth:`commit` uses; they are built once,
-    by :meth:`derive`, and held here.
-    """
+    """Public parameters ``(G, H)`` for scalar commitments on one group, with the fixed bases :meth:`commit` uses."""
 
     group: Group
     label: bytes
@@ -74,17 +66,12 @@ class PedersenParams:
         return _default_params(grp)
 
     def commit(self, value: int, blinding: int) -> Element:
-        """``C = value·G + blinding·H`` (eq. 1).
+        """``C = value·G + blinding·H`` (eq. 1) for secret integers (reduced mod q; 0 allowed).
 
-        Value and blinding are secret: both go through the fixed bases'
-        ``mul_secret`` (the backend's constant-time paths), never ``mul`` or the
-        variable-time MSM.  Any integers, reduced mod q; 0 is allowed.
-
-        Point addition is not constant time (OpenSSL and GMP return early for
-        an identity operand), and ``0·G`` *is* the identity, so the value is
-        masked: ``C = (value + s)·G + blinding·H - s·G`` for a fresh random
-        ``s``; no operand of an addition is the identity except with
-        probability about 1/q, whatever the value (docs/constant-time.md).
+        Both go through the fixed bases' ``mul_secret`` (constant-time paths), never
+        ``mul`` or the MSM.  Point addition returns early for an identity operand
+        (OpenSSL, GMP) and ``0·G`` is the identity, so the value is masked:
+        ``C = (value + s)·G + blinding·H − s·G`` for a fresh random ``s`` (docs/constant-time.md).
         """
         g = self.group
         s = g.random_scalar()
@@ -193,11 +180,8 @@ class VectorPedersenParams:
         return len(self.gs)
 
     def commit(self, values: Sequence[int], blinding: int) -> Element:
-        """``C = r·H + Σ v_i·G_i`` (eq. 2); values and blinding are secret: ``mul_secret`` on every term.
-
-        Masked as :meth:`PedersenParams.commit`: ``r·H + Σ (v_i + s)·G_i - s·(Σ G_i)``
-        for a fresh random ``s``, so a zero value never puts the identity into an addition.
-        """
+        """``C = r·H + Σ v_i·G_i`` (eq. 2), secret: ``mul_secret`` on every term, masked as
+        :meth:`PedersenParams.commit` (``r·H + Σ (v_i + s)·G_i − s·(Σ G_i)``)."""
         if len(values) != self.size:
             raise MalformedInput(f"vector commitment takes {self.size} values, got {len(values)}")
         g = self.group

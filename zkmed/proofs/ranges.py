@@ -115,9 +115,8 @@ def prove_interval(
 ) -> RangeProof:
     """Prove that ``commitment`` (= ``value·G + blinding·H``) hides a value in ``[lo, hi]``.
 
-    MalformedInput for arguments of the wrong type or an invalid interval;
-    :class:`ProvingError` if ``value`` is outside the interval or the
-    commitment does not open to ``(value, blinding)``.
+    MalformedInput for wrong argument types or an invalid interval; ProvingError
+    for a value outside it or a commitment that does not open to ``(value, blinding)``.
     """
     p, v, r, context = prover_inputs(params, commitment, value, blinding, context)
     n, m = interval_layout(lo, hi)
@@ -137,11 +136,7 @@ def prove_interval(
 def interval_batch_entry(
     params: PedersenParams, commitment: Element, lo: int, hi: int, proof: RangeProof, *, context: bytes
 ) -> BatchEntry:
-    """The :class:`BatchEntry` that :func:`verify_interval` checks, for ``batch_verify`` (§6.2).
-
-    MalformedInput for arguments of the wrong type; VerificationError for an
-    invalid interval or a commitment that is not a valid non-identity element.
-    """
+    """The :class:`BatchEntry` that :func:`verify_interval` checks, for ``batch_verify`` (§6.2); errors as a verifier."""
     p, context = verifier_inputs(params, commitment, proof, RangeProof, context)
     require_int(lo, "lo")
     require_int(hi, "hi")

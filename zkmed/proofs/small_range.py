@@ -1,36 +1,24 @@
 """Small ranges by a CDS OR-proof, and automatic choice between it and Bulletproofs.
 
-Statement.  ``C = v·G + r·H`` hides ``v ∈ {lo, lo+1, …, hi}`` (``R + 1 = hi − lo + 1``
-values, e.g. a ballot choice ``0..R``).  That is membership in the consecutive
-set ``{lo, …, hi}``: for *one* ``i``::
-
-    D_i = C − (lo + i)·G = r·H
-
-so the proof is the shared CDS94 OR proof (Cramer, Damgård, Schoenmakers,
-CRYPTO '94) of :mod:`zkmed.hazmat.sigma.compose` over the statement of
-:func:`zkmed.circuits.membership.consecutive_elements`::
+Statement.  ``C = v·G + r·H`` hides ``v ∈ {lo, …, hi}`` (``R + 1`` values, e.g. a
+ballot choice): for *one* ``i``, ``D_i = C − (lo + i)·G = r·H``.  The proof is the
+shared CDS94 OR proof (Cramer, Damgård, Schoenmakers, CRYPTO '94;
+:func:`~zkmed.hazmat.sigma.compose.prove_or` / ``verify_or``, ``docs/or-proofs.md``)
+of :func:`zkmed.circuits.membership.consecutive_elements`::
 
     PK{(r): D_0 = r·H ∨ … ∨ D_R = r·H}
 
-This module only adds the range checks, the tag and the proof object; the
-prover, the verifier, the Fiat–Shamir transcript and the byte layout are
-those of :func:`~zkmed.hazmat.sigma.compose.prove_or` / :func:`~zkmed.hazmat.sigma.compose.verify_or`
-(see there and ``docs/or-proofs.md`` for the protocol and its soundness and
-zero-knowledge arguments).  The transcript binds the whole statement: the
-OR instance holds ``H`` and every ``D_i``; the tag (the session id) holds
-the ciphersuite (group), the Pedersen parameters (``G``, ``H``), the caller's
-context, ``lo``, ``hi`` and ``C`` (:func:`statement_tag`).
+This module adds the range checks, the tag and the proof object.  The OR
+instance holds ``H`` and every ``D_i``; the tag (the session id) the ciphersuite,
+the Pedersen parameters, the context, ``lo``, ``hi`` and ``C`` (:func:`statement_tag`).
 
-Wire format: the 5-byte header of :data:`zkmed.formats.SMALL_RANGE_PROOF`
-(``"ZK" ‖ u16be 0x0111 ‖ u8 version 1``), then compose's compact OR layout,
-one response per branch::
+Wire format: the header of :data:`zkmed.formats.SMALL_RANGE_PROOF` (``"ZK" ‖
+u16be 0x0111 ‖ u8 1``), then compose's compact OR layout, ``5 + 2(R+1)·Ns`` bytes::
 
     c ‖ c_0 ‖ … ‖ c_{R−1} ‖ s_0 ‖ … ‖ s_R          c_R = c − Σ_{i<R} c_i
 
-``5 + 2(R+1)·Ns`` bytes (P-256: 133 bytes for a yes/no choice, 5 + 64·(R+1) in general).
-The verifier checks any :class:`SmallRangeProof` object it is handed as the
-decoder does: every ``c_i`` and ``s_i`` an integer in ``[0, q)``, as many
-challenges as responses, one per value of the range.
+The verifier checks any :class:`SmallRangeProof` object as the decoder does:
+every ``c_i``, ``s_i`` in ``[0, q)``, one challenge and one response per value.
 
 Choosing the proof (:func:`prove_in_range`): the OR proof costs ``R + 1``
 two-point MSMs to verify and grows linearly; the interval Bulletproof (``n = 8``,
@@ -177,13 +165,11 @@ def prove_small_range(
 ) -> SmallRangeProof:
     """Prove ``commitment`` hides a value in ``[lo, hi]`` (at most 64 values).
 
-    ``rng`` (tests only) is passed to :func:`~zkmed.hazmat.sigma.compose.prove_or`:
-    it is called ``2(R+1)`` times, the nonces of branches ``0..R`` then their
-    simulated challenges, and must return scalars in ``[0, q)``.
-    MalformedInput for arguments of the wrong type or an invalid range;
-    :class:`ProvingError` for a value outside the range, a commitment
-    that does not open to ``(value, blinding)``, or a degenerate statement
-    (blinding 0, which puts a ``D_i`` at the identity).
+    ``rng`` (tests only; :func:`~zkmed.hazmat.sigma.compose.prove_or`) is called
+    ``2(R+1)`` times: the branch nonces, then the simulated challenges.
+    MalformedInput for wrong argument types or an invalid range; ProvingError for
+    a value outside it, a commitment that does not open, or a degenerate
+    statement (a ``D_i`` at the identity).
     """
     p, v, r, context = prover_inputs(params, commitment, value, blinding, context)
     _check_range(lo, hi, MalformedInput)
@@ -262,11 +248,8 @@ def verify_in_range(
     context: bytes,
     gens_label: bytes = DEFAULT_GENS_LABEL,
 ) -> None:
-    """Verify a proof from :func:`prove_in_range` (object or bytes); the range fixes the kind.
-
-    Bytes are decoded by their header (MalformedInput if undecodable); a
-    proof of the other kind than the range calls for is a VerificationError.
-    """
+    """Verify a proof from :func:`prove_in_range` (object, or bytes decoded by their header); the range fixes
+    the kind, and a proof of the other kind is a VerificationError."""
     p = require_params(params)
     require_int(lo, "lo")
     require_int(hi, "hi")

@@ -39,11 +39,11 @@ then — labelled — the caller's context, ``n``, ``m`` and every ``V_j``, befo
 any prover message (A, S, T1, T2, t̂, τ_x, μ, L_i, R_i).  Omitting V would
 allow the "Frozen Heart" forgery (choose V after the challenges); see the tests.
 
-Modules: :mod:`.prover` (constant-time in the secrets: how ``A``, ``S``,
-``T_1``, ``T_2``, ``V_j`` are computed), :mod:`.verifier` (the single MSM,
-batches, the checks of every proof field), :mod:`.proof` (wire format,
-sizes and the statement transcript), :mod:`.checks` (argument types and
-the error rule).  This module gathers their public names.
+Modules: :mod:`.prover` (constant time in the secrets), :mod:`.verifier` (the
+single MSM, batches, the checks of every proof field), :mod:`.inner_product`
+(§3), :mod:`.proof` (wire format, sizes, statement transcript), :mod:`.checks`
+(argument types and the error rule), :mod:`.generators` (``G_i, H_i`` by
+hash-to-curve).  This module gathers their public names.
 """
 
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL, BulletproofGens

@@ -20,7 +20,6 @@ fails the verification equation instead.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
 from zkmed.errors import MalformedInput, VerificationError
@@ -80,10 +79,6 @@ def element_bytes(group: Group, x: Any, what: str, err: ErrorType) -> bytes:
     if not ok:
         raise err(f"{what} is the identity or not a {group.name} element")
     return enc
-
-
-def elements_bytes(group: Group, xs: Sequence[Any], what: str, err: ErrorType) -> list[bytes]:
-    return [element_bytes(group, x, f"{what}[{i}]", err) for i, x in enumerate(xs)]
 
 
 def canonical_scalar(group: Group, k: Any, what: str, err: ErrorType) -> int:
@@ -149,7 +144,6 @@ __all__ = [
     "ByteEquality",
     "canonical_scalar",
     "element_bytes",
-    "elements_bytes",
     "prover_inputs",
     "require_bytes",
     "require_element",

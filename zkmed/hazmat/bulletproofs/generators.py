@@ -1,28 +1,16 @@
 """Bulletproofs vector generators ``G_0..G_{N-1}``, ``H_0..H_{N-1}`` (Bünz et al. 2018, §4.1).
 
-The range proof of Bünz et al. (S&P 2018, §4.1, eq. 36–45) commits to the bit
-vectors ``a_L, a_R`` and the blinding vectors ``s_L, s_R`` with the vector
-Pedersen commitments::
+Soundness rests on nobody knowing a discrete-log relation among ``G_i``, ``H_i``
+and the Pedersen bases ``G``, ``H`` (the commitments ``A``, ``S`` of eq. 44, 47
+must bind), so every vector generator is derived by RFC 9380 hash-to-curve from a
+*public label* (:func:`zkmed.hazmat.commitments.derive_generators`)::
 
-    A = α·H + <a_L, G> + <a_R, H_vec>                              (eq. 44)
-    S = ρ·H + <s_L, G> + <s_R, H_vec>                              (eq. 47)
+    G_i = hash_to_element(label || "/G" || u32(i))      H_i = hash_to_element(label || "/H" || u32(i))
 
-Binding of these commitments — and hence soundness of the whole protocol —
-rests on nobody knowing a discrete-log relation among ``G_i``, ``H_i``, the
-Pedersen bases ``G`` and ``H``.  zkmed therefore derives every vector
-generator by RFC 9380 hash-to-curve from a *public label*
-(:func:`zkmed.hazmat.commitments.derive_generators`)::
-
-    G_i = hash_to_element(label || "/G" || u32(i))
-    H_i = hash_to_element(label || "/H" || u32(i))
-
-so anyone can re-derive and audit them and no generator has a known
-discrete log.  Derivation is index-based, hence *prefix-stable*: the first
-``N`` generators of a larger set are exactly the generators of size ``N``.
-This lets one batch verify proofs of different sizes against one shared
-prefix (§6.2).  Generators are kept per ``(group name, label)`` — by value,
-never by object identity — and a larger set extends the vectors already
-derived instead of starting over.
+Anyone can re-derive them.  Derivation by index is *prefix-stable* (the first
+``N`` of a larger set are the set of size ``N``), so proofs of different sizes
+batch against one shared prefix (§6.2).  Generators are kept per ``(group name,
+label)`` — by value, never by object identity — and a larger set extends them.
 """
 
 from __future__ import annotations
@@ -45,10 +33,8 @@ MAX_CAPACITY = 1 << 16
 class BulletproofGens:
     """The public vector generators ``G_vec``, ``H_vec`` of one size, derived from ``label``.
 
-    ``p_vec`` holds ``P_i = G_i + H_i`` and ``a_offset`` the point
-    ``Σ P_i + Σ H_i``: the prover writes ``A = α·H + Σ (a_i + 1)·P_i − a_offset``
-    (the same point as eq. 44, see :mod:`.bulletproofs`) so that every
-    bit costs one secret-scalar multiplication whatever its value.
+    ``p_vec`` holds ``P_i = G_i + H_i`` and ``a_offset`` is ``Σ P_i + Σ H_i``, for the
+    prover's ``A = α·H + Σ (a_i + 1)·P_i − a_offset`` (:mod:`.prover`).
     """
 
     group: Group

@@ -29,9 +29,8 @@ so the whole recursion collapses into **one** multi-scalar multiplication::
     Σ (a·s_i·g_i)·G_i + Σ (b·s_i^{-1}·h_i)·H_i + (a·b)·Q
         - P - Σ_j (u_j²·L_j + u_j^{-2}·R_j)  ==  0                  (§3.1, §6.2)
 
-The verifier never recurses.  ``s`` costs ``n - 1`` multiplications (each
-challenge doubles the list) and ``s_i^{-1} = s_{n-1-i}`` because complementing
-all bits inverts every exponent; only ``k`` inversions are needed (batched).
+``s`` costs ``n - 1`` products (each challenge doubles the list), and
+``s_i^{-1} = s_{n-1-i}`` (complementing all bits inverts every exponent).
 """
 
 from __future__ import annotations
@@ -99,9 +98,8 @@ def prove_inner_product(
 ) -> InnerProductProof:
     """Protocol 2 prover for ``P = <a, G'> + <b, H'> + <a,b>·Q`` (``G'_i = g_factors_i·G_i`` …).
 
-    The factors let the range proof use ``H'_i = y^{-i}·H_i`` (eq. 63)
-    without first multiplying ``n`` points: they are folded into the
-    scalars of round one, after which the folded generators are explicit.
+    The factors (the range proof's ``H'_i = y^{-i}·H_i``, eq. 63) are folded into
+    the scalars of round one; the folded generators are explicit after it.
     """
     q = group.order
     n = len(a_vec)
@@ -160,12 +158,7 @@ class IpaScalars:
 
 
 def s_vector(sc: IpaScalars, order: int) -> list[int]:
-    """``s_i = Π_j u_j^{b(i,j)}`` (§3.1) by doubling: ``s_0 = Π u_j^{-1}``, bit ``p`` of ``i`` multiplies by ``u_{k-p}²``.
-
-    ``s_i^{-1} = s_{n-1-i}`` (complementing every bit inverts every factor).
-    The range-proof verifier never builds ``s``: it folds it into its
-    coefficient recurrences.
-    """
+    """``s_i = Π_j u_j^{b(i,j)}`` (§3.1) by doubling: ``s_0 = Π u_j^{-1}``, bit ``p`` of ``i`` multiplies by ``u_{k-p}²``."""
     s0 = 1
     for v in sc.u_inv:
         s0 = s0 * v % order
@@ -173,11 +166,7 @@ def s_vector(sc: IpaScalars, order: int) -> list[int]:
 
 
 def doubling(start: int, factors: Iterable[int], order: int) -> list[int]:
-    """``v_i = start · Π_{p: bit p of i set} factors[p]`` for ``i < 2^len(factors)`` — ``2^k − 1`` products.
-
-    Each factor doubles the list (``v_{i + 2^p} = v_i · factors[p]``), so the
-    vector comes out in index order without any bit reversal.
-    """
+    """``v_i = start · Π_{p: bit p of i set} factors[p]`` for ``i < 2^len(factors)``: ``2^k − 1`` products, in index order."""
     out = [start]
     for f in factors:
         out += [v * f % order for v in out]
@@ -187,11 +176,8 @@ def doubling(start: int, factors: Iterable[int], order: int) -> list[int]:
 def ipa_encodings(group: Group, proof: object, err: type[Exception], rounds: int | None = None) -> list[bytes]:
     """Check an inner-product proof object; the encodings ``L_1, R_1, …, L_k, R_k``.
 
-    ``err`` unless it is an :class:`InnerProductProof` with as many ``L`` as
-    ``R`` — exactly ``rounds``, or 1 to :data:`MAX_ROUNDS` when ``rounds`` is
-    None — all valid non-identity elements of ``group``, and canonical
-    scalars ``a, b`` (integers in ``[0, q)``); whatever object it is handed,
-    decoded or built in memory.
+    ``err`` unless it is an :class:`InnerProductProof` with ``rounds`` (or 1 to
+    :data:`MAX_ROUNDS`) valid non-identity ``L`` and ``R`` and scalars ``a, b`` in ``[0, q)``.
     """
     if not isinstance(proof, InnerProductProof):
         raise err("the inner-product argument is not an InnerProductProof")
@@ -212,11 +198,7 @@ def ipa_encodings(group: Group, proof: object, err: type[Exception], rounds: int
 
 
 def replay_ipa(transcript: Transcript, group: Group, n: int, lr_encoded: Sequence[bytes]) -> IpaScalars:
-    """The prover's appends and challenges again: ``ipa-n``, then per round ``L_j``, ``R_j`` → ``u_j``.
-
-    ``lr_encoded`` are the checked encodings from :func:`ipa_encodings`; all
-    ``u_j`` are inverted with one inversion.
-    """
+    """The prover's appends and challenges again (``ipa-n``, then ``L_j``, ``R_j`` → ``u_j``) from checked encodings."""
     q = group.order
     transcript.append_u64(b"ipa-n", n)
     us = []
@@ -245,10 +227,9 @@ def verify_inner_product(
     g_factors: Sequence[int] | None = None,
     h_factors: Sequence[int] | None = None,
 ) -> None:
-    """Check a stand-alone inner-product proof with one MSM (§3.1); raise VerificationError on failure.
+    """Check a stand-alone inner-product proof with one MSM (§3.1); None or VerificationError.
 
-    The range-proof verifier does not call this: it merges the same terms into
-    its own single MSM (§4.2 eq. 67–68, §6.2).
+    (The range-proof verifier merges the same terms into its own MSM instead.)
     """
     q = group.order
     n = len(g_vec)

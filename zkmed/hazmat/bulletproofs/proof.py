@@ -1,8 +1,5 @@
 """Bulletproofs range proofs: the proof object, its one encoder and decoder, and the statement transcript.
 
-Shared by the prover and the verifier in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`
-(Bünz et al., IEEE S&P 2018).
-
 Wire format: the 5-byte header of :data:`zkmed.formats.RANGE_PROOF`
 (``"ZK" ‖ u16be 0x0110 ‖ u8 version 1``), then the body — a fixed layout,
 ``k = log2(N)``; ``Ne``/``Ns`` the group's sizes::
@@ -10,13 +7,11 @@ Wire format: the 5-byte header of :data:`zkmed.formats.RANGE_PROOF`
     A ‖ S ‖ T1 ‖ T2 ‖ t̂ ‖ τ_x ‖ μ ‖ L_1 ‖ R_1 ‖ … ‖ L_k ‖ R_k ‖ a ‖ b
     = (2k + 4)·Ne + 5·Ns bytes  —  2k + 9 items  (P-256, n = 64, m = 1: 688 bytes, 693 with the header)
 
-Every element is decoded with full validation and the identity is rejected
-(an honest prover outputs it with negligible probability); every scalar must
-be canonical (``< q``).  ``k`` follows from the length, ``3 ≤ k ≤ 14``
-(``n·m' = 8 … 64·256``); :meth:`RangeProof.from_bytes` with ``n``/``m`` also
-checks the length against that statement.  The verifier applies the same
-checks to any :class:`RangeProof` object it is handed (:meth:`RangeProof.encodings`),
-decoded or built in memory.
+Every element is fully validated and the identity rejected (an honest prover
+outputs it with negligible probability); every scalar must be canonical (``< q``).
+``k`` follows from the length, ``3 ≤ k ≤ 14`` (``n·m' = 8 … 64·256``), and with
+``n``/``m`` the length must fit that statement.  The verifier applies the same
+checks to any :class:`RangeProof` object (:meth:`RangeProof.encodings`).
 
 Statement transcript (strong Fiat–Shamir, §4.4): tag
 ``b"zkmed/v1/bulletproofs/" || group name``; instance = ``lp(tag) ‖ Pedersen
@@ -82,11 +77,10 @@ class RangeProof(ByteEquality):
     def encodings(self, group: Group, err: type[Exception] = MalformedInput) -> tuple[list[bytes], list[bytes]]:
         """Check every field for ``group``; ``([A, S, T1, T2] encodings, [L_1, R_1, …] encodings)``.
 
-        ``err`` (MalformedInput for the encoder, VerificationError for the
-        verifier) unless: the proof is for ``group``, the four points and every
-        ``L_j, R_j`` are valid non-identity elements of it, there are as many
-        ``L`` as ``R`` (:data:`MIN_ROUNDS` to :data:`MAX_ROUNDS`, what the decoder
-        accepts; the verifier then checks the count against the statement), and ``t̂, τ_x, μ, a, b`` are integers in ``[0, q)``.
+        ``err`` (MalformedInput when encoding, VerificationError when verifying)
+        unless the proof is for ``group``, its points and every ``L_j, R_j`` are
+        valid non-identity elements, there are as many ``L`` as ``R``
+        (:data:`MIN_ROUNDS` to :data:`MAX_ROUNDS`) and ``t̂, τ_x, μ, a, b`` are in ``[0, q)``.
         """
         same_group(group, self.group, "the range proof", err)
         for name in ("t_x", "t_x_blinding", "e_blinding"):
@@ -157,11 +151,7 @@ def check_shape(n: int, m: int, err: type[Exception]) -> None:
 def statement_transcript(
     p: PedersenParams, gens_label: bytes, context: bytes, n: int, v_encoded: Sequence[bytes]
 ) -> Transcript:
-    """The statement, absorbed before any prover message (strong Fiat–Shamir, §4.4).
-
-    ``v_encoded`` are the canonical encodings of the commitments ``V_j``
-    (what ``append_elements(b"V", group, V)`` absorbs).
-    """
+    """The statement, absorbed before any prover message (strong Fiat–Shamir, §4.4); ``v_encoded``: the ``V_j``'s bytes."""
     instance = Writer().bytes_lp(PROTOCOL_TAG).raw(p.encode()).bytes_lp(gens_label).finish()
     t = Transcript(PROTOCOL_TAG + b"/" + p.group.name.encode(), instance)
     t.append_message(b"context", context)
@@ -172,11 +162,7 @@ def statement_transcript(
 
 
 def msm_g(p: PedersenParams, g_scalar: int, scalars: Sequence[int], points: Sequence[Element]) -> Element:
-    """``g_scalar·G + Σ scalars_i·points_i`` (public scalars), with ``G`` in the backend's fixed-base generator slot.
-
-    ``PedersenParams`` use the standard generator as ``G``; should a caller
-    hand in parameters with another ``G`` it is passed as an ordinary point.
-    """
+    """``g_scalar·G + Σ scalars_i·points_i`` (public scalars), ``G`` in the generator slot (another ``G``: a plain point)."""
     g = p.group
     if p.g is g.generator() or g.eq(p.g, g.generator()):
         return g.msm(scalars, points, gen_scalar=g_scalar % g.order)

@@ -1,33 +1,21 @@
 """The Bulletproofs range-proof prover (Bünz et al., IEEE S&P 2018, §4.1, §4.3), written for secret inputs.
 
-The protocol and its equations are in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`.
-What this module adds is *how* the prover touches its secrets:
+The equations are in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`; this module
+is *how* the prover touches its secrets:
 
-* ``A`` (eq. 44) commits to the bits of the values.  With ``P_i = G_i + H_i``
-  and ``a_R = a_L − 1``::
+* ``A`` (eq. 44), with ``P_i = G_i + H_i`` and ``a_R = a_L − 1``::
 
-      A = α·H + Σ a_i·G_i + Σ (a_i − 1)·H_i
-        = α·H + Σ (a_i + 1)·P_i − (Σ P_i + Σ H_i)
+      A = α·H + Σ a_i·G_i + Σ (a_i − 1)·H_i = α·H + Σ (a_i + 1)·P_i − (Σ P_i + Σ H_i)
 
-  so every bit costs one secret-scalar multiplication (scalar 1 or 2, never
-  0, so no backend can return early) and the offset ``Σ P_i + Σ H_i`` is a
-  public constant of the generators (:class:`~.generators.BulletproofGens`).
-  No branch depends on a bit, and no variable-time MSM sees a secret scalar.
-* ``S`` (eq. 47) likewise: one :meth:`~zkmed.hazmat.groups.base.Group.mul_secret`
-  per term (``ρ·H`` and ``α·H`` through the parameters' fixed base ``H``),
-  then public additions; ``T_1``, ``T_2`` (eq. 52–53) and the value
-  commitments ``V_j`` are :meth:`PedersenParams.commit
-  <zkmed.hazmat.commitments.PedersenParams.commit>`, which multiplies with
-  the secret-scalar paths of its fixed bases.
-* The vectors ``l, r`` of the inner-product argument are blinded by
-  ``s_L, s_R`` — the paper's Protocol 1 sends them in the clear (eq. 58–62);
-  the IPA only compresses them — so its MSMs run on public-grade data.
+  one secret-scalar multiplication per bit (by 1 or 2, never 0, so no backend
+  returns early), minus a public constant of the generators; no branch on a bit.
+* ``S`` (eq. 47): one ``mul_secret`` per term (``α·H``, ``ρ·H`` through the
+  parameters' fixed base); ``T_1``, ``T_2`` and ``V_j`` are ``PedersenParams.commit``.
+* The IPA's ``l, r`` are blinded by ``s_L, s_R`` (Protocol 1 sends them in the
+  clear, eq. 58–62), so its MSMs run on public-grade data.
 
-The number and kind of group operations therefore depend only on ``(n, m)``,
-never on the values or the randomness.  The ``3N + 1`` multiplications of
-``A`` and ``S`` are independent: above :data:`~zkmed.hazmat.groups.parallel.MIN_TERMS_PER_CHUNK`
-terms per core they are split across threads (the split depends on ``N``
-and the thread setting only).
+The number and kind of group operations depend only on ``(n, m)``.  The ``3N + 1``
+multiplications of ``A`` and ``S`` are split across threads like a large MSM.
 """
 
 from __future__ import annotations

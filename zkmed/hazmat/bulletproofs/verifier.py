@@ -1,13 +1,9 @@
 """The Bulletproofs range-proof verifier: one MSM per proof, one MSM per batch (Bünz et al. 2018, §4.2, §6.2).
 
-The equations are in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`; the
-coefficient recurrences of the single MSM in :func:`_vector_coefficients`.
-Every proof object is checked field by field before anything else
-(:meth:`~.proof.RangeProof.encodings`: canonical scalars, valid non-identity
-elements of the parameters' group, lengths), and every commitment likewise:
-an in-memory object gets exactly the checks that the wire decoder applies.
-Errors follow :mod:`.checks`: wrong argument types are MalformedInput,
-everything else VerificationError.
+The equations are in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`, the
+recurrences of the single MSM in :func:`_vector_coefficients`.  Every proof
+object and commitment is checked field by field first (:meth:`~.proof.RangeProof.encodings`),
+as the wire decoder would; errors follow :mod:`.checks`.
 """
 
 from __future__ import annotations
@@ -20,7 +16,7 @@ import gmpy2
 
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.hazmat.bulletproofs.checks import (
-    elements_bytes,
+    element_bytes,
     require_bytes,
     require_elements,
     require_int,
@@ -78,18 +74,13 @@ def _entry(group: Group, e: Any, where: str) -> BatchEntry:
 def replay_challenges(
     params: PedersenParams, entry: BatchEntry, *, gens_label: bytes = DEFAULT_GENS_LABEL
 ) -> Challenges:
-    """Check the statement and the proof object, then recompute y, z, x, w and the IPA scalars.
-
-    VerificationError for an unsupported ``n``/``m``, a commitment that is not
-    a valid non-identity element, or a proof field that is not canonical or
-    does not fit the statement.
-    """
+    """Check the statement and the proof object (VerificationError), then recompute y, z, x, w and the IPA scalars."""
     p = require_params(params)
     g, q = p.group, p.group.order
     e = _entry(g, entry, "range proof")
     commitments, n, proof = e.commitments, e.n, e.proof
     check_shape(n, len(commitments), VerificationError)
-    v_enc = elements_bytes(g, commitments, "value commitment", VerificationError)
+    v_enc = [element_bytes(g, c, f"value commitment[{i}]", VerificationError) for i, c in enumerate(commitments)]
     points, lr = proof.encodings(g, VerificationError)
     big_n = n * padded_count(len(commitments))
     if len(lr) != 2 * (big_n.bit_length() - 1):
@@ -158,12 +149,10 @@ def batch_verify(
 ) -> None:
     """Verify many proofs with **one** MSM (§6.2); raise :class:`VerificationError` if any is bad.
 
-    Phase 1 checks and absorbs every statement and proof into its own
-    transcript and replays all challenges; only then (phase 2) are the random
-    weights drawn from the OS CSPRNG — per proof ``r_p`` for the IPA
-    equation and ``c_p`` for the t̂ equation — so no prover can adapt to
-    them.  With ``identify=True`` a failing batch is re-checked proof by proof
-    and the error names the first bad index (``where="batch[i]"``).
+    Phase 1 checks every statement and proof and replays all challenges; only
+    then (phase 2) are the weights drawn from the OS CSPRNG (per proof ``r_p`` for
+    the IPA equation, ``c_p`` for the t̂ equation), so no prover can adapt to them.
+    ``identify=True`` re-checks a failing batch proof by proof (``where="batch[i]"``).
     """
     p = require_params(params)
     g, q = p.group, p.group.order
