@@ -93,11 +93,7 @@ class Group(ABC):
         return self.mul_secret(self.generator(), k)
 
     def msm(self, scalars: Sequence[int], elements: Sequence[Element], gen_scalar: int = 0) -> Element:
-        """``gen_scalar * G + sum(scalars[i] * elements[i])`` in one multi-scalar multiplication.
-
-        Scalars may be any integers (negative, or ``>= q``): every backend reduces
-        them mod ``q``.  Variable time — only for public scalars (verification).
-        """
+        """``gen_scalar·G + Σ scalars[i]·elements[i]`` in one MSM; any integers (reduced mod q); public scalars only."""
         if len(scalars) != len(elements):
             raise MalformedInput("msm: scalars and elements differ in length")
         return self._msm(scalars, elements, gen_scalar)
@@ -117,9 +113,8 @@ class Group(ABC):
         return self.eq(a, self.identity())
 
     def is_element(self, a: object) -> bool:
-        """Whether ``a`` is an element object of this group (cheap, never raises): the right type, on the
-        curve / in range.  Decoding checks everything (:meth:`decode_element`); this is the check every
-        verifier runs on objects it is handed in memory.  Backends override it with a cheaper one."""
+        """Whether ``a`` is an element object of this group (cheap, never raises): the check verifiers run on
+        in-memory objects (decoding checks everything).  Backends override it with a cheaper one."""
         try:
             self.encode_element(a)
         except Exception:  # whatever a foreign object makes the encoder raise
@@ -139,12 +134,7 @@ class Group(ABC):
 
     @abstractmethod
     def encode_element(self, a: Element) -> bytes:
-        """Canonical ``element_size``-byte encoding.
-
-        The identity has an encoding of the same size (all zero bytes for
-        curves) so that wire formats stay fixed-width; decoders accept it only
-        where the caller says so.
-        """
+        """Canonical ``element_size``-byte encoding; the identity has one of the same size (zeros on curves)."""
 
     @abstractmethod
     def decode_element(self, data: bytes, *, allow_identity: bool = False) -> Element:
@@ -153,13 +143,8 @@ class Group(ABC):
     # ------------------------------------------------------------- fixed bases
 
     def fixed_base(self, point: Element) -> FixedBase:
-        """An explicit fixed-base multiplier for the long-lived public ``point`` (Pedersen ``H``, generators).
-
-        The caller keeps the returned object; nothing is remembered inside the
-        group.  Backends with a precomputed-table path return a table-backed
-        :class:`FixedBase`; this default multiplies through :meth:`mul` /
-        :meth:`mul_secret` (or the generator's paths for ``G`` itself).
-        """
+        """An explicit fixed-base multiplier for the long-lived public ``point``, held by the caller (nothing is
+        remembered in the group); backends with precomputed tables return a table-backed :class:`FixedBase`."""
         return FixedBase(self, point)
 
     def constant_time_note(self) -> tuple[str, str]:

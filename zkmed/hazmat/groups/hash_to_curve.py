@@ -66,12 +66,8 @@ def _as_int(value: object, what: str) -> int:
 def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
     """``expand_message_xmd`` with H = SHA-256 (RFC 9380 §5.3.1).
 
-    A domain separation tag longer than 255 bytes is first hashed to
-    ``SHA-256("H2C-OVERSIZE-DST-" || dst)`` as required by §5.3.3.  Empty
-    tags are rejected (§3.1: tags MUST have nonzero length).
-
-    Raises :class:`MalformedInput` if ``len_in_bytes`` is not in
-    ``[1, 255 * 32]`` (i.e. ``ell > 255``) or on arguments of the wrong type.
+    A tag over 255 bytes is hashed first (§5.3.3); an empty tag (§3.1), ``len_in_bytes``
+    outside ``[1, 255 * 32]`` or a wrong argument type is MalformedInput.
     """
     msg = _as_bytes(msg, "msg")
     dst = _as_bytes(dst, "dst")
@@ -98,11 +94,7 @@ def expand_message_xmd(msg: bytes, dst: bytes, len_in_bytes: int) -> bytes:
 
 
 def hash_to_field(msg: bytes, count: int, dst: bytes, p: int, L: int) -> list[int]:
-    """Hash ``msg`` to ``count`` elements of GF(p) (RFC 9380 §5.2, m = 1).
-
-    ``L`` is the number of bytes per element, ``ceil((ceil(log2(p)) + k) / 8)``
-    for security level k; both suites here use ``L = 48``.
-    """
+    """Hash ``msg`` to ``count`` elements of GF(p) (RFC 9380 §5.2, m = 1), ``L`` bytes each (48 in both suites)."""
     count = _as_int(count, "count")
     p = _as_int(p, "p")
     L = _as_int(L, "L")
@@ -136,15 +128,11 @@ def _horner(coeffs: tuple[int, ...], x: int, p: int) -> int:
 
 @dataclass(frozen=True)
 class SSWUSuite:
-    """Parameters of a ``*_XMD:SHA-256_SSWU_RO_`` suite over a prime field.
+    """Parameters of a ``*_XMD:SHA-256_SSWU_RO_`` suite: ``E: y^2 = x^3 + a*x + b`` over GF(p), cofactor 1.
 
-    The target curve is ``E: y^2 = x^3 + a*x + b`` over GF(p) with cofactor 1.
-    ``z`` is the simplified-SWU constant Z (§6.6.2) and ``L`` the
-    hash_to_field length (§5).  When ``a * b == 0`` (e.g. secp256k1), SSWU
-    runs on an isogenous curve ``E': y^2 = x^3 + iso_a*x + iso_b`` and the
-    result is mapped back by ``iso_map`` (§6.6.3).  ``iso_map`` holds the
-    coefficient tuples ``(x_num, x_den, y_num, y_den)`` of the rational
-    maps, each listed from the constant term upwards (Appendix E.1).
+    ``z`` is the SSWU constant Z (§6.6.2), ``L`` the hash_to_field length (§5).
+    When ``a * b == 0`` SSWU runs on ``E': y^2 = x^3 + iso_a*x + iso_b`` and
+    ``iso_map`` (``(x_num, x_den, y_num, y_den)``, constant term first) maps back (§6.6.3).
     """
 
     name: str
@@ -249,11 +237,7 @@ SECP256K1_XMD_SHA256_SSWU_RO = SSWUSuite(
 
 
 def _sswu(suite: SSWUSuite, u: int) -> Point:
-    """Simplified SWU, straightforward version (§6.6.2) on the SSWU curve.
-
-    Uses ``sqrt(x) = x^((p+1)/4)`` (valid for p = 3 mod 4); the candidate
-    root doubles as the is_square test.  The sign of y is fixed via sgn0.
-    """
+    """Simplified SWU (§6.6.2) on the SSWU curve; ``sqrt(x) = x^((p+1)/4)`` (p = 3 mod 4) doubles as is_square."""
     p = suite.p
     A, B = suite.sswu_curve
     Z = suite.z % p
@@ -305,12 +289,9 @@ def _map(suite: SSWUSuite, u: int) -> Point | None:
 
 
 def map_to_curve(suite: SSWUSuite, u: int) -> tuple[int, int]:
-    """Map a field element ``u`` in [0, p) to an affine point of E.
+    """Map ``u`` in [0, p) to an affine point of E (SSWU, then the isogeny if any; §6.6.2–3).
 
-    Simplified SWU (§6.6.2); for curves with ``a * b == 0`` SSWU is applied
-    on the isogenous curve E' and then ``iso_map`` is applied (§6.6.3).
-    Raises :class:`MalformedInput` if the result would be the point at
-    infinity (only possible via the isogeny kernel; probability ~2^-256).
+    MalformedInput for the point at infinity (the isogeny kernel, probability ~2^-256).
     """
     _check_suite(suite)
     u = _as_int(u, "u")
@@ -346,12 +327,9 @@ def _add(suite: SSWUSuite, P: Point | None, Q: Point | None) -> Point | None:
 
 
 def hash_to_curve(suite: SSWUSuite, msg: bytes, dst: bytes) -> tuple[int, int]:
-    """Random-oracle encoding ``hash_to_curve`` (§3) for ``suite``.
+    """Random-oracle ``hash_to_curve`` (§3): ``map_to_curve(u0) + map_to_curve(u1)`` (h = 1), affine.
 
-    ``u0, u1 = hash_to_field(msg, 2)``; ``P = map_to_curve(u0) +
-    map_to_curve(u1)``; cofactor clearing is trivial (h = 1).  Returns the
-    affine point; raises :class:`MalformedInput` if the sum is the identity
-    (which never happens in practice).
+    MalformedInput if the sum is the identity (never in practice).
     """
     _check_suite(suite)
     u0, u1 = hash_to_field(msg, 2, dst, suite.p, suite.L)
@@ -362,11 +340,7 @@ def hash_to_curve(suite: SSWUSuite, msg: bytes, dst: bytes) -> tuple[int, int]:
 
 
 def encode_to_curve(suite: SSWUSuite, msg: bytes, dst: bytes) -> tuple[int, int]:
-    """Nonuniform encoding ``encode_to_curve`` (§3): one field element, h = 1.
-
-    Note that RFC 9380 gives the NU suites their own IDs (``..._SSWU_NU_``);
-    callers should use a DST that reflects this.
-    """
+    """Nonuniform ``encode_to_curve`` (§3): one field element, h = 1 (the NU suites have their own DSTs)."""
     _check_suite(suite)
     (u,) = hash_to_field(msg, 1, dst, suite.p, suite.L)
     return map_to_curve(suite, u)

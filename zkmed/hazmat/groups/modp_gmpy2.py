@@ -53,14 +53,10 @@ _HASH_EXTRA_BYTES = 16  # k = 128 bits of extra uniformity (RFC 9380 §5)
 
 
 def _secret_offsets(q: int) -> tuple[int, int, int, int]:
-    """Offsets that make secret exponents ``k + offset`` look alike for every ``k`` in ``[0, q)``.
+    """``(c·q, t·q, rows, ones)``: offsets that make secret exponents look alike for every ``k`` in ``[0, q)``.
 
-    ``powmod_sec``: ``c·q`` with ``c = ceil(2^(b+1) / q)`` (``b = bits(q)``), so
-    ``k + c·q`` lies in ``[2^(b+1), 2^(b+2))``: always ``b + 2`` bits, never 0.
-    Fixed-base table: ``t·q >= ones`` where ``ones = sum(2^(8i))`` over the
-    rows, so ``k + t·q - ones`` has a byte ``d_i`` per row and the product
-    uses entry ``d_i + 1`` (never the identity) of every row.
-    Returns ``(c·q, t·q, rows, ones)``.
+    ``c = ceil(2^(b+1) / q)`` (``b = bits(q)``) puts ``k + c·q`` in ``[2^(b+1), 2^(b+2))``;
+    ``t·q >= ones = Σ 2^(8i)`` over the rows gives ``k + t·q − ones`` a byte ``d_i`` per row.
     """
     c = -(-(1 << (q.bit_length() + 1)) // q)
     t = c
@@ -151,9 +147,7 @@ class ModPGroup(Group):
         return a == 1
 
     def is_element(self, a: object) -> bool:
-        """An ``mpz`` in ``[1, p)``.  Membership of the order-q subgroup costs a 4096-bit
-        exponentiation and is checked where elements enter from outside (:meth:`decode_element`);
-        elements made in memory by this group's operations stay in the subgroup."""
+        """An ``mpz`` in ``[1, p)`` (subgroup membership costs an exponentiation: checked by :meth:`decode_element`)."""
         return type(a) is type(self._p) and 0 < a < self._p  # type: ignore[operator]
 
     def sum(self, elements: Sequence[Element]) -> Element:

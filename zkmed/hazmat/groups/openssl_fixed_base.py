@@ -6,27 +6,18 @@ as Pedersen's ``H``, that point gets its own ``EC_GROUP`` (the same named curve,
 ``EC_GROUP_set_generator(H)``, ``EC_GROUP_precompute_mult``), and
 ``EC_POINT_mul(group_H, r, k, NULL, NULL)`` computes ``k·H`` from the table.
 
-petlib's bindings do not declare ``EC_GROUP_set_generator``, so this module
-declares the few functions it needs with cffi's ABI mode and hands them
-petlib's ``EC_POINT*`` / ``BIGNUM*`` pointers.  That is only sound if both
-FFIs talk to **the very same libcrypto instance** (same code, same struct
-layouts, same allocator).  :func:`binding_state` proves it once per process,
-before any pointer crosses over:
-
-1. petlib's own ``OpenSSL_version(OPENSSL_VERSION)`` returns a pointer to a
-   string constant inside the libcrypto petlib is bound to (the *anchor*);
-2. ``dladdr`` on that pointer names the shared object that contains it; it is
-   opened with ``RTLD_NOLOAD`` (so it must already be mapped: nothing new is
-   loaded, no search path is consulted);
-3. the same call through the new binding must return the **same address**,
-   and ``OPENSSL_VERSION_NUMBER`` must agree;
-4. a petlib-made ``EC_GROUP`` read through the new binding must report its
-   curve name (a struct-level check).
-
-If any step fails the state is *refused*, :func:`build_table` returns
-``None`` and petlib curves keep their plain constant-time multiplication;
-``zkmed info`` shows the state.  Tables are also checked against a plain
-multiplication when built (:mod:`zkmed.hazmat.groups.petlib_ec`).
+petlib does not declare ``EC_GROUP_set_generator``, so this module declares what
+it needs with cffi's ABI mode and hands it petlib's ``EC_POINT*`` / ``BIGNUM*``
+pointers.  That is sound only if both FFIs talk to **the very same libcrypto
+instance**; :func:`binding_state` proves it once per process, before any pointer
+crosses: (1) petlib's ``OpenSSL_version(OPENSSL_VERSION)`` points into its
+libcrypto (the *anchor*); (2) ``dladdr`` names that shared object, opened with
+``RTLD_NOLOAD`` (already mapped: nothing loaded, no search path); (3) the new
+binding's call returns the **same address** and ``OPENSSL_VERSION_NUMBER`` agrees;
+(4) a petlib ``EC_GROUP`` read through it reports its curve name.  Otherwise the
+state is *refused*, :func:`build_table` returns ``None`` and the curves keep their
+plain constant-time multiplication (``zkmed info`` shows it).  Tables are also
+checked against a plain multiplication when built.
 """
 
 from __future__ import annotations

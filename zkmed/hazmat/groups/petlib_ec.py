@@ -22,7 +22,7 @@ curves have cofactor 1, so a point on the curve is in the group.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.hazmat.groups import hash_to_curve as h2c
@@ -177,15 +177,9 @@ class PetlibCurve(Group):
     # --- fixed bases ---------------------------------------------------------
 
     def fixed_base(self, point: Element) -> FixedBase:
-        """An explicit fixed-base multiplier for ``point``, with its own OpenSSL table where that pays.
-
-        On P-256 the table makes ``k·P`` a constant-time table gather (about 4×
-        faster than the windowed multiplication, see ``docs/constant-time.md``).
-        No table — binding refused (:func:`openssl_fixed_base.binding_state`), a
-        curve where the generator slot is the ladder anyway, the identity, the
-        generator itself, or a table that disagrees with a plain
-        multiplication — gives the plain :class:`FixedBase`.
-        """
+        """A fixed-base multiplier for ``point`` with its own OpenSSL table where that pays (P-256: a constant-time
+        gather, ≈ 4× faster); the plain :class:`FixedBase` when the binding is refused, on the ladder curve,
+        for the identity or the generator, or when the table disagrees with a plain multiplication."""
         if not self._fixed_tables or self.is_identity(point) or self.eq(point, self._g):
             return FixedBase(self, point)
         table = openssl_fixed_base.build_table(self._nid, int(_FFI.cast("uintptr_t", point.pt)))
@@ -254,10 +248,7 @@ class PetlibCurve(Group):
 
 def _clear_openssl_errors() -> None:
     """Drain OpenSSL's thread error queue so a failed decode leaves no residue."""
-    try:
-        while _C.ERR_get_error():
-            pass
-    except AttributeError:  # pragma: no cover - binding without ERR_get_error
+    while _C.ERR_get_error():
         pass
 
 
@@ -274,15 +265,9 @@ class PetlibFixedBase(FixedBase):
 
     def mul_secret(self, k: int) -> Element:
         """Constant time: ``ecp_nistz256``'s table gather reads every entry of a window (masked select)."""
-        return self._curve()._mul_table(self._table, k)
+        return cast(PetlibCurve, self.group)._mul_table(self._table, k)
 
     mul = mul_secret
-
-    def _curve(self) -> PetlibCurve:
-        group = self.group
-        if not isinstance(group, PetlibCurve):  # pragma: no cover - constructed only by PetlibCurve
-            raise MalformedInput("PetlibFixedBase belongs to a petlib curve")
-        return group
 
 
 def p256() -> PetlibCurve:

@@ -1,15 +1,10 @@
 """SEC1 compressed point encoding (SEC 1 v2 §2.3.3–2.3.4), shared by the curve backends.
 
-Both curves zkmed uses (P-256, secp256k1) are short Weierstrass curves
-``y² = x³ + a·x + b`` over a prime ``p ≡ 3 (mod 4)`` with cofactor 1, so
-
-* a compressed point is ``02|03 || x`` (33 bytes), ``x < p``;
-* decompression is ``y = (x³ + a·x + b)^((p+1)/4) mod p``, valid exactly
-  when ``y² ≡ x³ + a·x + b`` (otherwise ``x`` is not on the curve);
-* every point on the curve is in the prime-order group.
-
-The identity has no SEC1 compressed form; zkmed writes it as 33 zero bytes
-and accepts it only where the caller says so.
+P-256 and secp256k1 are curves ``y² = x³ + a·x + b`` over ``p ≡ 3 (mod 4)`` with
+cofactor 1: a point is ``02|03 || x`` (33 bytes, ``x < p``), decompressed as
+``y = (x³ + a·x + b)^((p+1)/4)``, valid exactly when ``y²`` matches, and every
+curve point is in the group.  The identity (no SEC1 form) is 33 zero bytes,
+accepted only where the caller says so.
 """
 
 from __future__ import annotations

@@ -1,10 +1,8 @@
 """secp256k1 on py_ecc: the pure-Python reference backend ``secp256k1-pyecc``.
 
-It computes exactly what the OpenSSL backend (:mod:`zkmed.hazmat.groups.petlib_ec`)
-computes, byte for byte, with no C library beyond CPython, so the two can be
-cross-checked (``tests/groups/test_cross_backend.py``).  Curve constants (SEC 2
-v2 §2.4.1, ``y² = x³ + 7``, cofactor 1) and the Jacobian group law come from
-``py_ecc.secp256k1``.
+Byte for byte what the OpenSSL backend computes, with no C library beyond CPython
+(cross-checked in ``tests/groups/test_cross_backend.py``).  Constants (SEC 2 v2
+§2.4.1) and the Jacobian group law come from ``py_ecc.secp256k1``.
 
 Elements are canonical affine pairs ``(x, y)`` of ints in ``[0, p)``, the identity
 ``(0, 0)`` (no curve point has ``y = 0``: the order is odd), so Python ``==`` and

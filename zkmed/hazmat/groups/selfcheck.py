@@ -1,10 +1,8 @@
 """A quick, always-on self-check of every group backend (used by ``zkmed info`` and the demo).
 
-Besides the group law it checks the secret-scalar operations against the public
-ones (``mul_secret`` / ``mul_gen_secret`` at 0, 1, q - 1 and random scalars, and
-a fixed base's ``mul_secret``), and reports for each backend whether its secret
-operations are constant time and what its fixed-base tables are doing
-(petlib: whether the OpenSSL binding was proven to be petlib's own libcrypto).
+The group law, and the secret-scalar operations against the public ones (at 0, 1,
+q − 1 and random scalars, fixed bases included); each backend's report also says
+whether its secret operations are constant time and what its fixed-base tables do.
 """
 
 from __future__ import annotations
