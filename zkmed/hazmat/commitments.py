@@ -32,14 +32,9 @@ MAX_LABEL = 1024  # bytes of a parameter label accepted by the decoder
 MAX_GROUP_NAME = 64
 
 
-def generator_dst(group: Group) -> bytes:
-    """RFC 9380 domain separation tag for zkmed's derived generators on ``group``."""
-    return b"zkmed-v1-generators-" + group.name.encode() + b"-XMD:SHA-256_SSWU_RO_"
-
-
 def derive_generators(group: Group, label: bytes, count: int, start: int = 0) -> list[Element]:
     """``count`` independent generators ``hash_to_element(label || u32(i))`` for i = start..start+count-1."""
-    dst = generator_dst(group)
+    dst = b"zkmed-v1-generators-" + group.name.encode() + b"-XMD:SHA-256_SSWU_RO_"  # RFC 9380 DST
     return [group.hash_to_element(label + i.to_bytes(4, "big"), dst) for i in range(start, start + count)]
 
 

@@ -26,10 +26,8 @@ chosen by the caller (default 64)::
     v ≤ b   ⇔   v ∈ [b − 2^bits + 1, b]        (one proof on C − (b − 2^bits + 1)·G)
     v > a   ⇔   v ≥ a + 1,     v < b  ⇔  v ≤ b − 1
 
-i.e. "≥ a" means "at least a and less than 2^bits above it", which any real
-measurement satisfies with ``bits = 64``.  The interval ``(lo, hi)`` is
-encoded into the transcript context, so a proof for one interval never
-verifies for another, and the caller's own ``context`` is bound as well.
+("at least a and less than 2^bits above it": any real measurement with 64 bits).
+The interval and the caller's ``context`` are bound in the transcript context.
 """
 
 from __future__ import annotations
@@ -92,15 +90,6 @@ def _context(lo: int, hi: int, context: bytes) -> bytes:
     return Writer().bytes_lp(INTERVAL_TAG).raw(signed_bytes(lo)).raw(signed_bytes(hi)).bytes_lp(context).finish()
 
 
-def _derived(p: PedersenParams, commitment: Element, lo: int, hi: int, m: int) -> list[Element]:
-    """``[C − lo·G]`` or ``[C − lo·G, hi·G − C]`` — each one MSM over ``C`` and the generator slot."""
-    q = p.group.order
-    out = [msm_g(p, -lo, [1], [commitment])]
-    if m == 2:
-        out.append(msm_g(p, hi, [q - 1], [commitment]))
-    return out
-
-
 def prove_interval(
     params: PedersenParams,
     commitment: Element,
@@ -144,7 +133,10 @@ def interval_batch_entry(
         n, m = interval_layout(lo, hi)
     except MalformedInput as exc:
         raise VerificationError(f"invalid interval: {exc.message}") from exc
-    return BatchEntry(_derived(p, commitment, lo, hi, m), n, proof, _context(lo, hi, context))
+    derived = [msm_g(p, -lo, [1], [commitment])]  # C − lo·G, and hi·G − C for m = 2: one MSM each
+    if m == 2:
+        derived.append(msm_g(p, hi, [p.group.order - 1], [commitment]))
+    return BatchEntry(derived, n, proof, _context(lo, hi, context))
 
 
 def verify_interval(
@@ -244,22 +236,8 @@ prove_less_than, verify_less_than = _one_sided("<", "less_than")
 
 
 __all__ = [
-    "BOUND_LIMIT",
-    "PREDICATES",
-    "interval_batch_entry",
-    "interval_bits",
-    "interval_layout",
-    "predicate_interval",
-    "prove_at_least",
-    "prove_at_most",
-    "prove_greater_than",
-    "prove_interval",
-    "prove_less_than",
-    "prove_predicate",
-    "verify_at_least",
-    "verify_at_most",
-    "verify_greater_than",
-    "verify_interval",
-    "verify_less_than",
+    "BOUND_LIMIT", "PREDICATES", "interval_batch_entry", "interval_bits", "interval_layout", "predicate_interval",
+    "prove_at_least", "prove_at_most", "prove_greater_than", "prove_interval", "prove_less_than", "prove_predicate",
+    "verify_at_least", "verify_at_most", "verify_greater_than", "verify_interval", "verify_less_than",
     "verify_predicate",
-]
+]  # fmt: skip

@@ -278,13 +278,6 @@ def verify_in_range(
 
 
 __all__ = [
-    "OR_HARD_LIMIT",
-    "OR_MAX_VALUES",
-    "SmallRangeProof",
-    "auto_method",
-    "prove_in_range",
-    "prove_small_range",
-    "statement_tag",
-    "verify_in_range",
-    "verify_small_range",
-]
+    "OR_HARD_LIMIT", "OR_MAX_VALUES", "SmallRangeProof", "auto_method", "prove_in_range", "prove_small_range",
+    "statement_tag", "verify_in_range", "verify_small_range",
+]  # fmt: skip

@@ -27,23 +27,16 @@ Verifier: with ``δ(y,z) = (z − z²)·<1^N, y^N> − Σ_j z^{3+j}·<1^n, 2^n>`
     t̂·G + τ_x·H  ==  Σ_j z^{2+j}·V_j + δ(y,z)·G + x·T_1 + x²·T_2              (eq. 72)
     A + x·S − z·<1, G_vec> + <z·y^N + z·2-blocks, H'> − μ·H + t̂·Q  ==  IPA   (eq. 66–67)
 
-are merged — IPA unrolled via the ``s`` vector (§3.1), the first check
-weighted by a random ``c`` — into **one** multi-scalar multiplication of
-``2N + 2·log2(N) + m + 6`` points (§6.2).  Batch verification sums those
-MSMs with independent random weights drawn only after every proof has been
-absorbed, so a batch costs one MSM over the shared ``G_vec, H_vec, G, H``.
+are merged (IPA unrolled via ``s``, §3.1; the first check weighted by a random
+``c``) into **one** MSM of ``2N + 2·log2(N) + m + 6`` points (§6.2); a batch sums
+those with weights drawn after every proof is absorbed: one MSM in all.
 
-Fiat–Shamir (§4.4): one :class:`~zkmed.hazmat.transcript.Transcript` whose instance
-holds the protocol tag, the Pedersen parameters and the generators' label,
-then — labelled — the caller's context, ``n``, ``m`` and every ``V_j``, before
-any prover message (A, S, T1, T2, t̂, τ_x, μ, L_i, R_i).  Omitting V would
-allow the "Frozen Heart" forgery (choose V after the challenges); see the tests.
-
-Modules: :mod:`.prover` (constant time in the secrets), :mod:`.verifier` (the
-single MSM, batches, the checks of every proof field), :mod:`.inner_product`
-(§3), :mod:`.proof` (wire format, sizes, statement transcript), :mod:`.checks`
-(argument types and the error rule), :mod:`.generators` (``G_i, H_i`` by
-hash-to-curve).  This module gathers their public names.
+Fiat–Shamir (§4.4): the transcript's instance holds the protocol tag, the Pedersen
+parameters and the generators' label, then come the context, ``n``, ``m`` and every
+``V_j``, before any prover message; omitting V would allow the "Frozen Heart"
+forgery.  Full derivation: ``docs/rangeproofs.md``.  Modules: :mod:`.prover`,
+:mod:`.verifier`, :mod:`.inner_product`, :mod:`.proof` (wire format, transcript),
+:mod:`.checks` (the error rule), :mod:`.generators`; this one gathers their names.
 """
 
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL, BulletproofGens
@@ -67,21 +60,7 @@ from zkmed.hazmat.bulletproofs.verifier import (
 )
 
 __all__ = [
-    "DEFAULT_GENS_LABEL",
-    "MAX_AGGREGATION",
-    "PROTOCOL_TAG",
-    "SUPPORTED_BITS",
-    "BatchEntry",
-    "BulletproofGens",
-    "Challenges",
-    "RangeProof",
-    "batch_verify",
-    "padded_count",
-    "proof_items",
-    "proof_size",
-    "prove_aggregated",
-    "prove_range",
-    "replay_challenges",
-    "verify_aggregated",
-    "verify_range",
-]
+    "DEFAULT_GENS_LABEL", "MAX_AGGREGATION", "PROTOCOL_TAG", "SUPPORTED_BITS", "BatchEntry", "BulletproofGens",
+    "Challenges", "RangeProof", "batch_verify", "padded_count", "proof_items", "proof_size", "prove_aggregated",
+    "prove_range", "replay_challenges", "verify_aggregated", "verify_range",
+]  # fmt: skip

@@ -11,11 +11,8 @@ scalars, elements that are not valid non-identity elements of the parameters'
 group, lengths that do not fit, a commitment at the identity or on another
 curve, an unsupported statement).
 
-The element check is the backend's element type plus the group's canonical
-encoding (a foreign object cannot be encoded; the identity is refused); the
-bytes it returns are what the transcript absorbs, so checking costs no extra
-encoding.  A hand-made off-curve tuple on the pure-Python backend passes it and
-fails the verification equation instead.
+The element check (type, canonical encoding, not the identity) returns the bytes
+the transcript absorbs; an off-curve tuple on py_ecc passes it and fails the equation.
 """
 
 from __future__ import annotations
@@ -141,16 +138,6 @@ class ByteEquality:
 
 
 __all__ = [
-    "ByteEquality",
-    "canonical_scalar",
-    "element_bytes",
-    "prover_inputs",
-    "require_bytes",
-    "require_element",
-    "require_elements",
-    "require_int",
-    "require_params",
-    "same_group",
-    "secret_int",
-    "verifier_inputs",
-]
+    "ByteEquality", "canonical_scalar", "element_bytes", "prover_inputs", "require_bytes", "require_element",
+    "require_elements", "require_int", "require_params", "same_group", "secret_int", "verifier_inputs",
+]  # fmt: skip

@@ -250,13 +250,6 @@ def verify_inner_product(
 
 
 __all__ = [
-    "InnerProductProof",
-    "IpaScalars",
-    "batch_invert",
-    "doubling",
-    "ipa_encodings",
-    "prove_inner_product",
-    "replay_ipa",
-    "s_vector",
-    "verify_inner_product",
-]
+    "InnerProductProof", "IpaScalars", "batch_invert", "doubling", "ipa_encodings", "prove_inner_product",
+    "replay_ipa", "s_vector", "verify_inner_product",
+]  # fmt: skip

@@ -178,17 +178,6 @@ def powers(base: int, count: int, q: int) -> list[int]:
 
 
 __all__ = [
-    "MAX_AGGREGATION",
-    "MAX_ROUNDS",
-    "MIN_ROUNDS",
-    "PROTOCOL_TAG",
-    "SUPPORTED_BITS",
-    "RangeProof",
-    "check_shape",
-    "msm_g",
-    "padded_count",
-    "powers",
-    "proof_items",
-    "proof_size",
-    "statement_transcript",
-]
+    "MAX_AGGREGATION", "MAX_ROUNDS", "MIN_ROUNDS", "PROTOCOL_TAG", "SUPPORTED_BITS", "RangeProof", "check_shape",
+    "msm_g", "padded_count", "powers", "proof_items", "proof_size", "statement_transcript",
+]  # fmt: skip

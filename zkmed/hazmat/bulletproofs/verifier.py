@@ -248,10 +248,5 @@ def verify_range(
 
 
 __all__ = [
-    "BatchEntry",
-    "Challenges",
-    "batch_verify",
-    "replay_challenges",
-    "verify_aggregated",
-    "verify_range",
-]
+    "BatchEntry", "Challenges", "batch_verify", "replay_challenges", "verify_aggregated", "verify_range",
+]  # fmt: skip

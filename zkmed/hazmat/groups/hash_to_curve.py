@@ -30,15 +30,9 @@ def _inv(x: int, p: int) -> int:
 
 
 __all__ = [
-    "P256_XMD_SHA256_SSWU_RO",
-    "SECP256K1_XMD_SHA256_SSWU_RO",
-    "SSWUSuite",
-    "encode_to_curve",
-    "expand_message_xmd",
-    "hash_to_curve",
-    "hash_to_field",
-    "map_to_curve",
-]
+    "P256_XMD_SHA256_SSWU_RO", "SECP256K1_XMD_SHA256_SSWU_RO", "SSWUSuite", "encode_to_curve", "expand_message_xmd",
+    "hash_to_curve", "hash_to_field", "map_to_curve",
+]  # fmt: skip
 
 Point = tuple[int, int]
 

@@ -235,7 +235,8 @@ class PetlibCurve(Group):
         raw = b"\x04" + x.to_bytes(32, "big") + y.to_bytes(32, "big")
         r = self._new()
         if _C.EC_POINT_oct2point(self._ecg, r.pt, raw, 65, get_ctx().bnctx) != 1:
-            _clear_openssl_errors()
+            while _C.ERR_get_error():  # drain OpenSSL's error queue: a failed decode leaves no residue
+                pass
             raise MalformedInput(f"{self.name}: affine point is not on the curve")
         return r
 
@@ -244,12 +245,6 @@ class PetlibCurve(Group):
             raise MalformedInput(f"{self.name}: the identity has no affine coordinates")
         x, y = a.get_affine()
         return int(x), int(y)
-
-
-def _clear_openssl_errors() -> None:
-    """Drain OpenSSL's thread error queue so a failed decode leaves no residue."""
-    while _C.ERR_get_error():
-        pass
 
 
 class PetlibFixedBase(FixedBase):
