@@ -30,6 +30,7 @@ indices are distinct and in range, and there are at least t of them.
 from __future__ import annotations
 
 import hashlib
+import struct
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -43,6 +44,7 @@ CHANGE_CONTEXT = b"zkmed-ledger-authority-change-v1\n"
 SET_HASH_CONTEXT = b"zkmed/ledger/authority-set/v1\x00"
 MAX_AUTHORITIES = 255
 SIGNATURE_SIZE = 64
+_U16 = struct.Struct(">H")
 
 
 @dataclass(frozen=True)
@@ -64,8 +66,9 @@ class AuthoritySet:
 
     threshold: int
     authorities: tuple[Authority, ...]
-    #: the set hash, computed once while the set is built
+    #: the set hash and each member's index by public key, computed once while the set is built
     _hash: bytes = field(init=False, repr=False, compare=False)
+    _index: dict[bytes, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.authorities, tuple) or not all(isinstance(a, Authority) for a in self.authorities):
@@ -80,6 +83,7 @@ class AuthoritySet:
         if len({a.public_key for a in self.authorities}) != n:
             raise MalformedInput("authority public keys must be distinct")
         object.__setattr__(self, "_hash", hashlib.sha256(SET_HASH_CONTEXT + self.encode()).digest())  # construction
+        object.__setattr__(self, "_index", {a.public_key: i for i, a in enumerate(self.authorities)})
 
     @classmethod
     def from_keys(cls, keys: Iterable[AuthorityKey], threshold: int) -> AuthoritySet:
@@ -123,12 +127,11 @@ class AuthoritySet:
         the order given): never fewer than the threshold.
         """
         wanted = len(self.authorities) if limit is None else max(limit, self.threshold)
-        index = {a.public_key: i for i, a in enumerate(self.authorities)}
         found: dict[int, AuthorityKey] = {}
         for key in keys:
             if len(found) >= wanted:
                 break
-            i = index.get(key.public_key)
+            i = self._index.get(key.public_key)
             if i is not None and i not in found:
                 found[i] = key
         if len(found) < self.threshold:
@@ -140,7 +143,7 @@ class AuthoritySet:
 
     def sign(self, keys: Iterable[AuthorityKey], message: bytes, limit: int | None = None) -> SignatureList:
         """Sign ``message`` with the :meth:`held` keys of this set (at least t)."""
-        return SignatureList(tuple((i, key.sign(message)) for i, key in self.held(keys, limit)))
+        return SignatureList(tuple([(i, key.sign(message)) for i, key in self.held(keys, limit)]))
 
     def verify(self, message: bytes, signatures: SignatureList, where: str) -> None:
         """Raise :class:`VerificationError` (at ``where``) unless ``signatures`` k-of-n sign ``message``."""
@@ -170,10 +173,15 @@ class SignatureList:
     items: tuple[tuple[int, bytes], ...]
 
     def encode(self) -> bytes:
-        w = Writer().u16(len(self.items))
-        for index, sig in self.items:
-            w.u16(index).fixed(sig, SIGNATURE_SIZE)
-        return w.finish()
+        try:  # struct, not Writer: this runs once per sealed block (a quarter of the time)
+            parts = [_U16.pack(len(self.items))]
+            for index, sig in self.items:
+                if len(sig) != SIGNATURE_SIZE:
+                    raise MalformedInput(f"an Ed25519 signature is {SIGNATURE_SIZE} bytes, got {len(sig)}")
+                parts += (_U16.pack(index), sig)
+        except struct.error as exc:
+            raise MalformedInput(f"signature list field out of range: {exc}") from exc
+        return b"".join(parts)
 
     @classmethod
     def read(cls, r: Reader) -> SignatureList:
