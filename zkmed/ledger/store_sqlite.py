@@ -100,7 +100,7 @@ class SqliteStore:
 
     def __init__(self, path: Path, *, readonly: bool = False, _create: bool = False) -> None:
         self.path = Path(path)
-        self.readonly = readonly
+        self.location, self.readonly = str(self.path), readonly
         try:
             present = _create or self.path.is_file()
         except OSError as exc:
@@ -136,10 +136,6 @@ class SqliteStore:
         self._in_tx = False
         if not readonly:
             self._sync_directory()
-
-    @property
-    def location(self) -> str:
-        return str(self.path)
 
     def _sync_directory(self) -> None:
         """fsync the directory so the store file and its ``-wal`` file survive a power loss, not just a crash."""
@@ -274,8 +270,11 @@ class SqliteStore:
             raise _wrap(exc, self.path) from exc
 
     def _one(self, sql: str, args: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
-        rows = self._all(sql, args)
-        return rows[0] if rows else None
+        try:
+            row: tuple[Any, ...] | None = self.conn.execute(sql, args).fetchone()
+        except (sqlite3.Error, UnicodeDecodeError, OverflowError) as exc:
+            raise _wrap(exc, self.path) from exc
+        return row
 
     def _damaged(self, what: str) -> LedgerError:
         return LedgerError(f"ledger store {self.path}: {what}; run `ledger verify`", where="store")
