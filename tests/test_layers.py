@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("zkmed.hazmat.groups",),
     ("zkmed.hazmat.transcript",),
     ("zkmed.hazmat.commitments",),
+    ("zkmed.hazmat.checks",),
     ("zkmed.hazmat.sigma", "zkmed.hazmat.bulletproofs"),
     ("zkmed.hazmat",),  # the hazmat facade (__init__) re-exports the layers below it
     ("zkmed.circuits",),

@@ -44,9 +44,9 @@ from zkmed.hazmat.bulletproofs.bulletproofs import (
     prove_aggregated,
     verify_aggregated,
 )
-from zkmed.hazmat.bulletproofs.checks import prover_inputs, require_int, verifier_inputs
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
 from zkmed.hazmat.bulletproofs.proof import msm_g
+from zkmed.hazmat.checks import prover_inputs, require_int, verifier_inputs
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element
 

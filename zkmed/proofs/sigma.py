@@ -45,6 +45,7 @@ from zkmed.circuits import pedersen as _pedersen
 from zkmed.circuits import schnorr as _schnorr
 from zkmed.encoding import u32
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.hazmat.checks import require_bytes, require_group, require_instance, require_params, same_group, secret_int
 from zkmed.hazmat.commitments import Blinding, PedersenParams, VectorPedersenParams
 from zkmed.hazmat.groups.base import Element, Group
 from zkmed.hazmat.sigma.compiled import Compiled, CompiledOr, Value
@@ -75,37 +76,14 @@ Secret = int | Blinding
 
 def recipe_tag(recipe: str, context: bytes) -> bytes:
     """``"zkmed/v1/" || recipe || "/" || u32be(len(context)) || context``."""
-    if not isinstance(context, (bytes, bytearray)):
-        raise MalformedInput("recipe: the context must be bytes")
-    return b"zkmed/v1/" + recipe.encode() + b"/" + u32(len(context)) + bytes(context)
-
-
-def _int(v: Any, what: str = "secret") -> int:
-    if isinstance(v, Blinding):
-        v = v.value
-    if not isinstance(v, int) or isinstance(v, bool):
-        raise MalformedInput(f"recipe: the {what} must be an integer, got {type(v).__name__}")
-    return v
-
-
-def _group(g: Any) -> Group:
-    if not isinstance(g, Group):
-        raise MalformedInput(f"recipe: expected a Group, got {type(g).__name__}")
-    return g
-
-
-def _params(p: Any, kind: type = PedersenParams) -> Any:
-    if not isinstance(p, kind):
-        raise MalformedInput(f"recipe: expected {kind.__name__}, got {type(p).__name__}")
-    return p
+    context = require_bytes(context, "the context")
+    return b"zkmed/v1/" + recipe.encode() + b"/" + u32(len(context)) + context
 
 
 def _check_proof(what: str, group: Group, proof: Any, kind: type) -> None:
     if type(proof) is not kind:
         raise VerificationError(f"{what}: expected a {kind.__name__}")
-    proof_group = getattr(proof, "group", None)
-    if not isinstance(proof_group, Group) or proof_group.name != group.name:
-        raise VerificationError(f"{what}: made for another group")
+    same_group(group, getattr(proof, "group", None), what, VerificationError)
 
 
 @contextmanager
@@ -164,16 +142,18 @@ def prove_dlog(
     rng: Rng | None = None,
 ) -> DlogProof:  # fmt: skip
     """Schnorr proof of knowledge of ``x`` with ``X = x·B`` (``B = G`` by default)."""
-    group = _group(group)
+    group = require_group(group)
     stmt, values = _dlog_statement(group, public, base)
-    challenge, (response,) = _prove_and("dlog", stmt, group, values, {"x": _int(secret)}, context, rng)
+    challenge, (response,) = _prove_and(
+        "dlog", stmt, group, values, {"x": secret_int(secret, "the secret")}, context, rng
+    )
     return DlogProof(group, challenge, response)
 
 
 def verify_dlog(
     group: Group, public: Element, proof: DlogProof, *, context: bytes, base: Element | None = None
 ) -> None:
-    group = _group(group)
+    group = require_group(group)
     stmt, values = _dlog_statement(group, public, base)
     _verify_and("dlog", stmt, group, values, proof, DlogProof, context)
 
@@ -187,9 +167,11 @@ def prove_dleq(
     base: Element | None = None, rng: Rng | None = None,
 ) -> DleqProof:  # fmt: skip
     """Chaum–Pedersen proof that ``X = x·B`` and ``Y = x·H`` share ``x``."""
-    group = _group(group)
+    group = require_group(group)
     stmt, values = _dleq_statement(h, public, y, base)
-    challenge, (response,) = _prove_and("dleq", stmt, group, values, {"x": _int(secret)}, context, rng)
+    challenge, (response,) = _prove_and(
+        "dleq", stmt, group, values, {"x": secret_int(secret, "the secret")}, context, rng
+    )
     return DleqProof(group, challenge, response)
 
 
@@ -197,7 +179,7 @@ def verify_dleq(
     group: Group, public: Element, h: Element, y: Element, proof: DleqProof, *, context: bytes,
     base: Element | None = None,
 ) -> None:  # fmt: skip
-    group = _group(group)
+    group = require_group(group)
     stmt, values = _dleq_statement(h, public, y, base)
     _verify_and("dleq", stmt, group, values, proof, DleqProof, context)
 
@@ -211,8 +193,8 @@ def prove_opening(
     rng: Rng | None = None,
 ) -> OpeningProof:  # fmt: skip
     """Knowledge of ``(v, r)`` with ``C = v·G + r·H``."""
-    p = _params(params)
-    witness = {"v": _int(value, "value"), "r": _int(blinding, "blinding")}
+    p = require_params(params)
+    witness = {"v": secret_int(value, "the value"), "r": secret_int(blinding, "the blinding")}
     challenge, (s_v, s_r) = _prove_and(
         "opening", _pedersen.OPENING, p.group, [p.h_base, commitment], witness, context, rng
     )
@@ -220,7 +202,7 @@ def prove_opening(
 
 
 def verify_opening(params: PedersenParams, commitment: Element, proof: OpeningProof, *, context: bytes) -> None:
-    p = _params(params)
+    p = require_params(params)
     _verify_and("opening", _pedersen.OPENING, p.group, [p.h_base, commitment], proof, OpeningProof, context)
 
 
@@ -239,8 +221,12 @@ def prove_equality(
     *, context: bytes, rng: Rng | None = None,
 ) -> EqualityProof:  # fmt: skip
     """``C1 = v·G + r1·H`` and ``C2 = v·G + r2·H'`` commit to the same ``v``."""
-    stmt, values = _equality_statement(_params(params1), c1, _params(params2), c2)
-    witness = {"v": _int(value, "value"), "r1": _int(r1, "blinding"), "r2": _int(r2, "blinding")}
+    stmt, values = _equality_statement(require_params(params1), c1, require_params(params2), c2)
+    witness = {
+        "v": secret_int(value, "the value"),
+        "r1": secret_int(r1, "the blinding"),
+        "r2": secret_int(r2, "the blinding"),
+    }
     challenge, (s_v, s_r1, s_r2) = _prove_and("equality", stmt, params1.group, values, witness, context, rng)
     return EqualityProof(params1.group, challenge, s_v, s_r1, s_r2)
 
@@ -249,9 +235,9 @@ def verify_equality(
     params1: PedersenParams, c1: Element, params2: PedersenParams, c2: Element, proof: EqualityProof, *,
     context: bytes,
 ) -> None:  # fmt: skip
-    group = _params(params1).group
+    group = require_params(params1).group
     with _verifying("equality proof", group, proof, EqualityProof):
-        stmt, values = _equality_statement(params1, c1, _params(params2), c2)
+        stmt, values = _equality_statement(params1, c1, require_params(params2), c2)
     _verify_and("equality", stmt, group, values, proof, EqualityProof, context)
 
 
@@ -264,17 +250,17 @@ def prove_bit(
     rng: Rng | None = None,
 ) -> BitProof:  # fmt: skip
     """``C`` commits to 0 or 1 (ballot selections); ProvingError for any other value."""
-    p = _params(params)
-    bit = _int(bit, "bit")
+    p = require_params(params)
+    bit = secret_int(bit, "the bit")
     if bit not in (0, 1):
         raise ProvingError("bit proof: the committed value must be 0 or 1")
     values = _membership.branch_elements(p, commitment, (0, 1))
-    s = _prove_or("bit", _membership.disjunction(2), p, values, bit, _int(blinding, "blinding"), context, rng)
+    s = _prove_or("bit", _membership.disjunction(2), p, values, bit, secret_int(blinding, "the blinding"), context, rng)
     return BitProof(p.group, *s)
 
 
 def verify_bit(params: PedersenParams, commitment: Element, proof: BitProof, *, context: bytes) -> None:
-    p = _params(params)
+    p = require_params(params)
     with _verifying("bit proof", p.group, proof, BitProof):
         values = _membership.branch_elements(p, commitment, (0, 1))
         _verify_or("bit", _membership.disjunction(2), p, values, proof, context)
@@ -285,15 +271,17 @@ def prove_membership(
     context: bytes, rng: Rng | None = None,
 ) -> MembershipProof:  # fmt: skip
     """``C`` commits to one value of the public set ``allowed``; ProvingError if ``value`` is not in it."""
-    p = _params(params)
+    p = require_params(params)
     values = _membership.canonical_set(p, allowed)
-    v = _int(value, "value") % p.group.order
+    v = secret_int(value, "the value") % p.group.order
     position = [int(x == v) for x in values]  # scan the whole set
     if 1 not in position:
         raise ProvingError("membership proof: the committed value is not in the public set")
     elements = _membership.branch_elements(p, commitment, values)
     stmt = _membership.disjunction(len(values))
-    s = _prove_or("membership", stmt, p, elements, position.index(1), _int(blinding, "blinding"), context, rng)
+    s = _prove_or(
+        "membership", stmt, p, elements, position.index(1), secret_int(blinding, "the blinding"), context, rng
+    )
     k = len(values)
     return MembershipProof(p.group, s[0], tuple(s[1:k]), tuple(s[k:]))
 
@@ -301,7 +289,7 @@ def prove_membership(
 def verify_membership(
     params: PedersenParams, commitment: Element, allowed: Sequence[int], proof: MembershipProof, *, context: bytes
 ) -> None:
-    p = _params(params)
+    p = require_params(params)
     with _verifying("membership proof", p.group, proof, MembershipProof):
         values = _membership.canonical_set(p, allowed)
         if len(proof.responses) != len(values) or len(proof.branch_challenges) != len(values) - 1:
@@ -319,7 +307,7 @@ def _vector_witness(size: int, values: Any, blindings: dict[str, int]) -> dict[s
         raise MalformedInput("vector recipe: the values must be a sequence of integers")
     if len(values) != size:
         raise ProvingError(f"vector recipe: expected {size} values, got {len(values)}")
-    return {f"v_{i + 1}": _int(v, "value") for i, v in enumerate(values)} | blindings
+    return {f"v_{i + 1}": secret_int(v, "the value") for i, v in enumerate(values)} | blindings
 
 
 def prove_vector_opening(
@@ -327,8 +315,8 @@ def prove_vector_opening(
     rng: Rng | None = None,
 ) -> VectorOpeningProof:  # fmt: skip
     """Knowledge of ``(v_1..v_n, r)`` with ``C = r·H + Σ v_i·G_i``."""
-    p = _params(params, VectorPedersenParams)
-    witness = _vector_witness(p.size, values, {"r": _int(blinding, "blinding")})
+    p = require_instance(params, VectorPedersenParams)
+    witness = _vector_witness(p.size, values, {"r": secret_int(blinding, "the blinding")})
     stmt = _pedersen.vector_opening(p.size)
     challenge, (*s_v, s_r) = _prove_and("vector-opening", stmt, p.group, [p.h_base, *p.g_bases, commitment], witness, context,
                                         rng)  # fmt: skip
@@ -338,7 +326,7 @@ def prove_vector_opening(
 def verify_vector_opening(
     params: VectorPedersenParams, commitment: Element, proof: VectorOpeningProof, *, context: bytes
 ) -> None:
-    p = _params(params, VectorPedersenParams)
+    p = require_instance(params, VectorPedersenParams)
     with _verifying("vector-opening proof", p.group, proof, VectorOpeningProof):
         stmt = _pedersen.vector_opening(p.size)
     _verify_and("vector-opening", stmt, p.group, [p.h_base, *p.g_bases, commitment], proof, VectorOpeningProof, context)
@@ -360,9 +348,11 @@ def prove_vector_equality(
     r1: Secret, r2: Secret, *, context: bytes, rng: Rng | None = None,
 ) -> VectorEqualityProof:  # fmt: skip
     """``C1`` and ``C2`` commit to the same vector ``(v_1..v_n)``."""
-    p1, p2 = _params(params1, VectorPedersenParams), _params(params2, VectorPedersenParams)
+    p1, p2 = require_instance(params1, VectorPedersenParams), require_instance(params2, VectorPedersenParams)
     stmt, elements = _vector_equality_statement(p1, c1, p2, c2)
-    witness = _vector_witness(p1.size, values, {"r1": _int(r1, "blinding"), "r2": _int(r2, "blinding")})
+    witness = _vector_witness(
+        p1.size, values, {"r1": secret_int(r1, "the blinding"), "r2": secret_int(r2, "the blinding")}
+    )
     challenge, (*s_v, s_r1, s_r2) = _prove_and("vector-equality", stmt, p1.group, elements, witness, context, rng)
     return VectorEqualityProof(p1.group, challenge, tuple(s_v), s_r1, s_r2)
 
@@ -371,7 +361,7 @@ def verify_vector_equality(
     params1: VectorPedersenParams, c1: Element, params2: VectorPedersenParams, c2: Element,
     proof: VectorEqualityProof, *, context: bytes,
 ) -> None:  # fmt: skip
-    p1, p2 = _params(params1, VectorPedersenParams), _params(params2, VectorPedersenParams)
+    p1, p2 = require_instance(params1, VectorPedersenParams), require_instance(params2, VectorPedersenParams)
     with _verifying("vector-equality proof", p1.group, proof, VectorEqualityProof):
         stmt, elements = _vector_equality_statement(p1, c1, p2, c2)
     _verify_and("vector-equality", stmt, p1.group, elements, proof, VectorEqualityProof, context)

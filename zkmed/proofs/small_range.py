@@ -40,7 +40,8 @@ from zkmed.encoding import Writer
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.formats import RANGE_PROOF, SMALL_RANGE_PROOF, peek
 from zkmed.hazmat.bulletproofs.bulletproofs import RangeProof
-from zkmed.hazmat.bulletproofs.checks import (
+from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
+from zkmed.hazmat.checks import (
     ByteEquality,
     canonical_scalar,
     prover_inputs,
@@ -50,7 +51,6 @@ from zkmed.hazmat.bulletproofs.checks import (
     same_group,
     verifier_inputs,
 )
-from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.sigma.compose import full_tag, prove_or, verify_or

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import gmpy2
 
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
-from zkmed.hazmat.bulletproofs.checks import canonical_scalar, element_bytes
+from zkmed.hazmat.checks import canonical_scalar, element_bytes
 from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.transcript import Transcript
 

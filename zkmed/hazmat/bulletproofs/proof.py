@@ -29,8 +29,8 @@ from typing import Any
 from zkmed.encoding import Reader, Writer
 from zkmed.errors import MalformedInput
 from zkmed.formats import HEADER_SIZE, RANGE_PROOF
-from zkmed.hazmat.bulletproofs.checks import ByteEquality, canonical_scalar, element_bytes, same_group
 from zkmed.hazmat.bulletproofs.inner_product import InnerProductProof, ipa_encodings
+from zkmed.hazmat.checks import ByteEquality, canonical_scalar, element_bytes, same_group
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group
 from zkmed.hazmat.transcript import Transcript

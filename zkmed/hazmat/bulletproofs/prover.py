@@ -25,7 +25,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from zkmed.errors import MalformedInput, ProvingError
-from zkmed.hazmat.bulletproofs.checks import require_bytes, require_int, require_params, secret_int
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL, BulletproofGens
 from zkmed.hazmat.bulletproofs.inner_product import prove_inner_product
 from zkmed.hazmat.bulletproofs.proof import (
@@ -36,6 +35,7 @@ from zkmed.hazmat.bulletproofs.proof import (
     powers,
     statement_transcript,
 )
+from zkmed.hazmat.checks import require_bytes, require_int, require_params, secret_int
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group, parallel
 

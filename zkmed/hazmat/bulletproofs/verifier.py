@@ -15,13 +15,6 @@ from typing import Any, NamedTuple
 import gmpy2
 
 from zkmed.errors import MalformedInput, VerificationError
-from zkmed.hazmat.bulletproofs.checks import (
-    element_bytes,
-    require_bytes,
-    require_elements,
-    require_int,
-    require_params,
-)
 from zkmed.hazmat.bulletproofs.generators import DEFAULT_GENS_LABEL, BulletproofGens
 from zkmed.hazmat.bulletproofs.inner_product import IpaScalars, doubling, replay_ipa
 from zkmed.hazmat.bulletproofs.proof import (
@@ -31,6 +24,13 @@ from zkmed.hazmat.bulletproofs.proof import (
     padded_count,
     powers,
     statement_transcript,
+)
+from zkmed.hazmat.checks import (
+    element_bytes,
+    require_bytes,
+    require_elements,
+    require_int,
+    require_params,
 )
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, Group

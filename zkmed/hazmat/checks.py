@@ -1,6 +1,6 @@
-"""Argument and proof-object checks shared by every range-proof prover and verifier.
+"""Argument and proof-object checks shared by every recipe and raw prover / verifier (sigma and range proofs).
 
-One rule for the whole range-proof API (``docs/rangeproofs.md`` §"Errors"): an
+One rule for the whole API (``docs/rangeproofs.md`` §"Errors"): an
 argument of the wrong **type** (parameters that are not ``PedersenParams``, a
 non-element where an element belongs, a ``float`` / ``bool`` for an integer, a
 ``str`` context) is :class:`~zkmed.errors.MalformedInput`, from provers and
@@ -17,19 +17,31 @@ the transcript absorbs; an off-curve tuple on py_ecc passes it and fails the equ
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.hazmat.commitments import Blinding, PedersenParams
 from zkmed.hazmat.groups import Element, Group
 
 ErrorType = type[Exception]
+P = TypeVar("P")
+
+
+def require_instance(x: Any, kind: type[P]) -> P:
+    """``x`` if it is a ``kind`` (parameters, a group), else MalformedInput."""
+    if not isinstance(x, kind):
+        raise MalformedInput(f"expected {kind.__name__}, got {type(x).__name__}")
+    return x
+
+
+def require_group(group: Any) -> Group:
+    if not isinstance(group, Group):
+        raise MalformedInput(f"expected a Group, got {type(group).__name__}")
+    return group
 
 
 def require_params(params: Any) -> PedersenParams:
-    if not isinstance(params, PedersenParams):
-        raise MalformedInput(f"expected PedersenParams, got {type(params).__name__}")
-    return params
+    return require_instance(params, PedersenParams)
 
 
 def require_int(x: Any, what: str) -> int:
