@@ -8,7 +8,7 @@
   MalformedInput from the decoder;
 * arguments of the wrong type (``None`` commitment, float bound, bool value,
   non-integer blinding, wrong params) are MalformedInput, from provers and
-  verifiers alike (``zkmed.hazmat.bulletproofs.checks``);
+  verifiers alike (``zkmed.hazmat.checks``);
 * the prover's group operations do not depend on the value (issue #9).
 """
 
