@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from zkmed.errors import BackendUnavailable, MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.groups import get_group
-from zkmed.hazmat.sigma import RelationBuilder, prove_compact, verify_compact
-from zkmed.hazmat.sigma.compose import OrProof, and_compose, full_tag, or_instance, prove_or, verify_or
+from zkmed.hazmat.sigma import RelationBuilder
+from zkmed.hazmat.sigma.compose import OrProof, full_tag, or_instance, prove_or, verify_or
+from zkmed.hazmat.sigma.dsl import DLRep, elements, generator, secrets
 from zkmed.hazmat.sigma.relation import LinearRelation
 
 P256 = get_group("P256")
@@ -234,27 +235,19 @@ def test_instance_binds_every_branch_and_the_count():
 
 
 # ---------------------------------------------------------------------------
-# AND composition
+# AND inside OR
 
 
-def test_and_compose_concatenates_disjoint_witnesses():
-    (r0, w0), (r1, w1), (r2, w2) = schnorr(P256), dleq(P256), opening(P256)
-    both = and_compose([r0, r1, r2])
-    assert both.num_equations == 4 and both.num_scalars == 4
-    assert both.num_elements == 1 + 1 + 3 + 2
-    tag = full_tag(b"zkmed-test-and", b"CMPT", P256)
-    verify_compact(tag, both, prove_compact(tag, both, w0 + w1 + w2))
-    with pytest.raises(ProvingError):
-        prove_compact(tag, both, w1 + w0 + w2)
-    with pytest.raises(MalformedInput):
-        and_compose([])
-
-
-def test_and_inside_or_with_composed_branch():
-    (r0, w0), (r1, w1) = schnorr(P256), dleq(P256)
-    (r2, _) = opening(P256)
-    rels = [and_compose([r0, r1]), r2]
-    verify_or(TAG, rels, prove_or(TAG, rels, 0, w0 + w1))
+def test_and_inside_or_with_a_multi_equation_branch():
+    (x,) = secrets("x")
+    (y,) = secrets("y")
+    X, H, Y, Z = elements(P256, X=P256.mul_gen(5), H=P256.mul_gen(7), Y=P256.mul_gen(35), Z=P256.mul_gen(9))
+    G = generator(P256)
+    stmt = (DLRep(X, x * G) & DLRep(Y, x * H)) | DLRep(Z, y * G)  # (X = x·G ∧ Y = x·H) ∨ Z = y·G
+    rels = stmt.relations()
+    assert rels[0].num_equations == 2
+    verify_or(TAG, rels, prove_or(TAG, rels, 0, [5]))
+    verify_or(TAG, rels, prove_or(TAG, rels, 1, [9]))
 
 
 # ---------------------------------------------------------------------------

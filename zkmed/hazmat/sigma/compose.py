@@ -1,11 +1,9 @@
-"""AND and OR composition of sigma protocols for linear relations.
+"""OR composition of sigma protocols for linear relations (AND is the statement DSL's ``&``).
 
-**AND** (draft-irtf-cfrg-sigma-protocols, end of §"Specifying the relation"):
-a conjunction of linear relations is again a linear relation, obtained by
-concatenating the equations.  :func:`and_compose` concatenates relations whose
-witnesses are *disjoint* (indices are shifted apart); names shared between
-sub-statements share indices when the conjunction is written with the
-statement DSL (:mod:`zkmed.hazmat.sigma.dsl`), which is the usual way to do it.
+**AND** (draft-irtf-cfrg-sigma-protocols, end of §"Specifying the relation")
+needs no protocol of its own: a conjunction of linear relations is again a
+linear relation, obtained by concatenating the equations, which the statement
+DSL (:mod:`zkmed.hazmat.sigma.dsl`) does with shared names sharing indices.
 
 **OR** (Cramer, Damgård, Schoenmakers, "Proofs of partial knowledge and
 simplified design of witness hiding protocols", CRYPTO '94 — CDS94): for
@@ -64,11 +62,11 @@ from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.groups.base import Element, Group
 from zkmed.hazmat.sigma.ciphersuites import CIPHERSUITES
 from zkmed.hazmat.sigma.nizk import Rng, _draw, _session_id, map_secret
-from zkmed.hazmat.sigma.relation import Equation, LinearRelation
+from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.hazmat.transcript import Transcript
 
 __all__ = [
-    "OrProof", "and_compose", "ciphersuite_id", "full_tag", "or_instance", "prove_or", "prove_or_scalars",
+    "OrProof", "ciphersuite_id", "full_tag", "or_instance", "prove_or", "prove_or_scalars",
     "verify_or", "verify_or_scalars",
 ]  # fmt: skip
 
@@ -99,39 +97,6 @@ def full_tag(tag: bytes, flavor: bytes, group: Group) -> bytes:
     if not isinstance(tag, _BYTES) or not tag:
         raise MalformedInput("sigma proof: the tag must be non-empty bytes")
     return bytes(tag) + b"-" + flavor + b"-with-" + ciphersuite_id(group).encode()
-
-
-# ---------------------------------------------------------------------------
-# AND
-
-
-def and_compose(relations: Sequence[LinearRelation]) -> LinearRelation:
-    """The conjunction of ``relations`` with disjoint witnesses.
-
-    Elements are ``[G] + R_0.elements[1:] + R_1.elements[1:] + ...`` and the
-    witness is the concatenation of the sub-witnesses, in order.  Use the DSL
-    (``stmt1 & stmt2``) when sub-statements share secrets or elements.
-    """
-    rels = list(relations)
-    if not rels or not all(isinstance(r, LinearRelation) for r in rels):
-        raise MalformedInput("AND composition: expected a non-empty list of LinearRelation")
-    group = _common_group(rels, "AND composition")
-    elements: list[Element] = [group.generator()]
-    equations: list[Equation] = []
-    scalar_offset = 0
-    for rel in rels:
-        base = len(elements) - 1  # element index i >= 1 moves to i + base
-
-        def shift(e: int, base: int = base) -> int:
-            return e + base if e else 0
-
-        for eq in rel.equations:
-            image = tuple((shift(e), c) for e, c in eq.image)
-            terms = tuple((s + scalar_offset, shift(e), c) for s, e, c in eq.terms)
-            equations.append(Equation(image, terms))
-        elements.extend(rel.elements[1:])
-        scalar_offset += rel.num_scalars
-    return LinearRelation(group, tuple(elements), tuple(equations))
 
 
 # ---------------------------------------------------------------------------
