@@ -211,30 +211,28 @@ def cases(group: Group) -> dict[str, tuple[Callable[[], Any], Callable[[], Any],
     return {
         "schnorr": (
             lambda: R.prove_dlog(group, X, x, context=CTX),
-            lambda: R.verify_dlog(group, dec(wire["X"]), wire_proof("schnorr"), context=CTX),
+            lambda: R.verify_dlog(group, wire["X"], wire_proof("schnorr"), context=CTX),
             floor_schnorr,
             prove_floors["schnorr"],
             len(dl.to_bytes()),
         ),
         "dleq": (
             lambda: R.prove_dleq(group, X, h, Y, x, context=CTX),
-            lambda: R.verify_dleq(
-                group, dec(wire["X"]), dec(wire["H"]), dec(wire["Y"]), wire_proof("dleq"), context=CTX
-            ),  # fmt: skip
+            lambda: R.verify_dleq(group, wire["X"], wire["H"], wire["Y"], wire_proof("dleq"), context=CTX),
             floor_dleq,
             prove_floors["dleq"],
             len(eq.to_bytes()),
         ),
         "opening": (
             lambda: R.prove_opening(pp, C, v, r, context=CTX),
-            lambda: R.verify_opening(pp, dec(wire["C"]), wire_proof("opening"), context=CTX),
+            lambda: R.verify_opening(pp, wire["C"], wire_proof("opening"), context=CTX),
             floor_opening,
             prove_floors["opening"],
             len(op.to_bytes()),
         ),
         "bit": (
             lambda: R.prove_bit(pp, Cb, 1, r, context=CTX),
-            lambda: R.verify_bit(pp, dec(wire["Cb"]), wire_proof("bit"), context=CTX),
+            lambda: R.verify_bit(pp, wire["Cb"], wire_proof("bit"), context=CTX),
             floor_bit,
             prove_floors["bit"],
             len(bt.to_bytes()),
@@ -358,9 +356,9 @@ def tables(quick: bool) -> list[Table]:
                 t_prove / t_pfloor, t_prove / t_pcommit,
             )  # fmt: skip
     main.notes += [
-        "verify is end to end from wire bytes: decode the statement's points and the proof (format header, "
-        "canonical scalars), then the recipe's verify (bind the compiled statement: instance validation, "
-        "transcript, one MSM per equation).",
+        "verify is end to end from wire bytes: the recipe gets the statement's points as their wire bytes and "
+        "the proof from its bytes (format header, canonical scalars); it decodes and validates the points, binds "
+        "the compiled statement (instance validation), runs the transcript and one MSM per equation.",
         "verify floor = the same point decodes + one MSM per equation, timed alone (nothing else); verify and "
         "floor are timed in alternation (three rounds, medians) so drift hits both alike.",
         "prove floor = the prover's constant-time secret multiplications timed alone: commitments + the witness "

@@ -49,7 +49,7 @@ REGISTRY: dict[str, Circuit] = {
         Circuit("pedersen.equality", pedersen.EQUALITY_NOTATION, lambda: pedersen.EQUALITY),
         Circuit("pedersen.vector_opening", pedersen.VECTOR_OPENING_NOTATION, pedersen.vector_opening),
         Circuit("pedersen.vector_equality", pedersen.VECTOR_EQUALITY_NOTATION, pedersen.vector_equality),
-        Circuit("membership.bit", membership.BIT, lambda: membership.disjunction(2)),
+        Circuit("membership.bit", membership.BIT, lambda: membership.BIT_STATEMENT),
         Circuit("membership.one_of", membership.ONE_OF, membership.disjunction),
     )
 }

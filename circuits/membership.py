@@ -28,17 +28,21 @@ from collections.abc import Sequence
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups.base import Element
-from zkmed.hazmat.sigma.compiled import Value
-from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, CompiledOr, DLRep, compile_statement, public, secret
+from zkmed.hazmat.sigma.compiled import Encoded, Value
+from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, CompiledOr, DLRep, compile_statement, generator, public, secret
 
 NOTATION = "PK{(r): D = r·H},  D = C - v·G"
 BIT = "PK{(r): C = r·H ∨ C - G = r·H}"
 ONE_OF = "PK{(r): ∨_i C - v_i·G = r·H}"
 CONSECUTIVE = "PK{(r): ∨_{i=0..hi-lo} D_i = r·H},  D_i = C - (lo+i)·G"
 
-_H, _D = public("H", "D")
+_H, _D, _C = public("H", "D", "C")
+_r = secret("r")
 #: one branch ``PK{(r): D = r·H}``, witness ``(r,)``; bind ``[H, D]``
-BRANCH = compile_statement(DLRep(_D, secret("r") * _H))
+BRANCH = compile_statement(DLRep(_D, _r * _H))
+#: the bit statement ``PK{(r): C = r·H ∨ C - G = r·H}`` with ``G`` in the image (no shifted point to
+#: compute or encode); each branch binds ``[H, C]`` (:func:`bit_elements`)
+BIT_STATEMENT = compile_statement(DLRep(_C, _r * _H) | DLRep(_C - generator(), _r * _H))
 
 
 def disjunction(count: int) -> CompiledOr:
@@ -61,13 +65,31 @@ def canonical_set(params: PedersenParams, allowed: Sequence[int]) -> tuple[int, 
     return values
 
 
-def branch_elements(params: PedersenParams, commitment: Element, values: Sequence[int]) -> list[list[Value]]:
-    """Per value ``v``, the values ``[H, C - v·G]`` its branch binds (H as its fixed base; public: variable time)."""
+def branch_elements(params: PedersenParams, commitment: Element | bytes, values: Sequence[int]) -> list[list[Value]]:
+    """Per value ``v``, the values ``[H, C - v·G]`` its branch binds (H as its fixed base; public: variable time).
+
+    ``commitment`` may be the element or its canonical bytes (decoded with full validation).
+    """
     g = params.group
-    shifted = []
-    for v in values:
-        shifted.append(commitment if v == 0 else g.sub(commitment, params.g if v == 1 else g.mul_gen(v)))
+    wire = commitment if isinstance(commitment, (bytes, bytearray, memoryview)) else None
+    point = g.decode_element(bytes(wire)) if wire is not None else commitment
+    shifted: list[Value] = []
+    for v in values:  # C itself binds as the caller's bytes when given: no encoding again
+        shifted.append((wire or point) if v == 0 else g.sub(point, params.g if v == 1 else g.mul_gen(v)))
     return [[params.h_base, d] for d in shifted]
+
+
+def bit_elements(params: PedersenParams, commitment: Element | bytes) -> list[list[Value]]:
+    """``[H, C]`` for both branches of :data:`BIT_STATEMENT`; ``C`` (element or bytes) is decoded or encoded once."""
+    g = params.group
+    if isinstance(commitment, (bytes, bytearray, memoryview)):
+        data = bytes(commitment)
+        c = Encoded(g.decode_element(data), data)
+    elif g.is_element(commitment) and not g.is_identity(commitment):
+        c = Encoded(commitment, g.encode_element(commitment))
+    else:
+        raise MalformedInput(f"bit statement: the commitment is not a non-identity {g.name} element")
+    return [[params.h_base, c], [params.h_base, c]]
 
 
 def consecutive_elements(params: PedersenParams, commitment: Element, lo: int, hi: int) -> list[list[Value]]:

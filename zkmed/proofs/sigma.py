@@ -254,16 +254,16 @@ def prove_bit(
     bit = secret_int(bit, "the bit")
     if bit not in (0, 1):
         raise ProvingError("bit proof: the committed value must be 0 or 1")
-    values = _membership.branch_elements(p, commitment, (0, 1))
-    s = _prove_or("bit", _membership.disjunction(2), p, values, bit, secret_int(blinding, "the blinding"), context, rng)
+    values = _membership.bit_elements(p, commitment)
+    s = _prove_or("bit", _membership.BIT_STATEMENT, p, values, bit, secret_int(blinding, "the blinding"), context, rng)
     return BitProof(p.group, *s)
 
 
-def verify_bit(params: PedersenParams, commitment: Element, proof: BitProof, *, context: bytes) -> None:
+def verify_bit(params: PedersenParams, commitment: Element | bytes, proof: BitProof, *, context: bytes) -> None:
     p = require_params(params)
     with _verifying("bit proof", p.group, proof, BitProof):
-        values = _membership.branch_elements(p, commitment, (0, 1))
-        _verify_or("bit", _membership.disjunction(2), p, values, proof, context)
+        values = _membership.bit_elements(p, commitment)
+        _verify_or("bit", _membership.BIT_STATEMENT, p, values, proof, context)
 
 
 def prove_membership(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from zkmed.errors import MalformedInput, ProvingError
 from zkmed.hazmat.groups.base import Element, FixedBase, Group
@@ -24,13 +25,22 @@ from zkmed.hazmat.sigma.nizk import Rng
 from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.hazmat.sigma.shape import RelationShape
 
-__all__ = ["MAX_OR_BRANCHES", "Compiled", "CompiledOr", "Value", "witness_vector"]
+__all__ = ["MAX_OR_BRANCHES", "Compiled", "CompiledOr", "Encoded", "Value", "witness_vector"]
 
 MAX_OR_BRANCHES = 256
 _BYTES = (bytes, bytearray, memoryview)
-_SPECIAL = (bytes, bytearray, memoryview, FixedBase)
-#: what a compiled statement binds: an element, its canonical bytes, or a fixed base of it
-Value = Element | bytes | FixedBase
+
+
+class Encoded(NamedTuple):
+    """An element together with its canonical encoding, e.g. just decoded from these very bytes."""
+
+    point: Element
+    encoding: bytes
+
+
+#: what a compiled statement binds: an element, its canonical bytes, an :class:`Encoded` pair, or a fixed base
+Value = Element | bytes | Encoded | FixedBase
+_SPECIAL = (bytes, bytearray, memoryview, Encoded, FixedBase)
 
 
 def _is_int(v: object) -> bool:
@@ -69,9 +79,9 @@ class Compiled:
         """The relation over ``group`` and ``values`` (checks 7–10); MalformedInput if invalid.
 
         A value is an element, its canonical encoding (wire bytes: decoded
-        with full validation), or a :class:`~zkmed.hazmat.groups.base.FixedBase`
-        of the group.  Bytes and fixed bases are serialized with the encoding
-        the caller holds, so a verifier holding the wire form never encodes
+        with full validation), an :class:`Encoded` pair, or a
+        :class:`~zkmed.hazmat.groups.base.FixedBase` of the group.  Bytes, pairs
+        and fixed bases are serialized with the encoding the caller holds, so a verifier holding the wire form never encodes
         the statement again; provers multiply fixed bases with their tables.
         """
         if len(values) != len(self.elements):
@@ -86,6 +96,8 @@ class Compiled:
             if isinstance(v, _BYTES):
                 data = bytes(v)
                 point = group.decode_element(data)
+            elif isinstance(v, Encoded):
+                point, data = v
             elif isinstance(v, FixedBase):
                 if v.group is not group:
                     raise MalformedInput(f"statement: a fixed base of {v.group.name}, not {group.name}")

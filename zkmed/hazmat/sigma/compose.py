@@ -225,10 +225,10 @@ def prove_or_scalars(
         raise ProvingError(f"OR prover: branch {real} takes {rels[real].num_scalars} witness scalars, got {len(w)}")
     if any(not isinstance(x, int) or isinstance(x, bool) or not 0 <= x < q for x in w):
         raise ProvingError("OR prover: witness scalars must be integers in [0, q)")
-    real_rel = rels[real]
-    # refuse a false witness before any nonce is drawn: one constant-time multiplication per
-    # element of the real branch (the same work for every branch index of the same shape)
-    if not all(g.eq(a, y) for a, y in zip(map_secret(real_rel, w), real_rel.image(), strict=True)):
+    # every branch's image, computed alike whichever branch is real; then refuse a false witness before
+    # any nonce is drawn: one constant-time multiplication per term of the real branch's map
+    images = [rel.image() for rel in rels]
+    if not all(g.eq(a, y) for a, y in zip(map_secret(rels[real], w), images[real], strict=True)):
         raise ProvingError(f"OR prover: the witness does not satisfy branch {real}")
     width = max(r.num_scalars for r in rels)
     padded = w + [0] * (width - len(w))
@@ -237,8 +237,8 @@ def prove_or_scalars(
     sim = _draw(g, rng, k)
     add, mul_secret = g.add, g.mul_secret
     commitments = []  # the same constant-time operations for every branch, real or simulated
-    for rel, r_i, e_i in zip(rels, nonces, sim, strict=True):
-        for t, y in zip(map_secret(rel, r_i), rel.image(), strict=True):
+    for rel, image, r_i, e_i in zip(rels, images, nonces, sim, strict=True):
+        for t, y in zip(map_secret(rel, r_i), image, strict=True):
             commitments.append(add(t, mul_secret(y, -e_i % q)))
     if any(g.is_identity(a) for a in commitments):
         raise ProvingError("OR prover: a commitment hit the identity; retry with fresh randomness")
