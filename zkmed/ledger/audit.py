@@ -1,24 +1,10 @@
-"""``ledger verify``: re-check every byte of a store from the genesis block on.
+"""``ledger verify``: re-check every byte of a store from the genesis block on, trusting nothing stored.
 
-Nothing stored is trusted.  The replay performs the numbered steps of
-``docs/ledger.md`` §"Verification" — :data:`VERIFY_STEPS` (S1–S9, T1; S3 and
-S4 are the chain rules G1–G2 and B1–B10 of :mod:`zkmed.ledger.chain`) — and
-stops at the first problem with a :class:`~zkmed.errors.VerificationError`
-whose ``where`` names the place (``block 12``, ``entry 345``, ``checkpoint
-3``, ``store``).  A changed entry is named by the leaf hash recorded when it
-was appended, a damaged node hash by the entry row holding it.  Entries past
-the head block's tree size are *pending* (sequenced, not yet signed — not an
-error) and are counted in the report.
-
-T1, the trust anchor: with the auditor's trust policy the store must be that
-ledger (its origin: name and genesis hash, which fix the founding
-authorities) and the policy's authority set one the ledger used.  Without a
-policy the store is checked against the authorities it names itself — *trust
-on first use*: a whole ledger rebuilt with other keys passes, and the report
-says so (:data:`TOFU_WARNING`).
-
-:func:`report_json` is the ``ledger verify --json`` document (format
-``zkmed.ledger.verify-report`` v1).
+Performs :data:`VERIFY_STEPS` (S1–S9, T1: ``docs/ledger.md`` §Verification)
+and stops at the first problem with a :class:`~zkmed.errors.VerificationError`
+whose ``where`` names the place.  Without a trust policy the report says
+*trust on first use* (:data:`TOFU_WARNING`).  :func:`report_json` is the
+``zkmed.ledger.verify-report`` document (``docs/formats.md`` §Ledger).
 """
 
 from __future__ import annotations

@@ -1,30 +1,9 @@
-"""The authority set: n Ed25519 keys, a threshold t, and k-of-n signatures.
+"""The authority set: n Ed25519 keys, a threshold t, and k-of-n signatures; signed authority changes.
 
-Byte layouts (all integers big-endian, ``u32 + …`` = u32 length then bytes)::
-
-    AuthoritySet v1
-        u8   version = 1
-        u16  threshold t          1 <= t <= n
-        u16  n                    1 <= n <= 255
-        n × ( u32 + … name        a note key name (no spaces, no '+')
-              32 bytes public key Ed25519, RFC 8032 encoding )
-
-    SignatureList
-        u16  count
-        count × ( u16 index       position of the signer in the set, strictly increasing
-                  64 bytes        Ed25519 signature )
-
-    AuthorityChange v1           the payload of an entry of type AUTHORITY_CHANGE_TYPE
-        u8   version = 1
-        32 bytes ledger id       the genesis block hash
-        u64  effective height    first block height signed by the new set
-        u32 + … new set          AuthoritySet bytes
-        SignatureList            by the set in effect when the change is logged,
-                                 over CHANGE_CONTEXT || (the fields above)
-
-The set hash is ``SHA-256("zkmed/ledger/authority-set/v1" || 0x00 || set bytes)``.
-A message is *k-of-n signed* when every listed signature is valid, the
-indices are distinct and in range, and there are at least t of them.
+Layouts (AuthoritySet, SignatureList, AuthorityChange) and the set hash:
+``docs/ledger.md`` §Byte layouts.  A message is *k-of-n signed* when every
+listed signature is valid, the indices are distinct and in range, and there
+are at least t of them.
 """
 
 from __future__ import annotations

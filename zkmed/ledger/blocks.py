@@ -1,30 +1,8 @@
-"""Blocks: the signed, hash-chained heads of the ledger.
+"""Blocks: the signed, hash-chained heads of the ledger, and genesis info.
 
-Byte layout, version 1 (integers big-endian)::
-
-    header
-        u8        version = 1
-        32 bytes  ledger id            genesis block hash; 32 zero bytes in the genesis block
-        u64       height               0 for the genesis block
-        32 bytes  previous block hash  32 zero bytes in the genesis block
-        u64       time                 milliseconds since the Unix epoch, never decreasing
-        u64       tree size            entries in the ledger after this block
-        32 bytes  Merkle root          RFC 9162 root over those entries
-        32 bytes  authority set hash   the set whose signatures this block needs
-        u32 + …   genesis info         empty except in the genesis block (below)
-    SignatureList                      (zkmed.ledger.authorities) over BLOCK_CONTEXT || block hash
-
-    genesis info
-        u8        version = 1
-        u32 + …   ledger name          a note key name, at most 128 bytes
-        u32 + …   AuthoritySet         the founding authorities and threshold
-
-* block hash = ``SHA-256("zkmed/ledger/block/v1" || 0x00 || header)`` — the
-  signatures are outside the hash, so one block has one hash whoever signed;
-* the ledger's origin (checkpoint origin line) is ``<name>/<hex genesis hash>``;
-* a block that leaves the ledger on its own (fork evidence) is exported with
-  the zkmed format header ``"ZK" || u16 0x0302 || u8 1`` in front of these
-  bytes (format ``zkmed.ledger.block``, :mod:`zkmed.formats`).
+Layout, block hash and origin: ``docs/ledger.md`` §Byte layouts and §Model;
+export form ``zkmed.ledger.block``: ``docs/formats.md`` §Ledger.  The
+signatures are outside the hash, so one block has one hash whoever signed.
 """
 
 from __future__ import annotations

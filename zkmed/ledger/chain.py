@@ -1,34 +1,12 @@
 """The chain rules: what makes the next block valid, given everything before it.
 
-:class:`ChainState` is the verified state after some block — head, Merkle
-frontier, authority set in effect, pending authority change.  The same rules
-run when a node seals its own block (:meth:`ChainState.seal_frontier`), when a
-replica imports a fetched block (:meth:`~ChainState.check_block`, then
-:meth:`~ChainState.extend` with its entries), and when ``ledger verify``
-replays the whole store.  The numbered checks are those of
-``docs/ledger.md`` §"Verification":
-
-G1  the genesis block decodes, is at height 0, has zero ledger id and
-    previous hash, tree size 0, the empty root, and names its own set;
-G2  the genesis block is k-of-n signed by the set it founds.
-
-B1  height is the previous height + 1;
-B2  ledger id is the genesis hash (otherwise: a block of another ledger);
-B3  previous hash is the hash of the previous block;
-B4  time does not decrease;
-B5  the authority set hash is that of the set in effect at this height;
-B6  the block is k-of-n signed by that set;
-B7  the tree grows: tree size > previous tree size, and exactly the entries
-    ``previous size .. tree size - 1`` belong to the block;
-B8  every entry decodes canonically and carries its own sequence number;
-B9  an authority change is signed by the set in effect, names this ledger,
-    takes effect at a later height, and no other change is pending;
-B10 the RFC 9162 root over all entries so far equals the block's root.
-
-Entries after the head block that no block covers yet (*pending*, deferred
-sealing) pass :meth:`ChainState.check_pending` — B8, no authority change,
-recorded Merkle nodes as recomputed — before anyone seals a block over them,
-and in ``ledger verify``.
+:class:`ChainState` is the verified state after some block (head, Merkle
+frontier, authority set in effect, pending authority change).  The same rules
+run when a node seals (:meth:`ChainState.seal_frontier`), when a replica
+imports a block (:meth:`~ChainState.check_block`, then :meth:`~ChainState.extend`)
+and in ``ledger verify``.  The rules G1–G2 and B1–B10, and the checks of
+pending entries (:meth:`ChainState.check_pending`), are numbered in
+``docs/ledger.md`` §Verification.
 """
 
 from __future__ import annotations
@@ -230,15 +208,10 @@ class ChainState:
     def check_pending(
         self, frontier: Frontier, entry_data: Sequence[bytes], recorded_nodes: Sequence[object]
     ) -> Frontier:
-        """The rules for pending entries (after the head, not yet in a block), continuing ``frontier``.
+        """The rules for pending entries (S6 of ``docs/ledger.md``), continuing ``frontier``; the frontier after them.
 
-        Each entry decodes canonically and carries its own sequence number
-        (as B8), is not an authority change (those are always sealed at
-        once), and its recorded Merkle nodes equal the recomputed ones (as
-        S5).  No signature covers these entries yet, so a consistent rewrite
-        of an entry together with its recorded nodes is *not* detectable
-        here.  Returns the frontier after them; raises
-        :class:`VerificationError` naming the first bad entry.
+        Raises :class:`VerificationError` naming the first bad entry.  No signature covers pending entries, so a
+        consistent rewrite of an entry with its recorded nodes is *not* detectable here.
         """
         for entry in _decode_entries(frontier.size, entry_data):
             if entry.type == AUTHORITY_CHANGE_TYPE:

@@ -1,32 +1,8 @@
-"""Checkpoints (``c2sp.org/tlog-checkpoint``) cosigned by the authorities (``c2sp.org/tlog-cosignature``).
+"""Checkpoints (``c2sp.org/tlog-checkpoint``) cosigned by the authorities (``c2sp.org/tlog-cosignature``); trust policies.
 
-A checkpoint is a signed note whose text is::
-
-    <origin>                         the ledger's origin: <name>/<hex genesis hash>
-    <tree size>                      ASCII decimal, no leading zeros
-    <base64 root>                    RFC 9162 root at that size
-    [<extension line>…]              optional, non-empty (zkmed writes none)
-
-Each authority signs it with an Ed25519 *cosignature v1* (signature type
-0x04): the line is ``— <authority name> base64(key ID || u64 timestamp ||
-signature)``, the key ID is ``SHA-256(name || 0x0A || 0x04 || key)[:4]``,
-and the signature covers::
-
-    cosignature/v1
-    time <timestamp, decimal seconds>
-    <the checkpoint text>
-
-A checkpoint is valid for a :class:`TrustPolicy` (origin, authority set with
-threshold) when its origin matches, every signature line from a known
-authority verifies, and at least t distinct authorities signed.  Unknown
-signature lines (for instance from witnesses) are ignored, as the signed-note
-spec requires.  The policy's file form lists the authorities as vkeys, so
-external tools can be configured with the same lines::
-
-    zkmed.ledger.trust-policy v1             the format id and version (zkmed.formats)
-    origin <origin>
-    threshold <t>
-    vkey <name>+<hex key ID>+<base64(0x04 || public key)>    one per authority, in set order
+Text, cosignature lines, key IDs and the trust policy file
+(``zkmed.ledger.trust-policy``): ``docs/ledger.md`` §Byte layouts, "Checkpoint
+and cosignatures".  Unknown signature lines (witnesses) are ignored.
 """
 
 from __future__ import annotations
@@ -212,11 +188,9 @@ class SignedCheckpoint:
 
 
 def verify_checkpoint(signed: SignedCheckpoint, policy: TrustPolicy) -> None:
-    """Raise :class:`VerificationError` unless ``signed`` is valid under ``policy``.
+    """Raise :class:`VerificationError` unless ``signed`` has the policy's origin and t authority cosignatures.
 
-    1. the origin line equals the policy's origin;
-    2. every signature line whose (name, key ID) is an authority's verifies;
-    3. at least t distinct authorities signed.
+    Signature lines of known authorities must all verify (signed-note rules, ``docs/ledger.md``).
     """
     if signed.checkpoint.origin != policy.origin:
         raise VerificationError(f"checkpoint is for origin {signed.checkpoint.origin!r}, expected {policy.origin!r}")

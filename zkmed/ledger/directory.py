@@ -1,16 +1,8 @@
 """A ledger directory on disk: its file names, and creating it all or nothing.
 
-Layout::
-
-    DIR/ledger.sqlite              the store (zkmed.ledger.store_sqlite)
-    DIR/authorities.txt            the public trust policy (origin, threshold, vkeys)
-    DIR/keys/<name>.secret-key     authority secret keys held by this node (mode 0600, directory 0700)
-
-:class:`NewDirectory` creates a ledger directory so that a failure at any
-point — a path component that is a file, a directory that cannot be written,
-a key file that already exists — raises :class:`~zkmed.errors.LedgerError`
-with one line and leaves nothing behind that was not there before: the
-files and directories it created are removed again.
+Layout and the all-or-nothing rule: ``docs/ledger.md`` §Opening a ledger.
+:class:`NewDirectory` raises a one-line :class:`~zkmed.errors.LedgerError` on
+any failure and removes every file and directory it created.
 """
 
 from __future__ import annotations

@@ -1,24 +1,11 @@
-"""Ledger entries: a typed payload with its sequence number.
+"""Ledger entries: a typed payload with its sequence number; the canonical bytes are the Merkle leaf.
 
-An entry's canonical bytes are its Merkle leaf (RFC 9162 leaf hash
-``SHA-256(0x00 || bytes)``).  Layout, version 1::
-
-    u8        version      = 1
-    u64       seq          position in the ledger, 0-based
-    u32 + …   type         UTF-8, 1..64 bytes of [a-z0-9._/-], starting with [a-z0-9]
-    u32 + …   payload      opaque canonical bytes, at most MAX_PAYLOAD bytes
-
-Because ``seq`` is inside the leaf, moving an entry to another position
-changes its leaf hash.  When an entry leaves the ledger on its own (for
-``verify-proof --entry``) it is exported with the zkmed format header
-``"ZK" || u16 0x0301 || u8 1`` in front of these bytes (format
-``zkmed.ledger.entry``, :mod:`zkmed.formats`); the leaf is always the bytes
-without it.  :func:`entry_head` is the one encoder of the fixed-layout head
-(:meth:`Entry.encode` and the append hot path, :mod:`zkmed.ledger.rows`,
-both use it); :meth:`Entry.decode` is the one decoder.  Types beginning with
-``zkmed.`` are reserved for the ledger's own records (see
-:data:`RESERVED_PREFIX`); the only one today is
-:data:`zkmed.ledger.authorities.AUTHORITY_CHANGE_TYPE`.
+Layout: ``docs/ledger.md`` §Byte layouts, "Entry"; type rules and reserved
+``zkmed.`` types (:data:`RESERVED_PREFIX`): §Model; export form
+``zkmed.ledger.entry``: ``docs/formats.md`` §Ledger (the leaf is always the
+bytes without the format header).  :func:`entry_head` is the one encoder of
+the fixed-layout head (used by :meth:`Entry.encode` and :mod:`zkmed.ledger.rows`);
+:meth:`Entry.decode` is the one decoder.
 """
 
 from __future__ import annotations

@@ -1,20 +1,8 @@
 """Fork evidence: two validly signed, different blocks at one height, as a document anyone can check.
 
-``zkmed ledger sync`` writes it (``DST/fork-evidence-<height>.json``) when it
-meets a :class:`~zkmed.errors.ForkDetected`.  Canonical JSON, format
-``zkmed.ledger.fork-evidence`` v1 (:mod:`zkmed.formats`)::
-
-    {"destination_block": {"block": <base64 exported block>, "hash": <hex block hash>},
-     "height": <height>,
-     "origin": <the ledger's origin>,
-     "source_block": {"block": <base64 exported block>, "hash": <hex block hash>},
-     "type": "zkmed.ledger.fork-evidence", "version": 1}
-
-Each ``block`` is the block in its export form (``zkmed.ledger.block``:
-format header, then the block's canonical bytes; :meth:`Block.export`).
-:func:`verify_fork_evidence` checks a document under a trust policy: both
-blocks belong to the policy's ledger, stand at the stated height, differ,
-and are both t-of-n signed by the policy's authority set.
+Written by ``zkmed ledger sync`` on a :class:`~zkmed.errors.ForkDetected`;
+document ``zkmed.ledger.fork-evidence``: ``docs/formats.md`` §Ledger; what
+:func:`verify_fork_evidence` checks: ``docs/ledger.md`` §Replicas and forks.
 """
 
 from __future__ import annotations

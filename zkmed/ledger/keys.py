@@ -1,19 +1,8 @@
 """Authority secret keys (Ed25519, RFC 8032) and their key files.
 
-A key file is UTF-8 text, written with mode 0600 and never overwritten::
-
-    -----BEGIN ZKMED LEDGER AUTHORITY SECRET KEY-----
-    # SECRET KEY — whoever holds this file can sign blocks and checkpoints as <name>.
-    # Keep it private (mode 0600); share only the public "vkey" line.
-    version 1
-    name <authority name>
-    public <base64 32-byte Ed25519 public key>
-    seed <base64 32-byte Ed25519 private seed>
-    -----END ZKMED LEDGER AUTHORITY SECRET KEY-----
-
-Loading checks that the public key matches the seed and refuses files that
-the group or others may read.  :class:`AuthorityKey` never shows its secret
-in ``repr`` or ``str``.
+Key file format and loading rules (mode 0600, never overwritten, public key
+must match the seed): ``docs/ledger.md`` §Byte layouts, "Secret key file".
+:class:`AuthorityKey` never shows its secret in ``repr`` or ``str``.
 """
 
 from __future__ import annotations

@@ -1,23 +1,11 @@
 """The high-level ledger: a directory (:mod:`zkmed.ledger.directory`) with a store, keys and a trust policy.
 
-``Ledger.open(DIR)`` is read-only and loads no secret keys (a verifier, a
-public page); ``Ledger.open(DIR, signing=True)`` or ``keys=[...]`` can append
-and sign.  The store is reached only through :class:`~zkmed.ledger.store.Store`,
-and time only through the injected ``clock``.
-
-By default every append seals one block over its entries; with
-``seal_policy=SealPolicy(...)`` entries stay *pending* and are sealed in
-batches (:mod:`zkmed.ledger.sealing`).  Checkpoints, receipts and
-consistency proofs (:mod:`zkmed.ledger.proving`) cover sealed entries only.
-
-A block is signed by every held authority key, or with ``signers=k`` by the
-first ``max(k, t)`` of them (one Ed25519 signature, ~35 µs, less per key left
-out).  A replica without keys can only :mod:`~zkmed.ledger.sync`.
-
-A :class:`Ledger` object is not thread-safe; use one per thread or process.
-Several processes may append to one directory at once: each append
-re-reads the head block and the last entry inside its write transaction,
-and checks pending entries another writer left before sealing over them.
+``Ledger.open(DIR)`` is read-only and loads no secret keys; ``signing=True``
+or ``keys=[...]`` can append and sign.  Keys, clock, store: ``docs/ledger.md``
+§Opening a ledger; when blocks are sealed (:mod:`zkmed.ledger.sealing`):
+§Sealing; ``signers=k``: §Model.  A :class:`Ledger` is not thread-safe (one
+per thread or process); several processes may append to one directory
+(§Durability and concurrency).
 """
 
 from __future__ import annotations
@@ -119,8 +107,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
     ) -> Ledger:
         """Create a ledger: generate (or take) n authority keys, sign the genesis block, write the files.
 
-        All or nothing: on any failure (LedgerError / MalformedInput) the
-        files and directories created so far are removed again.
+        All or nothing: on any failure (LedgerError / MalformedInput) what was created is removed again.
         """
         _check_options(signers, seal_policy, clock)
         directory = Path(directory)
@@ -175,8 +162,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
     ) -> Ledger:
         """Read-only without keys; ``signing=True`` loads ``DIR/keys`` (LedgerError if none), ``keys=`` uses those.
 
-        Keys make the handle writable; ``writable=True`` without keys is a
-        replica's handle (it takes verified blocks from sync, it cannot seal).
+        ``writable=True`` without keys is a replica's handle (``docs/ledger.md`` §Opening a ledger).
         """
         _check_options(signers, seal_policy, clock)
         if signing and keys is not None:
@@ -211,11 +197,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         return self.store.readonly
 
     def close(self) -> None:
-        """Seal the pending entries this handle knows of (when it holds keys and may write), then close.
-
-        The store is closed even when sealing fails (the error is raised);
-        pending entries stay durable and are sealed by the next writer.
-        """
+        """Seal the pending entries this handle knows of (with keys and writable), then close, even if sealing fails."""
         if self._closed:
             return
         self._closed = True
@@ -290,14 +272,11 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         return self.append_batch([(entry_type, payload)], seal=seal)
 
     def append_batch(self, items: Iterable[tuple[str, bytes]], *, seal: bool | None = None) -> Appended:
-        """Append entries in one durable transaction; seal a block over them when due.
+        """Append entries in one durable transaction; seal a block over them when due (``docs/ledger.md`` §Sealing).
 
-        ``seal=None`` follows the handle's :attr:`seal_policy` (``None``:
-        always seal); ``True`` seals now, ``False`` leaves the entries
-        pending.  An authority change is always sealed at once (``seal=False``
-        with one is refused).  Bad items raise :class:`MalformedInput` and an
-        invalid authority change raises :class:`~zkmed.errors.VerificationError`
-        — nothing is written.
+        ``seal=None`` follows :attr:`seal_policy`; ``True`` seals now, ``False`` leaves them pending.  Bad items
+        raise :class:`MalformedInput`, an invalid authority change :class:`~zkmed.errors.VerificationError`;
+        then nothing is written.
         """
         if seal is not None and not isinstance(seal, bool):
             raise MalformedInput("seal must be True, False or None (follow the seal policy)")

@@ -1,20 +1,10 @@
-"""Merkle hash trees exactly as RFC 9162 §2.1 (= RFC 6962 §2.1) defines them.
+"""Merkle hash trees exactly as RFC 9162 §2.1 (= RFC 6962 §2.1) defines them (``docs/ledger.md`` §Model).
 
-Hashes (SHA-256, 32 bytes)::
-
-    MTH({})      = SHA-256()                                  the empty tree
-    leaf hash    = SHA-256(0x00 || d)
-    node hash    = SHA-256(0x01 || left || right)
-    MTH(D[n])    = node(MTH(D[0:k]), MTH(D[k:n]))             k = largest power of two < n
-
-The functions over a list of entries' data — :func:`root`,
-:func:`inclusion_proof` (§2.1.3.1), :func:`consistency_proof` (§2.1.4.1) —
-are written as the RFC's recursive definitions, O(n) per call, and serve as
-the reference.  The verifiers :func:`verify_inclusion` (§2.1.3.2) and
-:func:`verify_consistency` (§2.1.4.2) are strict and raise
-:class:`~zkmed.errors.VerificationError` and nothing else.
-
-O(log n) proofs against stored subtree hashes live in :mod:`zkmed.ledger.tree`.
+:func:`root`, :func:`inclusion_proof` and :func:`consistency_proof` are the
+RFC's recursive definitions over a list, O(n) per call: the reference.  The
+verifiers :func:`verify_inclusion` and :func:`verify_consistency` are strict
+and raise :class:`~zkmed.errors.VerificationError` and nothing else.
+O(log n) proofs from stored subtree hashes: :mod:`zkmed.ledger.tree`.
 """
 
 from __future__ import annotations
@@ -145,9 +135,7 @@ def _size_arg(value: object, what: str) -> int:
 def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int, proof: Sequence[bytes], root: bytes) -> None:
     """Check that ``leaf_hash`` is leaf ``index`` of the tree of ``tree_size`` leaves with ``root``.
 
-    Follows RFC 9162 §2.1.3.2 step by step; any deviation — wrong lengths,
-    ``index >= tree_size``, missing or extra proof elements, a different
-    computed root — raises :class:`VerificationError`.
+    RFC 9162 §2.1.3.2, strict (``docs/ledger.md`` §Model): any deviation raises :class:`VerificationError`.
     """
     leaf = _hash_arg(leaf_hash, "leaf hash")
     expected = _hash_arg(root, "root")
@@ -179,8 +167,7 @@ def verify_inclusion(leaf_hash: bytes, index: int, tree_size: int, proof: Sequen
 def verify_consistency(size1: int, size2: int, proof: Sequence[bytes], root1: bytes, root2: bytes) -> None:
     """Check that the tree (``size1``, ``root1``) is a prefix of (``size2``, ``root2``).
 
-    RFC 9162 §2.1.4.2, strict: ``0 < size1 <= size2``; when the sizes are
-    equal the proof must be empty and the roots equal.
+    RFC 9162 §2.1.4.2, strict: ``0 < size1 <= size2``; equal sizes need an empty proof and equal roots.
     """
     first = _hash_arg(root1, "first root")
     second = _hash_arg(root2, "second root")

@@ -1,26 +1,9 @@
 """C2SP signed notes (``c2sp.org/signed-note``): text signed by one or more keys.
 
-Format (see C2SP ``signed-note`` (https://c2sp.org/signed-note))::
-
-    <text, ending in a newline; may contain empty lines>
-    <one empty line>
-    — <key name> base64(u32 key ID || signature)        one line per signature
-
-* the text is separated from the signatures by the **last** empty line;
-* the whole note is UTF-8 without control characters other than newline;
-* key names are non-empty and contain no Unicode space and no ``+``;
-* ``key ID = SHA-256(key name || 0x0A || signature type || public key)[:4]``,
-  with signature type ``0x01`` for plain Ed25519 and ``0x04`` for the
-  timestamped Ed25519 cosignatures of ``c2sp.org/tlog-cosignature``
-  (implemented in :mod:`zkmed.ledger.checkpoint`);
-* a verifier key (*vkey*) is ``name+hex(key ID)+base64(type || public key)``.
-
-Opening a note (:func:`open_note`) ignores signatures from unknown keys,
-verifies every signature whose (name, key ID) is known — one failure rejects
-the whole note — and rejects a note that no known key signed.
-
-The text checks every ledger text artifact shares live here too:
-:func:`check_text`, :func:`text_input` (str or UTF-8 bytes, size-limited) and
+Format, key IDs, vkeys and the rules :func:`open_note` applies:
+``docs/ledger.md`` §Byte layouts, "Signed-note rules".  The text checks every
+ledger text artifact shares live here too: :func:`check_text`,
+:func:`text_input` (str or UTF-8 bytes, size-limited) and
 :func:`json_document` / :func:`json_text` for the canonical-JSON ones.
 """
 
@@ -212,9 +195,7 @@ def parse_vkey(text: str) -> tuple[str, int, bytes]:
 def open_note(note: SignedNote, verifiers: Iterable[Ed25519NoteVerifier]) -> list[Ed25519NoteVerifier]:
     """Verify ``note`` and return the distinct known verifiers whose signatures checked out.
 
-    Unknown signatures are ignored; a known key's bad signature, or no known
-    signature at all, raises :class:`VerificationError`.  A key that signed
-    twice is listed once (so it never counts twice towards a threshold).
+    Signed-note rules of ``docs/ledger.md``; a key that signed twice is listed once (never counts twice).
     """
     known = {(v.name, v.key_id): v for v in verifiers}
     text = note.text.encode("utf-8")

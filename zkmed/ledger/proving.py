@@ -1,13 +1,11 @@
 """Checkpoints and proofs of a ledger: which stored checkpoint covers what, and issuing one when needed.
 
-These functions are the :class:`~zkmed.ledger.ledger.Ledger` methods
-``checkpoint``, ``latest_checkpoint``, ``prove_inclusion`` and
-``prove_consistency`` (the ledger is their first argument).  Only sealed state is ever certified: a checkpoint at the head (or
-past it), a receipt for a pending entry or a consistency proof to a pending
-size seals the pending entries first — which needs keys; a handle without
-keys answers from the checkpoints already stored, or raises
-:class:`~zkmed.errors.LedgerError`.  Cosignature timestamps come from the
-ledger's injected clock.
+The :class:`~zkmed.ledger.ledger.Ledger` methods ``checkpoint``,
+``latest_checkpoint``, ``prove_inclusion`` and ``prove_consistency`` (the
+ledger is their first argument).  Only sealed state is certified
+(``docs/ledger.md`` §Sealing): certifying pending state seals first, which
+needs keys; a keyless handle answers from stored checkpoints or raises
+:class:`~zkmed.errors.LedgerError`.
 """
 
 from __future__ import annotations

@@ -1,25 +1,8 @@
 """Offline-verifiable receipts: inclusion (``c2sp.org/tlog-proof``) and consistency proofs.
 
-Inclusion receipt (``.tlog-proof``), exactly the C2SP text format::
-
-    c2sp.org/tlog-proof@v1
-    extra <base64 of the entry's canonical bytes>
-    index <entry sequence number, decimal>
-    <base64 hash>                       RFC 9162 inclusion path, leaf's sibling first
-    …
-    <empty line>
-    <the cosigned checkpoint, verbatim>
-
-zkmed always fills ``extra`` with the entry itself so that a voter's receipt
-is self-contained; verification still binds it: the entry must decode, carry
-``index`` as its sequence number, and hash to the proven leaf.
-
-Consistency proof file (zkmed's own, canonical JSON, format
-``zkmed.ledger.consistency-proof`` v1 of :mod:`zkmed.formats`)::
-
-    {"new": <cosigned checkpoint text>, "old": <cosigned checkpoint text>,
-     "proof": [<base64 hash>, …],
-     "type": "zkmed.ledger.consistency-proof", "version": 1}
+Receipt format and what verification binds: ``docs/ledger.md`` §Byte
+layouts, "Receipt"; the consistency proof file
+(``zkmed.ledger.consistency-proof``): ``docs/formats.md`` §Ledger.
 """
 
 from __future__ import annotations
@@ -91,14 +74,9 @@ class TlogProof:
 
 
 def verify_receipt(proof: TlogProof, policy: TrustPolicy, entry_data: bytes | None = None) -> None:
-    """Verify an inclusion receipt offline (the tlog-proof steps 1–4).
+    """Verify an inclusion receipt offline; the steps are in ``docs/ledger.md`` §Byte layouts, "Receipt".
 
-    1. the leaf: ``entry_data`` if given (it must then equal ``extra`` when
-       both are present), else ``extra``; it must decode as an entry whose
-       sequence number is the proof's index;
-    2. the checkpoint's origin is the policy's;
-    3. at least t authority cosignatures verify (unknown lines ignored);
-    4. the inclusion path leads from the leaf hash to the checkpoint root.
+    The leaf is ``entry_data`` if given (it must then equal ``extra`` when both are present), else ``extra``.
     """
     data = entry_data if entry_data is not None else proof.extra
     if data is None:

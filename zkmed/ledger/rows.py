@@ -1,15 +1,11 @@
 """The append hot path: ``(type, payload)`` items to checked, encoded entries and their Merkle nodes.
 
-:func:`encode_rows` checks each item (type, reserved types, payload; an
-authority change must decode) and encodes it with the entries module's own
-encoder, :func:`~zkmed.ledger.entries.entry_head`, in one loop;
-:meth:`~zkmed.ledger.tree.Frontier.extend_data` then hashes the leaves and
-returns the Merkle nodes each completed.  No byte layout is defined here.
-
-An item whose type is the very ``str`` object of the previous item (already
-checked) and whose payload is ``bytes`` within the limit costs three type
-tests and one ``struct`` pack; anything else takes the slow path, which
-raises :class:`~zkmed.errors.MalformedInput` naming the item.
+:func:`encode_rows` checks and encodes with :func:`~zkmed.ledger.entries.entry_head`;
+:meth:`~zkmed.ledger.tree.Frontier.extend_data` hashes the leaves.  No byte
+layout is defined here.  Fast path: an item whose type is the very ``str``
+object of the previous (checked) item and whose payload is ``bytes`` within
+the limit; anything else takes the slow path, which raises
+:class:`~zkmed.errors.MalformedInput` naming the item.
 """
 
 from __future__ import annotations

@@ -1,28 +1,11 @@
 """When entries get sealed into signed blocks: the policy, what an append returns, the pending tail.
 
-Two modes (``Ledger(..., seal_policy=...)``):
-
-* ``seal_policy=None`` (the default): every ``append`` / ``append_batch``
-  seals one block over its entries in the same transaction.
-* a :class:`SealPolicy`: appends write their entry rows durably and return;
-  the entries are *sequenced* (their sequence numbers are final, their rows
-  and the Merkle nodes they complete are on disk) but *pending* — no signed
-  block covers them yet.  A block over every pending entry is sealed, in the
-  transaction of the append that triggers it, once ``max_entries`` entries
-  are pending or the oldest pending entry is ``max_delay_ms`` old (as in
-  Tessera, Trillian and CT logs).
-
-The policy is checked only when an append (or :meth:`Ledger.seal`,
-``checkpoint``, a proof of a pending entry, ``close``) happens — there is no
-background timer.  The age of the oldest pending entry is known to the
-handle that wrote it; for pending entries found in the store (after a
-reopen, or written by another process) the head block's time is used, a
-lower bound, so such entries are sealed no later than due.
-
-:class:`StoreView` is what one :class:`~zkmed.ledger.ledger.Ledger` handle
-knows of its store and how it catches up with other writers; pending rows
-read from the store pass :meth:`~zkmed.ledger.chain.ChainState.check_pending`
-before a block is signed over them.
+The two modes, :class:`SealPolicy`, pending entries and how their age is
+known: ``docs/ledger.md`` §Sealing.  There is no background timer.
+:class:`StoreView` is what one Ledger handle knows of its store and how it
+catches up with other writers; pending rows read from the store pass
+:meth:`~zkmed.ledger.chain.ChainState.check_pending` before a block is signed
+over them.
 """
 
 from __future__ import annotations
@@ -61,10 +44,7 @@ class SealPolicy:
 class Appended:
     """What an append (or a seal) returns once durable: the entries' sequence numbers and their block.
 
-    For a pending append (deferred sealing, no block yet) ``height``,
-    ``tree_size`` and ``root`` are ``None`` and :attr:`sealed` is false;
-    otherwise they describe the block that sealed the entries (it may cover
-    earlier pending entries too).
+    Pending (:attr:`sealed` false): ``height``, ``tree_size``, ``root`` are ``None``; else the sealing block's.
     """
 
     first_seq: int
@@ -151,9 +131,7 @@ class StoreView:
     def pending_tail(self) -> Frontier:
         """The frontier over every stored entry (inside a write transaction, after :meth:`refresh`).
 
-        Pending rows not yet seen are replayed and checked (decode, own
-        sequence number, no authority change, recorded Merkle nodes); a bad
-        row is a :class:`LedgerError` (``ledger verify`` names it).
+        Pending rows not yet seen are replayed (:meth:`ChainState.check_pending`); a bad row is a :class:`LedgerError`.
         """
         state, end = self.state, self.end
         if not state.tree_size <= self.tail.size <= end:

@@ -1,32 +1,16 @@
 """The ledger's storage interface: what :class:`~zkmed.ledger.ledger.Ledger` needs from a store.
 
-:class:`Store` is a :class:`typing.Protocol`.  The embedded SQLite store
-(:class:`zkmed.ledger.store_sqlite.SqliteStore`) implements it; a
-PostgreSQL store will implement the same calls.  The ledger, the sealing
-code, ``verify`` (:mod:`zkmed.ledger.audit`) and replicas
-(:mod:`zkmed.ledger.sync`) talk to a store only through this protocol, so
-how rows are laid out is the store's business.
-
-What a store keeps (its own layout; SQLite's is in ``store_sqlite``):
-
-* blocks by height: the block's canonical bytes, with its hash and tree size
-  (derived columns, re-checked by ``verify``);
-* entries by sequence number: the entry's canonical bytes and the Merkle
-  nodes appending it completed (its leaf hash, then the perfect subtrees
-  ``(ℓ, (s + 1)/2^ℓ − 1)`` for ℓ = 1 … t, t = trailing one bits of ``s``:
-  :func:`nodes_completed`);
-* the sequence numbers of authority-change entries (an index);
-* issued checkpoints (their note text and tree size).
-
-Rules every store follows:
-
-* a write happens only inside :meth:`Store.transaction`, which is durable when
-  it returns and leaves nothing behind when it raises;
-* reads of stored values return them *unchecked* (``verify`` checks them);
-  a value that cannot even be read raises :class:`~zkmed.errors.LedgerError`
-  naming the store (``where="store"``), never a driver exception;
-* an index or height outside what the store can hold is
-  :class:`~zkmed.errors.MalformedInput`, never an overflow from the driver.
+:class:`Store` is a :class:`typing.Protocol` (implemented by
+:class:`zkmed.ledger.store_sqlite.SqliteStore`); the ledger, sealing,
+``verify`` and ``sync`` reach a store only through it, so the row layout is
+the store's business.  What a store keeps: ``docs/ledger.md`` §Byte layouts,
+"Store" (entry ``s``'s Merkle nodes: :func:`nodes_completed`).  Rules every
+store follows (§Opening a ledger): writes only inside
+:meth:`Store.transaction` (durable on return, nothing left when it raises);
+reads return stored values unchecked; an unreadable value is a
+:class:`~zkmed.errors.LedgerError` with ``where="store"``, never a driver
+exception; an index or height out of range is
+:class:`~zkmed.errors.MalformedInput`.
 """
 
 from __future__ import annotations

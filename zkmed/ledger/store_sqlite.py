@@ -1,28 +1,11 @@
 """The embedded ledger store: one SQLite file per ledger (stdlib ``sqlite3``), a :class:`~zkmed.ledger.store.Store`.
 
-Durability: WAL journal, ``synchronous=FULL`` (every commit syncs the WAL),
-one ``BEGIN IMMEDIATE`` transaction per append batch — an append that
-returned is on disk, and a crash leaves either all of a batch or none of it.
-Writers from several processes serialise on SQLite's write lock (``busy
-timeout`` 30 s) and re-read the head inside their transaction.
-
-Schema, version 2 (``PRAGMA user_version``; ``PRAGMA application_id`` =
-0x7A6B4C47, "zkLG"; format ``zkmed.ledger.store`` v2 of :mod:`zkmed.formats`)
-— every open checks all three, and that ``sqlite_master`` holds exactly
-these statements, so a damaged schema is named instead of misread::
-
-    blocks(height INTEGER PRIMARY KEY, tree_size INTEGER, hash BLOB, data BLOB)
-    entries(seq INTEGER PRIMARY KEY, record BLOB)           record = Merkle nodes ‖ entry bytes
-    authority_changes(seq INTEGER PRIMARY KEY)              index of change entries
-    checkpoints(id INTEGER PRIMARY KEY, tree_size INTEGER, text TEXT)
-
-Entry ``s``'s record holds the ``k = 1 + t`` Merkle nodes appending it
-completed (:func:`~zkmed.ledger.store.nodes_completed`; ``k`` is a function
-of ``s``, so the split needs no length field), then its canonical bytes.
-The perfect subtree ``(level, index)`` is thus bytes ``32·level … 32·level +
-31`` of the record of ``seq = (index + 1)·2^level − 1``: one primary-key
-look-up per node, read as an incremental blob that never touches a large
-payload's overflow pages.  Version 1 (nodes in a separate table) is refused.
+Pragmas, schema version 2, tables and the entry record layout (Merkle nodes,
+then entry bytes; node ``(level, index)`` is bytes ``32·level …`` of record
+``(index + 1)·2^level − 1``): ``docs/ledger.md`` §Byte layouts, "Store";
+durability and several writers: §Durability and concurrency.  Every open
+checks the application id, the version and that ``sqlite_master`` holds
+exactly these statements (S1).
 """
 
 from __future__ import annotations

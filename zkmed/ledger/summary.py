@@ -1,17 +1,7 @@
 """What ``zkmed ledger show`` reports: the head, the authorities, recent blocks and entries.
 
-:func:`summary` builds the document; it is also ``ledger show --json``
-(canonical JSON, format ``zkmed.ledger.show`` v1 of :mod:`zkmed.formats`)::
-
-    {"authorities": [<name>, …], "blocks": [{"hash", "height", "root", "signers", "time_ms", "tree_size"}, …],
-     "entries": <sealed entries>, "height": <head height>, "keys_held": <n>,
-     "latest_checkpoint": <tree size> | null, "ledger_id": <hex genesis hash>, "origin": <origin>,
-     "pending": <pending entries>, "recent_entries": [{"sealed", "seq", "sha256", "size", "type"}, …],
-     "root": <base64 head root>, "threshold": <t>,
-     "type": "zkmed.ledger.show", "version": 1}
-
-It reads a store it does not verify (``ledger verify`` does); it never
-needs secret keys.
+:func:`summary` builds the ``zkmed.ledger.show`` document (``docs/formats.md``
+§Ledger).  It reads a store it does not verify and never needs secret keys.
 """
 
 from __future__ import annotations

@@ -1,40 +1,11 @@
 """Replicas: bring a destination ledger up to date from a source, verifying every block.
 
-``zkmed ledger sync SRC DST`` runs :func:`sync`.  The source is anything
-that implements :class:`BlockSource` (here: another store on disk; a network
-client would implement the same four calls).  Nothing the source says is
-trusted:
-
-1. the source's genesis block must be the destination's (same ledger);
-2. the two chains must agree at the highest height both hold; if they do
-   not, the first height where they differ is found and, when the source's
-   block there is validly signed by the authority set in effect, a
-   :class:`~zkmed.errors.ForkDetected` carries both blocks as evidence —
-   never resolved silently;
-3. each newer block is fetched and checked against the chain rules B1–B6
-   (:mod:`zkmed.ledger.chain`: chain link, ledger, authority set,
-   signatures); then a consistency proof from the destination's last signed
-   tree head (size, root) to the block's is checked; then its entries are
-   fetched and B7–B10 checked (sequence numbers, authority changes, root);
-4. verified blocks are written in one transaction per batch, after
-   checking that the destination's head did not move meanwhile;
-5. the source's checkpoints that the destination lacks are copied, each
-   checked first exactly as ``ledger verify`` checks a stored one (S8: this
-   origin, cosigned by at least t authorities of a set the ledger used, its
-   root the destination's tree root at its size) — so a replica can issue
-   receipts and serve witnesses as its source does.  A checkpoint that fails
-   is reported and none is written.
-
-With the auditor's trust policy (``policy=``, ``zkmed ledger sync --policy
-FILE``) the destination must be the policy's ledger (origin, checked before
-anything is written) and, after the sync, the policy's authority set one the
-ledger used (T1 of :mod:`zkmed.ledger.audit`).  Without one, a new replica
-trusts the source's genesis block on first use.
-
-Only sealed blocks travel: entries the source holds pending (deferred
-sealing, :mod:`zkmed.ledger.sealing`) reach a replica once a block seals
-them.  A destination with pending entries of its own cannot take blocks on
-top of them and is refused.
+``zkmed ledger sync SRC DST`` runs :func:`sync`.  The source is any
+:class:`BlockSource` (here another store on disk; a network client would
+implement the same calls) and nothing it says is trusted.  The steps (genesis,
+fork bisection, B1–B10 with a consistency proof, batched writes, the trust
+policy, checkpoint copies) and what travels (sealed blocks only):
+``docs/ledger.md`` §Replicas and forks and §Sealing.
 """
 
 from __future__ import annotations

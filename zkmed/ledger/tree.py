@@ -1,15 +1,12 @@
 """Stored Merkle trees: O(log n) roots and proofs from perfect-subtree hashes.
 
-:class:`MerkleTree` answers RFC 9162 questions — root, inclusion proof,
-consistency proof, at any size up to the stored one — by reading hashes of
-*perfect* subtrees from a :class:`NodeSource`; it never rebuilds the tree.
-:class:`Frontier` is the right edge of a growing tree: appending a leaf costs
-amortised O(1) and reports the perfect-subtree nodes it completed, which is
-what a store keeps.  :class:`MemoryTree` keeps them in lists.
-
-A perfect subtree is addressed by ``(level, index)``: it covers the leaves
-``[index·2^level, (index+1)·2^level)``; level 0 holds the leaf hashes.  The
-results equal :mod:`zkmed.ledger.merkle`'s reference functions (tested).
+:class:`MerkleTree` answers RFC 9162 questions at any size up to the stored
+one by reading *perfect* subtree hashes from a :class:`NodeSource`;
+:class:`Frontier` is the right edge of a growing tree and reports the nodes
+each leaf completes (what a store keeps); :class:`MemoryTree` keeps them in
+lists.  Subtree ``(level, index)`` covers leaves ``[index·2^level,
+(index+1)·2^level)``; level 0 holds the leaf hashes.  Results equal
+:mod:`zkmed.ledger.merkle`'s (tested).
 """
 
 from __future__ import annotations
