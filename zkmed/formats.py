@@ -1,22 +1,9 @@
 """Format ids: every byte string and JSON object that leaves the library says what it is.
 
-A verifier handed an artifact must be able to dispatch on it and to refuse a
-version it does not know, with a clear error, instead of misparsing it.  So
-every exported artifact carries a **format id** (a stable name) and a
-**version**:
-
-* binary artifacts start with a 5-byte header::
-
-      "ZK"  ||  u16be code  ||  u8 version  ||  body
-
-  where ``code`` is the format's registered number (below);
-* JSON artifacts carry ``"type": "<name>"`` and ``"version": <int>`` members.
-
-This module owns only the header and the registry of ids; the body of each
-format is defined by the one module that owns it (named in :data:`REGISTRY`)
-and every format is listed in ``docs/formats.md``.  Raw IETF objects (NARG
-strings, SEC1 points, C2SP notes) keep their standard encodings and are not
-wrapped: their format is fixed by their specification.
+Binary artifacts start with the header ``"ZK" || u16be code || u8 version``
+(:class:`Format`); JSON artifacts carry ``"type"`` and ``"version"`` members.  This
+module owns only the header and the registry of ids (:data:`REGISTRY`); each body is
+defined by its owning module, and all are listed in ``docs/formats.md``.
 """
 
 from __future__ import annotations

@@ -1,18 +1,10 @@
 """Argument and proof-object checks shared by every recipe and raw prover / verifier (sigma and range proofs).
 
-One rule for the whole API (``docs/rangeproofs.md`` §"Errors"): an
-argument of the wrong **type** (parameters that are not ``PedersenParams``, a
-non-element where an element belongs, a ``float`` / ``bool`` for an integer, a
-``str`` context) is :class:`~zkmed.errors.MalformedInput`, from provers and
-verifiers alike; provers raise :class:`~zkmed.errors.ProvingError` when the
-witness does not satisfy the statement; verifiers raise
-:class:`~zkmed.errors.VerificationError` for everything else (non-canonical
-scalars, elements that are not valid non-identity elements of the parameters'
-group, lengths that do not fit, a commitment at the identity or on another
-curve, an unsupported statement).
-
-The element check (type, canonical encoding, not the identity) returns the bytes
-the transcript absorbs; an off-curve tuple on py_ecc passes it and fails the equation.
+One rule for the whole API (``docs/rangeproofs.md`` §"Errors"): a wrong **type** is
+MalformedInput (provers and verifiers alike), an unsatisfied witness ProvingError,
+anything else a verifier meets VerificationError.  The element check (type, canonical
+encoding, not the identity) returns the bytes the transcript absorbs; an off-curve
+tuple on py_ecc passes it and fails the equation.
 """
 
 from __future__ import annotations

@@ -1,33 +1,10 @@
 """Arbitrary integer intervals ``[lo, hi]`` and one-sided predicates on top of Bulletproofs.
 
-Values are integers of any sign — lab results as fixed-point integers
-(``6.1 %`` → ``61`` tenths), dates as day numbers, temperatures below zero —
-committed as ``C = v·G + r·H`` with ``v`` taken mod ``q``.
-
-Construction (two-sided interval, the standard shift of Bünz et al. 2018 §4.1
-to non-power-of-two ranges).  Let ``n`` be the smallest of 8, 16, 32, 64 with
-``hi − lo < 2^n``.  From ``C`` both parties derive::
-
-    C_lo = C − lo·G      opens to  (v − lo,  r)
-    C_hi = hi·G − C      opens to  (hi − v, −r)
-
-and the prover gives one aggregated proof (``m = 2``) that both commit to
-values in ``[0, 2^n)``.  Soundness: binding gives ``x_1 + x_2 ≡ hi − lo (mod q)``
-for the two committed values; as ``0 ≤ x_1 + x_2 < 2^{n+1} ≪ q`` and
-``0 ≤ hi − lo < 2^n`` this is an equality of integers, so
-``v ≡ lo + x_1`` with ``0 ≤ x_1 ≤ hi − lo``: ``v ∈ [lo, hi]``.  The bounds are
-limited to ``|lo|, |hi| < 2^128`` so that no interval wraps around ``q``.
-
-When ``hi − lo + 1 = 2^n`` exactly, ``C_lo`` alone suffices (``m = 1``).
-One-sided predicates are exactly such intervals, with a width ``2^bits``
-chosen by the caller (default 64)::
-
-    v ≥ a   ⇔   v ∈ [a, a + 2^bits − 1]        (one proof on C − a·G)
-    v ≤ b   ⇔   v ∈ [b − 2^bits + 1, b]        (one proof on C − (b − 2^bits + 1)·G)
-    v > a   ⇔   v ≥ a + 1,     v < b  ⇔  v ≤ b − 1
-
-("at least a and less than 2^bits above it": any real measurement with 64 bits).
-The interval and the caller's ``context`` are bound in the transcript context.
+``v ∈ [lo, hi]`` is one aggregated proof that ``C_lo = C − lo·G`` and ``C_hi = hi·G − C``
+both hide values in ``[0, 2^n)`` (``m = 1`` when ``hi − lo + 1 = 2^n``); a predicate is
+an interval of width ``2^bits``.  Bounds stay below ``2^128`` so no interval wraps
+around ``q``.  Construction, soundness and the predicate table: ``docs/rangeproofs.md``
+§"Arbitrary intervals".
 """
 
 from __future__ import annotations
@@ -155,7 +132,7 @@ def verify_interval(
 
 
 def predicate_interval(op: str, bound: int, bits: int = 64) -> tuple[int, int]:
-    """The interval that the one-sided predicate ``v op bound`` means (see the module docstring)."""
+    """The interval that the one-sided predicate ``v op bound`` means (docs/rangeproofs.md, predicate table)."""
     if not isinstance(op, str) or op not in PREDICATES:
         raise MalformedInput(f"unknown predicate {op!r}; use one of {PREDICATES}")
     if require_int(bits, "bits") not in SUPPORTED_BITS:

@@ -1,29 +1,10 @@
 """Wire formats of the sigma recipes' typed proofs (:mod:`zkmed.proofs.sigma`).
 
-Every proof is a frozen dataclass over its group whose fields after
-``group`` are canonical scalars.  On the wire a proof is the format header
-of :mod:`zkmed.formats` (``"ZK" || u16be code || u8 version``) followed by
-its scalars, ``Ns`` bytes each (draft-irtf-cfrg-sigma-protocols
-``Scalar.serialize``), in field order, with nothing else:
-
-==========================  ===============================  =====================================
-class                       format id                        body
-==========================  ===============================  =====================================
-:class:`DlogProof`          ``zkmed.proof.dlog`` v1          ``challenge || response``
-:class:`DleqProof`          ``zkmed.proof.dleq`` v1          ``challenge || response``
-:class:`OpeningProof`       ``zkmed.proof.opening`` v1       ``challenge || s_value || s_blinding``
-:class:`EqualityProof`      ``zkmed.proof.equality`` v1      ``challenge || s_value || s_r1 || s_r2``
-:class:`BitProof`           ``zkmed.proof.bit`` v1           ``challenge || c0 || s0 || s1``
-:class:`MembershipProof`    ``zkmed.proof.membership`` v1    ``challenge || c_0..c_{k-2} || s_0..s_{k-1}``
-:class:`VectorOpeningProof` ``zkmed.proof.vector-opening``   ``challenge || s_v1..s_vn || s_blinding``
-:class:`VectorEqualityProof` ``zkmed.proof.vector-equality`` ``challenge || s_v1..s_vn || s_r1 || s_r2``
-==========================  ===============================  =====================================
-
-AND proofs are the draft's compact NARG strings; OR proofs (bit, membership)
-are the compact CDS94 proofs of :mod:`zkmed.hazmat.sigma.compose`.
-``from_bytes`` raises MalformedInput on a wrong header, length, or a scalar
-``>= q`` (UnsupportedVersion for another version); :meth:`scalars` gives the
-flat scalar list a verifier checks (range-checked by the verifier itself).
+Every proof is a frozen dataclass over its group whose fields after ``group`` are
+canonical scalars; on the wire: the :mod:`zkmed.formats` header, then those scalars
+(``Ns`` bytes each) in field order.  Per-class table: ``docs/formats.md`` §"Sigma proofs".
+``from_bytes`` raises MalformedInput on a wrong header, length, or a scalar ``>= q``
+(UnsupportedVersion for another version).
 """
 
 from __future__ import annotations

@@ -1,32 +1,12 @@
 """Small ranges by a CDS OR-proof, and automatic choice between it and Bulletproofs.
 
-Statement.  ``C = v·G + r·H`` hides ``v ∈ {lo, …, hi}`` (``R + 1`` values, e.g. a
-ballot choice): for *one* ``i``, ``D_i = C − (lo + i)·G = r·H``.  The proof is the
-shared CDS94 OR proof (Cramer, Damgård, Schoenmakers, CRYPTO '94;
-:func:`~zkmed.hazmat.sigma.compose.prove_or` / ``verify_or``, ``docs/or-proofs.md``)
-of :func:`zkmed.circuits.membership.consecutive_elements`::
-
-    PK{(r): D_0 = r·H ∨ … ∨ D_R = r·H}
-
-This module adds the range checks, the tag and the proof object.  The OR
-instance holds ``H`` and every ``D_i``; the tag (the session id) the ciphersuite,
-the Pedersen parameters, the context, ``lo``, ``hi`` and ``C`` (:func:`statement_tag`).
-
-Wire format: the header of :data:`zkmed.formats.SMALL_RANGE_PROOF` (``"ZK" ‖
-u16be 0x0111 ‖ u8 1``), then compose's compact OR layout, ``5 + 2(R+1)·Ns`` bytes::
-
-    c ‖ c_0 ‖ … ‖ c_{R−1} ‖ s_0 ‖ … ‖ s_R          c_R = c − Σ_{i<R} c_i
-
-The verifier checks any :class:`SmallRangeProof` object as the decoder does:
-every ``c_i``, ``s_i`` in ``[0, q)``, one challenge and one response per value.
-
-Choosing the proof (:func:`prove_in_range`): the OR proof costs ``R + 1``
-two-point MSMs to verify and grows linearly; the interval Bulletproof (``n = 8``,
-``m = 2``) costs one ~48-point MSM and 556 bytes of body.  Measured on P-256
-(``docs/rangeproofs.md``, "Which one?"; ``python -m benchmarks.run --only
-rangeproof``) the OR proof verifies faster up to 9 values, is smaller up to 8 and
-always proves faster, so the rule takes it for at most :data:`OR_MAX_VALUES` = 9
-values (``hi − lo ≤ 8``) and Bulletproofs above; :data:`OR_HARD_LIMIT` caps it at 64.
+``C = v·G + r·H`` hides ``v ∈ {lo, …, hi}``: ``PK{(r): D_0 = r·H ∨ … ∨ D_R = r·H}`` with
+``D_i = C − (lo + i)·G`` (:func:`zkmed.circuits.membership.consecutive_elements`, proven
+by :func:`~zkmed.hazmat.sigma.compose.prove_or`).  This module adds the range checks,
+the tag (:func:`statement_tag`) and the proof object; :func:`prove_in_range` takes the
+OR proof for at most :data:`OR_MAX_VALUES` values and Bulletproofs above.  What the
+transcript binds, the wire format and the measured choice: ``docs/rangeproofs.md``
+§"Small ranges by OR composition"; layout: ``docs/formats.md``.
 """
 
 from __future__ import annotations

@@ -1,16 +1,9 @@
 """Bulletproofs vector generators ``G_0..G_{N-1}``, ``H_0..H_{N-1}`` (Bünz et al. 2018, §4.1).
 
-Soundness rests on nobody knowing a discrete-log relation among ``G_i``, ``H_i``
-and the Pedersen bases ``G``, ``H`` (the commitments ``A``, ``S`` of eq. 44, 47
-must bind), so every vector generator is derived by RFC 9380 hash-to-curve from a
-*public label* (:func:`zkmed.hazmat.commitments.derive_generators`)::
-
-    G_i = hash_to_element(label || "/G" || u32(i))      H_i = hash_to_element(label || "/H" || u32(i))
-
-Anyone can re-derive them.  Derivation by index is *prefix-stable* (the first
-``N`` of a larger set are the set of size ``N``), so proofs of different sizes
-batch against one shared prefix (§6.2).  Generators are kept per ``(group name,
-label)`` — by value, never by object identity — and a larger set extends them.
+``G_i = hash_to_element(label || "/G" || u32(i))``, ``H_i`` likewise with ``"/H"``
+(:func:`zkmed.hazmat.commitments.derive_generators`): no known discrete-log relation,
+prefix-stable.  Kept per ``(group name, label)`` — by value, never by object identity —
+and a larger set extends them.  Why and how: ``docs/rangeproofs.md`` §"Generators".
 """
 
 from __future__ import annotations

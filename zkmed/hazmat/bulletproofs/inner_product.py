@@ -1,36 +1,10 @@
 """The Bulletproofs inner-product argument (Bünz et al., S&P 2018, §3, Protocol 2).
 
-Statement.  For generator vectors ``G, H`` of length ``n = 2^k`` (optionally
-scaled by public factors, ``G'_i = g_i·G_i`` and ``H'_i = h_i·H_i``) and a
-point ``Q``, the prover knows ``a, b ∈ Z_q^n`` with::
-
-    P = <a, G'> + <b, H'> + <a, b>·Q                                  (§3, eq. 3)
-
-Prover (Protocol 2, one round; ``lo``/``hi`` are the halves, ``n' = n/2``)::
-
-    c_L = <a_lo, b_hi>              c_R = <a_hi, b_lo>
-    L   = <a_lo, G'_hi> + <b_hi, H'_lo> + c_L·Q
-    R   = <a_hi, G'_lo> + <b_lo, H'_hi> + c_R·Q
-    u   = challenge(L, R)                                  (Fiat–Shamir, §4.4)
-    G'' = u^{-1}·G'_lo + u·G'_hi        H'' = u·H'_lo + u^{-1}·H'_hi
-    a'  = u·a_lo + u^{-1}·a_hi          b'  = u^{-1}·b_lo + u·b_hi
-    P'  = u²·L + P + u^{-2}·R
-
-and recurses until ``n = 1``, when it sends the scalars ``a, b``.
-
-Verifier (§3.1 "inner-product verification through multi-exponentiation").
-Unrolling the ``k`` rounds, the final generators are ``Σ s_i·G'_i`` and
-``Σ s_i^{-1}·H'_i`` with::
-
-    s_i = Π_{j=1..k} u_j^{b(i,j)},   b(i,j) = +1 if bit (k-j) of i is 1, else -1
-
-so the whole recursion collapses into **one** multi-scalar multiplication::
-
-    Σ (a·s_i·g_i)·G_i + Σ (b·s_i^{-1}·h_i)·H_i + (a·b)·Q
-        - P - Σ_j (u_j²·L_j + u_j^{-2}·R_j)  ==  0                  (§3.1, §6.2)
-
-``s`` costs ``n - 1`` products (each challenge doubles the list), and
-``s_i^{-1} = s_{n-1-i}`` (complementing all bits inverts every exponent).
+Proves knowledge of ``a, b`` with ``P = <a, G'> + <b, H'> + <a, b>·Q`` (§3, eq. 3),
+where ``G'_i = g_i·G_i`` and ``H'_i = h_i·H_i`` for public factors.  The verifier
+unrolls the ``k`` rounds with ``s_i = Π_j u_j^{±1}`` (+ when bit ``k−j`` of ``i`` is
+set; ``s_i^{-1} = s_{n-1-i}``) into one MSM (§3.1, §6.2).  Rounds and the MSM:
+``docs/rangeproofs.md`` §"The inner-product argument".
 """
 
 from __future__ import annotations

@@ -1,23 +1,10 @@
 """Bulletproofs range proofs: the proof object, its one encoder and decoder, and the statement transcript.
 
-Wire format: the 5-byte header of :data:`zkmed.formats.RANGE_PROOF`
-(``"ZK" ‖ u16be 0x0110 ‖ u8 version 1``), then the body — a fixed layout,
-``k = log2(N)``; ``Ne``/``Ns`` the group's sizes::
-
-    A ‖ S ‖ T1 ‖ T2 ‖ t̂ ‖ τ_x ‖ μ ‖ L_1 ‖ R_1 ‖ … ‖ L_k ‖ R_k ‖ a ‖ b
-    = (2k + 4)·Ne + 5·Ns bytes  —  2k + 9 items  (P-256, n = 64, m = 1: 688 bytes, 693 with the header)
-
-Every element is fully validated and the identity rejected (an honest prover
-outputs it with negligible probability); every scalar must be canonical (``< q``).
-``k`` follows from the length, ``3 ≤ k ≤ 14`` (``n·m' = 8 … 64·256``), and with
-``n``/``m`` the length must fit that statement.  The verifier applies the same
-checks to any :class:`RangeProof` object (:meth:`RangeProof.encodings`).
-
-Statement transcript (strong Fiat–Shamir, §4.4): tag
-``b"zkmed/v1/bulletproofs/" || group name``; instance = ``lp(tag) ‖ Pedersen
-parameters (group, label, G, H) ‖ lp(generators' label)``; then the labelled
-appends ``context``, ``n``, ``m``, ``V`` (all commitments) — all before the
-first prover message.
+The byte layout (``zkmed.proof.range``) is :meth:`RangeProof.to_bytes` /
+:meth:`RangeProof.from_bytes`, listed in ``docs/formats.md``; the verifier applies
+the decoder's checks to any :class:`RangeProof` object (:meth:`RangeProof.encodings`).
+The statement transcript (everything bound before the first prover message):
+``docs/rangeproofs.md`` §"Fiat–Shamir transcript".
 """
 
 from __future__ import annotations
@@ -62,7 +49,7 @@ def proof_size(group: Group, n: int, m: int) -> int:
 
 @dataclass(frozen=True, eq=False)
 class RangeProof(ByteEquality):
-    """A (possibly aggregated) Bulletproofs range proof; see the module docstring for the layout."""
+    """A (possibly aggregated) Bulletproofs range proof; layout: :meth:`to_bytes` (docs/formats.md)."""
 
     group: Group
     A: Element

@@ -1,21 +1,13 @@
 """The Bulletproofs range-proof prover (Bünz et al., IEEE S&P 2018, §4.1, §4.3), written for secret inputs.
 
-The equations are in :mod:`zkmed.hazmat.bulletproofs.bulletproofs`; this module
-is *how* the prover touches its secrets:
+Secrets reach the group only through secret-scalar multiplications; ``A`` (eq. 44),
+with ``P_i = G_i + H_i``, costs one multiplication by 1 or 2 per bit (never 0)::
 
-* ``A`` (eq. 44), with ``P_i = G_i + H_i`` and ``a_R = a_L − 1``::
+    A = α·H + Σ a_i·G_i + Σ (a_i − 1)·H_i = α·H + Σ (a_i + 1)·P_i − (Σ P_i + Σ H_i)
 
-      A = α·H + Σ a_i·G_i + Σ (a_i − 1)·H_i = α·H + Σ (a_i + 1)·P_i − (Σ P_i + Σ H_i)
-
-  one secret-scalar multiplication per bit (by 1 or 2, never 0, so no backend
-  returns early), minus a public constant of the generators; no branch on a bit.
-* ``S`` (eq. 47): one ``mul_secret`` per term (``α·H``, ``ρ·H`` through the
-  parameters' fixed base); ``T_1``, ``T_2`` and ``V_j`` are ``PedersenParams.commit``.
-* The IPA's ``l, r`` are blinded by ``s_L, s_R`` (Protocol 1 sends them in the
-  clear, eq. 58–62), so its MSMs run on public-grade data.
-
-The number and kind of group operations depend only on ``(n, m)``.  The ``3N + 1``
+The number and kind of group operations depend only on ``(n, m)``; the ``3N + 1``
 multiplications of ``A`` and ``S`` are split across threads like a large MSM.
+Equations and the rest of the secret handling: ``docs/rangeproofs.md``.
 """
 
 from __future__ import annotations

@@ -12,13 +12,9 @@ ElectionGuard subgroup of ``Z_p^*`` (``add`` is a modular product, ``mul`` a pow
   identity unless ``allow_identity=True``.
 * Independent generators come from :meth:`Group.hash_to_element` (RFC 9380).
 
-**Secret versus public scalars.**  Every nonce, blinding, key and witness goes
-through :meth:`Group.mul_secret` / :meth:`Group.mul_gen_secret` or a
-:class:`FixedBase`'s ``mul_secret`` (the backend's constant-time path where it has
-one); :meth:`Group.mul`, :meth:`Group.mul_gen` and :meth:`Group.msm` may be
-variable time and only see public scalars.  Guarantees per backend:
-``docs/constant-time.md``.  Prefer ``mul_gen``, :meth:`Group.fixed_base` (a table
-object for a long-lived base, held by its owner) and ``msm`` over loops of ``mul``.
+**Secrets** (nonces, blindings, keys, witnesses) go only through ``mul_secret`` /
+``mul_gen_secret`` / ``FixedBase.mul_secret``; ``mul``, ``mul_gen`` and ``msm`` may be
+variable time and see public scalars only.  Per backend: ``docs/constant-time.md``.
 """
 
 from __future__ import annotations

@@ -15,15 +15,10 @@ first use): one product per non-zero byte, ≈ 8× faster.  ``msm``: one term is
 5-bit windows (≈ 3× faster than per-term ``powmod`` at 64 terms); squarings are
 explicit ``a·a % p`` (``powmod(a, 2^w, p)`` measured slower).
 
-Secret exponents (``docs/constant-time.md``): ``mul_secret`` is ``gmpy2.powmod_sec``
-(GMP's ``mpz_powm_sec``) of ``e = (k mod q) + c·q`` with ``c`` fixed so that every
-``e`` has ``bits(q) + 2`` bits and is never 0 (``a^e = a^k`` as ``a`` has order
-``q``).  ``mul_gen_secret`` walks the table without skips: it writes
-``e − (1 + 2^8 + 2^16 + …)`` in bytes ``d_i`` and multiplies ``T[i][d_i + 1]`` for
-**every** row (never the identity), so the products do not depend on ``k``; the
-entry is still picked by a list index (a cache-timing channel that
-``mpz_powm_sec``'s masked scan does not have).  ``mul``, ``mul_gen`` and ``msm``
-are variable time: public exponents only.
+Secret exponents: ``mul_secret`` is ``gmpy2.powmod_sec`` of ``(k mod q) + c·q`` (fixed
+bit length, never 0); ``mul_gen_secret`` walks every table row (entries ``d + 1``, never
+the identity) but indexes the table in Python (cache timing).  ``mul``, ``mul_gen`` and
+``msm`` are variable time: public exponents only.  Details: ``docs/constant-time.md``.
 
 ``hash_to_element``: RFC 9380 ``expand_message_xmd`` (SHA-256) to
 ``len(p) + 16`` bytes (k = 128 extra bits), reduced mod ``p``, raised to the cofactor.

@@ -1,23 +1,12 @@
 """Precomputed fixed-base tables for a long-lived public point, through OpenSSL's generator slot.
 
-OpenSSL only precomputes multiples of a group's *generator*.  For the same
-constant-time table walk (``ecp_nistz256`` for P-256) on another public base such
-as Pedersen's ``H``, that point gets its own ``EC_GROUP`` (the same named curve,
-``EC_GROUP_set_generator(H)``, ``EC_GROUP_precompute_mult``), and
-``EC_POINT_mul(group_H, r, k, NULL, NULL)`` computes ``k·H`` from the table.
-
-petlib does not declare ``EC_GROUP_set_generator``, so this module declares what
-it needs with cffi's ABI mode and hands it petlib's ``EC_POINT*`` / ``BIGNUM*``
-pointers.  That is sound only if both FFIs talk to **the very same libcrypto
-instance**; :func:`binding_state` proves it once per process, before any pointer
-crosses: (1) petlib's ``OpenSSL_version(OPENSSL_VERSION)`` points into its
-libcrypto (the *anchor*); (2) ``dladdr`` names that shared object, opened with
-``RTLD_NOLOAD`` (already mapped: nothing loaded, no search path); (3) the new
-binding's call returns the **same address** and ``OPENSSL_VERSION_NUMBER`` agrees;
-(4) a petlib ``EC_GROUP`` read through it reports its curve name.  Otherwise the
-state is *refused*, :func:`build_table` returns ``None`` and the curves keep their
-plain constant-time multiplication (``zkmed info`` shows it).  Tables are also
-checked against a plain multiplication when built.
+OpenSSL only precomputes multiples of a group's *generator*, so a base such as
+Pedersen's ``H`` gets its own ``EC_GROUP`` (``EC_GROUP_set_generator(H)``,
+``EC_GROUP_precompute_mult``) and ``EC_POINT_mul(group_H, r, k, NULL, NULL)``
+computes ``k·H`` from the table.  ``EC_GROUP_set_generator`` is declared here with
+cffi's ABI mode, which is sound only against petlib's very libcrypto instance:
+:func:`binding_state` proves that once per process, else :func:`build_table` returns
+``None``.  The four-step proof: ``docs/constant-time.md`` §"The OpenSSL fixed-base binding".
 """
 
 from __future__ import annotations
@@ -112,7 +101,7 @@ def _prove() -> tuple[BindingState, tuple[Any, Any] | None]:
 
 
 def binding_state() -> BindingState:
-    """Prove (once per process) that the ABI-mode binding is petlib's libcrypto instance; see the module docstring."""
+    """Prove (once per process) that the ABI-mode binding is petlib's libcrypto instance (docs/constant-time.md)."""
     global _state, _binding
     if _state is None:
         try:

@@ -10,13 +10,9 @@ The fast backend every benchmark is measured against:
 * :meth:`PetlibCurve.fixed_base` gives a long-lived base (Pedersen ``H``) its own
   OpenSSL table where that pays (P-256; :mod:`zkmed.hazmat.groups.openssl_fixed_base`).
 
-Secret scalars take OpenSSL's constant-time single-scalar paths: ``EC_POINT_mul``
-with one scalar is ``ecp_nistz256``'s windowed multiplication / generator table
-on P-256 and the Montgomery ladder (``ossl_ec_scalar_mul_ladder``) elsewhere.
-``msm`` (wNAF) is variable time: public scalars only (``docs/constant-time.md``).
-
-Encoding: SEC1 compressed, 33 bytes (:mod:`zkmed.hazmat.groups.sec1`); both
-curves have cofactor 1, so a point on the curve is in the group.
+Secret scalars take OpenSSL's constant-time single-scalar ``EC_POINT_mul``; ``msm``
+is variable time, public scalars only (``docs/constant-time.md``).  Encoding: SEC1
+compressed (:mod:`zkmed.hazmat.groups.sec1`); cofactor 1, so on the curve is in the group.
 """
 
 from __future__ import annotations

@@ -13,9 +13,8 @@ from a lazily built table of ``d·2^(8i)·G`` for signed 8-bit digits (33 window
 expansions.  Encoding: SEC1 compressed (:mod:`zkmed.hazmat.groups.sec1`);
 ``hash_to_element``: RFC 9380 ``secp256k1_XMD:SHA-256_SSWU_RO_``.
 
-Nothing here is constant time: a verifier and a reference.  ``mul_secret`` /
-``mul_gen_secret`` are the inherited defaults (wNAF digits and fixed-base windows
-branch on the scalar), and ``zkmed info`` says so.
+**Nothing here is constant time** (``mul_secret`` / ``mul_gen_secret`` are the
+inherited variable-time defaults): a verifier and a reference only.
 """
 
 from __future__ import annotations

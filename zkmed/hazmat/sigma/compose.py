@@ -1,54 +1,14 @@
 """OR composition of sigma protocols for linear relations (AND is the statement DSL's ``&``).
 
-**AND** (draft-irtf-cfrg-sigma-protocols, end of §"Specifying the relation")
-needs no protocol of its own: a conjunction of linear relations is again a
-linear relation, obtained by concatenating the equations, which the statement
-DSL (:mod:`zkmed.hazmat.sigma.dsl`) does with shared names sharing indices.
+AND needs no protocol of its own: a conjunction of linear relations is again a
+linear relation (the DSL, :mod:`zkmed.hazmat.sigma.dsl`, concatenates equations).
+OR is the CDS94 disjunction ``PK{(w): R_0(w) ∨ ... ∨ R_{k-1}(w)}``; the prover
+knows a witness ``w`` of one branch ``l`` and runs the same operations for every branch::
 
-**OR** (Cramer, Damgård, Schoenmakers, "Proofs of partial knowledge and
-simplified design of witness hiding protocols", CRYPTO '94 — CDS94): for
-``k >= 2`` branches ``R_0 .. R_{k-1}`` (linear relations on one group; a
-branch with several equations is an AND inside the OR), the prover knows a
-witness ``w`` for branch ``l`` only.  In Camenisch–Stadler notation
-(CRYPTO '97) it proves ``PK{(w): R_0(w) ∨ ... ∨ R_{k-1}(w)}``.
+    A_i = map_i(r_i) - e_i·image_i ;  c_l = c - Σ_{i≠l} e_i ;  s_i = r_i + (c_i - e_i)·w_i
 
-Prover (one formula, the same group operations for every branch)::
-
-    for every branch i:  r_i <- random nonces,  e_i <- random scalar
-        A_i = map_i(r_i) - e_i · image_i
-    c   = FS(tag, instance, A_0 || ... || A_{k-1})
-    c_l = c - Σ_{i != l} e_i ;  c_i = e_i (i != l)
-    s_i = r_i + (c_i - e_i) · w_i      (w_l = w; w_i = 0, so s_i = r_i, for i != l)
-
-For ``i != l`` this is exactly the draft's simulator (§"Simulator") with
-challenge ``e_i`` and response ``r_i``.  For the real branch
-``A_l = map_l(r_l - e_l·w)`` (as ``image_l = map_l(w)``) is an honest
-commitment with the uniform nonce ``r_l - e_l·w``, and ``s_l`` is its honest
-response to ``c_l``.  Before drawing any randomness the prover checks
-``map_l(w) == image_l`` with constant-time single multiplications (refusing a
-false witness with ProvingError); given that, every branch of the output
-satisfies its verification equation by the algebra above, so the prover does
-not re-verify its own output.
-
-Fiat–Shamir (strong, draft-irtf-cfrg-fiat-shamir): one
-:class:`~zkmed.hazmat.transcript.Transcript` with ``session_id = DeriveSessionID(tag)``
-and the instance (:func:`or_instance`)::
-
-    u32le(k) || for each branch: u32le(len) || SerializeLinearRelation(R_i)
-
-then the commitments of all branches, in branch order, equation order
-(``Ne`` bytes each); ``c`` is squeezed with ``Ns + 16`` bytes.  The tag must
-name the ciphersuite and the OR flavor; :mod:`zkmed.hazmat.sigma.dsl` builds it.
-
-Proof bytes (compact: no group elements)::
-
-    c || c_0 || ... || c_{k-2} || s_0 || ... || s_{k-1}
-
-``Ns`` bytes per canonical scalar; ``s_i`` has ``num_scalars(R_i)`` scalars;
-the last branch challenge is implied, ``c_{k-1} = c - Σ_{i<k-1} c_i``.  The
-verifier recomputes every ``A_i = map_i(s_i) - c_i · image_i`` (one MSM per
-equation), rejects an identity ``A_i``, re-derives the challenge and
-compares it with ``c``.  See ``docs/or-proofs.md``.
+Construction, Fiat–Shamir instance, byte layout, verifier and security notes:
+``docs/or-proofs.md``.
 """
 
 from __future__ import annotations
@@ -137,15 +97,8 @@ def _instance(rels: Sequence[LinearRelation]) -> bytes:
 
 @dataclass(frozen=True)
 class OrProof:
-    """A compact CDS94 OR proof.
-
-    Layout (``Ns``-byte canonical scalars, nothing else)::
-
-        challenge || branch_challenges[0..k-2] || responses[0] || ... || responses[k-1]
-
-    ``responses[i]`` has ``num_scalars(R_i)`` scalars; the last branch
-    challenge is implied (:meth:`challenges`).
-    """
+    """A compact CDS94 OR proof; its layout is :meth:`scalars` (wire order), the last
+    branch challenge implied (:meth:`challenges`)."""
 
     group: Group
     challenge: int
@@ -253,12 +206,7 @@ def prove_or_scalars(
 
 
 def verify_or(tag: bytes, branches: Sequence[LinearRelation], proof: bytes) -> None:
-    """Verify a compact OR proof; return None or raise VerificationError.
-
-    Straight-line: parse (exact length, canonical scalars), recompute every
-    branch commitment with one MSM per equation, reject identities,
-    re-derive the challenge and compare it with the proof's ``c``.
-    """
+    """Verify a compact OR proof; return None or raise VerificationError (steps: docs/or-proofs.md)."""
     rels, _ = _check_branches(branches)
     try:
         parsed = OrProof.from_bytes(rels, proof)  # the one parser of the layout

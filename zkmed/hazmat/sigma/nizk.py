@@ -1,28 +1,12 @@
 """Sigma protocols for linear relations and their Fiat–Shamir compilation.
 
-Implements draft-irtf-cfrg-sigma-protocols:
-
-* §"The Sigma Protocol": :func:`prover_commitment`, :func:`prover_response`,
-  :func:`verifier`, and the simulator :func:`simulate_response` /
-  :func:`simulate_commitment`;
-* §"Challenge derivation": :func:`derive_challenge` runs the one zkmed
-  :class:`~zkmed.hazmat.transcript.Transcript` (``DeriveSessionID(tag)``, absorb
-  ``SerializeLinearRelation(instance)``, absorb the commitment bytes, squeeze
-  ``Ns + 16`` bytes, ``DecodeField``);
-* §"Batchable NARG strings" / §"Compact NARG strings": :func:`prove_batchable`,
-  :func:`verify_batchable`, :func:`prove_compact`, :func:`verify_compact`;
-* §"Batch verification" lives in :mod:`zkmed.hazmat.sigma.batch`
-  (:func:`~zkmed.hazmat.sigma.batch.batch_verify`, one MSM over the whole batch);
-* the byte-level entry points ``prove_nizk`` / ``verify_nizk`` live in
-  :mod:`zkmed.hazmat.sigma.ciphersuites` (keyed by ciphersuite name and flavor).
-
-Every verification equation is one MSM per equation (§"Efficiency
-considerations"): the verifier recomputes ``map(response) - c * image`` with
-:meth:`~zkmed.hazmat.sigma.relation.LinearRelation.simulate` and compares it with the
-commitment.  The prover evaluates the map on secret nonces with the group's secret-scalar
-operations (``mul_gen_secret``, ``mul_secret``, fixed bases) instead of the
-variable-time MSM (§"Constant-Time Requirements"; ``docs/constant-time.md``);
-Python integer arithmetic on the nonces is not constant time.
+Implements draft-irtf-cfrg-sigma-protocols §"The Sigma Protocol" (prover, verifier,
+simulator), §"Challenge derivation" (:func:`derive_challenge`, on the one zkmed
+:class:`~zkmed.hazmat.transcript.Transcript`) and the batchable / compact NARG strings.
+Batch verification: :mod:`zkmed.hazmat.sigma.batch`; byte-level ``prove_nizk`` /
+``verify_nizk``: :mod:`zkmed.hazmat.sigma.ciphersuites`.  Verification steps:
+``docs/verification.md`` §V2.  The prover evaluates the map on secret nonces with the
+group's secret-scalar operations, never the variable-time MSM (``docs/constant-time.md``).
 """
 
 from __future__ import annotations
