@@ -4,24 +4,11 @@ This module implements §"Linear relations" of draft-irtf-cfrg-sigma-protocols.
 A relation is split, explicitly, into the two halves of §"Instance validation"
 (the shape lives in :mod:`zkmed.hazmat.sigma.shape`):
 
-* :class:`RelationShape` — the linear map's structure (equations over scalar
-  and element *indices* with integer coefficients, and the number of
-  elements).  Its constructor runs checks 1–6 and precomputes everything that
-  depends on structure only (verification plan, serialization prefix).  A
-  shape is immutable and built **once**: the circuits of :mod:`zkmed.circuits`
-  hold theirs as module constants (through
-  :func:`zkmed.hazmat.sigma.dsl.compile_statement`), the way ``re.compile``
-  is used;
+* :class:`RelationShape` — the structure, checks 1–6, built once (its module
+  says how and why);
 * :class:`LinearRelation` — a shape bound to a group and to the instance's
   elements (``elements[0]`` is the generator).  :meth:`LinearRelation.from_shape`
   runs checks 7–10 on the elements, every time.
-
-A shape's coefficients are either residues modulo a given ``modulus``
-(relations decoded from the wire or built with :class:`RelationBuilder`:
-bound only to a group of that order) or small signed integers (compiled
-statements: bound to any group whose order exceeds ``shape.bound``, which
-guarantees that every coefficient and every merged sum the checks looked at
-is non-zero modulo ``q`` exactly when it is non-zero as an integer).
 
 Wire layout of a serialized relation (``SerializeLinearRelation``, little-endian
 counts and indices, ``Ns``-byte coefficients reduced mod ``q`` in the group's
