@@ -23,6 +23,9 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import zkmed
+from zkmed.cli import election as election_cli
+from zkmed.cli import electionguard as electionguard_cli
+from zkmed.cli import records as records_cli
 from zkmed.cli import render
 from zkmed.cli.demo import demo
 from zkmed.cli.info import info
@@ -108,6 +111,12 @@ main.add_command(info)
 main.add_command(demo)
 main.add_command(sigma)
 main.add_command(ledger)
+for _command in election_cli.COMMANDS:
+    main.add_command(_command)
+for _command in electionguard_cli.COMMANDS:
+    main.add_command(_command)
+for _command in records_cli.COMMANDS:
+    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

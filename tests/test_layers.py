@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("zkmed.circuits",),
     ("zkmed.proofs",),
     ("zkmed.ledger",),
+    ("zkmed.elections", "zkmed.electionguard", "zkmed.records"),  # the product modules (siblings)
     ("zkmed",),  # the package root: version only
     ("zkmed.cli",),
 ]

@@ -146,3 +146,9 @@ LEDGER_SHOW = register("zkmed.ledger.show", 0x0306, 1, "zkmed.ledger.summary")
 LEDGER_VERIFY_REPORT = register("zkmed.ledger.verify-report", 0x0307, 1, "zkmed.ledger.audit")
 LEDGER_SECRET_KEY = register("zkmed.ledger.secret-key", 0x0308, 1, "zkmed.ledger.keys")
 LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sqlite")
+
+# elections (zkmed.elections): codes 0x0401-0x04FF
+
+# ElectionGuard 2.0 records (zkmed.electionguard): codes 0x0501-0x05FF
+
+# medical records (zkmed.records): codes 0x0601-0x06FF

@@ -19,6 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+import targets_electionguard
+import targets_elections
+import targets_records
 from fuzz_support import Target, definitions, qualname
 
 from zkmed import canonical_json as cj
@@ -619,4 +622,7 @@ def all_targets() -> list[Target]:
             continue
     out += _proof_targets() + _range_targets() + _sigma_targets()
     out += _format_targets() + _encoding_targets() + _ledger_targets()
+    out += targets_elections.targets()
+    out += targets_electionguard.targets()
+    out += targets_records.targets()
     return out

@@ -1,0 +1,1 @@
+"""Elections: key ceremony, credential-signed encrypted ballots, homomorphic tally, threshold decryption, verifier."""

@@ -1,0 +1,1 @@
+"""Medical records: FHIR credentials, selective disclosure with predicate proofs, consent, access audit, sharing."""
