@@ -27,21 +27,21 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(VENV)/bin/zkmed demo
 
-# The whole suite (slow cases included), then again under `python -O` so that no
+# The whole suite (slow cases included; `heavy` ones only in test-slow), then again under `python -O` so that no
 # check silently relies on `assert`.
 test: $(STAMP)
 	$(VENV)/bin/ruff check zkmed circuits cli tests benchmarks
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -m "" -p no:cacheprovider
-	ZKMED_FUZZ_EXAMPLES=50 $(PY) -O -m pytest -m "not slow" -p no:cacheprovider
+	$(PY) -m pytest -m "not heavy" -p no:cacheprovider
+	ZKMED_FUZZ_EXAMPLES=50 $(PY) -O -m pytest -m "not slow and not heavy" -p no:cacheprovider
 
 test-fast: $(STAMP)
 	$(PY) -m pytest
 
 # the slow cases, and the fuzz tests with many more examples per decoder / command
 test-slow: $(STAMP)
-	ZKMED_FUZZ_EXAMPLES=5000 $(PY) -m pytest -m "slow or fuzz"
+	ZKMED_FUZZ_EXAMPLES=5000 $(PY) -m pytest -m "slow or fuzz or heavy"
 
 # zksk 0.0.2 is the Python peer we compare against; its bplib dependency does not
 # build, and zksk runs without it, hence --no-deps.

@@ -1,0 +1,1 @@
+"""The served ledger: write and read API, and the public bulletin-board pages."""
