@@ -16,7 +16,16 @@ from pathlib import Path
 
 from zkmed.hazmat.groups import parallel
 
-MODULES = ["groups", "sigma", "rangeproof", "ledger"]
+MODULES = [
+    "groups",
+    "sigma",
+    "rangeproof",
+    "ledger",
+    "ledger_pg",
+    "elections",
+    "electionguard",
+    "records",
+]
 
 
 def main(argv: list[str] | None = None) -> int:
