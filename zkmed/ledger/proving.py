@@ -63,7 +63,7 @@ def prove_inclusion(ledger: Ledger, seq: int, checkpoint: SignedCheckpoint | Non
     if seq >= ledger.size and not ledger.keys:
         raise LedgerError(f"entry {seq} is pending (not yet sealed), and this node holds no keys to seal it")
     ledger._cover(seq + 1)
-    signed = checkpoint or _checkpoint_at(ledger, seq, exact=False)
+    signed = checkpoint or _checkpoint_at(ledger, seq + 1, exact=False)  # a tree holding entry seq
     size = signed.checkpoint.tree_size
     if size <= seq or size > ledger.size:
         raise LedgerError(f"checkpoint of size {size} does not cover entry {seq} in this ledger")
