@@ -31,6 +31,7 @@ from zkmed.cli.demo import demo
 from zkmed.cli.info import info
 from zkmed.cli.ledger import ledger
 from zkmed.cli.sigma import sigma
+from zkmed.cli.verify import verify
 from zkmed.encoding import utf8_encode
 from zkmed.errors import MalformedInput, ZkmedError
 
@@ -111,6 +112,7 @@ main.add_command(info)
 main.add_command(demo)
 main.add_command(sigma)
 main.add_command(ledger)
+main.add_command(verify)
 for _command in election_cli.COMMANDS:
     main.add_command(_command)
 for _command in electionguard_cli.COMMANDS:

@@ -32,6 +32,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("zkmed.proofs",),
     ("zkmed.ledger",),
     ("zkmed.elections", "zkmed.electionguard", "zkmed.records"),  # the product modules (siblings)
+    ("zkmed.audit",),  # the whole-ledger verifier dispatches to the product modules
     ("zkmed.serve",),  # the served ledger and public bulletin board
     ("zkmed",),  # the package root: version only
     ("zkmed.cli",),

@@ -152,3 +152,6 @@ LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sql
 # ElectionGuard 2.0 records (zkmed.electionguard): codes 0x0501-0x05FF
 
 # medical records (zkmed.records): codes 0x0601-0x06FF
+
+# the auditor's whole-ledger verifier (zkmed.audit): codes 0x0701-0x07FF
+VERIFY_REPORT = register("zkmed.verify-report", 0x0701, 1, "zkmed.audit.report")
