@@ -47,6 +47,7 @@ test-slow: $(STAMP)
 # build, and zksk runs without it, hence --no-deps.
 bench: $(STAMP)
 	$(PY) -m pip install -q --no-deps zksk==0.0.2 attrs
+	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m benchmarks.run --out benchmarks/results
 
 lint: $(STAMP)

@@ -19,14 +19,27 @@ from typing import Any
 from zkmed.hazmat.groups import parallel
 
 
+@dataclass(frozen=True)
+class Chart:
+    """How to draw a table as a PNG: ``x`` column against ``y`` columns (one line each)."""
+
+    name: str  # file name stem: results/<name>.png
+    x: str
+    y: tuple[str, ...]
+    ylabel: str
+    logx: bool = False
+    logy: bool = False
+
+
 @dataclass
 class Table:
-    """One result table: a title, column names, rows of values, free-text notes."""
+    """One result table: a title, column names, rows of values, free-text notes, optionally a chart."""
 
     title: str
     columns: list[str]
     rows: list[list[Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    chart: Chart | None = None
 
     def add(self, *row: Any) -> None:
         if len(row) != len(self.columns):

@@ -1,4 +1,4 @@
-"""Run every benchmark module and write ``results/benchmarks.json`` + ``results/benchmarks.md``.
+"""Run every benchmark module and write ``results/latest.json``, ``results/benchmarks.md`` and PNG charts.
 
 python -m benchmarks.run [--quick] [--only groups,sigma] [--out benchmarks/results]
 """
@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks.charts import draw
 from zkmed.hazmat.groups import parallel
 
 MODULES = [
@@ -62,9 +63,11 @@ def main(argv: list[str] | None = None) -> int:
             text = table.to_markdown()
             md.append(text)
             print(text, flush=True)
-    (out / "benchmarks.json").write_text(json.dumps(report, indent=2) + "\n")
+            if (png := draw(table, out)) is not None:
+                md.append(f"![{table.title}]({png.name})\n")
+    (out / "latest.json").write_text(json.dumps(report, indent=2) + "\n")
     (out / "benchmarks.md").write_text("\n".join(md))
-    print(f"wrote {out / 'benchmarks.json'} and {out / 'benchmarks.md'}")
+    print(f"wrote {out / 'latest.json'}, {out / 'benchmarks.md'} and the charts beside them")
     return 0
 
 
