@@ -33,6 +33,7 @@ __all__ = [
     "Record",
     "Tally",
     "ballot_files",
+    "file_bytes",
     "load_record",
     "parse_ballot",
     "parse_decrypted",
@@ -43,7 +44,7 @@ _HEX_LOWER = re.compile(r"[1-9a-f][0-9a-f]*")
 _HEX_UPPER = re.compile(r"(?:[0-9A-F]{2})*")
 
 
-def read_file(path: Path) -> bytes:
+def file_bytes(path: Path) -> bytes:
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
             raise MalformedInput(f"{path}: file larger than {MAX_FILE_BYTES} bytes")
@@ -176,7 +177,7 @@ def _hex_param(o: Obj, key: str) -> int:
 
 def _load_constants(directory: Path) -> Constants:
     where = "constants.json"
-    root = Reader(where).root(parse_document(read_file(directory / where), where))
+    root = Reader(where).root(parse_document(file_bytes(directory / where), where))
     c = root.obj("constants")
     return Constants(
         root.text("protocolVersion"),
@@ -189,7 +190,7 @@ def _load_constants(directory: Path) -> Constants:
 
 def _load_config(directory: Path) -> Config:
     where = "election_config.json"
-    o = Reader(where).root(parse_document(read_file(directory / where), where))
+    o = Reader(where).root(parse_document(file_bytes(directory / where), where))
     n = o.integer("number_of_guardians", low=1)
     k = o.integer("quorum", low=1, high=n)
     chained = o.flag("chain_confirmation_codes") if o.has("chain_confirmation_codes") else False
@@ -198,7 +199,7 @@ def _load_config(directory: Path) -> Config:
 
 def _load_manifest(directory: Path) -> Manifest:
     where = "manifest.json"
-    raw = read_file(directory / where)
+    raw = file_bytes(directory / where)
     o = Reader(where).root(parse_document(raw, where))
     contests: dict[str, ManifestContest] = {}
     for c in o.objs("contests"):
@@ -223,7 +224,7 @@ def _load_manifest(directory: Path) -> Manifest:
 def _load_initialized(directory: Path, arith: Arith, k: int) -> tuple[Any, bytes, list[Guardian]]:
     where = "election_initialized.json"
     reader = Reader(where)
-    o = reader.root(parse_document(read_file(directory / where), where))
+    o = reader.root(parse_document(file_bytes(directory / where), where))
     joint_key = o.element("joint_public_key")
     h_e = o.hash("extended_base_hash")
     guardians = []
@@ -244,7 +245,7 @@ def _load_encrypted_tally(
 ) -> tuple[dict[str, dict[str, tuple[Any, Any]]], list[str], bytes | None]:
     where = "encrypted_tally.json"
     reader = Reader(where)
-    o = reader.root(parse_document(read_file(directory / where), where))
+    o = reader.root(parse_document(file_bytes(directory / where), where))
     out: dict[str, dict[str, tuple[Any, Any]]] = {}
     for c in o.objs("contests"):
         cid = c.text("contest_id")
@@ -364,7 +365,7 @@ def load_record(directory: str | Path, arith: Arith | None = None) -> Record:
     manifest = _load_manifest(directory)
     joint_key, h_e, guardians = _load_initialized(directory, arith, config.k)
     enc_tally, cast_ids, tally_eid = _load_encrypted_tally(directory, arith)
-    tally = parse_decrypted(read_file(directory / "tally.json"), "tally.json", arith, challenged=False)
+    tally = parse_decrypted(file_bytes(directory / "tally.json"), "tally.json", arith, challenged=False)
     ballots, decrypted = ballot_files(directory)
     return Record(
         directory,

@@ -23,7 +23,7 @@ from typing import Any
 from zkmed.electionguard import hashing
 from zkmed.electionguard.arith import Arith
 from zkmed.electionguard.ballots import Context, Outcome, check_decryption, init_worker, run_batch
-from zkmed.electionguard.record import Record, load_record, read_file
+from zkmed.electionguard.record import Record, file_bytes, load_record
 from zkmed.electionguard.report import STEPS, Report, StepResult
 from zkmed.errors import MalformedInput, VerificationError
 
@@ -31,6 +31,7 @@ __all__ = ["MAX_JOBS", "check_record", "verify_record"]
 
 MAX_JOBS = 64
 _BATCHES_PER_JOB = 3  # a few batches per worker evens out uneven ballots
+_BALLOT_STEPS = frozenset({"V4", "V5", "V6", "V7", "V8", "V10", "V12", "V14"})  # steps that read encrypted ballots
 
 
 def _params_steps(rec: Record, arith: Arith, out: Outcome) -> bytes:
@@ -138,7 +139,7 @@ def _tally_steps(rec: Record, ctx: Context, arith: Arith, out: Outcome) -> None:
     out.seconds["V10"] += time.perf_counter() - t1
 
 
-def _cross_steps(rec: Record, arith: Arith, out: Outcome) -> None:
+def _cross_steps(rec: Record, arith: Arith, out: Outcome, *, challenged: bool) -> None:
     """7.C and unique ballot ids, Verification 8, 10.E, and the challenged ballots against their encrypted ballots."""
     ids = Counter(b.ballot_id for b in out.ballots)
     for bid, n in sorted(ids.items()):
@@ -176,6 +177,8 @@ def _cross_steps(rec: Record, arith: Arith, out: Outcome) -> None:
             "V10", "tally.json", f"contest {cid}", "contest on a submitted ballot is missing from the tally (10.E)"
         )
     out.seconds["V8"] += time.perf_counter() - t0
+    if not challenged:
+        return
     decrypted_ids = Counter(bid for _, bid, _ in out.decrypted)
     for file, bid, contests in out.decrypted:
         original = out.challenged.get(bid)
@@ -207,16 +210,16 @@ def _batches(paths: list[Path], parts: int) -> list[list[Path]]:
 
 
 def _read(paths: list[Path], root: Path) -> list[tuple[str, bytes]]:
-    return [(str(p.relative_to(root)), read_file(p)) for p in paths]
+    return [(str(p.relative_to(root)), file_bytes(p)) for p in paths]
 
 
 def check_record(
     directory: str | Path, *, jobs: int = 1, fast: bool = True, steps: Collection[str] | None = None
 ) -> Report:
     """Verify the record in ``directory``; ``jobs`` worker processes (1: in this process); ``fast=False`` is the
-    one-by-one baseline (no tables, no batching); ``steps`` limits the ballot-file work to those step numbers
-    (``{"V12"}`` skips every encrypted ballot's proofs) — the report then marks the others ``not-present``… only
-    for tests; the CLI always runs every step."""
+    one-by-one baseline (no tables, no batching); ``steps`` (e.g. ``{"V8"}``) runs only the work those steps need
+    and marks the steps it did not run ``not-present`` (for tests that re-verify a tampered copy; the CLI always
+    runs every step).  Verifications 1-4 always run (they give H_E)."""
     if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
         raise MalformedInput(f"jobs must be an integer in [1, {MAX_JOBS}]")
     start = time.perf_counter()
@@ -228,27 +231,32 @@ def check_record(
     arith = Arith(int(rec.joint_key), fast=fast)
     out = Outcome()
     out.seconds["load"] += load_seconds
-    want = set(steps) if steps is not None else None
-    ballot_paths = rec.ballot_paths if want is None or want & {"V5", "V6", "V7", "V8", "V10", "V12", "V14"} else []
-    decrypted_paths = rec.decrypted_paths if want is None or want & {"V12", "V13", "V14"} else []
+    want = frozenset(steps) if steps is not None else None
+    if want is not None and not want <= {number for number, _ in STEPS}:
+        raise MalformedInput(f"unknown steps: {sorted(want - {number for number, _ in STEPS})}")
+    run_ballots = want is None or bool(want & _BALLOT_STEPS)
+    run_decrypted = want is None or bool(want & {"V12", "V13", "V14"})
+    run_tally = want is None or bool(want & {"V9", "V10"})
     h_e = _params_steps(rec, arith, out)
-    ctx = Context(int(rec.joint_key), h_e, rec.manifest.contests, fast)
-    tasks = [("ballots", b) for b in _batches(ballot_paths, jobs * _BATCHES_PER_JOB)]
-    tasks += [("challenged", b) for b in _batches(decrypted_paths, jobs)]
+    ctx = Context(int(rec.joint_key), h_e, rec.manifest.contests, fast, want)
+    tasks = [("ballots", b) for b in _batches(rec.ballot_paths if run_ballots else [], jobs * _BATCHES_PER_JOB)]
+    tasks += [("challenged", b) for b in _batches(rec.decrypted_paths if run_decrypted else [], jobs)]
     if jobs == 1:
         for kind, batch in tasks:
             out.merge(run_batch(kind, _read(batch, root), (ctx, arith)), arith.p)
-        _tally_steps(rec, ctx, arith, out)
+        if run_tally:
+            _tally_steps(rec, ctx, arith, out)
     else:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        with ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context(method), initializer=init_worker, initargs=(ctx,)
-        ) as pool:
+        context = multiprocessing.get_context(method)
+        with ProcessPoolExecutor(jobs, mp_context=context, initializer=init_worker, initargs=(ctx,)) as pool:
             futures: list[Future[Outcome]] = [pool.submit(run_batch, kind, _read(batch, root)) for kind, batch in tasks]
-            _tally_steps(rec, ctx, arith, out)
+            if run_tally:
+                _tally_steps(rec, ctx, arith, out)
             for future in futures:
                 out.merge(future.result(), arith.p)
-    _cross_steps(rec, arith, out)
+    if run_ballots:
+        _cross_steps(rec, arith, out, challenged=run_decrypted)
     report = _report(root, out, want)
     report.ballots = len(out.ballots)
     report.cast = sum(1 for b in out.ballots if b.state == "CAST")
@@ -258,7 +266,7 @@ def check_record(
     return report
 
 
-def _report(root: Path, out: Outcome, want: set[str] | None) -> Report:
+def _report(root: Path, out: Outcome, want: frozenset[str] | None) -> Report:
     by_step: dict[str, list[Any]] = {}
     for failure in out.failures:
         by_step.setdefault(failure.step, []).append(failure)
