@@ -36,9 +36,8 @@ def verify(record_dir: str, as_json: bool, jobs: int) -> None:
         for step in report.steps:
             head = f"{step.step:<7} {step.name}"
             if step.status == "pass":
-                render.console.print(
-                    f"  [green]✓[/] {head}  ({step.checked} checked, {step.seconds:.2f} s)", highlight=False
-                )
+                line = f"  [green]✓[/] {head}  ({step.checked} checked, {step.seconds:.2f} s)"
+                render.console.print(line, highlight=False, soft_wrap=True)
             elif step.status == "not-present":
                 render.console.print(f"  [dim]– {head}: not present ({step.note})[/]", highlight=False, soft_wrap=True)
             else:

@@ -16,7 +16,7 @@ from typing import Any
 
 from zkmed.electionguard import hashing
 from zkmed.electionguard.arith import Arith
-from zkmed.electionguard.record import Ballot, ManifestContest, parse_ballot, parse_decrypted
+from zkmed.electionguard.record import Ballot, ManifestContest, Tally, parse_ballot, parse_decrypted
 from zkmed.electionguard.report import Failure
 
 __all__ = ["Context", "Outcome", "check_ballot", "check_decrypted", "run_batch"]
@@ -169,12 +169,10 @@ def check_decryption(
     return int.from_bytes(hashing.decryption_challenge(ctx.h_e, k_bytes, a_, b_, a, b, m), "big") == c
 
 
-def check_decrypted(data: bytes, file: str, ctx: Context, arith: Arith, out: Outcome) -> None:
+def check_decrypted(dballot: Tally, ctx: Context, arith: Arith, out: Outcome) -> None:
     """Verifications 12, 13 and 14 for one decrypted challenged ballot (the cross-check with its encrypted ballot is
     done by the caller, from ``out.decrypted``)."""
-    t0 = time.perf_counter()
-    dballot = parse_decrypted(data, file, arith, challenged=True)
-    out.seconds["load"] += time.perf_counter() - t0
+    file = dballot.file
     k_bytes = hashing.element(ctx.joint_key)
     p, bid = arith.p, dballot.tally_id
     if dballot.election_id is not None and dballot.election_id != ctx.h_e:
@@ -237,10 +235,11 @@ def check_decrypted(data: bytes, file: str, ctx: Context, arith: Arith, out: Out
 _WORKER: tuple[Context, Arith] | None = None
 
 
-def init_worker(ctx: Context) -> None:
-    """Pool initializer: one :class:`Arith` (tables for g and K) per worker process."""
+def init_worker(ctx: Context, arith: Arith | None = None) -> None:
+    """Pool initializer: the worker's :class:`Arith` (tables for g and K): the parent's, inherited by ``fork``
+    (passed through ``initargs`` it is the same object in the child), else built here."""
     global _WORKER
-    _WORKER = (ctx, Arith(ctx.joint_key, fast=ctx.fast))
+    _WORKER = (ctx, arith if arith is not None else Arith(ctx.joint_key, fast=ctx.fast))
 
 
 def run_batch(kind: str, items: list[tuple[str, bytes]], state: tuple[Context, Arith] | None = None) -> Outcome:
@@ -249,12 +248,18 @@ def run_batch(kind: str, items: list[tuple[str, bytes]], state: tuple[Context, A
     if ctx is None or arith is None:
         raise RuntimeError("run_batch: worker not initialised")
     out = Outcome()
-    for name, data in items:
-        if kind == "ballots":
-            t0 = time.perf_counter()
-            ballot = parse_ballot(data, name, arith, ctx.contests)
-            out.seconds["load"] += time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pending: list[tuple[Any, str]] = []  # every element of the batch: one subgroup test before any step uses them
+    if kind == "ballots":
+        ballots = [parse_ballot(data, name, arith, ctx.contests, pending) for name, data in items]
+        arith.check_subgroup(pending)
+        out.seconds["load"] += time.perf_counter() - t0
+        for ballot in ballots:
             check_ballot(ballot, ctx, arith, out)
-        else:
-            check_decrypted(data, name, ctx, arith, out)
+    else:
+        dballots = [parse_decrypted(data, name, arith, challenged=True, pending=pending) for name, data in items]
+        arith.check_subgroup(pending)
+        out.seconds["load"] += time.perf_counter() - t0
+        for dballot in dballots:
+            check_decrypted(dballot, ctx, arith, out)
     return out

@@ -270,8 +270,11 @@ def _decrypted_selection(s: Obj) -> DecryptedSelection:
     )
 
 
-def parse_decrypted(data: bytes, where: str, arith: Arith, *, challenged: bool) -> Tally:
-    """A decrypted tally (``tally.json``) or a decrypted challenged ballot (``dballot-*.json``)."""
+def parse_decrypted(
+    data: bytes, where: str, arith: Arith, *, challenged: bool, pending: list[tuple[Any, str]] | None = None
+) -> Tally:
+    """A decrypted tally (``tally.json``) or a decrypted challenged ballot (``dballot-*.json``); with ``pending`` the
+    elements are appended there for the caller's batched subgroup test instead of being tested here."""
     reader = Reader(where)
     o = reader.root(parse_document(data, where))
     contests = []
@@ -286,12 +289,19 @@ def parse_decrypted(data: bytes, where: str, arith: Arith, *, challenged: bool) 
             DecryptedContest(c.text("contest_id"), [_decrypted_selection(s) for s in c.objs("selections")], data_part)
         )
     election_id = o.hash("election_id") if o.has("election_id") else None
-    arith.check_subgroup(reader.elements)
+    _subgroup(arith, reader, pending)
     return Tally(where, o.text("id"), contests, election_id)
 
 
-def parse_ballot(data: bytes, where: str, arith: Arith, manifest: dict[str, ManifestContest]) -> Ballot:
-    """One encrypted ballot (``eballot-*.json``); the manifest gives each contest's option limit R and limit L."""
+def parse_ballot(
+    data: bytes,
+    where: str,
+    arith: Arith,
+    manifest: dict[str, ManifestContest],
+    pending: list[tuple[Any, str]] | None = None,
+) -> Ballot:
+    """One encrypted ballot (``eballot-*.json``); the manifest gives each contest's option limit R and limit L;
+    ``pending`` as in :func:`parse_decrypted`."""
     reader = Reader(where)
     o = reader.root(parse_document(data, where))
     if o.has("is_preencrypt") and o.flag("is_preencrypt"):
@@ -337,8 +347,15 @@ def parse_ballot(data: bytes, where: str, arith: Arith, manifest: dict[str, Mani
         o.hash("confirmation_code"),
         contests,
     )
-    arith.check_subgroup(reader.elements)
+    _subgroup(arith, reader, pending)
     return ballot
+
+
+def _subgroup(arith: Arith, reader: Reader, pending: list[tuple[Any, str]] | None) -> None:
+    if pending is None:
+        arith.check_subgroup(reader.elements)
+    else:
+        pending += reader.elements
 
 
 def ballot_files(directory: Path) -> tuple[list[Path], list[Path]]:

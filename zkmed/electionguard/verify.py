@@ -249,7 +249,10 @@ def check_record(
     else:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
-        with ProcessPoolExecutor(jobs, mp_context=context, initializer=init_worker, initargs=(ctx,)) as pool:
+        # forked workers inherit this process's tables (init_worker reuses them); spawned ones build their own
+        with ProcessPoolExecutor(
+            jobs, mp_context=context, initializer=init_worker, initargs=(ctx, arith if method == "fork" else None)
+        ) as pool:
             futures: list[Future[Outcome]] = [pool.submit(run_batch, kind, _read(batch, root)) for kind, batch in tasks]
             if run_tally:
                 _tally_steps(rec, ctx, arith, out)
