@@ -35,6 +35,7 @@ __all__ = [
     "ballot_files",
     "file_bytes",
     "load_record",
+    "load_tallies",
     "parse_ballot",
     "parse_decrypted",
 ]
@@ -160,12 +161,12 @@ class Record:
     joint_key: Any
     h_e: bytes
     guardians: list[Guardian]
-    encrypted_tally: dict[str, dict[str, tuple[Any, Any]]]
-    cast_ballot_ids: list[str]
-    encrypted_tally_election_id: bytes | None
-    tally: Tally
     ballot_paths: list[Path] = field(default_factory=list)
     decrypted_paths: list[Path] = field(default_factory=list)
+    encrypted_tally: dict[str, dict[str, tuple[Any, Any]]] = field(default_factory=dict)
+    cast_ballot_ids: list[str] = field(default_factory=list)
+    encrypted_tally_election_id: bytes | None = None
+    tally: Tally = field(default_factory=lambda: Tally("tally.json", "", [], None))
 
 
 def _hex_param(o: Obj, key: str) -> int:
@@ -367,8 +368,10 @@ def ballot_files(directory: Path) -> tuple[list[Path], list[Path]]:
     return ballots, decrypted
 
 
-def load_record(directory: str | Path, arith: Arith | None = None) -> Record:
-    """Load and check the record's small files (ballots: :func:`ballot_files`, :func:`parse_ballot`)."""
+def load_record(directory: str | Path, arith: Arith | None = None, *, tallies: bool = True) -> Record:
+    """Load and check the record's small files (ballots: :func:`ballot_files`, :func:`parse_ballot`); with
+    ``tallies=False`` the two tally files are left for :func:`load_tallies` (the verifier reads them while its
+    workers start on the ballots)."""
     directory = Path(directory)
     if not directory.is_dir():
         raise MalformedInput(f"{directory}: not a directory")
@@ -381,21 +384,16 @@ def load_record(directory: str | Path, arith: Arith | None = None) -> Record:
         )
     manifest = _load_manifest(directory)
     joint_key, h_e, guardians = _load_initialized(directory, arith, config.k)
-    enc_tally, cast_ids, tally_eid = _load_encrypted_tally(directory, arith)
-    tally = parse_decrypted(file_bytes(directory / "tally.json"), "tally.json", arith, challenged=False)
     ballots, decrypted = ballot_files(directory)
-    return Record(
-        directory,
-        constants,
-        config,
-        manifest,
-        joint_key,
-        h_e,
-        guardians,
-        enc_tally,
-        cast_ids,
-        tally_eid,
-        tally,
-        ballots,
-        decrypted,
+    rec = Record(directory, constants, config, manifest, joint_key, h_e, guardians, ballots, decrypted)
+    if tallies:
+        load_tallies(rec, arith)
+    return rec
+
+
+def load_tallies(rec: Record, arith: Arith) -> None:
+    """Read ``encrypted_tally.json`` and ``tally.json`` into ``rec``."""
+    rec.encrypted_tally, rec.cast_ballot_ids, rec.encrypted_tally_election_id = _load_encrypted_tally(
+        rec.directory, arith
     )
+    rec.tally = parse_decrypted(file_bytes(rec.directory / "tally.json"), "tally.json", arith, challenged=False)

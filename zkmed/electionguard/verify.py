@@ -23,7 +23,7 @@ from typing import Any
 from zkmed.electionguard import hashing
 from zkmed.electionguard.arith import Arith
 from zkmed.electionguard.ballots import Context, Outcome, check_decryption, init_worker, run_batch
-from zkmed.electionguard.record import Record, file_bytes, load_record
+from zkmed.electionguard.record import Record, file_bytes, load_record, load_tallies
 from zkmed.electionguard.report import STEPS, Report, StepResult
 from zkmed.errors import MalformedInput, VerificationError
 
@@ -34,8 +34,8 @@ _BATCHES_PER_JOB = 3  # a few batches per worker evens out uneven ballots
 _BALLOT_STEPS = frozenset({"V4", "V5", "V6", "V7", "V8", "V10", "V12", "V14"})  # steps that read encrypted ballots
 
 
-def _params_steps(rec: Record, arith: Arith, out: Outcome) -> bytes:
-    """Verifications 1-4; returns the recomputed H_E (used by every later step)."""
+def _base_hashes(rec: Record, arith: Arith, out: Outcome) -> tuple[bytes, bytes]:
+    """Verification 1; returns the recomputed ``H_P`` and ``H_E`` (used by every later step)."""
     consts, cfg = rec.constants, rec.config
     f = "constants.json"
     if consts.protocol_version != hashing.VERSION:
@@ -59,6 +59,12 @@ def _params_steps(rec: Record, arith: Arith, out: Outcome) -> bytes:
         if given != computed:
             out.fail("V1", "election_config.json", label, f"does not match the recomputed value ({sub})")
     out.checked["V1"] += 1
+    return h_p, hashing.extended_base_hash(h_b, rec.joint_key)
+
+
+def _key_steps(rec: Record, arith: Arith, out: Outcome, h_p: bytes, h_e: bytes) -> None:
+    """Verifications 2-4 (and every ``election_id`` of the small files equals ``H_E``)."""
+    cfg = rec.config
     t0 = time.perf_counter()
     f = "election_initialized.json"
     xs = [g.x for g in rec.guardians]
@@ -82,7 +88,6 @@ def _params_steps(rec: Record, arith: Arith, out: Outcome) -> bytes:
     if product != rec.joint_key or rec.joint_key == 1:
         out.fail("V3", f, "joint_public_key", "K ≠ Π K_i mod p (3.B)")
     out.checked["V3"] += 1
-    h_e = hashing.extended_base_hash(h_b, rec.joint_key)
     if h_e != rec.h_e:
         out.fail("V4", f, "extended_base_hash", "H_E ≠ H(H_B; 0x12, K) (4.A)")
     for label, eid in (
@@ -92,7 +97,6 @@ def _params_steps(rec: Record, arith: Arith, out: Outcome) -> bytes:
         if eid is not None and eid != h_e:
             out.fail("V4", label, "election_id", "is not the extended base hash H_E")
     out.checked["V4"] += 1
-    return h_e
 
 
 def _tally_steps(rec: Record, ctx: Context, arith: Arith, out: Outcome) -> None:
@@ -226,7 +230,7 @@ def check_record(
     root = Path(directory)
     probe = Arith(fast=fast)
     t0 = time.perf_counter()
-    rec = load_record(root, probe)
+    rec = load_record(root, probe, tallies=False)
     load_seconds = time.perf_counter() - t0
     arith = Arith(int(rec.joint_key), fast=fast)
     out = Outcome()
@@ -237,27 +241,39 @@ def check_record(
     run_ballots = want is None or bool(want & _BALLOT_STEPS)
     run_decrypted = want is None or bool(want & {"V12", "V13", "V14"})
     run_tally = want is None or bool(want & {"V9", "V10"})
-    h_e = _params_steps(rec, arith, out)
+    h_p, h_e = _base_hashes(rec, arith, out)
     ctx = Context(int(rec.joint_key), h_e, rec.manifest.contests, fast, want)
     tasks = [("ballots", b) for b in _batches(rec.ballot_paths if run_ballots else [], jobs * _BATCHES_PER_JOB)]
     tasks += [("challenged", b) for b in _batches(rec.decrypted_paths if run_decrypted else [], jobs)]
+
+    def main_process_work() -> None:  # while the workers check ballots
+        t1 = time.perf_counter()
+        load_tallies(rec, arith)
+        out.seconds["load"] += time.perf_counter() - t1
+        _key_steps(rec, arith, out, h_p, h_e)
+        if run_tally:
+            _tally_steps(rec, ctx, arith, out)
+
     if jobs == 1:
         for kind, batch in tasks:
             out.merge(run_batch(kind, _read(batch, root), (ctx, arith)), arith.p)
-        if run_tally:
-            _tally_steps(rec, ctx, arith, out)
+        main_process_work()
     else:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         # forked workers inherit this process's tables (init_worker reuses them); spawned ones build their own
-        with ProcessPoolExecutor(
+        pool = ProcessPoolExecutor(
             jobs, mp_context=context, initializer=init_worker, initargs=(ctx, arith if method == "fork" else None)
-        ) as pool:
+        )
+        try:
             futures: list[Future[Outcome]] = [pool.submit(run_batch, kind, _read(batch, root)) for kind, batch in tasks]
-            if run_tally:
-                _tally_steps(rec, ctx, arith, out)
+            main_process_work()
             for future in futures:
                 out.merge(future.result(), arith.p)
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
     if run_ballots:
         _cross_steps(rec, arith, out, challenged=run_decrypted)
     report = _report(root, out, want)
