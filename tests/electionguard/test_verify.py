@@ -210,3 +210,12 @@ def test_report_json_lists_failures(copy_record: Callable[..., Path]) -> None:
     v7 = next(s for s in doc["steps"] if s["step"] == "V7")
     assert v7["status"] == "fail" and v7["failure_count"] >= 1 and doc["ok"] is False
     assert v7["failures"][0]["file"].endswith(CAST_BALLOT)
+
+
+def test_tally_option_without_decryption(copy_record: Callable[..., Path]) -> None:
+    rec = copy_record(keep_ballots=[], keep_challenged=[])
+    tally = load(rec / "tally.json")
+    del tally["contests"][1]["selections"][0]
+    dump(rec / "tally.json", tally)
+    report = check_record(rec, steps={"V9", "V10"})
+    assert failing(report) == {"V9", "V10"}  # no decryption (V9); a manifest option missing (10.D)

@@ -373,8 +373,12 @@ def load_record(directory: str | Path, arith: Arith | None = None, *, tallies: b
     ``tallies=False`` the two tally files are left for :func:`load_tallies` (the verifier reads them while its
     workers start on the ballots)."""
     directory = Path(directory)
-    if not directory.is_dir():
-        raise MalformedInput(f"{directory}: not a directory")
+    try:
+        is_dir = directory.is_dir()
+    except (OSError, ValueError) as exc:  # a name too long, a NUL byte…
+        raise MalformedInput(f"{str(directory)[:200]}: cannot read the record directory ({exc})") from None
+    if not is_dir:
+        raise MalformedInput(f"{str(directory)[:200]}: not a directory")
     arith = arith or Arith()
     constants = _load_constants(directory)
     config = _load_config(directory)

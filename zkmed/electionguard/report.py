@@ -7,7 +7,9 @@ JSON form (format ``zkmed.electionguard.verify-report``, code 0x0501, version 1;
      "steps": [{"step": "V5", "name": …, "status": "pass"|"fail"|"not-present", "checked": N, "duration_us": N,
                 "note": …, "failure_count": N, "failures": [{"file": …, "object": …, "reason": …}, …]}, …]}
 
-Integers only (canonical JSON); ``ballots_per_second`` is rounded down.
+Integers only (canonical JSON); ``ballots_per_second`` is rounded down.  A step's ``duration_us`` is the time
+spent in that step summed over the processes that ran it (with ``--jobs 2`` it can exceed the wall time); the
+document's ``duration_us`` is the wall time of the whole run.
 
 ``failures`` lists at most :data:`MAX_FAILURES_LISTED` entries per step; ``failure_count`` gives the total.
 """

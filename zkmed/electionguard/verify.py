@@ -113,6 +113,11 @@ def _tally_steps(rec: Record, ctx: Context, arith: Arith, out: Outcome) -> None:
             if not check_decryption(ctx, arith, k_bytes, *sel.ciphertext, sel.t_value, sel.proof):
                 out.fail("V9", f, where, "decryption proof: c ≠ H(H_E; 0x30, K, A, B, a, b, M) (9.B)")
             out.checked["V9"] += 1
+    decrypted = {(c.contest_id, s.selection_id) for c in rec.tally.contests for s in c.selections}
+    for cid, sels in rec.encrypted_tally.items():
+        for sid in sels:
+            if (cid, sid) not in decrypted:
+                out.fail("V9", f, f"contest {cid} selection {sid}", "option of the encrypted tally has no decryption")
     t1 = time.perf_counter()
     seen: set[str] = set()
     for contest in rec.tally.contests:
