@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
+from eg_support import BALLOTS, RECORDS
 
 from zkmed.electionguard import Report, check_record
-
-VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "electionguard-2.0"
-RECORDS = {"allAvailable": VECTORS / "allAvailable", "someAvailable": VECTORS / "someAvailable"}
-BALLOTS = "encrypted_ballots/runWorkflowDevice"
 
 
 @pytest.fixture(scope="session")
 def reports() -> dict[str, Report]:
     """Both records verified once (two worker processes, as the CLI's --jobs 2)."""
     return {name: check_record(path, jobs=2) for name, path in RECORDS.items()}
-
-
-def load(path: Path) -> Any:
-    return json.loads(path.read_bytes())
-
-
-def dump(path: Path, value: Any) -> None:
-    path.write_text(json.dumps(value, indent=4))
-
-
-def ballot_states(record: Path) -> dict[str, str]:
-    """ballot file name -> CAST / CHALLENGED."""
-    return {p.name: load(p)["state"] for p in sorted((record / BALLOTS).glob("*.json"))}
 
 
 @pytest.fixture

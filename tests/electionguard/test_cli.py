@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import BALLOTS, RECORDS, dump, load
+from eg_support import BALLOTS, RECORDS, dump, load
 
 import zkmed.cli.electionguard as eg_cli
 from zkmed.cli.main import main

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import gmpy2
 import pytest
-from conftest import BALLOTS, RECORDS, dump, load
+from eg_support import BALLOTS, RECORDS, dump, load
 
 from zkmed.electionguard import check_record, hashing
 from zkmed.electionguard.arith import Arith

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import BALLOTS, RECORDS, dump, load
+from eg_support import BALLOTS, RECORDS, dump, load
 
 from zkmed.electionguard import Report, check_record, verify_record
 from zkmed.errors import VerificationError
