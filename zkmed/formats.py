@@ -150,6 +150,7 @@ LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sql
 # elections (zkmed.elections): codes 0x0401-0x04FF
 
 # ElectionGuard 2.0 records (zkmed.electionguard): codes 0x0501-0x05FF
+ELECTIONGUARD_VERIFY_REPORT = register("zkmed.electionguard.verify-report", 0x0501, 1, "zkmed.electionguard.report")
 
 # medical records (zkmed.records): codes 0x0601-0x06FF
 
