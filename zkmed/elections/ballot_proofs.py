@@ -1,0 +1,266 @@
+"""Range proofs on exponential-ElGamal ciphertexts: a selection in ``0..R``, a contest sum in ``0..L``.
+
+The statement is :mod:`zkmed.circuits.ballot` (declared once with the DSL): the CDS94 OR
+over ``v ∈ lo..hi`` of ``alpha = r·G ∧ beta − v·G = r·K``.  The proof is **batchable**: it
+carries the branch commitments next to the branch challenges and responses, so that
+many proofs verify in one random linear combination (:class:`ProofBatch`).
+
+Wire form (``zkmed.election.selection-proof`` body, inside ballot payloads, base64)::
+
+    A_{0,1} ‖ A_{0,2} ‖ … ‖ A_{k-1,2}     2k elements (branch, equation order)
+    c_0 ‖ … ‖ c_{k-2}                     k − 1 scalars (c_{k-1} = c − Σ c_i)
+    s_0 ‖ … ‖ s_{k-1}                     k scalars
+
+where ``k = hi − lo + 1`` comes from the manifest (never from the proof) and
+``c = H(tag, or_instance, A)`` is the challenge of :mod:`zkmed.hazmat.sigma.compose`
+(same tag completion, instance and absorption), so ``(c, c_0..c_{k-2}, s_0..s_{k-1})``
+is also a valid compact OR proof: the one-by-one verifier hands it to
+:func:`~zkmed.hazmat.sigma.compose.verify_or_scalars` and checks that the carried
+commitments hash to ``c``.
+
+The tag binds the protocol label, the group, the caller's ``context`` (election base
+hash, ballot id, contest index, option index — :func:`proof_context`), ``lo``, ``hi``,
+the election key and the ciphertext; the instance binds the key, ``alpha`` and every
+``beta − v·G``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from zkmed.circuits import ballot as circuit
+from zkmed.encoding import Writer
+from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.hazmat.groups import Element, FixedBase, Group
+from zkmed.hazmat.sigma import compose
+from zkmed.hazmat.sigma.compiled import Encoded
+from zkmed.hazmat.sigma.compose import full_tag, or_instance
+from zkmed.hazmat.sigma.nizk import map_secret, tag_session_id
+from zkmed.hazmat.sigma.relation import LinearRelation
+from zkmed.hazmat.transcript import DuplexSponge, Transcript, derive_session_id
+
+from .elgamal import Ciphertext
+
+__all__ = ["SUM_INDEX", "ProofBatch", "RangeProof", "prove_range", "proof_context", "verify_range"]
+
+PROTOCOL_TAG = b"zkmed/v1/election-ciphertext-range"
+BATCH_TAG = b"zkmed/v1/election-batch-verify"
+#: the option index a contest's sum proof binds (no option has it)
+SUM_INDEX = 0xFFFFFFFF
+
+
+def proof_context(base_hash: bytes, ballot_id: str, contest_index: int, option_index: int) -> bytes:
+    """The context every ballot proof binds: base hash, ballot id, contest and option index (or SUM_INDEX)."""
+    return (
+        Writer().bytes_lp(base_hash).text(ballot_id).u32(contest_index).u32(option_index).finish()
+    )
+
+
+@dataclass(frozen=True)
+class ElectionKey:
+    """The election public key ``K`` with its encoding and a fixed-base table (provers)."""
+
+    group: Group
+    base: FixedBase
+
+    @classmethod
+    def of(cls, group: Group, key: Element) -> ElectionKey:
+        return cls(group, group.fixed_base(key))
+
+    @property
+    def point(self) -> Element:
+        return self.base.point
+
+    @property
+    def encoding(self) -> bytes:
+        return self.base.encoding
+
+
+@dataclass(frozen=True)
+class RangeProof:
+    """Branch commitments (2 per branch), branch challenges ``c_0..c_{k-1}`` and responses ``s_0..s_{k-1}``."""
+
+    commitments: tuple[Element, ...]
+    challenges: tuple[int, ...]
+    responses: tuple[int, ...]
+
+    def to_bytes(self, group: Group) -> bytes:
+        return group.encode_elements(self.commitments) + group.encode_scalars(
+            [*self.challenges[:-1], *self.responses]
+        )
+
+    @staticmethod
+    def size(group: Group, branches: int) -> int:
+        return 2 * branches * group.element_size + (2 * branches - 1) * group.scalar_size
+
+    @classmethod
+    def decode(cls, group: Group, data: bytes, branches: int) -> tuple[tuple[Element, ...], bytes, list[int]]:
+        """``(commitments, commitment bytes, scalars)``: exact length, valid non-identity elements, scalars < q."""
+        if not isinstance(data, (bytes, bytearray)) or len(data) != cls.size(group, branches):
+            raise MalformedInput(f"range proof: expected {cls.size(group, branches)} bytes for {branches} branches")
+        n = 2 * branches * group.element_size
+        raw = bytes(data[:n])
+        points = tuple(group.decode_elements(raw, 2 * branches))
+        scalars = group.decode_scalars(bytes(data[n:]), 2 * branches - 1)
+        return points, raw, scalars
+
+
+def _statement(
+    group: Group, key: ElectionKey, ct: Ciphertext, ct_bytes: bytes, lo: int, hi: int, context: bytes
+) -> tuple[bytes, list[LinearRelation]]:
+    """The completed tag and the bound branch relations (MalformedInput for a degenerate instance)."""
+    ne = group.element_size
+    tag = (
+        Writer().bytes_lp(PROTOCOL_TAG).text(group.name).bytes_lp(context).u32(lo).u32(hi)
+        .bytes_lp(key.encoding).bytes_lp(ct_bytes).finish()
+    )  # fmt: skip
+    alpha = Encoded(ct.alpha, ct_bytes[:ne])
+    values = circuit.range_elements(group, key.base, alpha, ct.beta, lo, hi)
+    return full_tag(tag, b"CDSOR", group), circuit.disjunction(hi - lo + 1).bind(group, values)
+
+
+def _challenge(tag: bytes, relations: Sequence[LinearRelation], commitment_bytes: bytes, q: int) -> int:
+    """compose's OR challenge: transcript over the OR instance, then every commitment."""
+    transcript = Transcript(tag, or_instance(relations), session_id=tag_session_id(tag))
+    transcript.absorb(commitment_bytes)
+    return transcript.challenge_scalar(q)
+
+
+def prove_range(
+    group: Group,
+    key: ElectionKey,
+    ct: Ciphertext,
+    lo: int,
+    hi: int,
+    value: int,
+    nonce: int,
+    *,
+    context: bytes,
+    rng: Callable[[], int] | None = None,
+) -> RangeProof:
+    """Prove that ``ct = (r·G, r·K + value·G)`` encrypts a value in ``lo..hi`` (CDS94; constant-time per branch)."""
+    if not lo <= value <= hi:
+        raise ProvingError(f"the value is outside {lo}..{hi}; refusing to prove")
+    ct_bytes = ct.encode(group)
+    try:
+        tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
+    except MalformedInput as exc:
+        raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
+    q, k, real = group.order, hi - lo + 1, value - lo
+    draw = rng or group.random_scalar
+    nonces = [draw() for _ in range(k)]
+    sim = [draw() for _ in range(k)]
+    bits = [int(i == real) for i in range(k)]
+    commitments: list[Element] = []
+    for rel, r_i, e_i in zip(rels, nonces, sim, strict=True):  # the same operations for every branch
+        images = (rel.elements[2], rel.elements[3])  # alpha, D_v
+        for t, y in zip(map_secret(rel, [r_i]), images, strict=True):
+            commitments.append(group.add(t, group.mul_secret(y, -e_i % q)))
+    if any(group.is_identity(a) for a in commitments):
+        raise ProvingError("range prover: a commitment hit the identity; retry")
+    raw = group.encode_elements(commitments)
+    c = _challenge(tag, rels, raw, q)
+    c_real = (c - sum(e * (1 - b) for e, b in zip(sim, bits, strict=True))) % q
+    challenges = tuple((e * (1 - b) + c_real * b) % q for e, b in zip(sim, bits, strict=True))
+    responses = tuple((nonces[i] + (challenges[i] - sim[i]) * bits[i] * nonce) % q for i in range(k))
+    return RangeProof(tuple(commitments), challenges, responses)
+
+
+def verify_range(
+    group: Group, key: ElectionKey, ct: Ciphertext, ct_bytes: bytes, lo: int, hi: int, proof: bytes, *, context: bytes
+) -> None:
+    """One proof on its own: the compact proof through compose, and the carried commitments hashing to ``c``."""
+    k = hi - lo + 1
+    try:
+        _, raw, scalars = RangeProof.decode(group, proof, k)
+        tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
+    except MalformedInput as exc:
+        raise VerificationError(f"range proof rejected: {exc.message}") from exc
+    q = group.order
+    c = _challenge(tag, rels, raw, q)
+    compose.verify_or_scalars(tag, rels, [c, *scalars])  # recomputes the commitments, checks they hash to c
+
+
+class ProofBatch:
+    """Many range proofs checked with one random linear combination (one MSM).
+
+    :meth:`add` parses a proof and derives its challenge; :meth:`verify` draws 128-bit
+    weights from a sponge that absorbed every proof's challenge and bytes plus fresh OS
+    randomness, then checks ``Σ w·(A − s·base + c·image) = 0`` over all equations.
+    ``labels`` name each proof (e.g. the ledger entry) for the caller's diagnostics.
+    """
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.labels: list[str] = []
+        self._items: list[tuple[list[LinearRelation], tuple[Element, ...], list[int], int]] = []
+        self._sponge = DuplexSponge(derive_session_id(BATCH_TAG))
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(
+        self,
+        key: ElectionKey,
+        ct: Ciphertext,
+        ct_bytes: bytes,
+        lo: int,
+        hi: int,
+        proof: bytes,
+        *,
+        context: bytes,
+        label: str = "",
+    ) -> None:
+        """Parse one proof into the batch; VerificationError at once if it is malformed."""
+        group, k = self.group, hi - lo + 1
+        try:
+            points, raw, scalars = RangeProof.decode(group, proof, k)
+            tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
+        except MalformedInput as exc:
+            raise VerificationError(f"range proof rejected: {exc.message}", where=label or None) from exc
+        q = group.order
+        c = _challenge(tag, rels, raw, q)
+        challenges = [*scalars[: k - 1], (c - sum(scalars[: k - 1])) % q]
+        self._items.append((rels, points, [*challenges, *scalars[k - 1 :]], k))
+        self._sponge.absorb(group.encode_scalar(c) + bytes(proof))
+        self.labels.append(label)
+
+    def verify(self) -> None:
+        """VerificationError unless every added proof holds (the batch as a whole: use one-by-one to find which)."""
+        if not self._items:
+            return
+        group = self.group
+        self._sponge.absorb(secrets.token_bytes(32))
+        count = sum(2 * k for _, _, _, k in self._items)
+        randomness = self._sponge.squeeze(16 * count)
+        weights = iter(int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16))
+        gen = 0
+        scalars: list[int] = []
+        points: list[Element] = []
+        position: dict[int, int] = {}
+        for rels, commitments, values, k in self._items:
+            challenges, responses = values[:k], values[k:]
+            at = 0
+            for rel, c_i, s_i in zip(rels, challenges, responses, strict=True):
+                elements = rel.elements
+                for pairs in rel.combination([s_i], c_i):
+                    weight = next(weights)
+                    scalars.append(weight)
+                    points.append(commitments[at])
+                    at += 1
+                    for e, coeff in pairs:
+                        if e == 0:
+                            gen -= weight * coeff
+                            continue
+                        element = elements[e]
+                        slot = position.get(id(element))
+                        if slot is None:
+                            position[id(element)] = len(points)
+                            scalars.append(-weight * coeff)
+                            points.append(element)
+                        else:
+                            scalars[slot] -= weight * coeff
+        if not group.is_identity(group.msm(scalars, points, gen_scalar=gen)):
+            raise VerificationError("batch verification of the ballot proofs failed")
