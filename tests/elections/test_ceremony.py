@@ -320,7 +320,8 @@ def test_round3_and_answer_payload_checks(honest):
 
 
 def test_round_functions_refuse_foreign_posts():
-    (a, m1), (b, m2) = round1(P, 1), round1(P, 2)
+    a, _ = round1(P, 1)
+    _, m2 = round1(P, 2)
     _, m3 = round1(P, 3)
     _, other = round1(P, 1)
     with pytest.raises(VerificationError, match="not this trustee's"):
