@@ -53,9 +53,7 @@ SUM_INDEX = 0xFFFFFFFF
 
 def proof_context(base_hash: bytes, ballot_id: str, contest_index: int, option_index: int) -> bytes:
     """The context every ballot proof binds: base hash, ballot id, contest and option index (or SUM_INDEX)."""
-    return (
-        Writer().bytes_lp(base_hash).text(ballot_id).u32(contest_index).u32(option_index).finish()
-    )
+    return Writer().bytes_lp(base_hash).text(ballot_id).u32(contest_index).u32(option_index).finish()
 
 
 @dataclass(frozen=True)
@@ -87,9 +85,7 @@ class RangeProof:
     responses: tuple[int, ...]
 
     def to_bytes(self, group: Group) -> bytes:
-        return group.encode_elements(self.commitments) + group.encode_scalars(
-            [*self.challenges[:-1], *self.responses]
-        )
+        return group.encode_elements(self.commitments) + group.encode_scalars([*self.challenges[:-1], *self.responses])
 
     @staticmethod
     def size(group: Group, branches: int) -> int:
