@@ -156,6 +156,7 @@ CEREMONY_ANSWER = register("zkmed.election.ceremony-answer", 0x0404, 1, "zkmed.e
 ELECTION_JOINT_KEY = register("zkmed.election.joint-key", 0x0405, 1, "zkmed.elections.ceremony_keys")
 ELECTION_TRUSTEE_KEY = register("zkmed.election.trustee-key", 0x0406, 1, "zkmed.elections.ceremony_keys")
 ELECTION_PARTIAL_DECRYPTION = register("zkmed.election.partial-decryption", 0x0407, 1, "zkmed.elections.decryption")
+CEREMONY_STATE = register("zkmed.election.ceremony-state", 0x0408, 1, "zkmed.elections.ceremony_trustee")
 # E2 (ballots, tally, verifier): 0x0410-0x04FF
 ELECTION_PARAMETERS = register("zkmed.election.parameters", 0x0410, 1, "zkmed.elections.board")
 ELECTION_BASE = register("zkmed.election.base", 0x0411, 1, "zkmed.elections.board")

@@ -359,7 +359,7 @@ def test_trustee_share_file(tmp_path, honest):
         TrusteeShare.from_bytes(_edit(data, trustee=4))
     with pytest.raises(MalformedInput):
         TrusteeShare.from_bytes(_edit(data, secret=b64_encode(P.group.order.to_bytes(32, "big"))))
-    assert not list(tmp_path.glob(".trustee-*"))  # no temp file left behind
+    assert not list(tmp_path.glob(".zkmed-secret-*"))  # no temp file left behind
 
 
 def test_joint_key_json(honest):

@@ -10,7 +10,9 @@ from fuzz_support import Target, qualname
 
 def _ceremony_targets() -> list[Target]:
     """E1: the key ceremony messages, key files, joint key, partial decryptions."""
+    from zkmed.elections import ceremony
     from zkmed.elections import ceremony_messages as cm
+    from zkmed.elections import ceremony_trustee as ct
     from zkmed.elections.ceremony import run_ceremony
     from zkmed.elections.ceremony_keys import JointKey, TrusteeShare
     from zkmed.elections.decryption import PartialDecryption, partial_decrypt
@@ -83,13 +85,80 @@ def _ceremony_targets() -> list[Target]:
             (qualname(PartialDecryption, "from_payload"),),
             seeds=lambda: [run()[3].to_payload()],
         ),
+        Target(
+            "elections.ceremony_trustee.state_from_bytes",
+            ct.state_from_bytes,
+            (qualname(ct.state_from_bytes),),
+            seeds=lambda: [ct.state_to_bytes(ceremony.round1(cm.CeremonyParams("P256", 2, 2, b"s"), 1)[0])],
+            max_size=1024,
+        ),
     ]
     return out
 
 
 def _ballot_targets() -> list[Target]:
-    """E2: manifest, credentials, ballots, tally, board (E2 fills this in)."""
-    return []
+    """E2: manifest, ballots, spoils, proofs, credentials, board payloads, confirmation codes."""
+    from zkmed.elections import ballot as bl
+    from zkmed.elections.ballot_proofs import ElectionKey, RangeProof
+    from zkmed.elections.board import Parameters, base_payload, parse_base
+    from zkmed.elections.confirmation import confirmation_code, parse_confirmation_code
+    from zkmed.elections.context import ElectionContext
+    from zkmed.elections.credentials import CredentialList, VoterCredential
+    from zkmed.elections.elgamal import Ciphertext
+    from zkmed.elections.manifest import parse_manifest
+    from zkmed.elections.tally import Result, Tally, compute_tally
+    from zkmed.hazmat.groups import get_group
+
+    g = get_group("P256")
+    manifest = parse_manifest(
+        b'{"election_id":"f","contests":[{"id":"c","selection_limit":1,"options":["a","b"]},'
+        b'{"id":"d","selection_limit":2,"options":["x","y","z"],"option_limit":2}]}'
+    )
+
+    @functools.cache
+    def made() -> tuple[Any, Any, Any, Any]:
+        ctx = ElectionContext(g, manifest, ElectionKey.of(g, g.mul_gen(7)), b"\x01" * 32, 3, 2)
+        cred = VoterCredential.generate("f")
+        ballot = bl.encrypt_ballot(ctx, cred, {"c": {"a": 1}, "d": {"y": 2}})
+        return ctx, cred, ballot, bl.make_spoil(ctx, cred, ballot)
+
+    def ctx() -> Any:
+        return made()[0]
+
+    def ballot_ciphertexts() -> list[Any]:
+        parsed = bl.parse_ballot(ctx(), made()[2].payload)
+        return [c.ciphertexts for c in parsed.contests]
+
+    return [
+        Target("elections.parse_manifest", parse_manifest, (qualname(parse_manifest),),
+               seeds=lambda: [manifest.to_bytes()]),
+        Target("elections.parse_ballot", lambda d: bl.parse_ballot(ctx(), d), (qualname(bl.parse_ballot),),
+               seeds=lambda: [made()[2].payload], max_size=4096),
+        Target("elections.parse_spoil", lambda d: bl.parse_spoil(ctx(), d), (qualname(bl.parse_spoil),),
+               seeds=lambda: [made()[3]], max_size=2048),
+        Target("elections.RangeProof.decode", lambda d: RangeProof.decode(g, d, 2),
+               (qualname(RangeProof, "decode"),), seeds=lambda: [bytes(RangeProof.size(g, 2))]),
+        Target("elections.Ciphertext.decode", lambda d: Ciphertext.decode(g, d), (qualname(Ciphertext, "decode"),),
+               seeds=lambda: [ballot_ciphertexts()[0][0].encode(g)]),
+        Target("elections.VoterCredential.from_json", VoterCredential.from_json,
+               (qualname(VoterCredential, "from_json"),), seeds=lambda: [made()[1].to_json()]),
+        Target("elections.CredentialList.from_payload", CredentialList.from_payload,
+               (qualname(CredentialList, "from_payload"),),
+               seeds=lambda: [CredentialList("f", (made()[1].public_key,)).to_payload()]),
+        Target("elections.Parameters.from_payload", Parameters.from_payload, (qualname(Parameters, "from_payload"),),
+               seeds=lambda: [Parameters("P256", 3, 2, manifest).to_payload()], max_size=1024),
+        Target("elections.parse_base", parse_base, (qualname(parse_base),),
+               seeds=lambda: [base_payload("f", bytes(32))]),
+        Target("elections.Tally.from_payload", lambda d: Tally.from_payload(ctx(), d),
+               (qualname(Tally, "from_payload"),),
+               seeds=lambda: [compute_tally(ctx(), [("00" * 16, ballot_ciphertexts())]).to_payload(ctx())],
+               max_size=2048),
+        Target("elections.Result.from_payload", lambda d: Result.from_payload(manifest, d),
+               (qualname(Result, "from_payload"),),
+               seeds=lambda: [Result.from_counts(manifest, [1, 0, 0, 2, 0], [1, 2], {}).to_payload()]),
+        Target("elections.parse_confirmation_code", parse_confirmation_code, (qualname(parse_confirmation_code),),
+               text=True, seeds=lambda: [confirmation_code(b"x")]),
+    ]  # fmt: skip
 
 
 def targets() -> list[Target]:

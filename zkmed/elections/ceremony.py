@@ -42,8 +42,8 @@ from zkmed.hazmat.sigma.nizk import Rng
 from zkmed.proofs import prove_dlog
 
 __all__ = [
-    "Round1State", "Round2State", "Round3State", "answer", "finish", "round1", "round2", "round3", "run_ceremony",
-    "verify_ceremony",
+    "Round1State", "Round2State", "Round3State", "answer", "finish", "resume_round2", "resume_round3", "round1",
+    "round2", "round3", "run_ceremony", "verify_ceremony",
 ]  # fmt: skip
 
 
@@ -273,14 +273,12 @@ def round2(
     return Round2State(state, r1, message), message
 
 
-def round3(
-    state: Round2State, round2_messages: Sequence[Round2Message], rng: Rng | None = None
-) -> tuple[Round3State, Round3Message]:
-    """Decrypt the shares sent to this trustee and check them against the dealers' commitments."""
+def _receive(state: Round2State, round2_messages: Sequence[Round2Message]) -> tuple[dict[int, int], list[int]]:
+    """Decrypt and check the shares sent to this trustee: ``({dealer: share}, complaints)``."""
     s1 = state.round1
     params, i, r1 = s1.params, s1.index, state.round1_messages
     group = params.group
-    r2 = _round2_table(params, r1, round2_messages)
+    r2 = _round2_table(params, r1, round2_messages)  # signed: only trustee i could have posted r2[i]
     binding = params.binding()
     received = {i: _evaluate(s1.coefficients, i, group.order)}
     complaints = []
@@ -288,14 +286,48 @@ def round3(
         if d == i:
             continue
         ct = dict(r2[d].ciphertexts)[i]
-        plain = decrypt_share(s1.hpke_secret, ct, share_info(binding, d, i))
-        share = _decode_share(group, plain)
+        share = _decode_share(group, decrypt_share(s1.hpke_secret, ct, share_info(binding, d, i)))
         if share is None or not group.eq(group.mul_gen(share), _expected_share_point(group, r1[d].commitments, i)):
             complaints.append(d)
         else:
             received[d] = share
-    message = Round3Message(group, i, tuple(complaints))._signed(params, s1.auth_secret, s1.message.auth_key, rng)
+    return received, complaints
+
+
+def round3(
+    state: Round2State, round2_messages: Sequence[Round2Message], rng: Rng | None = None
+) -> tuple[Round3State, Round3Message]:
+    """Decrypt the shares sent to this trustee and check them against the dealers' commitments."""
+    s1 = state.round1
+    received, complaints = _receive(state, round2_messages)
+    message = Round3Message(s1.params.group, s1.index, tuple(complaints))._signed(
+        s1.params, s1.auth_secret, s1.message.auth_key, rng
+    )
     return Round3State(state, received, message), message
+
+
+def resume_round2(state: Round1State, round1_messages: Sequence[Round1Message], posted: Round2Message) -> Round2State:
+    """The round-2 state of a trustee whose round-2 message ``posted`` is already on the board (per-round CLI)."""
+    params, i = state.params, state.index
+    r1 = _round1_table(params, round1_messages)
+    if r1[i].to_payload() != state.message.to_payload():
+        raise VerificationError(f"trustee {i}, round 1: the posted message is not this trustee's", where="round 1")
+    if type(posted) is not Round2Message or posted.sender != i:
+        raise VerificationError(f"trustee {i}, round 2: not this trustee's message", where="round 2")
+    posted.check_signature(params, state.message.auth_key)
+    return Round2State(state, r1, posted)
+
+
+def resume_round3(state: Round2State, round2_messages: Sequence[Round2Message], posted: Round3Message) -> Round3State:
+    """The round-3 state of a trustee whose round-3 message ``posted`` is already on the board (per-round CLI)."""
+    s1 = state.round1
+    if type(posted) is not Round3Message or posted.sender != s1.index:
+        raise VerificationError(f"trustee {s1.index}, round 3: not this trustee's message", where="round 3")
+    posted.check_signature(s1.params, s1.message.auth_key)
+    received, complaints = _receive(state, round2_messages)
+    if tuple(complaints) != posted.complaints:
+        raise VerificationError(f"trustee {s1.index}, round 3: the posted complaints differ", where="round 3")
+    return Round3State(state, received, posted)
 
 
 def _decode_share(group: Group, plain: bytes | None) -> int | None:

@@ -24,7 +24,7 @@ from zkmed.elections.fields import b64_encode, b64_field, exact_fields, int_fiel
 from zkmed.errors import LedgerError, MalformedInput
 from zkmed.hazmat.groups import Element, FixedBase, Group, get_group
 
-__all__ = ["JointKey", "TrusteeShare"]
+__all__ = ["JointKey", "TrusteeShare", "load_secret_file", "save_secret_file"]
 
 
 def _group_field(obj: dict[str, Any], where: str) -> Group:
@@ -169,39 +169,49 @@ class TrusteeShare:
         return cls(g.name, n, k, index, secret, decode_element(g, obj["public"], f"{w}.public"))
 
     def save(self, path: Path | str) -> None:
-        """Write the key file mode 0600, atomically (temp file in the same folder, then rename); never overwrite."""
-        path = Path(path)
-        if path.exists():
-            raise LedgerError(f"refusing to overwrite the key file {path}")
-        try:
-            fd, tmp = tempfile.mkstemp(prefix=".trustee-", dir=path.parent)
-        except OSError as exc:
-            raise LedgerError(f"cannot create the key file {path}: {exc.strerror or exc}") from exc
-        try:
-            with os.fdopen(fd, "wb") as f:
-                os.fchmod(f.fileno(), 0o600)
-                f.write(self.to_bytes())
-                f.flush()
-                os.fsync(f.fileno())
-            os.link(tmp, path)  # fails if path appeared meanwhile: no overwrite
-        except FileExistsError as exc:
-            raise LedgerError(f"refusing to overwrite the key file {path}") from exc
-        except OSError as exc:
-            raise LedgerError(f"cannot write the key file {path}: {exc.strerror or exc}") from exc
-        finally:
-            Path(tmp).unlink(missing_ok=True)
+        """Write the key file mode 0600, atomically; never overwrite (LedgerError)."""
+        save_secret_file(path, self.to_bytes())
 
     @classmethod
     def load(cls, path: Path | str) -> TrusteeShare:
         """Read a key file; refuses one readable by group or others (LedgerError), validates it (MalformedInput)."""
-        path = Path(path)
-        try:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-            if os.name == "posix" and mode & 0o077:
-                raise LedgerError(f"key file {path} is readable by others (mode {mode:o}); chmod 600 it")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise LedgerError(f"cannot read the key file {path}: {exc.strerror or exc}") from exc
-        if len(data) > 1 << 14:
-            raise MalformedInput(f"{path}: too large for a trustee key file")
-        return cls.from_bytes(data)
+        return cls.from_bytes(load_secret_file(path))
+
+
+def save_secret_file(path: Path | str, data: bytes) -> None:
+    """Create ``path`` mode 0600 atomically (temp file in the same folder, fsync, then link); never overwrite."""
+    path = Path(path)
+    if path.exists():
+        raise LedgerError(f"refusing to overwrite the key file {path}")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".zkmed-secret-", dir=path.parent)
+    except OSError as exc:
+        raise LedgerError(f"cannot create the key file {path}: {exc.strerror or exc}") from exc
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), 0o600)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.link(tmp, path)  # atomic, and fails if path appeared meanwhile: no overwrite
+    except FileExistsError as exc:
+        raise LedgerError(f"refusing to overwrite the key file {path}") from exc
+    except OSError as exc:
+        raise LedgerError(f"cannot write the key file {path}: {exc.strerror or exc}") from exc
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def load_secret_file(path: Path | str, max_size: int = 1 << 16) -> bytes:
+    """The bytes of a secret file; LedgerError if unreadable or readable by group/others, MalformedInput if large."""
+    path = Path(path)
+    try:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        if os.name == "posix" and mode & 0o077:
+            raise LedgerError(f"key file {path} is readable by others (mode {mode:o}); chmod 600 it")
+        data = path.read_bytes()
+    except OSError as exc:
+        raise LedgerError(f"cannot read the key file {path}: {exc.strerror or exc}") from exc
+    if len(data) > max_size:
+        raise MalformedInput(f"{path}: too large for a key file")
+    return data
