@@ -21,7 +21,7 @@ from zkmed.elections import (
     verify_election,
 )
 from zkmed.elections.ballot import choices_from_text
-from zkmed.elections.board import load_context, read_board
+from zkmed.elections.board import load_context, collect_board
 from zkmed.errors import LedgerError, MalformedInput
 from zkmed.ledger import Ledger
 from zkmed.ledger.directory import holds_keys
@@ -79,7 +79,7 @@ def result_command(board: Path, as_json: bool) -> None:
     """Print the result (decrypted from the trustees' partial decryptions; posted once if this node holds keys)."""
     signing = holds_keys(board)
     with Ledger.open(board, signing=signing) as led:
-        posted = bool(read_board(led).results)
+        posted = bool(collect_board(led).results)
         doc = publish_result(led).to_json() if signing and not posted else result(led)
     if as_json:
         return _echo_json(doc)
@@ -128,7 +128,7 @@ def vote(board: Path, credential: Path, choices: tuple[str, ...], challenge: boo
     """Encrypt, sign and post a ballot; print its confirmation code."""
     key = VoterCredential.load(credential)
     with Ledger.open(board, signing=True) as led:
-        chosen = choices_from_text(load_context(read_board(led)).manifest, list(choices))
+        chosen = choices_from_text(load_context(collect_board(led)).manifest, list(choices))
         out = cast_vote(led, key, chosen, challenge=challenge)
     if receipt is not None and out.receipt is not None:
         try:

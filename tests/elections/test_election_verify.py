@@ -134,13 +134,13 @@ def test_bad_proof_named_batch_and_one_by_one(voted: Election, tmp_path: Path) -
 def test_second_counted_ballot_from_one_credential(voted: Election, tmp_path: Path) -> None:
     """A tally counting both of a credential's ballots (the revote rule counts one) is caught."""
     from zkmed.elections.ballot import parse_ballot, parse_spoil
-    from zkmed.elections.board import read_board
+    from zkmed.elections.board import collect_board
     from zkmed.elections.tally import compute_tally
 
     e = voted.copy(tmp_path / "e")
     ctx = e.context()
     with e.open(False) as led:
-        board = read_board(led)
+        board = collect_board(led)
     spoiled = {parse_spoil(ctx, p.payload).ballot_id for p in board.spoils}
     ballots = [parse_ballot(ctx, p.payload) for p in board.ballots]
     every = [(b.ballot_id, [c.ciphertexts for c in b.contests]) for b in ballots if b.ballot_id not in spoiled]

@@ -16,7 +16,7 @@ The public entry points (each takes an open :class:`~zkmed.ledger.Ledger`, the e
 """
 
 from zkmed.elections.ballot import encrypt_ballot, parse_ballot
-from zkmed.elections.board import read_board
+from zkmed.elections.board import collect_board
 from zkmed.elections.confirmation import confirmation_code
 from zkmed.elections.credentials import VoterCredential
 from zkmed.elections.elgamal import Ciphertext, encrypt
@@ -36,5 +36,5 @@ from zkmed.elections.workflow import (
 __all__ = [
     "STEPS", "Ciphertext", "ElectionReport", "Manifest", "VoteOutcome", "VoterCredential", "cast_vote",
     "check_ballot_submission", "confirmation_code", "create_election", "encrypt", "encrypt_ballot", "parse_ballot",
-    "parse_manifest", "post_tally", "publish_result", "read_board", "result", "trustee_decrypt", "verify_election",
+    "parse_manifest", "post_tally", "publish_result", "collect_board", "result", "trustee_decrypt", "verify_election",
 ]  # fmt: skip

@@ -31,7 +31,7 @@ from .context import ElectionContext, base_hash
 from .fields import canonical_json, exact_fields, hex_field, int_field, load_payload, str_field
 from .manifest import Manifest, parse_manifest
 
-__all__ = ["Board", "Parameters", "Posted", "election_entries", "entry_type", "load_context", "read_board"]
+__all__ = ["Board", "Parameters", "Posted", "election_entries", "entry_type", "load_context", "collect_board"]
 
 PREFIX = "election."
 MAX_TRUSTEES = 100
@@ -154,7 +154,7 @@ class Board:
         return items[0] if items else None
 
 
-def read_board(ledger: Ledger) -> Board:
+def collect_board(ledger: Ledger) -> Board:
     board = Board()
     for posted in election_entries(ledger):
         board.size = posted.index + 1

@@ -40,7 +40,7 @@ from zkmed.ledger import Ledger
 
 from .ballot import Ballot, add_ballot_proofs, parse_ballot, parse_spoil, verify_ballot_proofs
 from .ballot_proofs import ProofBatch
-from .board import Board, Parameters, Posted, compute_base_hash, parse_base, read_board
+from .board import Board, Parameters, Posted, compute_base_hash, parse_base, collect_board
 from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList
 from .tally import Result, Tally, compute_tally, counted_ballots
@@ -122,7 +122,7 @@ def _at(posted: Posted, run: Any) -> Any:
 
 class _Run:
     def __init__(self, ledger: Ledger, batch: bool) -> None:
-        self.board: Board = read_board(ledger)
+        self.board: Board = collect_board(ledger)
         self.report = ElectionReport(batch=batch)
         self.batch = batch
 

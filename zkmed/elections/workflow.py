@@ -17,7 +17,7 @@ from zkmed.errors import LedgerError, MalformedInput, VerificationError
 from zkmed.ledger import Ledger
 
 from .ballot import encrypt_ballot, make_spoil, parse_ballot, parse_spoil, verify_ballot_proofs
-from .board import Board, Parameters, base_payload, compute_base_hash, entry_type, load_context, read_board
+from .board import Board, Parameters, base_payload, compute_base_hash, entry_type, load_context, collect_board
 from .confirmation import confirmation_code
 from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList, VoterCredential
@@ -57,7 +57,7 @@ def create_election(
     from .ceremony import run_ceremony
     from .ceremony_messages import CeremonyParams
 
-    if read_board(ledger).parameters:
+    if collect_board(ledger).parameters:
         raise LedgerError("this ledger already holds an election")
     if not isinstance(voters, int) or isinstance(voters, bool) or not 1 <= voters <= 100_000:
         raise MalformedInput("--voters must be within 1..100000")
@@ -98,7 +98,7 @@ def create_election(
 
 
 def _context(ledger: Ledger) -> tuple[Board, ElectionContext]:
-    board = read_board(ledger)
+    board = collect_board(ledger)
     return board, load_context(board)
 
 
