@@ -10,7 +10,7 @@ from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.elections import workflow
-from zkmed.elections.board import load_context, read_board
+from zkmed.elections.board import load_context, collect_board
 from zkmed.elections.context import ElectionContext
 from zkmed.elections.credentials import VoterCredential
 from zkmed.elections.manifest import parse_manifest
@@ -38,7 +38,7 @@ class Election:
 
     def context(self) -> ElectionContext:
         with self.open(False) as led:
-            return load_context(read_board(led))
+            return load_context(collect_board(led))
 
     def copy(self, dest: Path) -> Election:
         shutil.copytree(self.root, dest)
