@@ -166,6 +166,12 @@ def test_payload_validation(election):
         {"proof": {"commitments": obj["proof"]["commitments"], "response": b64_encode(g.order.to_bytes(32, "big"))}},
         {"proof": {**obj["proof"], "extra": 1}},
     ]
+    modulus = getattr(g, "modulus", None)
+    if modulus is not None:  # EG4096: values outside the order-q subgroup, and p itself
+        outside = [x for x in (modulus - 1, 2, 3, 5, modulus) if x == modulus or pow(x, g.order, modulus) != 1]
+        bad_edits += [{"shares": [b64_encode(x.to_bytes(g.element_size, "big"))]} for x in outside]
+    else:  # P-256: x not on the curve, x >= p
+        bad_edits += [{"shares": [b64_encode(b"\x02" + b"\xff" * 32)]}, {"shares": [b64_encode(b"\x04" + bytes(32))]}]
     for edit in bad_edits:
         with pytest.raises(MalformedInput):
             PartialDecryption.from_payload(g, canonical_json({**obj, **edit}))

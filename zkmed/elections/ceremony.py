@@ -48,12 +48,14 @@ __all__ = [
 
 
 def _draw(group: Group, rng: Rng | None) -> int:
-    while True:
+    """A non-zero scalar (zero is redrawn; an rng that keeps returning zero is refused)."""
+    for _ in range(64):
         k = group.random_scalar() if rng is None else rng()
-        if isinstance(k, int) and 0 < k < group.order:
-            return k
-        if not isinstance(k, int) or not 0 <= k < group.order:
+        if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k < group.order:
             raise MalformedInput("ceremony: rng must return scalars in [0, q)")
+        if k:
+            return k
+    raise MalformedInput("ceremony: rng keeps returning zero")
 
 
 def _evaluate(coefficients: Sequence[int], x: int, q: int) -> int:

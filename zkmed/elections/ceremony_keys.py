@@ -14,6 +14,7 @@ import os
 import stat
 import tempfile
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,14 @@ class JointKey:
     def trustee_key(self, index: int) -> Element:
         return self.trustee_keys[index - 1]
 
-    def public_key_base(self) -> FixedBase:
-        """A fixed-base multiplier (table-backed where the backend has one) for ``K``."""
+    @cached_property
+    def key_base(self) -> FixedBase:
+        """A fixed-base multiplier for ``K`` (table-backed where the backend has one), built once per JointKey."""
         return self.group.fixed_base(self.public_key)
+
+    def public_key_base(self) -> FixedBase:
+        """Same as :attr:`key_base`."""
+        return self.key_base
 
     def to_json(self) -> dict[str, Any]:
         g = self.group
