@@ -180,9 +180,9 @@ def _resolve(
     against: dict[int, list[int]] = {}
     for j in sorted(r3):
         for d in r3[j].complaints:
-            if not 1 <= d <= params.n:
+            if not 1 <= d <= params.n or d == j:
                 where = f"trustee {j}, round 3"
-                raise VerificationError(f"{where}: complaint against unknown trustee {d}", where=where)
+                raise VerificationError(f"{where}: complaint against trustee {d}", where=where)
             against.setdefault(d, []).append(j)
     by_dealer: dict[int, AnswerMessage] = {}
     for a in answers:

@@ -3,7 +3,8 @@
 To find ``m ∈ [0, max_value]`` with ``m·G = Y``: with ``b = ⌊√max_value⌋ + 1`` baby steps,
 the table maps ``encode(j·G) → j`` for ``j ∈ [0, b)``; the giant steps test
 ``Y − i·b·G`` for ``i = 0, 1, …, ⌊max_value / b⌋`` against it.  Cost ``O(√max_value)`` group
-additions and encodings, table ``b`` entries; tables are cached per (group, max_value).
+additions and encodings, table ``b`` entries keyed by 16 bytes of the encoding (a hit is confirmed
+with one multiplication); tables are cached per (group, max_value).
 Only public values go through here (decrypted tallies).
 """
 
@@ -19,6 +20,8 @@ __all__ = ["MAX_VALUE", "DlogTable", "discrete_log", "dlog_table"]
 
 #: the largest bound accepted (a table of 2^18 entries)
 MAX_VALUE = (1 << 36) - 1
+#: table keys: the last 16 bytes of an element's encoding (a match is confirmed by one multiplication)
+_KEY = 16
 
 
 class DlogTable:
@@ -37,24 +40,27 @@ class DlogTable:
         baby: dict[bytes, int] = {}
         point = group.identity()
         for j in range(self.baby_steps):
-            baby[encode(point)] = j
+            baby.setdefault(encode(point)[-_KEY:], j)
             point = add(point, gen)
         self._baby = baby
         self._giant = group.neg(point)  # -b·G
 
     def solve(self, point: Element) -> int | None:
         """``m`` with ``m·G = point`` and ``0 <= m <= max_value``, or None."""
-        encode, add, baby, giant = self.group.encode_element, self.group.add, self._baby, self._giant
+        group = self.group
+        encode, add, baby, giant = group.encode_element, group.add, self._baby, self._giant
+        target = point
         for i in range(self.giant_steps):
-            j = baby.get(encode(point))
+            j = baby.get(encode(point)[-_KEY:])
             if j is not None:
                 m = i * self.baby_steps + j
-                return m if m <= self.max_value else None
+                if group.eq(group.mul_gen(m), target):  # the key is a truncated encoding: confirm
+                    return m if m <= self.max_value else None
             point = add(point, giant)
         return None
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
 def _table(group_name: str, max_value: int) -> DlogTable:
     return DlogTable(get_group(group_name), max_value)
 
