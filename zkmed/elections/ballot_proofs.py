@@ -37,7 +37,7 @@ from zkmed.hazmat.groups import Element, FixedBase, Group
 from zkmed.hazmat.sigma import compose
 from zkmed.hazmat.sigma.compiled import Encoded
 from zkmed.hazmat.sigma.compose import full_tag, or_instance
-from zkmed.hazmat.sigma.nizk import map_secret, tag_session_id
+from zkmed.hazmat.sigma.nizk import tag_session_id
 from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.hazmat.transcript import DuplexSponge, Transcript, derive_session_id
 
@@ -149,11 +149,15 @@ def prove_range(
     nonces = [draw() for _ in range(k)]
     sim = [draw() for _ in range(k)]
     bits = [int(i == real) for i in range(k)]
+    # compose's commitments A_i = map(r_i) − e_i·image_i for every branch, with alpha = r·G and
+    # D_v = r·K + (value − v)·G substituted: A_i1 = t_i·G, A_i2 = t_i·K − e_i·(value − v)·G with
+    # t_i = r_i − e_i·r — the same three fixed-base constant-time multiplications for every branch
+    gen, key_base, add = group.mul_gen_secret, key.base, group.add
     commitments: list[Element] = []
-    for rel, r_i, e_i in zip(rels, nonces, sim, strict=True):  # the same operations for every branch
-        images = (rel.elements[2], rel.elements[3])  # alpha, D_v
-        for t, y in zip(map_secret(rel, [r_i]), images, strict=True):
-            commitments.append(group.add(t, group.mul_secret(y, -e_i % q)))
+    for i in range(k):
+        t = (nonces[i] - sim[i] * nonce) % q
+        commitments.append(gen(t))
+        commitments.append(add(key_base.mul_secret(t), gen(-sim[i] * (value - lo - i) % q)))
     if any(group.is_identity(a) for a in commitments):
         raise ProvingError("range prover: a commitment hit the identity; retry")
     raw = group.encode_elements(commitments)
