@@ -186,9 +186,9 @@ def _resolve(
             against.setdefault(d, []).append(j)
     by_dealer: dict[int, AnswerMessage] = {}
     for a in answers:
-        where = f"trustee {a.sender}, answer"
         if type(a) is not AnswerMessage or a.group.name != params.group_name:
-            raise VerificationError(f"{where}: expected an AnswerMessage of {params.group_name}", where=where)
+            raise VerificationError(f"answer: expected an AnswerMessage of {params.group_name}", where="answer")
+        where = f"trustee {a.sender}, answer"
         if a.sender in by_dealer:
             raise VerificationError(f"{where}: two answers from one trustee", where=where)
         if a.sender not in against:
