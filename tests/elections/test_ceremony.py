@@ -370,3 +370,20 @@ def test_joint_key_json(honest):
                  {"public_key": b64_encode(bytes(33))}]:  # fmt: skip
         with pytest.raises(MalformedInput):
             JointKey.from_json(_edit(data, **edit))
+
+
+def test_eg4096_attacks():
+    params = CeremonyParams("EG4096", 2, 2, b"eg")
+    messages, shares, joint = run_ceremony(params)
+    _check_shares(params, shares, joint)
+    m = messages[0]
+    bad = dataclasses.replace(
+        m, proofs=(m.proofs[0], DlogProof(m.group, m.proofs[1].challenge, m.proofs[1].response ^ 1))
+    )
+    with pytest.raises(VerificationError, match="trustee 1, round 1: the proof of knowledge of coefficient 1"):
+        verify_ceremony(params, [bad, *messages[1:]])
+    r3 = messages[4]
+    with pytest.raises(VerificationError, match="trustee 1, round 3: invalid signature"):
+        verify_ceremony(params, [*messages[:4], dataclasses.replace(r3, complaints=(2,)), *messages[5:]])
+    with pytest.raises(VerificationError, match="round 1"):  # a P-256 ceremony's parameters do not fit
+        verify_ceremony(CeremonyParams("P256", 2, 2, b"eg"), messages)
