@@ -6,6 +6,8 @@ import dataclasses
 from itertools import combinations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.elections.ceremony import run_ceremony
@@ -183,3 +185,25 @@ def test_lagrange():
     lam = lagrange_at_zero([1, 2, 3], q)
     # f(x) = 5 + 3x + 7x^2: f(0) from f(1), f(2), f(3)
     assert sum(x * (5 + 3 * i + 7 * i * i) for x, i in zip(lam, [1, 2, 3], strict=True)) % q == 5
+
+
+@settings(max_examples=25, deadline=None)
+@given(present=st.lists(st.sampled_from([1, 2, 3, 4, 5]), max_size=8), bad=st.sets(st.sampled_from([1, 2, 3, 4, 5])))
+def test_any_mix_of_present_and_invalid_trustees(five, present, bad):
+    """Right values when at least k distinct valid trustees posted, else a VerificationError; never anything else."""
+    g, joint, cts, partials = five
+    posted = [_wrong_share(g, partials[i - 1], 1) if i in bad else partials[i - 1] for i in present]
+    valid = {i for i in present if i not in bad}
+    if len(valid) >= joint.k:
+        result = combine(g, joint, cts, posted, context=CTX, max_value=20)
+        assert result.values == tuple(VALUES) and set(result.used) <= valid and len(result.used) == joint.k
+        assert set(result.excluded) == set(present) & bad - valid
+    else:
+        with pytest.raises(VerificationError, match=f"needs {joint.k} valid"):
+            combine(g, joint, cts, posted, context=CTX, max_value=20)
+
+
+@pytest.fixture(scope="module")
+def five():
+    g, shares, joint, cts = _setup("P256", 5, 3)
+    return g, joint, cts, [partial_decrypt(g, s, cts, context=CTX) for s in shares]
