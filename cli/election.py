@@ -21,7 +21,7 @@ from zkmed.elections import (
     verify_election,
 )
 from zkmed.elections.ballot import choices_from_text
-from zkmed.elections.board import load_context, collect_board
+from zkmed.elections.board import collect_board, load_context
 from zkmed.errors import LedgerError, MalformedInput
 from zkmed.ledger import Ledger
 from zkmed.ledger.directory import holds_keys

@@ -10,7 +10,7 @@ from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.elections import workflow
-from zkmed.elections.board import load_context, collect_board
+from zkmed.elections.board import collect_board, load_context
 from zkmed.elections.context import ElectionContext
 from zkmed.elections.credentials import VoterCredential
 from zkmed.elections.manifest import parse_manifest

@@ -225,3 +225,40 @@ def test_cli_flow_and_dishonest_authority(tmp_path: Path) -> None:
     out = runner.invoke(main, ["election", "verify", str(board)])
     assert out.exit_code == 2
     assert f"(at entry {index})" in out.output and "step 5" in out.output
+
+
+def test_empty_ledger_and_second_singletons(voted: Election, tmp_path: Path) -> None:
+    from zkmed.ledger import Ledger
+
+    with Ledger.init(tmp_path / "empty", authorities=1, threshold=1) as led:
+        report = verify_election(led)
+    assert report.ok and {s.status for s in report.steps} == {"pending"}
+    with voted.open(False) as led:
+        entries = [led.entry(i) for i in range(led.size)]
+    for kind, step in (("election.parameters", 1), ("election.joint-key", 2), ("election.credentials", 4)):
+        e = voted.copy(tmp_path / kind)
+        original = next(x for x in entries if x.type == kind)
+        at = _append(e, kind, original.payload)  # a dishonest authority posts it a second time
+        assert _failure(e)[:2] == (step, at), kind
+
+
+def test_substituted_parameters_are_caught(voted: Election, tmp_path: Path) -> None:
+    """Another group or manifest in the parameters (posted instead of the real ones) breaks the base hash."""
+    from zkmed.elections.board import Parameters, collect_board
+    from zkmed.elections.ceremony_keys import JointKey  # noqa: F401 - the joint key is checked in step 2
+    from zkmed.ledger import Ledger
+
+    with voted.open(False) as led:
+        entries = [led.entry(i) for i in range(led.size)]
+        board = collect_board(led)
+    params = Parameters.from_payload(board.parameters[0].payload)
+    manifest = json.loads(json.dumps(params.manifest.to_json()))
+    manifest["contests"][0]["selection_limit"] = 2  # a looser limit than the base hash binds
+    from zkmed.elections.manifest import parse_manifest
+
+    forged = Parameters(params.group, params.trustees, params.quorum, parse_manifest(manifest)).to_payload()
+    with Ledger.init(tmp_path / "forged", authorities=1, threshold=1) as led:
+        led.append_batch([(x.type, forged if x.type == "election.parameters" else x.payload) for x in entries])
+        report = verify_election(led)
+    failed = report.failed()
+    assert failed is not None and failed.number == 2  # the ceremony context binds the manifest

@@ -92,15 +92,18 @@ class RangeProof:
         return 2 * branches * group.element_size + (2 * branches - 1) * group.scalar_size
 
     @classmethod
-    def decode(cls, group: Group, data: bytes, branches: int) -> tuple[tuple[Element, ...], bytes, list[int]]:
-        """``(commitments, commitment bytes, scalars)``: exact length, valid non-identity elements, scalars < q."""
+    def split(cls, group: Group, data: bytes, branches: int) -> tuple[bytes, list[int]]:
+        """``(commitment bytes, scalars)``: exact length, scalars < q (the commitments not decoded)."""
         if not isinstance(data, (bytes, bytearray)) or len(data) != cls.size(group, branches):
             raise MalformedInput(f"range proof: expected {cls.size(group, branches)} bytes for {branches} branches")
         n = 2 * branches * group.element_size
-        raw = bytes(data[:n])
-        points = tuple(group.decode_elements(raw, 2 * branches))
-        scalars = group.decode_scalars(bytes(data[n:]), 2 * branches - 1)
-        return points, raw, scalars
+        return bytes(data[:n]), group.decode_scalars(bytes(data[n:]), 2 * branches - 1)
+
+    @classmethod
+    def decode(cls, group: Group, data: bytes, branches: int) -> tuple[tuple[Element, ...], bytes, list[int]]:
+        """``(commitments, commitment bytes, scalars)``: exact length, valid non-identity elements, scalars < q."""
+        raw, scalars = cls.split(group, data, branches)
+        return tuple(group.decode_elements(raw, 2 * branches)), raw, scalars
 
 
 def _statement(
@@ -173,8 +176,8 @@ def verify_range(
 ) -> None:
     """One proof on its own: the compact proof through compose, and the carried commitments hashing to ``c``."""
     k = hi - lo + 1
-    try:
-        _, raw, scalars = RangeProof.decode(group, proof, k)
+    try:  # the carried commitments need no decoding here: they must hash to the challenge compose recomputes
+        raw, scalars = RangeProof.split(group, proof, k)
         tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
     except MalformedInput as exc:
         raise VerificationError(f"range proof rejected: {exc.message}") from exc

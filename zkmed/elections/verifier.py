@@ -40,7 +40,7 @@ from zkmed.ledger import Ledger
 
 from .ballot import Ballot, add_ballot_proofs, parse_ballot, parse_spoil, verify_ballot_proofs
 from .ballot_proofs import ProofBatch
-from .board import Board, Parameters, Posted, compute_base_hash, parse_base, collect_board
+from .board import Board, Parameters, Posted, collect_board, compute_base_hash, parse_base
 from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList
 from .tally import Result, Tally, compute_tally, counted_ballots
@@ -364,7 +364,12 @@ def verify_election(ledger: Ledger, *, batch: bool = True) -> ElectionReport:
     started = time.perf_counter()
     run = _Run(ledger, batch)
     try:
-        run.run()
+        try:
+            run.run()
+        except ZkmedError as exc:  # e.g. Board.one: a second entry of a kind posted once ("entry N")
+            found = exc.where or ""
+            entry = int(found[6:]) if found.startswith("entry ") and found[6:].isdigit() else None
+            raise _Fail(exc, entry) from exc
     except _Fail as fail:
         step = next((s for s in run.report.steps if s.status == "not run"), run.report.steps[-1])
         step.status, step.detail, step.entry = "failed", fail.error.message, fail.entry

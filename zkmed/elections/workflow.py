@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from zkmed import formats
+from zkmed.canonical_json import parse_json
 from zkmed.errors import LedgerError, MalformedInput, VerificationError
 from zkmed.ledger import Ledger
 
 from .ballot import encrypt_ballot, make_spoil, parse_ballot, parse_spoil, verify_ballot_proofs
-from .board import Board, Parameters, base_payload, compute_base_hash, entry_type, load_context, collect_board
+from .board import Board, Parameters, base_payload, collect_board, compute_base_hash, entry_type, load_context
 from .confirmation import confirmation_code
 from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList, VoterCredential
@@ -123,10 +124,12 @@ def check_ballot_submission(ledger: Ledger, payload: bytes) -> None:
     if ballot.credential not in _credential_set(board):
         raise VerificationError("step 6 (ballots): the credential is not on the registrar's list")
     ballot.check_signature()
-    for posted in board.ballots:
-        other = parse_ballot(ctx, posted.payload)
-        if other.ballot_id == ballot.ballot_id:
-            raise VerificationError(f"step 7 (unique ballot ids): ballot id {ballot.ballot_id} is already posted")
+    for posted in board.ballots:  # only the id: the posted ballots were checked when they arrived
+        other = parse_json(posted.payload)
+        if isinstance(other, dict) and other.get("ballot_id") == ballot.ballot_id:
+            raise VerificationError(
+                f"step 7 (unique ballot ids): ballot id {ballot.ballot_id} is already posted", where=posted.where
+            )
     verify_ballot_proofs(ctx, ballot)
 
 
