@@ -18,6 +18,7 @@ from zkmed.elections.ceremony_messages import (
     Round1Message,
     Round2Message,
     Round3Message,
+    coefficient_context,
     message_from_payload,
 )
 from zkmed.elections.decryption import lagrange_at_zero
@@ -25,7 +26,7 @@ from zkmed.elections.hpke_shares import encrypt_share, share_info
 from zkmed.encoding import b64_encode
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
 from zkmed.hazmat.groups import get_group
-from zkmed.proofs import DlogProof
+from zkmed.proofs import DlogProof, prove_dlog
 
 P = CeremonyParams("P256", 3, 2, b"election-context")
 
@@ -387,3 +388,20 @@ def test_eg4096_attacks():
         verify_ceremony(params, [*messages[:4], dataclasses.replace(r3, complaints=(2,)), *messages[5:]])
     with pytest.raises(VerificationError, match="round 1"):  # a P-256 ceremony's parameters do not fit
         verify_ceremony(CeremonyParams("P256", 2, 2, b"eg"), messages)
+
+
+@pytest.mark.parametrize("key", [bytes(32), b"\x01" + bytes(31)])
+def test_low_order_hpke_key_is_blamed(key):
+    """A trustee that posts a low-order X25519 key (no shared secret) is blamed in round 1, not a crash in round 2."""
+    states = [round1(P, i) for i in (1, 2, 3)]
+    r1 = [m for _, m in states]
+    # the attacker re-proves its coefficients under the bad key (the proofs bind the key)
+    s3 = states[2][0]
+    auth = P.group.encode_element(s3.message.auth_key)
+    proofs = tuple(
+        prove_dlog(P.group, c, a, context=coefficient_context(P, 3, key, auth, j))
+        for j, (c, a) in enumerate(zip(s3.message.commitments, s3.coefficients, strict=True))
+    )
+    r1[2] = dataclasses.replace(r1[2], hpke_key=key, proofs=proofs)
+    with pytest.raises(VerificationError, match="trustee 3, round 1: the HPKE public key is unusable"):
+        round2(states[0][0], r1)

@@ -29,6 +29,7 @@ from typing import Any
 from zkmed import formats
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.elections.fields import b64_encode, b64_field, exact_fields, int_field, list_field, load_payload
+from zkmed.elections.hpke_shares import usable_public_key
 from zkmed.encoding import length_prefixed, u32
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.hazmat.groups import Element, Group, get_group
@@ -193,6 +194,8 @@ class Round1Message:
             raise VerificationError(f"{where}: trustee index out of range 1..{params.n}", where=where)
         if len(self.commitments) != params.k or len(self.proofs) != params.k:
             raise VerificationError(f"{where}: expected {params.k} commitments and proofs", where=where)
+        if not usable_public_key(self.hpke_key):
+            raise VerificationError(f"{where}: the HPKE public key is unusable (low order)", where=where)
         auth = self.group.encode_element(self.auth_key)
         for j, (c, proof) in enumerate(zip(self.commitments, self.proofs, strict=True)):
             ctx = coefficient_context(params, self.index, self.hpke_key, auth, j)

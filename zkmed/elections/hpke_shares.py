@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from zkmed.encoding import length_prefixed, u32
 from zkmed.errors import MalformedInput
 
-__all__ = ["SUITE", "decrypt_share", "encrypt_share", "new_keypair", "share_info"]
+__all__ = ["SUITE", "decrypt_share", "encrypt_share", "new_keypair", "share_info", "usable_public_key"]
 
 SUITE = hpke.Suite(hpke.KEM.X25519, hpke.KDF.HKDF_SHA256, hpke.AEAD.CHACHA20_POLY1305)
 
@@ -33,11 +33,20 @@ def share_info(binding: bytes, dealer: int, recipient: int) -> bytes:
 
 
 def encrypt_share(public_key: bytes, plaintext: bytes, info: bytes) -> bytes:
+    """HPKE-seal ``plaintext``; MalformedInput for an unusable key (wrong length, or low order: no shared secret)."""
     try:
-        pk = X25519PublicKey.from_public_bytes(public_key)
+        return SUITE.encrypt(plaintext, X25519PublicKey.from_public_bytes(public_key), info=info)
     except ValueError as exc:
-        raise MalformedInput(f"HPKE: invalid X25519 public key: {exc}") from exc
-    return SUITE.encrypt(plaintext, pk, info=info)
+        raise MalformedInput(f"HPKE: unusable X25519 public key: {exc}") from exc
+
+
+def usable_public_key(public_key: bytes) -> bool:
+    """Whether shares can be encrypted to ``public_key`` (a trial encryption; low-order points fail)."""
+    try:
+        encrypt_share(public_key, b"", b"zkmed/election/ceremony-key-check")
+    except MalformedInput:
+        return False
+    return True
 
 
 def decrypt_share(private_key: X25519PrivateKey, ciphertext: bytes, info: bytes) -> bytes | None:
