@@ -120,7 +120,7 @@ def _waiting(params: CeremonyParams, progress: dict[str, list[int]]) -> str:
         missing = [i for i in range(1, params.n + 1) if i not in progress[name]]
         if missing:
             return f"waiting for {name[:5]} {name[5:]} from trustees {', '.join(map(str, missing))}"
-    return "every round is posted: finish with `zkmed trustee ceremony-finish`"
+    return "every round is posted: finish with `zkmed trustee finish`"
 
 
 def ceremony_finish(ledger: Ledger, state_file: Path | str, key_file: Path | str) -> TrusteeShare:
