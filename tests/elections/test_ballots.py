@@ -211,3 +211,16 @@ def test_signature_required(ctx: ElectionContext, election: Election) -> None:
     with pytest.raises(VerificationError):
         parse_ballot(ctx, forged).check_signature()
     assert RangeProof.size(G, 2) == 4 * 33 + 3 * 32
+
+
+def test_revote_rules_and_spoils() -> None:
+    from zkmed.elections.tally import counted_ballots
+
+    ballots = [("b1", b"A"), ("b2", b"B"), ("b3", b"A"), ("b4", b"A"), ("b5", b"C")]
+    latest = parse_manifest(
+        json.dumps({"election_id": "e", "contests": [{"id": "c", "selection_limit": 1, "options": ["x", "y"]}]})
+    )
+    first = parse_manifest(json.dumps({**latest.to_json(), "revote": "first"}))
+    assert counted_ballots(latest, ballots, {"b4"}) == ["b2", "b3", "b5"]
+    assert counted_ballots(first, ballots, {"b1"}) == ["b2", "b3", "b5"]
+    assert counted_ballots(first, ballots, set()) == ["b1", "b2", "b5"]
