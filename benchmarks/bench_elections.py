@@ -45,9 +45,18 @@ CHOICES = {"c1": {"o0": 1}, "c2": {"o1": 1, "o4": 1, "o7": 1}, "yesno": {"no": 1
 
 
 def _context(group: Group) -> tuple[ElectionContext, VoterCredential]:
+    """An election context under the joint key of a 3-trustee, quorum-2 ceremony (E1's run_ceremony)."""
+    from zkmed.elections.ceremony import run_ceremony
+    from zkmed.elections.ceremony_messages import CeremonyParams
+
     manifest = parse_manifest(json.dumps(MANIFEST))
-    key = ElectionKey.of(group, group.mul_gen(group.random_scalar()))
+    _, shares, joint = run_ceremony(CeremonyParams(group.name, 3, 2, b"bench"))
+    _TRUSTEES[group.name] = (shares, joint)
+    key = ElectionKey.of(group, joint.public_key)
     return ElectionContext(group, manifest, key, b"\x07" * 32, 3, 2), VoterCredential.generate("bench")
+
+
+_TRUSTEES: dict[str, Any] = {}
 
 
 def _floor_us(group: Group, ctx: ElectionContext, payload: bytes) -> float:
@@ -115,12 +124,15 @@ def tables(*, quick: bool = False) -> list[Table]:
         floor = _floor_us(group, ctx, payload) / 1e3
         n = batch_size[name]
         ballots = [parse_ballot(ctx, encrypt_ballot(ctx, cred, CHOICES).payload) for _ in range(n)]
-        t0 = time.perf_counter()
-        batch = ProofBatch(group)
-        for b in ballots:
-            add_ballot_proofs(ctx, b, batch)
-        batch.verify()
-        t_batch = (time.perf_counter() - t0) / n * 1e3
+        runs = []
+        for _ in range(3 if quick else 1):  # a short batch is measured three times (the best counts)
+            t0 = time.perf_counter()
+            batch = ProofBatch(group)
+            for b in ballots:
+                add_ballot_proofs(ctx, b, batch)
+            batch.verify()
+            runs.append((time.perf_counter() - t0) / n * 1e3)
+        t_batch = min(runs)
         eg_enc = peer["encrypt_ms"] if peer else None
         eg_ver = peer["verify_ms"] if peer else None
         per_ballot.add(
@@ -137,30 +149,16 @@ def tables(*, quick: bool = False) -> list[Table]:
 
 
 def _tally(ctx: ElectionContext, ballots: list[Any], quick: bool) -> Table:
-    """Tally the P-256 ballots and decrypt with 2 of 3 trustees (a dealer-free run of E1's ceremony)."""
-    from zkmed.elections.ceremony import run_ceremony
-    from zkmed.elections.ceremony_messages import CeremonyParams
+    """Tally the batch's P-256 ballots and decrypt with 2 of the 3 trustees."""
     from zkmed.elections.decryption import combine, partial_decrypt
-    from zkmed.elections.elgamal import encrypt
 
     table = Table(
         "Elections: tally and threshold decryption (P-256, 2 of 3 trustees), s",
         ["ballots", "tally", "partial decryption (each)", "combine (verify + Lagrange + dlog)"],
     )
     group = ctx.group
-    _, shares, joint = run_ceremony(CeremonyParams(group.name, 3, 2, b"bench"))
-    key = joint.public_key_base()
-    rows = []  # re-encrypt the ballots' votes under the joint key (same shape and count)
-    for _ in ballots:
-        rows.append(
-            (
-                "00" * 16,
-                [
-                    [encrypt(group, key, v, group.random_scalar()) for v in vs]
-                    for vs in ([1, 0, 0, 0, 0], [0, 1, 0, 0, 1, 0, 0, 1, 0, 0], [0, 1])
-                ],
-            )
-        )
+    shares, joint = _TRUSTEES[group.name]
+    rows = [(b.ballot_id, [c.ciphertexts for c in b.contests]) for b in ballots]
     t0 = time.perf_counter()
     tally = compute_tally(ctx, rows)
     t_tally = time.perf_counter() - t0
