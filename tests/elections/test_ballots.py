@@ -224,3 +224,12 @@ def test_revote_rules_and_spoils() -> None:
     assert counted_ballots(latest, ballots, {"b4"}) == ["b2", "b3", "b5"]
     assert counted_ballots(first, ballots, {"b1"}) == ["b2", "b3", "b5"]
     assert counted_ballots(first, ballots, set()) == ["b1", "b2", "b5"]
+
+
+def test_prover_refuses_a_false_opening(ctx: ElectionContext) -> None:
+    r = G.random_scalar()
+    ct = encrypt(G, ctx.key.base, 1, r)
+    context = proof_context(ctx.base_hash, "00" * 16, 0, 0)
+    for value, nonce in ((0, r), (1, (r + 1) % G.order), (1, 0)):
+        with pytest.raises(ProvingError):
+            prove_range(G, ctx.key, ct, 0, 1, value, nonce, context=context)

@@ -29,7 +29,7 @@ from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.formats import ELECTION_BALLOT, ELECTION_SPOIL
 from zkmed.hazmat.groups import Group
 
-from .ballot_proofs import SUM_INDEX, ProofBatch, RangeProof, proof_context, prove_range, verify_range
+from .ballot_proofs import SUM_INDEX, ProofBatch, RangeProof, proof_context, prove_opened_range, verify_range
 from .context import ElectionContext
 from .credentials import VoterCredential, verify_signature
 from .elgamal import Ciphertext, encrypt, sum_ciphertexts
@@ -117,12 +117,12 @@ def encrypt_ballot(
         selections, cts = [], []
         for oi, (v, r) in enumerate(zip(votes, nonces, strict=True)):
             ct = encrypt(group, ctx.key.base, v, r)
-            proof = prove_range(group, ctx.key, ct, 0, contest.option_limit, v, r,
+            proof = prove_opened_range(group, ctx.key, ct, 0, contest.option_limit, v, r,
                                 context=proof_context(ctx.base_hash, bid, ci, oi), rng=rng)  # fmt: skip
             cts.append(ct)
             selections.append({"ciphertext": b64_encode(ct.encode(group)), "proof": b64_encode(proof.to_bytes(group))})
         total = sum_ciphertexts(group, cts)
-        sum_proof = prove_range(
+        sum_proof = prove_opened_range(
             group, ctx.key, total, 0, contest.selection_limit, sum(votes), sum(nonces) % group.order,
             context=proof_context(ctx.base_hash, bid, ci, SUM_INDEX), rng=rng,
         )  # fmt: skip

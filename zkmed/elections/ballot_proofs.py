@@ -41,9 +41,12 @@ from zkmed.hazmat.sigma.nizk import tag_session_id
 from zkmed.hazmat.sigma.relation import LinearRelation
 from zkmed.hazmat.transcript import DuplexSponge, Transcript, derive_session_id
 
-from .elgamal import Ciphertext
+from .elgamal import Ciphertext, encrypt
 
-__all__ = ["SUM_INDEX", "ProofBatch", "RangeProof", "prove_range", "proof_context", "verify_range"]
+__all__ = [
+    "SUM_INDEX", "ElectionKey", "ProofBatch", "RangeProof", "proof_context", "prove_opened_range", "prove_range",
+    "verify_range",
+]  # fmt: skip
 
 PROTOCOL_TAG = b"zkmed/v1/election-ciphertext-range"
 BATCH_TAG = b"zkmed/v1/election-batch-verify"
@@ -139,7 +142,32 @@ def prove_range(
     context: bytes,
     rng: Callable[[], int] | None = None,
 ) -> RangeProof:
-    """Prove that ``ct = (r·G, r·K + value·G)`` encrypts a value in ``lo..hi`` (CDS94; constant-time per branch)."""
+    """Prove that ``ct = (r·G, r·K + value·G)`` encrypts a value in ``lo..hi`` (CDS94; constant-time per branch).
+
+    ProvingError for a value outside the range or a ``(value, nonce)`` that does not open ``ct``.
+    """
+    if not isinstance(nonce, int) or isinstance(nonce, bool) or not 0 < nonce < group.order:
+        raise ProvingError("range prover: the nonce must be in [1, q)")
+    if not (isinstance(value, int) and lo <= value <= hi):
+        raise ProvingError(f"the value is outside {lo}..{hi}; refusing to prove")
+    if not encrypt(group, key.base, value, nonce).eq(group, ct):
+        raise ProvingError("range prover: (value, nonce) does not open the ciphertext")
+    return prove_opened_range(group, key, ct, lo, hi, value, nonce, context=context, rng=rng)
+
+
+def prove_opened_range(
+    group: Group,
+    key: ElectionKey,
+    ct: Ciphertext,
+    lo: int,
+    hi: int,
+    value: int,
+    nonce: int,
+    *,
+    context: bytes,
+    rng: Callable[[], int] | None = None,
+) -> RangeProof:
+    """:func:`prove_range` for a ciphertext the caller has just made from ``(value, nonce)`` (no opening check)."""
     if not lo <= value <= hi:
         raise ProvingError(f"the value is outside {lo}..{hi}; refusing to prove")
     ct_bytes = ct.encode(group)
