@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.groups.base import Element, Group
-from zkmed.hazmat.sigma.compiled import Value
+from zkmed.hazmat.sigma.compiled import Encoded, Value
 from zkmed.hazmat.sigma.dsl import MAX_OR_BRANCHES, CompiledOr, DLRep, compile_statement, generator, public, secret
 
 NOTATION = "PK{(r): alpha = r·G ∧ D = r·K},  D = beta - v·G"
@@ -44,14 +44,15 @@ def disjunction(count: int) -> CompiledOr:
 def range_elements(group: Group, key: Value, alpha: Value, beta: Element, lo: int, hi: int) -> list[list[Value]]:
     """Per value ``v`` of ``lo..hi``, the values ``[K, alpha, beta − v·G]`` its branch binds.
 
-    One multiplication for ``v = lo`` (none for 0), then one subtraction per value.
+    One multiplication for ``v = lo`` (none for 0), then one subtraction per value; each ``D_v`` is
+    bound as an :class:`Encoded` pair, so its canonical bytes are computed once.
     """
     if not (isinstance(lo, int) and isinstance(hi, int)) or not 0 <= lo < hi or hi - lo + 1 > MAX_OR_BRANCHES:
         raise MalformedInput(f"ballot range: invalid range {lo}..{hi}")
     d = beta if lo == 0 else group.sub(beta, group.mul_gen(lo))
     g = group.generator()
-    out: list[list[Value]] = [[key, alpha, d]]
+    points = [d]
     for _ in range(hi - lo):
-        d = group.sub(d, g)
-        out.append([key, alpha, d])
-    return out
+        points.append(group.sub(points[-1], g))
+    # each D_v is encoded once here: the relations serialize these bytes (prover, verifier and compose alike)
+    return [[key, alpha, Encoded(p, group.encode_element(p))] for p in points]
