@@ -262,3 +262,11 @@ def test_substituted_parameters_are_caught(voted: Election, tmp_path: Path) -> N
         report = verify_election(led)
     failed = report.failed()
     assert failed is not None and failed.number == 2  # the ceremony context binds the manifest
+
+
+def test_decryption_artifacts_before_the_tally(voted: Election, finished: Election, tmp_path: Path) -> None:
+    with finished.open(False) as led:
+        result = next(led.entry(i) for i in range(led.size) if led.entry(i).type == "election.result")
+    e = voted.copy(tmp_path / "e")
+    at = _append(e, "election.result", result.payload)
+    assert _failure(e)[:2] == (9, at)

@@ -280,9 +280,15 @@ class _Run:
         ids = counted_ballots(ctx.manifest, [(bl.ballot_id, bl.credential) for _, bl in ballots], spoiled)
         self.report.counted = len(ids)
         if not b.tallies:
+            early = sorted([*b.partials, *b.results], key=lambda x: x.index)
+            if early:
+                raise _Fail(VerificationError(f"a {early[0].type} entry posted before any tally"), early[0].index)
             self.pending(9, 10, 11, why=f"no tally posted yet ({len(ids)} ballots would count)")
             return None
         p = b.tallies[0]
+        early = sorted([x for x in (*b.partials, *b.results) if x.index < p.index], key=lambda x: x.index)
+        if early:
+            raise _Fail(VerificationError(f"a {early[0].type} entry posted before the tally"), early[0].index)
         if len(b.tallies) > 1:
             raise _Fail(VerificationError("a second tally was posted"), b.tallies[1].index)
         posted = _at(p, lambda: Tally.from_payload(ctx, p.payload))
