@@ -233,3 +233,16 @@ def test_prover_refuses_a_false_opening(ctx: ElectionContext) -> None:
     for value, nonce in ((0, r), (1, (r + 1) % G.order), (1, 0)):
         with pytest.raises(ProvingError):
             prove_range(G, ctx.key, ct, 0, 1, value, nonce, context=context)
+
+
+@pytest.mark.parametrize(("lo", "hi"), [(0, 1), (0, 3), (2, 5)])
+def test_batch_instance_bytes_equal_compose(ctx: ElectionContext, lo: int, hi: int) -> None:
+    """The batch writes the OR instance directly; it must be byte for byte compose's or_instance."""
+    from zkmed.elections.ballot_proofs import _statement, or_instance_bytes
+    from zkmed.hazmat.sigma.compose import or_instance
+
+    ct = encrypt(G, ctx.key.base, lo, G.random_scalar())
+    raw = ct.encode(G)
+    _, rels = _statement(G, ctx.key, ct, raw, lo, hi, b"ctx")
+    shifted = [G.encode_element(r.elements[3]) for r in rels]
+    assert or_instance_bytes(G, ctx.key, raw[:33], shifted) == or_instance(rels)

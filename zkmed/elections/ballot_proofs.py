@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from zkmed.circuits import ballot as circuit
-from zkmed.encoding import Writer
+from zkmed.encoding import Writer, le_uint
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
 from zkmed.hazmat.groups import Element, FixedBase, Group
 from zkmed.hazmat.sigma import compose
@@ -109,18 +109,34 @@ class RangeProof:
         return tuple(group.decode_elements(raw, 2 * branches)), raw, scalars
 
 
-def _statement(
-    group: Group, key: ElectionKey, ct: Ciphertext, ct_bytes: bytes, lo: int, hi: int, context: bytes
-) -> tuple[bytes, list[LinearRelation]]:
-    """The completed tag and the bound branch relations (MalformedInput for a degenerate instance)."""
-    ne = group.element_size
+def _tag(group: Group, key: ElectionKey, ct_bytes: bytes, lo: int, hi: int, context: bytes) -> bytes:
+    """The completed tag: protocol label, group, context, ``lo``, ``hi``, ``K``, the ciphertext; then compose's suffix."""
     tag = (
         Writer().bytes_lp(PROTOCOL_TAG).text(group.name).bytes_lp(context).u32(lo).u32(hi)
         .bytes_lp(key.encoding).bytes_lp(ct_bytes).finish()
     )  # fmt: skip
-    alpha = Encoded(ct.alpha, ct_bytes[:ne])
+    return full_tag(tag, b"CDSOR", group)
+
+
+def _statement(
+    group: Group, key: ElectionKey, ct: Ciphertext, ct_bytes: bytes, lo: int, hi: int, context: bytes
+) -> tuple[bytes, list[LinearRelation]]:
+    """The completed tag and the bound branch relations (MalformedInput for a degenerate instance)."""
+    alpha = Encoded(ct.alpha, ct_bytes[: group.element_size])
     values = circuit.range_elements(group, key.base, alpha, ct.beta, lo, hi)
-    return full_tag(tag, b"CDSOR", group), circuit.disjunction(hi - lo + 1).bind(group, values)
+    return _tag(group, key, ct_bytes, lo, hi, context), circuit.disjunction(hi - lo + 1).bind(group, values)
+
+
+def or_instance_bytes(group: Group, key: ElectionKey, alpha_bytes: bytes, shifted: Sequence[bytes]) -> bytes:
+    """compose's ``or_instance`` of the bound branches, written directly from the encodings (the batch's fast path).
+
+    ``u32le(k) ‖ (u32le(len) ‖ prefix ‖ K ‖ alpha ‖ D_v)*`` with ``prefix`` the serialized shape of
+    :data:`zkmed.circuits.ballot.BRANCH` (equal to :func:`~zkmed.hazmat.sigma.compose.or_instance`;
+    a test holds them together).
+    """
+    prefix = circuit.BRANCH.shape.prefix(group) + key.encoding + alpha_bytes
+    size = le_uint(len(prefix) + group.element_size, 4)
+    return le_uint(len(shifted), 4) + b"".join(size + prefix + d for d in shifted)
 
 
 def _challenge(tag: bytes, relations: Sequence[LinearRelation], commitment_bytes: bytes, q: int) -> int:
@@ -226,7 +242,7 @@ class ProofBatch:
     def __init__(self, group: Group) -> None:
         self.group = group
         self.labels: list[str] = []
-        self._items: list[tuple[list[LinearRelation], tuple[Element, ...], list[int], int]] = []
+        self._items: list[tuple[ElectionKey, Ciphertext, int, tuple[Element, ...], list[int], list[int]]] = []
         self._sponge = DuplexSponge(derive_session_id(BATCH_TAG))
 
     def __len__(self) -> int:
@@ -244,54 +260,83 @@ class ProofBatch:
         context: bytes,
         label: str = "",
     ) -> None:
-        """Parse one proof into the batch; VerificationError at once if it is malformed."""
+        """Parse one proof into the batch; VerificationError at once if it is malformed or its instance degenerate.
+
+        The same statement as :func:`verify_range` (tag, OR instance, challenge), written without
+        binding :class:`LinearRelation` objects: the branch elements ``D_v = beta − v·G`` are
+        computed, checked not to be the identity (instance validation) and encoded for the challenge.
+        """
         group, k = self.group, hi - lo + 1
+        if not (isinstance(lo, int) and isinstance(hi, int)) or not 0 <= lo < hi or k > circuit.MAX_OR_BRANCHES:
+            raise VerificationError(f"range proof rejected: invalid range {lo}..{hi}", where=label or None)
         try:
             points, raw, scalars = RangeProof.decode(group, proof, k)
-            tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
         except MalformedInput as exc:
             raise VerificationError(f"range proof rejected: {exc.message}", where=label or None) from exc
+        d = ct.beta if lo == 0 else group.sub(ct.beta, group.mul_gen(lo))
+        g = group.generator()
+        shifted = []
+        for i in range(k):
+            if i:
+                d = group.sub(d, g)
+            if group.is_identity(d):
+                raise VerificationError("range proof rejected: a branch element is the identity", where=label or None)
+            shifted.append(group.encode_element(d))
+        tag = _tag(group, key, ct_bytes, lo, hi, context)
+        instance = or_instance_bytes(group, key, ct_bytes[: group.element_size], shifted)
+        transcript = Transcript(tag, instance, session_id=tag_session_id(tag))
+        transcript.absorb(raw)
         q = group.order
-        c = _challenge(tag, rels, raw, q)
+        c = transcript.challenge_scalar(q)
         challenges = [*scalars[: k - 1], (c - sum(scalars[: k - 1])) % q]
-        self._items.append((rels, points, [*challenges, *scalars[k - 1 :]], k))
+        self._items.append((key, ct, lo, points, challenges, scalars[k - 1 :]))
         self._sponge.absorb(group.encode_scalar(c) + bytes(proof))
         self.labels.append(label)
 
     def verify(self) -> None:
-        """VerificationError unless every added proof holds (the batch as a whole: use one-by-one to find which)."""
+        """VerificationError unless every added proof holds (the batch as a whole: use one-by-one to find which).
+
+        Per branch ``v`` with challenge ``c``, response ``s`` and weights ``w1, w2``::
+
+            w1·(A_1 − s·G + c·alpha) + w2·(A_2 − s·K + c·beta − c·v·G)
+
+        summed over every branch of every proof: one MSM over the commitments, each
+        ciphertext's ``alpha`` and ``beta``, each key ``K`` once, and ``G``.
+        """
         if not self._items:
             return
         group = self.group
+        q = group.order
         self._sponge.absorb(secrets.token_bytes(32))
-        count = sum(2 * k for _, _, _, k in self._items)
+        count = sum(2 * len(item[4]) for item in self._items)
         randomness = self._sponge.squeeze(16 * count)
-        weights = iter(int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16))
+        weights = [int.from_bytes(randomness[j : j + 16], "little") for j in range(0, len(randomness), 16)]
         gen = 0
         scalars: list[int] = []
         points: list[Element] = []
-        position: dict[int, int] = {}
-        for rels, commitments, values, k in self._items:
-            challenges, responses = values[:k], values[k:]
-            at = 0
-            for rel, c_i, s_i in zip(rels, challenges, responses, strict=True):
-                elements = rel.elements
-                for pairs in rel.combination([s_i], c_i):
-                    weight = next(weights)
-                    scalars.append(weight)
-                    points.append(commitments[at])
-                    at += 1
-                    for e, coeff in pairs:
-                        if e == 0:
-                            gen -= weight * coeff
-                            continue
-                        element = elements[e]
-                        slot = position.get(id(element))
-                        if slot is None:
-                            position[id(element)] = len(points)
-                            scalars.append(-weight * coeff)
-                            points.append(element)
-                        else:
-                            scalars[slot] -= weight * coeff
-        if not group.is_identity(group.msm(scalars, points, gen_scalar=gen)):
+        keys: dict[int, int] = {}
+        at = 0
+        for key, ct, lo, commitments, challenges, responses in self._items:
+            a_coeff = b_coeff = k_coeff = 0
+            for i, (c, s) in enumerate(zip(challenges, responses, strict=True)):
+                w1, w2 = weights[at], weights[at + 1]
+                at += 2
+                scalars.append(w1)
+                points.append(commitments[2 * i])
+                scalars.append(w2)
+                points.append(commitments[2 * i + 1])
+                gen -= w1 * s + w2 * c * (lo + i)
+                a_coeff += w1 * c
+                b_coeff += w2 * c
+                k_coeff -= w2 * s
+            scalars += [a_coeff % q, b_coeff % q]
+            points += [ct.alpha, ct.beta]
+            slot = keys.get(id(key))
+            if slot is None:
+                keys[id(key)] = len(points)
+                scalars.append(k_coeff % q)
+                points.append(key.point)
+            else:
+                scalars[slot] = (scalars[slot] + k_coeff) % q
+        if not group.is_identity(group.msm(scalars, points, gen_scalar=gen % q)):
             raise VerificationError("batch verification of the ballot proofs failed")
