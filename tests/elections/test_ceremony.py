@@ -405,3 +405,18 @@ def test_low_order_hpke_key_is_blamed(key):
     r1[2] = dataclasses.replace(r1[2], hpke_key=key, proofs=proofs)
     with pytest.raises(VerificationError, match="trustee 3, round 1: the HPKE public key is unusable"):
         round2(states[0][0], r1)
+
+
+def test_errors_point_at_the_message_at_fault(honest):
+    """``position``: the index of the blamed message in the list (the repeated copy, the forged one), else None."""
+    messages, _, _ = honest
+    forged = dataclasses.replace(messages[7], complaints=(1,))  # trustee 2's round 3, rewritten
+    cases = [
+        ([*messages, forged], 9),  # a second round-3 message from trustee 2: the appended copy
+        ([*messages[:7], forged, *messages[8:]], 7),  # the rewritten one, in place
+        ([*messages[:2], *messages[3:]], None),  # trustee 3's round 1 missing
+    ]
+    for posted, position in cases:
+        with pytest.raises(VerificationError) as info:
+            verify_ceremony(P, posted)
+        assert info.value.position == position, info.value  # type: ignore[attr-defined]

@@ -19,6 +19,7 @@ trustees in one process.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -390,6 +391,10 @@ def verify_ceremony(params: CeremonyParams, messages: Sequence[Message]) -> Join
     proof of knowledge; one signed round-2 message per trustee with a share for every other
     trustee; one signed round-3 message per trustee; every answer signed and its revealed
     shares checked; the qualified dealers (at least k); ``K`` and ``K_1..K_n``.
+
+    A VerificationError names the trustee and round (``where = "trustee i, round r"`` or
+    ``"trustee i, answer"``) and carries ``position``: the index in ``messages`` of the message
+    at fault (the second one for a repeated message), or None (a missing message, a failed ceremony).
     """
     if not isinstance(params, CeremonyParams):
         raise MalformedInput("verify_ceremony: expected CeremonyParams")
@@ -398,11 +403,32 @@ def verify_ceremony(params: CeremonyParams, messages: Sequence[Message]) -> Join
         if type(m) not in by_kind:
             raise VerificationError(f"ceremony: not a ceremony message: {type(m).__name__}")
         by_kind[type(m)].append(m)
-    r1 = _round1_table(params, by_kind[Round1Message])
-    _round2_table(params, r1, by_kind[Round2Message])
-    r3 = _signed_table(params, r1, by_kind[Round3Message])
-    qualified, _ = _resolve(params, r1, r3, by_kind[AnswerMessage])
-    return _joint_key(params, r1, qualified)
+    try:
+        r1 = _round1_table(params, by_kind[Round1Message])
+        _round2_table(params, r1, by_kind[Round2Message])
+        r3 = _signed_table(params, r1, by_kind[Round3Message])
+        qualified, _ = _resolve(params, r1, r3, by_kind[AnswerMessage])
+        return _joint_key(params, r1, qualified)
+    except VerificationError as exc:
+        exc.position = _position(messages, exc)  # type: ignore[attr-defined]
+        raise
+
+
+_KIND_OF_ROUND = {"round 1": Round1Message, "round 2": Round2Message, "round 3": Round3Message, "answer": AnswerMessage}
+
+
+def _position(messages: Sequence[Message], exc: VerificationError) -> int | None:
+    """Where in ``messages`` the message an error blames is (the last of its kind and sender if repeated)."""
+    found = re.match(r"trustee (\d+), (round \d|answer)$", exc.where or "")
+    if found is None:
+        return None
+    sender, kind = int(found.group(1)), _KIND_OF_ROUND[found.group(2)]
+    hits = [
+        n for n, m in enumerate(messages) if type(m) is kind and getattr(m, "sender", getattr(m, "index", 0)) == sender
+    ]
+    if not hits:
+        return None
+    return hits[-1] if "two " in exc.message else hits[0]
 
 
 def run_ceremony(params: CeremonyParams, rng: Rng | None = None) -> tuple[list[Message], list[TrusteeShare], JointKey]:
