@@ -19,13 +19,21 @@ trustees in one process.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
+from zkmed.elections.ceremony_checks import (
+    expected_share_point,
+    joint_key_from,
+    resolve,
+    round1_table,
+    round2_table,
+    round3_table,
+    verify_ceremony,
+)
 from zkmed.elections.ceremony_keys import JointKey, TrusteeShare
 from zkmed.elections.ceremony_messages import (
     AnswerMessage,
@@ -38,7 +46,7 @@ from zkmed.elections.ceremony_messages import (
 )
 from zkmed.elections.hpke_shares import decrypt_share, encrypt_share, new_keypair, share_info
 from zkmed.errors import MalformedInput, VerificationError
-from zkmed.hazmat.groups import Element, Group
+from zkmed.hazmat.groups import Group
 from zkmed.hazmat.sigma.nizk import Rng
 from zkmed.proofs import prove_dlog
 
@@ -64,12 +72,6 @@ def _evaluate(coefficients: Sequence[int], x: int, q: int) -> int:
     for a in reversed(coefficients):
         acc = (acc * x + a) % q
     return acc
-
-
-def _expected_share_point(group: Group, commitments: Sequence[Element], x: int) -> Element:
-    """``Σ_l x^l·C_l``: what ``f(x)·G`` must equal."""
-    q = group.order
-    return group.msm([pow(x, e, q) for e in range(len(commitments))], list(commitments))
 
 
 # ---------------------------------------------------------------------------
@@ -118,119 +120,6 @@ class Round3State:
 
 
 # ---------------------------------------------------------------------------
-# public checks shared by the trustees and the auditor
-
-
-def _table(params: CeremonyParams, messages: Sequence[Any], kind: type, round_name: str) -> dict[int, Any]:
-    """Exactly one message of ``kind`` from each trustee 1..n (VerificationError naming the trustee otherwise)."""
-    table: dict[int, Any] = {}
-    for m in messages:
-        if type(m) is not kind:
-            raise VerificationError(f"{round_name}: expected {kind.__name__} messages")
-        m = cast(Any, m)
-        sender = m.index if kind is Round1Message else m.sender
-        where = f"trustee {sender}, {round_name}"
-        if m.group.name != params.group_name:
-            raise VerificationError(f"{where}: message for group {m.group.name}", where=where)
-        if not 1 <= sender <= params.n:
-            raise VerificationError(f"{where}: trustee index out of range 1..{params.n}", where=where)
-        if sender in table:
-            raise VerificationError(f"{where}: two messages from one trustee", where=where)
-        table[sender] = m
-    for i in range(1, params.n + 1):
-        if i not in table:
-            where = f"trustee {i}, {round_name}"
-            raise VerificationError(f"{where}: message missing", where=where)
-    return table
-
-
-def _round1_table(params: CeremonyParams, messages: Sequence[Round1Message]) -> dict[int, Round1Message]:
-    table = _table(params, messages, Round1Message, "round 1")
-    for i in sorted(table):
-        table[i].verify(params)
-    return table
-
-
-def _round2_table(
-    params: CeremonyParams, r1: dict[int, Round1Message], messages: Sequence[Round2Message]
-) -> dict[int, Round2Message]:
-    table = _table(params, messages, Round2Message, "round 2")
-    for i in sorted(table):
-        m = table[i]
-        m.check_signature(params, r1[i].auth_key)
-        if [j for j, _ in m.ciphertexts] != [j for j in range(1, params.n + 1) if j != i]:
-            where = f"trustee {i}, round 2"
-            raise VerificationError(f"{where}: expected one encrypted share per other trustee", where=where)
-    return table
-
-
-def _signed_table(
-    params: CeremonyParams, r1: dict[int, Round1Message], messages: Sequence[Round3Message]
-) -> dict[int, Round3Message]:
-    table = _table(params, messages, Round3Message, "round 3")
-    for i in sorted(table):
-        table[i].check_signature(params, r1[i].auth_key)
-    return table
-
-
-def _resolve(
-    params: CeremonyParams, r1: dict[int, Round1Message], r3: dict[int, Round3Message], answers: Sequence[AnswerMessage]
-) -> tuple[tuple[int, ...], dict[tuple[int, int], int]]:
-    """The qualified dealers and the shares revealed by answers ``{(dealer, recipient): f_dealer(recipient)}``."""
-    group = params.group
-    against: dict[int, list[int]] = {}
-    for j in sorted(r3):
-        for d in r3[j].complaints:
-            if not 1 <= d <= params.n or d == j:
-                where = f"trustee {j}, round 3"
-                raise VerificationError(f"{where}: complaint against trustee {d}", where=where)
-            against.setdefault(d, []).append(j)
-    by_dealer: dict[int, AnswerMessage] = {}
-    for a in answers:
-        if type(a) is not AnswerMessage or a.group.name != params.group_name:
-            raise VerificationError(f"answer: expected an AnswerMessage of {params.group_name}", where="answer")
-        where = f"trustee {a.sender}, answer"
-        if a.sender in by_dealer:
-            raise VerificationError(f"{where}: two answers from one trustee", where=where)
-        if a.sender not in against:
-            raise VerificationError(f"{where}: an answer without a complaint", where=where)
-        a.check_signature(params, r1[a.sender].auth_key)
-        by_dealer[a.sender] = a
-    disqualified: set[int] = set()
-    revealed: dict[tuple[int, int], int] = {}
-    for d, complainers in sorted(against.items()):
-        reply = by_dealer.get(d)
-        if reply is None or [j for j, _ in reply.shares] != complainers:
-            disqualified.add(d)
-            continue
-        commitments = r1[d].commitments
-        if all(group.eq(group.mul_gen(s), _expected_share_point(group, commitments, j)) for j, s in reply.shares):
-            revealed.update({(d, j): s for j, s in reply.shares})
-        else:
-            disqualified.add(d)
-    qualified = tuple(i for i in range(1, params.n + 1) if i not in disqualified)
-    if len(qualified) < params.k:
-        raise VerificationError(
-            f"ceremony failed: {len(qualified)} qualified dealers, quorum {params.k}; disqualified (complaints not "
-            f"answered with valid shares): trustees {', '.join(map(str, sorted(disqualified)))}",
-            where="ceremony",
-        )
-    return qualified, revealed
-
-
-def _joint_key(params: CeremonyParams, r1: dict[int, Round1Message], qualified: tuple[int, ...]) -> JointKey:
-    group = params.group
-    aggregate = [group.sum([r1[d].commitments[e] for d in qualified]) for e in range(params.k)]
-    if group.is_identity(aggregate[0]):
-        raise VerificationError("ceremony failed: the joint public key is the identity", where="ceremony")
-    keys = tuple(_expected_share_point(group, aggregate, j) for j in range(1, params.n + 1))
-    for j, key in enumerate(keys, 1):
-        if group.is_identity(key):
-            raise VerificationError(f"ceremony failed: trustee {j}'s verification key is the identity")
-    return JointKey(params.group_name, params.n, params.k, aggregate[0], keys, qualified)
-
-
-# ---------------------------------------------------------------------------
 # the rounds
 
 
@@ -260,7 +149,7 @@ def round2(
 ) -> tuple[Round2State, Round2Message]:
     """Verify every round-1 message (own included) and send each other trustee its share, HPKE-encrypted."""
     params, i = state.params, state.index
-    r1 = _round1_table(params, round1_messages)
+    r1 = round1_table(params, round1_messages)
     if r1[i].to_payload() != state.message.to_payload():
         raise VerificationError(f"trustee {i}, round 1: the posted message is not this trustee's", where="round 1")
     group = params.group
@@ -281,7 +170,7 @@ def _receive(state: Round2State, round2_messages: Sequence[Round2Message]) -> tu
     s1 = state.round1
     params, i, r1 = s1.params, s1.index, state.round1_messages
     group = params.group
-    r2 = _round2_table(params, r1, round2_messages)  # signed: only trustee i could have posted r2[i]
+    r2 = round2_table(params, r1, round2_messages)  # signed: only trustee i could have posted r2[i]
     binding = params.binding()
     received = {i: _evaluate(s1.coefficients, i, group.order)}
     complaints = []
@@ -290,7 +179,7 @@ def _receive(state: Round2State, round2_messages: Sequence[Round2Message]) -> tu
             continue
         ct = dict(r2[d].ciphertexts)[i]
         share = _decode_share(group, decrypt_share(s1.hpke_secret, ct, share_info(binding, d, i)))
-        if share is None or not group.eq(group.mul_gen(share), _expected_share_point(group, r1[d].commitments, i)):
+        if share is None or not group.eq(group.mul_gen(share), expected_share_point(group, r1[d].commitments, i)):
             complaints.append(d)
         else:
             received[d] = share
@@ -312,7 +201,7 @@ def round3(
 def resume_round2(state: Round1State, round1_messages: Sequence[Round1Message], posted: Round2Message) -> Round2State:
     """The round-2 state of a trustee whose round-2 message ``posted`` is already on the board (per-round CLI)."""
     params, i = state.params, state.index
-    r1 = _round1_table(params, round1_messages)
+    r1 = round1_table(params, round1_messages)
     if r1[i].to_payload() != state.message.to_payload():
         raise VerificationError(f"trustee {i}, round 1: the posted message is not this trustee's", where="round 1")
     if type(posted) is not Round2Message or posted.sender != i:
@@ -348,7 +237,7 @@ def answer(
     """The public answer to the complaints against this trustee (None when there are none)."""
     s1 = state.round2.round1
     params, i = s1.params, s1.index
-    r3 = _signed_table(params, state.round2.round1_messages, round3_messages)
+    r3 = round3_table(params, state.round2.round1_messages, round3_messages)
     complainers = [j for j in sorted(r3) if i in r3[j].complaints]
     if not complainers:
         return None
@@ -364,71 +253,24 @@ def finish(
     s1 = state.round2.round1
     params, i, r1 = s1.params, s1.index, state.round2.round1_messages
     group = params.group
-    r3 = _signed_table(params, r1, round3_messages)
+    r3 = round3_table(params, r1, round3_messages)
     if r3[i].to_payload() != state.message.to_payload():
         raise VerificationError(f"trustee {i}, round 3: the posted message is not this trustee's", where="round 3")
-    qualified, revealed = _resolve(params, r1, r3, answers)
+    qualified, revealed = resolve(params, r1, r3, answers)
     secret = 0
     for d in qualified:
         share = state.received.get(d, revealed.get((d, i)))
-        if share is None:  # pragma: no cover - _resolve qualifies d only if it answered i's complaint
+        if share is None:  # pragma: no cover - resolve qualifies d only if it answered i's complaint
             raise VerificationError(f"trustee {i}: no valid share from dealer {d}")
         secret = (secret + share) % group.order
-    joint = _joint_key(params, r1, qualified)
+    joint = joint_key_from(params, r1, qualified)
     if not group.eq(group.mul_gen_secret(secret), joint.trustee_key(i)):  # pragma: no cover - shares were checked
         raise VerificationError(f"trustee {i}: the share does not match its verification key")
     return TrusteeShare(params.group_name, params.n, params.k, i, secret, joint.trustee_key(i)), joint
 
 
 # ---------------------------------------------------------------------------
-# the auditor and the one-process ceremony
-
-
-def verify_ceremony(params: CeremonyParams, messages: Sequence[Message]) -> JointKey:
-    """Re-check every public message of a ceremony and recompute the joint key from them.
-
-    Steps (docs/election-ceremony.md §Verification): one round-1 message per trustee, every
-    proof of knowledge; one signed round-2 message per trustee with a share for every other
-    trustee; one signed round-3 message per trustee; every answer signed and its revealed
-    shares checked; the qualified dealers (at least k); ``K`` and ``K_1..K_n``.
-
-    A VerificationError names the trustee and round (``where = "trustee i, round r"`` or
-    ``"trustee i, answer"``) and carries ``position``: the index in ``messages`` of the message
-    at fault (the second one for a repeated message), or None (a missing message, a failed ceremony).
-    """
-    if not isinstance(params, CeremonyParams):
-        raise MalformedInput("verify_ceremony: expected CeremonyParams")
-    by_kind: dict[type, list[Any]] = {Round1Message: [], Round2Message: [], Round3Message: [], AnswerMessage: []}
-    for m in messages:
-        if type(m) not in by_kind:
-            raise VerificationError(f"ceremony: not a ceremony message: {type(m).__name__}")
-        by_kind[type(m)].append(m)
-    try:
-        r1 = _round1_table(params, by_kind[Round1Message])
-        _round2_table(params, r1, by_kind[Round2Message])
-        r3 = _signed_table(params, r1, by_kind[Round3Message])
-        qualified, _ = _resolve(params, r1, r3, by_kind[AnswerMessage])
-        return _joint_key(params, r1, qualified)
-    except VerificationError as exc:
-        exc.position = _position(messages, exc)  # type: ignore[attr-defined]
-        raise
-
-
-_KIND_OF_ROUND = {"round 1": Round1Message, "round 2": Round2Message, "round 3": Round3Message, "answer": AnswerMessage}
-
-
-def _position(messages: Sequence[Message], exc: VerificationError) -> int | None:
-    """Where in ``messages`` the message an error blames is (the last of its kind and sender if repeated)."""
-    found = re.match(r"trustee (\d+), (round \d|answer)$", exc.where or "")
-    if found is None:
-        return None
-    sender, kind = int(found.group(1)), _KIND_OF_ROUND[found.group(2)]
-    hits = [
-        n for n, m in enumerate(messages) if type(m) is kind and getattr(m, "sender", getattr(m, "index", 0)) == sender
-    ]
-    if not hits:
-        return None
-    return hits[-1] if "two " in exc.message else hits[0]
+# the one-process ceremony
 
 
 def run_ceremony(params: CeremonyParams, rng: Rng | None = None) -> tuple[list[Message], list[TrusteeShare], JointKey]:
