@@ -10,7 +10,15 @@ from e2_support import Election, make_election, resign
 
 from zkmed.canonical_json import parse_json
 from zkmed.elections.ballot import choices_from_text, encrypt_ballot, parse_ballot, verify_ballot_proofs
-from zkmed.elections.ballot_proofs import ElectionKey, ProofBatch, RangeProof, proof_context, prove_range, verify_range
+from zkmed.elections.ballot_proofs import (
+    ElectionKey,
+    ProofBatch,
+    RangeProof,
+    proof_context,
+    prove_range,
+    verify_range,
+    verify_range_with_compose,
+)
 from zkmed.elections.confirmation import confirmation_code, parse_confirmation_code
 from zkmed.elections.context import ElectionContext
 from zkmed.elections.elgamal import Ciphertext, encrypt
@@ -155,11 +163,14 @@ def test_every_proof_byte_matters(ctx: ElectionContext) -> None:
     ct = encrypt(G, ctx.key.base, 1, r)
     context = proof_context(ctx.base_hash, "00" * 16, 0, 0)
     proof = prove_range(G, ctx.key, ct, 0, 1, 1, r, context=context).to_bytes(G)
+    verify_range_with_compose(G, ctx.key, ct, ct.encode(G), 0, 1, proof, context=context)
     for at in range(0, len(proof), 7):
         bad = bytearray(proof)
         bad[at] ^= 1
         with pytest.raises(VerificationError):
             verify_range(G, ctx.key, ct, ct.encode(G), 0, 1, bytes(bad), context=context)
+        with pytest.raises(VerificationError):
+            verify_range_with_compose(G, ctx.key, ct, ct.encode(G), 0, 1, bytes(bad), context=context)
         batch = ProofBatch(G)
         with pytest.raises(VerificationError):
             batch.add(ctx.key, ct, ct.encode(G), 0, 1, bytes(bad), context=context)
@@ -246,3 +257,34 @@ def test_batch_instance_bytes_equal_compose(ctx: ElectionContext, lo: int, hi: i
     _, rels = _statement(G, ctx.key, ct, raw, lo, hi, b"ctx")
     shifted = [G.encode_element(r.elements[3]) for r in rels]
     assert or_instance_bytes(G, ctx.key, raw[:33], shifted) == or_instance(rels)
+
+
+@pytest.mark.parametrize("group_name", ["P256", "EG4096"])
+def test_fast_paths_agree_with_compose(group_name: str) -> None:
+    """One by one, batch and the compose reference accept the same proofs and refuse the same forgeries."""
+    g = get_group(group_name)
+    key = ElectionKey.of(g, g.mul_gen(g.random_scalar()))
+    context = proof_context(b"h" * 32, "00" * 16, 1, 2)
+    r = g.random_scalar()
+    ct = encrypt(g, key.base, 2, r)
+    raw = ct.encode(g)
+    good = prove_range(g, key, ct, 0, 3, 2, r, context=context).to_bytes(g)
+    forged = prove_range(g, key, ct, 0, 3, 2, r, context=proof_context(b"h" * 32, "00" * 16, 1, 3)).to_bytes(g)
+    other = encrypt(g, key.base, 2, g.random_scalar())
+    cases = [(ct, raw, good, True), (ct, raw, forged, False), (other, other.encode(g), good, False)]
+    for c, b, p, ok in cases:
+        outcomes = []
+        for check in (verify_range, verify_range_with_compose):
+            try:
+                check(g, key, c, b, 0, 3, p, context=context)
+                outcomes.append(True)
+            except VerificationError:
+                outcomes.append(False)
+        batch = ProofBatch(g)
+        try:
+            batch.add(key, c, b, 0, 3, p, context=context)
+            batch.verify()
+            outcomes.append(True)
+        except VerificationError:
+            outcomes.append(False)
+        assert outcomes == [ok] * 3
