@@ -14,9 +14,11 @@ Wire form (``zkmed.election.selection-proof`` body, inside ballot payloads, base
 where ``k = hi − lo + 1`` comes from the manifest (never from the proof) and
 ``c = H(tag, or_instance, A)`` is the challenge of :mod:`zkmed.hazmat.sigma.compose`
 (same tag completion, instance and absorption), so ``(c, c_0..c_{k-2}, s_0..s_{k-1})``
-is also a valid compact OR proof: the one-by-one verifier hands it to
-:func:`~zkmed.hazmat.sigma.compose.verify_or_scalars` and checks that the carried
-commitments hash to ``c``.
+is also a valid compact OR proof (:func:`verify_range_with_compose` checks it so, the
+reference).  :func:`verify_range` (one by one) recomputes each branch's commitments and
+compares them with the carried ones; :class:`ProofBatch` sums every equation of many
+proofs into one MSM.  Both write the OR instance from the encodings
+(:func:`or_instance_bytes`, byte-equal to compose's).
 
 The tag binds the protocol label, the group, the caller's ``context`` (election base
 hash, ballot id, contest index, option index — :func:`proof_context`), ``lo``, ``hi``,
