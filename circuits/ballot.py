@@ -13,9 +13,10 @@ and the OR over ``v ∈ {lo, …, hi}``::
 used for a selection's range ``0..R`` (R = the contest's ``option_limit``) and for a
 contest's homomorphic sum in ``0..L`` (L = its ``selection_limit``, the witness being the
 sum of the selections' nonces).  The verifier computes ``lo`` and ``hi`` from the
-manifest, never from the proof.  :mod:`zkmed.elections.ballot_proofs` proves and verifies
-these through :mod:`zkmed.hazmat.sigma.compose` (one by one) or one random linear
-combination (batch).
+manifest, never from the proof.  :mod:`zkmed.elections.ballot_proofs` proves these (the
+challenge over the OR instance of the bound branches, exactly as
+:mod:`zkmed.hazmat.sigma.compose` derives it) and verifies them one by one or in one random
+linear combination; ``verify_range_with_compose`` verifies through compose itself.
 """
 
 from __future__ import annotations
