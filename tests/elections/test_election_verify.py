@@ -86,6 +86,8 @@ def test_ballot_id_posted_twice(voted: Election, tmp_path: Path) -> None:
     e = voted.copy(tmp_path / "e")
     with e.open(False) as led:
         first = next(led.entry(i) for i in range(led.size) if led.entry(i).type == "election.ballot")
+    with e.open(False) as led, pytest.raises(VerificationError, match="step 7"):
+        check_ballot_submission(led, first.payload)  # the serve hook refuses the replay before it is appended
     at = _append(e, "election.ballot", first.payload)
     assert _failure(e)[:2] == (7, at)
 
