@@ -227,6 +227,11 @@ def test_cli_flow_and_dishonest_authority(tmp_path: Path) -> None:
     out = runner.invoke(main, ["election", "verify", str(board)])
     assert out.exit_code == 2
     assert f"(at entry {index})" in out.output and "step 5" in out.output
+    out = runner.invoke(main, ["election", "verify", str(board), "--json"])
+    assert out.exit_code == 2
+    doc = json.loads(out.stdout.strip().splitlines()[0])
+    assert doc["ok"] is False and doc["error"]["where"] == f"entry {index}"
+    assert [s["status"] for s in doc["steps"]][3:6] == ["passed", "failed", "not run"]
 
 
 def test_empty_ledger_and_second_singletons(voted: Election, tmp_path: Path) -> None:

@@ -103,6 +103,9 @@ class ElectionReport:
         return {
             **ELECTION_VERIFY_REPORT.json_header(), "ok": self.ok, "batch": self.batch, "ballots": self.ballots,
             "counted": self.counted, "steps": [s.to_json() for s in self.steps],
+            "error": None if self.error is None else {
+                "code": self.error.code, "message": self.error.message, "where": self.error.where,
+            },
         }  # fmt: skip
 
 
