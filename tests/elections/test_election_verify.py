@@ -198,6 +198,9 @@ def test_cli_flow_and_dishonest_authority(tmp_path: Path) -> None:
     run("election", "create", str(board), "--manifest", str(manifest), "--trustees", "3", "--quorum", "2",
         "--voters", "3", "--keys", str(keys))  # fmt: skip
     assert (keys / "voters" / "voter-1.key").stat().st_mode & 0o777 == 0o600
+    again = runner.invoke(main, ["election", "create", str(tmp_path / "OTHER"), "--manifest", str(manifest),
+                                 "--voters", "1", "--keys", str(keys)])  # fmt: skip
+    assert again.exit_code == 7  # no ledger there, and the keys would be overwritten: refused either way
     out = run("vote", str(board), "--credential", str(keys / "voters/voter-1.key"), "--choice", "mayor=alice",
               "--choice", "council=bob,carol", "--receipt", str(tmp_path / "r.tlog-proof"))  # fmt: skip
     assert "confirmation code:" in out
@@ -277,3 +280,17 @@ def test_decryption_artifacts_before_the_tally(voted: Election, finished: Electi
     e = voted.copy(tmp_path / "e")
     at = _append(e, "election.result", result.payload)
     assert _failure(e)[:2] == (9, at)
+
+
+def test_create_refuses_to_overwrite_secret_keys(voted: Election, tmp_path: Path) -> None:
+    from e2_support import MANIFEST
+
+    from zkmed.elections.manifest import parse_manifest
+    from zkmed.ledger import Ledger
+
+    with Ledger.init(tmp_path / "b2", authorities=1, threshold=1) as led, pytest.raises(LedgerError, match="overwrite"):
+        workflow.create_election(
+            led, parse_manifest(json.dumps(MANIFEST)), trustees=3, quorum=2, voters=1, keys=voted.keys
+        )
+    with Ledger.open(tmp_path / "b2") as led:
+        assert led.size == 0  # nothing posted

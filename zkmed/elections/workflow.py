@@ -63,9 +63,14 @@ def create_election(
         raise MalformedInput("--voters must be within 1..100000")
     params = Parameters(group, trustees, quorum, manifest)
     Parameters.from_payload(params.to_payload())  # the same checks a reader runs (n, k, group)
+    keys = Path(keys)
+    planned = [keys / "trustees" / f"trustee-{i}.key" for i in range(1, trustees + 1)]
+    planned += [keys / "voters" / f"voter-{i}.key" for i in range(1, voters + 1)]
+    existing = next((p for p in planned if p.exists()), None)
+    if existing is not None:
+        raise LedgerError(f"refusing to overwrite the secret key file {existing} (choose another --keys directory)")
     cparams = CeremonyParams(group, trustees, quorum, ceremony_context(group, manifest, trustees, quorum))
     messages, shares, joint = run_ceremony(cparams, rng)
-    keys = Path(keys)
     try:
         for sub in ("trustees", "voters"):
             (keys / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
