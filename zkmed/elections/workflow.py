@@ -6,7 +6,6 @@ The command line (``cli/election.py``) is a thin layer over these.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -247,7 +246,3 @@ def result(ledger: Ledger) -> dict[str, Any]:
     if posted is not None:
         return Result.from_payload(ctx.manifest, posted.payload).to_json()
     return decrypt_result(board, ctx).to_json()
-
-
-def ballot_digest(payload: bytes) -> bytes:
-    return hashlib.sha256(payload).digest()
