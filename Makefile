@@ -45,7 +45,11 @@ test-slow: $(STAMP)
 
 # zksk 0.0.2 is the Python peer we compare against; its bplib dependency does not
 # build, and zksk runs without it, hence --no-deps.
-bench: $(STAMP)
+# electionguard 1.4.0 (the elections peer) in its own venv; the setup script applies its Python 3.11 dataclass fix.
+benchmarks/.venv-electionguard/.ready:
+	sh benchmarks/setup_electionguard.sh benchmarks/.venv-electionguard && touch $@
+
+bench: $(STAMP) benchmarks/.venv-electionguard/.ready
 	$(PY) -m pip install -q --no-deps zksk==0.0.2 attrs
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m benchmarks.run --out benchmarks/results

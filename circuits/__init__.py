@@ -16,6 +16,7 @@ its notation and to a function returning the compiled statement:
 * ``pedersen.vector_equality``: ``PK{(v_1..v_n, r1, r2): C1 = r1·H + Σ v_i·G_i ∧ C2 = r2·H' + Σ v_i·G'_i}``
 * ``membership.bit``: ``PK{(r): C = r·H ∨ C - G = r·H}``
 * ``membership.one_of``: ``PK{(r): ∨_i C - v_i·G = r·H}``
+* ``ballot.range``: ``PK{(r): ∨_{v=lo..hi} (alpha = r·G ∧ beta - v·G = r·K)}`` (ElGamal ciphertext in a range)
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from zkmed.circuits import dleq, membership, pedersen, schnorr
+from zkmed.circuits import ballot, dleq, membership, pedersen, schnorr
 from zkmed.errors import MalformedInput
 from zkmed.hazmat.sigma.dsl import Compiled, CompiledOr
 
@@ -51,6 +52,7 @@ REGISTRY: dict[str, Circuit] = {
         Circuit("pedersen.vector_equality", pedersen.VECTOR_EQUALITY_NOTATION, pedersen.vector_equality),
         Circuit("membership.bit", membership.BIT, lambda: membership.BIT_STATEMENT),
         Circuit("membership.one_of", membership.ONE_OF, membership.disjunction),
+        Circuit("ballot.range", ballot.RANGE, ballot.disjunction),
     )
 }
 

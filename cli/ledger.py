@@ -377,6 +377,29 @@ def verify(directory: Path, held: Path | None, policy: Path | None, as_json: boo
         render.ok(f"anchored to your trust policy {policy}: this is {report.origin}")
 
 
+@ledger.command("entries")
+@click.argument("directory", type=DirPath)
+@click.option("--type", "entry_type", help="only entries of this type")
+@click.option("--from", "start", type=click.IntRange(0), default=0, show_default=True, help="first entry index")
+@click.option("--json", "as_json", is_flag=True, required=True, help="a JSON list (the only output form)")
+def entries_command(directory: Path, entry_type: str | None, start: int, as_json: bool) -> None:
+    """Print entries as a JSON list of {"index", "type", "payload"} (payload parsed as JSON when it is JSON)."""
+    out = []
+    with Ledger.open(directory) as led:
+        end = led.size + led.pending
+        for lo in range(start, end, 4096):
+            for data in led.store.entries(lo, min(end, lo + 4096)):
+                entry = Entry.decode(data)
+                if entry_type is not None and entry.type != entry_type:
+                    continue
+                try:
+                    payload = parse_json(entry.payload)
+                except MalformedInput:
+                    payload = {"base64": b64_encode(entry.payload)}
+                out.append({"index": entry.seq, "payload": payload, "type": entry.type})
+    click.echo(canonical_json(out).decode("utf-8"))
+
+
 @ledger.command("sync")
 @click.argument("src", type=DirPath)
 @click.argument("dst", type=DirPath)

@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import zkmed
+from zkmed.cli import ceremony as _ceremony_cli  # noqa: F401  (registers the per-round ceremony commands)
 from zkmed.cli import election as election_cli
 from zkmed.cli import electionguard as electionguard_cli
 from zkmed.cli import records as records_cli

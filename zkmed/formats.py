@@ -148,6 +148,26 @@ LEDGER_SECRET_KEY = register("zkmed.ledger.secret-key", 0x0308, 1, "zkmed.ledger
 LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sqlite")
 
 # elections (zkmed.elections): codes 0x0401-0x04FF
+# E1 (key ceremony, threshold decryption): 0x0401-0x040F
+CEREMONY_ROUND1 = register("zkmed.election.ceremony-round1", 0x0401, 1, "zkmed.elections.ceremony_messages")
+CEREMONY_ROUND2 = register("zkmed.election.ceremony-round2", 0x0402, 1, "zkmed.elections.ceremony_messages")
+CEREMONY_ROUND3 = register("zkmed.election.ceremony-round3", 0x0403, 1, "zkmed.elections.ceremony_messages")
+CEREMONY_ANSWER = register("zkmed.election.ceremony-answer", 0x0404, 1, "zkmed.elections.ceremony_messages")
+ELECTION_JOINT_KEY = register("zkmed.election.joint-key", 0x0405, 1, "zkmed.elections.ceremony_keys")
+ELECTION_TRUSTEE_KEY = register("zkmed.election.trustee-key", 0x0406, 1, "zkmed.elections.ceremony_keys")
+ELECTION_PARTIAL_DECRYPTION = register("zkmed.election.partial-decryption", 0x0407, 1, "zkmed.elections.decryption")
+CEREMONY_STATE = register("zkmed.election.ceremony-state", 0x0408, 1, "zkmed.elections.ceremony_trustee")
+# E2 (ballots, tally, verifier): 0x0410-0x04FF
+ELECTION_PARAMETERS = register("zkmed.election.parameters", 0x0410, 1, "zkmed.elections.board")
+ELECTION_BASE = register("zkmed.election.base", 0x0411, 1, "zkmed.elections.board")
+ELECTION_CREDENTIALS = register("zkmed.election.credentials", 0x0412, 1, "zkmed.elections.credentials")
+ELECTION_BALLOT = register("zkmed.election.ballot", 0x0413, 1, "zkmed.elections.ballot")
+ELECTION_SPOIL = register("zkmed.election.spoil", 0x0414, 1, "zkmed.elections.ballot")
+ELECTION_TALLY = register("zkmed.election.tally", 0x0415, 1, "zkmed.elections.tally")
+ELECTION_RESULT = register("zkmed.election.result", 0x0416, 1, "zkmed.elections.tally")
+ELECTION_VOTER_KEY = register("zkmed.election.voter-key", 0x0417, 1, "zkmed.elections.credentials")
+ELECTION_VERIFY_REPORT = register("zkmed.election.verify-report", 0x0418, 1, "zkmed.elections.verifier")
+ELECTION_SELECTION_PROOF = register("zkmed.election.selection-proof", 0x0419, 1, "zkmed.elections.ballot_proofs")
 
 # ElectionGuard 2.0 records (zkmed.electionguard): codes 0x0501-0x05FF
 ELECTIONGUARD_VERIFY_REPORT = register("zkmed.electionguard.verify-report", 0x0501, 1, "zkmed.electionguard.report")

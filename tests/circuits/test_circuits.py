@@ -26,6 +26,7 @@ def test_registry_lists_every_circuit_with_notation():
         "pedersen.vector_equality",
         "membership.bit",
         "membership.one_of",
+        "ballot.range",
     }
     for name, circuit in circuits.REGISTRY.items():
         assert circuit.name == name
