@@ -7,8 +7,12 @@ cluster (``scheduler``), and folds the findings into numbered steps.  An entry t
 never skipped.  The report is the ``zkmed.verify-report`` document (``docs/formats.md``).
 """
 
+from zkmed.audit import elections
+from zkmed.audit.families import FAMILIES
 from zkmed.audit.report import Finding, Report, Step
 from zkmed.audit.verify import verify_ledger
 from zkmed.audit.work import WorkUnit
 
 __all__ = ["Finding", "Report", "Step", "WorkUnit", "verify_ledger"]
+
+FAMILIES.extend([elections.FAMILY])

@@ -146,6 +146,20 @@ class Board:
     unknown: list[Posted] = field(default_factory=list)
     size: int = 0
 
+    def add(self, posted: Posted) -> None:
+        """File one entry (in ledger order) under its kind; other types than ``election.*`` are skipped."""
+        self.size = posted.index + 1
+        if posted.type in _CEREMONY:
+            self.ceremony.append(posted)
+        elif (kind := _KINDS.get(posted.type)) is not None:
+            getattr(self, kind).append(posted)
+        elif posted.type.startswith(PREFIX):
+            self.unknown.append(posted)
+
+    def setup(self) -> list[Posted]:
+        """The entries that define the election context (parameters, ceremony, joint key, base hash)."""
+        return sorted([*self.parameters, *self.ceremony, *self.joint_key, *self.base], key=lambda p: p.index)
+
     def one(self, kind: str) -> Posted | None:
         """The single entry of ``kind`` (None if absent); VerificationError naming the second one if posted twice."""
         items: list[Posted] = getattr(self, kind)
@@ -157,13 +171,7 @@ class Board:
 def collect_board(ledger: Ledger) -> Board:
     board = Board()
     for posted in election_entries(ledger):
-        board.size = posted.index + 1
-        if posted.type in _CEREMONY:
-            board.ceremony.append(posted)
-        elif (kind := _KINDS.get(posted.type)) is not None:
-            getattr(board, kind).append(posted)
-        elif posted.type.startswith(PREFIX):
-            board.unknown.append(posted)
+        board.add(posted)
     return board
 
 

@@ -31,6 +31,7 @@ entry index and the reason.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,7 +46,7 @@ from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList
 from .tally import Result, Tally, compute_tally, counted_ballots
 
-__all__ = ["STEPS", "ElectionReport", "StepResult", "verify_election"]
+__all__ = ["STEPS", "ElectionReport", "StepResult", "check_ballot_proofs", "verify_board", "verify_election"]
 
 STEPS: tuple[tuple[int, str], ...] = (
     (1, "election parameters"),
@@ -124,10 +125,12 @@ def _at(posted: Posted, run: Any) -> Any:
 
 
 class _Run:
-    def __init__(self, ledger: Ledger, batch: bool) -> None:
-        self.board: Board = collect_board(ledger)
+    def __init__(self, board: Board, batch: bool, proofs: Mapping[int, str] | None) -> None:
+        self.board = board
         self.report = ElectionReport(batch=batch)
         self.batch = batch
+        #: step 6 done elsewhere (the whole-ledger verifier's work units): failure reasons by entry index
+        self.proofs = proofs
 
     def passed(self, n: int, detail: str) -> None:
         self.report.step(n).status, self.report.step(n).detail = "passed", detail
@@ -227,7 +230,12 @@ class _Run:
             out.append((p, ballot))
         self.report.ballots = len(out)
         self.passed(5, f"{len(out)} ballots signed by registered credentials")
-        if self.batch and out:
+        if self.proofs is not None:
+            bad = next((p for p, _ in out if p.index in self.proofs), None)
+            if bad is not None:
+                raise _Fail(VerificationError(self.proofs[bad.index]), bad.index)
+            self.passed(6, f"the proofs of {len(out)} ballots, checked in batches by the work units")
+        elif self.batch and out:
             batch = ProofBatch(ctx.group)
             for p, ballot in out:
                 _at(p, lambda p=p, ballot=ballot: add_ballot_proofs(ctx, ballot, batch, f"entry {p.index}"))
@@ -368,10 +376,48 @@ def _ceremony_entry(board: Board, exc: ZkmedError) -> int | None:
     return board.ceremony[0].index if board.ceremony else None
 
 
+def check_ballot_proofs(ctx: ElectionContext, items: Sequence[tuple[int, bytes]]) -> dict[int, str]:
+    """Step 6 for a batch of ballot payloads ``(entry index, payload)``: the failure reason of each bad one.
+
+    One random linear combination over the whole batch; only when it fails are the ballots checked one by
+    one to name them.  A payload that does not parse is left to step 5 (it is not a proof failure).
+    """
+    ballots: list[tuple[int, Ballot]] = []
+    for index, payload in items:
+        try:
+            ballots.append((index, parse_ballot(ctx, payload)))
+        except ZkmedError:
+            continue
+    batch = ProofBatch(ctx.group)
+    bad: dict[int, str] = {}
+    for index, ballot in ballots:
+        try:
+            add_ballot_proofs(ctx, ballot, batch, f"entry {index}")
+        except ZkmedError as exc:
+            bad[index] = exc.message
+    try:
+        if len(batch):
+            batch.verify()
+        return bad
+    except VerificationError:
+        pass
+    for index, ballot in ballots:
+        try:
+            verify_ballot_proofs(ctx, ballot)
+        except ZkmedError as exc:
+            bad[index] = exc.message
+    return bad
+
+
 def verify_election(ledger: Ledger, *, batch: bool = True) -> ElectionReport:
     """Verify everything posted so far; a report (never raises for a bad election: ``report.error`` says)."""
+    return verify_board(collect_board(ledger), batch=batch)
+
+
+def verify_board(board: Board, *, batch: bool = True, proofs: Mapping[int, str] | None = None) -> ElectionReport:
+    """:func:`verify_election` over collected entries; ``proofs``: step 6's findings when checked elsewhere."""
     started = time.perf_counter()
-    run = _Run(ledger, batch)
+    run = _Run(board, batch, proofs)
     try:
         try:
             run.run()
