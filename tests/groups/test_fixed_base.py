@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from zkmed.errors import MalformedInput
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import BACKENDS, FixedBase, get_group, openssl_fixed_base, selfcheck
 from zkmed.hazmat.groups.base import Group
@@ -129,3 +130,14 @@ def test_other_refusals(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_state_is_restored_after_the_simulation() -> None:
     assert openssl_fixed_base.binding_state().ok
     assert get_group("P256").fixed_base(get_group("P256").mul_gen(3)).kind == "openssl-table"
+
+
+def test_eg4096_fixed_base_has_its_own_table() -> None:
+    g = get_group("EG4096")
+    key = g.mul_gen(0xC0FFEE)
+    fixed = g.fixed_base(key)
+    assert fixed.kind == "table" and g.fixed_base(g.generator()).kind == "generator"
+    for k in (0, 1, 2, 255, 256, g.order - 1, g.order, 3 * g.order + 7, 1 << 300):
+        assert fixed.mul(k) == g.mul(key, k) and fixed.mul_secret(k) == g.mul(key, k)
+    with pytest.raises(MalformedInput):
+        g.fixed_base(0)

@@ -4,7 +4,7 @@ Every exponent here is public (challenges and responses of published proofs, tal
 through this module.  :class:`Arith` has one interface and two modes:
 
 * ``fast=True`` (what the verifier uses): ``g^e`` from the backend's fixed-base table (``EG4096.mul_gen``), ``K^e``
-  from a table of the same shape built here for the joint key, ``x^e0, x^e1`` for one variable base by shared
+  from the backend's table for the joint key (`EG4096.fixed_base(K)`), ``x^e0, x^e1`` for one variable base by shared
   squarings (Yao's method, 4-bit digits: ≈ 1.6× faster than two ``powmod``), ``x^a·y^b`` by simultaneous
   4-bit windows (Straus), and subgroup membership of many elements in one batch (:meth:`Arith.check_subgroup`);
 * ``fast=False``: one ``gmpy2.powmod`` per exponentiation and per membership test (``x^q = 1``): the
@@ -32,7 +32,7 @@ import gmpy2
 from gmpy2 import mpz
 
 from zkmed.errors import MalformedInput
-from zkmed.hazmat.groups import get_group
+from zkmed.hazmat.groups import FixedBase, get_group
 from zkmed.hazmat.groups.modp_gmpy2 import ModPGroup
 
 __all__ = ["WEIGHT_BITS", "Arith", "eg_group"]
@@ -40,7 +40,6 @@ __all__ = ["WEIGHT_BITS", "Arith", "eg_group"]
 #: bits of the random weights of the batched subgroup test (soundness error ≤ 2^-WEIGHT_BITS)
 WEIGHT_BITS = 128
 _YAO_WIDTH = 4
-_TABLE_WIDTH = 8  # bits per digit of the joint key's fixed-base table (as the backend's g table)
 
 
 def eg_group() -> ModPGroup:
@@ -49,31 +48,6 @@ def eg_group() -> ModPGroup:
     if not isinstance(group, ModPGroup):  # pragma: no cover - the registry maps EG4096 to ModPGroup
         raise MalformedInput("EG4096 is not a gmpy2 group")
     return group
-
-
-class _FixedTable:
-    """``T[i][d] = base^(d·2^(8i))``: ``base^e`` in one product per non-zero byte of ``e`` (32 rows, ≈ 4 MiB)."""
-
-    __slots__ = ("_p", "_rows")
-
-    def __init__(self, base: Any, p: Any, rows: int) -> None:
-        table = []
-        for _ in range(rows):
-            row = [mpz(1), base]
-            for _ in range((1 << _TABLE_WIDTH) - 1):
-                row.append(row[-1] * base % p)
-            table.append(row)
-            base = row[-1]
-        self._rows = table
-        self._p = p
-
-    def pow(self, e: int) -> Any:
-        p = self._p
-        acc = None
-        for row, d in zip(self._rows, e.to_bytes(len(self._rows), "little"), strict=True):
-            if d:
-                acc = row[d] if acc is None else acc * row[d] % p
-        return mpz(1) if acc is None else acc
 
 
 class Arith:
@@ -86,11 +60,11 @@ class Arith:
         self.g = mpz(self.group.generator())
         self.fast = fast
         self.joint_key = mpz(joint_key) if joint_key is not None else None
-        self._k_table: _FixedTable | None = None
+        self._k_table: FixedBase | None = None
         if fast:
             self.group.mul_gen(1)  # build the backend's g table now (once per process; inherited by forked workers)
             if self.joint_key is not None:
-                self._k_table = _FixedTable(self.joint_key, self.p, self.group.scalar_size)
+                self._k_table = self.group.fixed_base(self.joint_key)  # the backend's byte-digit table
 
     # ------------------------------------------------------------- exponentiations
 
@@ -103,7 +77,7 @@ class Arith:
     def k_pow(self, e: int) -> Any:
         """``K^e`` for the record's joint key."""
         if self._k_table is not None:
-            return self._k_table.pow(e % self.q)
+            return self._k_table.mul(e)
         if self.joint_key is None:
             raise MalformedInput("no joint key for this record")
         return gmpy2.powmod(self.joint_key, e, self.p)

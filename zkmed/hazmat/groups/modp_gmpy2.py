@@ -30,7 +30,7 @@ from collections.abc import Callable, Sequence
 
 from zkmed.errors import BackendUnavailable, MalformedInput
 from zkmed.hazmat.groups import hash_to_curve as h2c
-from zkmed.hazmat.groups.base import Element, Group
+from zkmed.hazmat.groups.base import Element, FixedBase, Group
 
 try:
     import gmpy2
@@ -122,16 +122,6 @@ class ModPGroup(Group):
         """``a^k`` by ``mpz_powm_sec`` with the fixed-length exponent ``k mod q + c·q`` (never 0)."""
         return gmpy2.powmod_sec(a, k % self.order + self._sec_offset, self._p)
 
-    def mul_gen_secret(self, k: int) -> Element:
-        """``g^k`` from the fixed-base table, one full-size product for every row (no skipped digits)."""
-        table = self._fixed_table()
-        digits = (k % self.order + self._table_offset - self._sec_ones).to_bytes(self._sec_rows, "little")
-        p = self._p
-        acc = table[0][digits[0] + 1]
-        for row, d in zip(table[1:], digits[1:], strict=True):
-            acc = acc * row[d + 1] % p
-        return acc
-
     def constant_time_note(self) -> tuple[str, str]:
         return "partial", "mul_secret: mpz_powm_sec; mul_gen_secret: table without skips, entry by list index (cache)"
 
@@ -153,22 +143,24 @@ class ModPGroup(Group):
 
     # --- fixed base ---------------------------------------------------------
 
+    def _table(self, base: Element) -> list[list[Element]]:
+        """``T[i][d] = base^(d * 2^(8i))`` for ``d = 0..256`` and byte positions ``i`` up to the secret path's rows."""
+        p = self._p
+        rows = []
+        for _ in range(max(self.scalar_size, self._sec_rows)):
+            row = _powers(base, (1 << _FIXED_WIDTH) + 1, p)
+            rows.append(row)
+            base = row[-1]  # row[256] = base^(2^8)
+        return rows
+
     def _fixed_table(self) -> list[list[Element]]:
-        """``T[i][d] = g^(d * 2^(8i))`` for ``d = 0..256`` and byte positions ``i`` up to the secret path's rows."""
+        """The generator's table (built on first use, kept by the group: ``g`` is the group's own base)."""
         if self._fixed is None:
-            p = self._p
-            rows = []
-            base = self._g
-            for _ in range(max(self.scalar_size, self._sec_rows)):
-                row = _powers(base, (1 << _FIXED_WIDTH) + 1, p)
-                rows.append(row)
-                base = row[-1]  # row[256] = base^(2^8)
-            self._fixed = rows
+            self._fixed = self._table(self._g)
         return self._fixed
 
-    def mul_gen(self, k: int) -> Element:
-        """``g^k`` from the fixed-base table: one product per non-zero byte of ``k``."""
-        table = self._fixed_table()
+    def _table_mul(self, table: list[list[Element]], k: int) -> Element:
+        """``base^k`` from ``base``'s table: one product per non-zero byte of ``k mod q`` (public ``k``)."""
         k %= self.order
         p = self._p
         acc = None
@@ -176,6 +168,34 @@ class ModPGroup(Group):
             if d:
                 acc = row[d] if acc is None else acc * row[d] % p
         return self._one if acc is None else acc
+
+    def _table_mul_secret(self, table: list[list[Element]], k: int) -> Element:
+        """``base^k`` from ``base``'s table, one full-size product for every row (no skipped digits)."""
+        digits = (k % self.order + self._table_offset - self._sec_ones).to_bytes(self._sec_rows, "little")
+        p = self._p
+        acc = table[0][digits[0] + 1]
+        for row, d in zip(table[1:], digits[1:], strict=True):
+            acc = acc * row[d + 1] % p
+        return acc
+
+    def mul_gen(self, k: int) -> Element:
+        """``g^k`` from the fixed-base table: one product per non-zero byte of ``k``."""
+        return self._table_mul(self._fixed_table(), k)
+
+    def mul_gen_secret(self, k: int) -> Element:
+        """``g^k`` from the fixed-base table, one full-size product for every row (no skipped digits)."""
+        return self._table_mul_secret(self._fixed_table(), k)
+
+    def fixed_base(self, point: Element) -> FixedBase:
+        """A table-backed multiplier for a long-lived public element (≈ 4 MiB, ≈ 8× faster per use than ``mul``)."""
+        if not self.is_element(point):
+            raise MalformedInput(f"{self.name}: fixed base must be an element")
+        if point == self._g:
+            return FixedBase(self, point)  # the group's own table
+        return ModPFixedBase(self, point, self._table(point))
+
+    def fixed_base_state(self) -> str:
+        return "byte-digit tables (≈ 4 MiB each) for g and for every fixed_base()"
 
     # --- multi-exponentiation -------------------------------------------
 
@@ -335,3 +355,19 @@ EG_G = int(
 def electionguard_group() -> ModPGroup:
     """The ElectionGuard 2.x standard group (4096-bit p, 256-bit q), registered as ``EG4096``."""
     return ModPGroup("EG4096", EG_P, EG_Q, EG_G)
+
+
+class ModPFixedBase(FixedBase):
+    """``P^k`` for one long-lived element ``P`` from its own byte-digit table (:meth:`ModPGroup.fixed_base`)."""
+
+    __slots__ = ("_rows",)
+
+    def __init__(self, group: ModPGroup, point: Element, rows: list[list[Element]]) -> None:
+        super().__init__(group, point, kind="table")
+        object.__setattr__(self, "_rows", rows)
+
+    def mul(self, k: int) -> Element:
+        return self.group._table_mul(self._rows, k)  # type: ignore[attr-defined]
+
+    def mul_secret(self, k: int) -> Element:
+        return self.group._table_mul_secret(self._rows, k)  # type: ignore[attr-defined]
