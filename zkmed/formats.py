@@ -152,3 +152,6 @@ LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sql
 # ElectionGuard 2.0 records (zkmed.electionguard): codes 0x0501-0x05FF
 
 # medical records (zkmed.records): codes 0x0601-0x06FF
+# - keys, credentials, presentations (R1): 0x0601-0x061F
+RECORDS_PUBLIC_KEY = register("zkmed.records.public-key", 0x0601, 1, "zkmed.records.keys")
+RECORDS_SECRET_KEY = register("zkmed.records.secret-key", 0x0602, 1, "zkmed.records.keys")
