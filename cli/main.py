@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import zkmed
+from zkmed.cli import circuits as circuits_cli
 from zkmed.cli import election as election_cli
 from zkmed.cli import electionguard as electionguard_cli
 from zkmed.cli import records as records_cli
@@ -111,6 +112,7 @@ main.add_command(info)
 main.add_command(demo)
 main.add_command(sigma)
 main.add_command(ledger)
+main.add_command(circuits_cli.circuits)
 for _command in election_cli.COMMANDS:
     main.add_command(_command)
 for _command in electionguard_cli.COMMANDS:
