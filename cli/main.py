@@ -24,6 +24,7 @@ import click
 
 import zkmed
 from zkmed.cli import circuits as circuits_cli
+from zkmed.cli import consent as consent_cli
 from zkmed.cli import election as election_cli
 from zkmed.cli import electionguard as electionguard_cli
 from zkmed.cli import records as records_cli
@@ -118,6 +119,8 @@ for _command in election_cli.COMMANDS:
 for _command in electionguard_cli.COMMANDS:
     main.add_command(_command)
 for _command in records_cli.COMMANDS:
+    main.add_command(_command)
+for _command in consent_cli.COMMANDS:
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

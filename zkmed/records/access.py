@@ -20,12 +20,12 @@ from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.errors import MalformedInput
-from zkmed.formats import RECORDS_ACCESS_EVENT
+from zkmed.formats import RECORDS_ACCESS_EVENT, RECORDS_ACCESS_LIST
 from zkmed.ledger.ledger import Ledger
 from zkmed.records import board
 from zkmed.records.keys import PublicKey
 
-__all__ = ["ACCESS_ENTRY", "ACTIONS", "OUTCOMES", "AccessEvent", "list_access", "record_access"]
+__all__ = ["ACCESS_ENTRY", "ACTIONS", "OUTCOMES", "AccessEvent", "access_list_json", "list_access", "record_access"]
 
 ACCESS_ENTRY = "records/access"
 #: outcome → FHIR AuditEvent.outcome code
@@ -180,3 +180,11 @@ def list_access(ledger: Ledger, *, patient: PublicKey | None = None, grantee: st
         if (patient is None or event.patient == patient.fingerprint) and (grantee is None or event.grantee == grantee):
             out.append(event)
     return out
+
+
+def access_list_json(events: Sequence[AccessEvent]) -> dict[str, Any]:
+    """``record audit --json`` (format ``zkmed.records.access-list``): each entry's seq and AuditEvent."""
+    return {
+        **RECORDS_ACCESS_LIST.json_header(),
+        "events": [{"seq": e.seq, "event": e.to_json()["event"]} for e in events],
+    }

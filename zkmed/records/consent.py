@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.formats import RECORDS_CONSENT_LIST
 from zkmed.ledger.ledger import Ledger
 from zkmed.records import board
 from zkmed.records.fhir_consent import DENY, PERMIT, PURPOSES, Grant, Revocation
@@ -32,6 +33,7 @@ __all__ = [
     "Grant",
     "GrantState",
     "Revocation",
+    "consent_list_json",
     "find_grant",
     "grant_consent",
     "list_grants",
@@ -201,3 +203,21 @@ def _why(s: GrantState, missing: list[str]) -> str:
     if s.state == "revoked":
         return "was revoked"
     return "does not cover " + ", ".join(missing)
+
+
+def consent_list_json(states: Sequence[GrantState], at_ms: int) -> dict[str, Any]:
+    """``consent grant|revoke|list --json`` (format ``zkmed.records.consent-list``)."""
+    return {
+        **RECORDS_CONSENT_LIST.json_header(),
+        "at": board.instant(at_ms),
+        "grants": [
+            {
+                "id": s.grant.id,
+                "seq": s.grant.seq,
+                "state": s.state,
+                "revoked": None if s.revocation is None else board.instant(s.revocation.revoked_ms),
+                "grant": s.grant.to_json(),
+            }
+            for s in states
+        ],
+    }
