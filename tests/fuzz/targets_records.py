@@ -97,8 +97,10 @@ def r1_targets() -> list[Target]:
 
 
 def r2_targets() -> list[Target]:
-    """R2's targets (consent, audit, sharing)."""
-    return []
+    """R2's targets (consent, audit, sharing): ``targets_records_consent``."""
+    import targets_records_consent
+
+    return targets_records_consent.r2_targets()
 
 
 def targets() -> list[Target]:
