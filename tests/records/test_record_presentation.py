@@ -286,6 +286,10 @@ def test_holder_must_own_the_credential():
 
 def test_presentation_parser_is_strict(full):
     assert Presentation.from_bytes(full).to_bytes() == full
-    for bad in (full + b" ", full.replace(b'"version":1', b'"version":2'), b"{}", full[:-2]):
+    for bad in (full.replace(b'"version":1', b'"version":2'), b"{}", full[:-2]):
         with pytest.raises(MalformedInput):
             Presentation.from_bytes(bad)
+    # not in canonical form: the holder signed other bytes
+    for bad in (full + b" ", b" " + full, full.replace(b'"audience":', b'"audience": ')):
+        with pytest.raises(VerificationError, match="holder signature"):
+            _verify(bad)

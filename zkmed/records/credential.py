@@ -1,18 +1,15 @@
 """Credentials: the issuer commits to every attribute and signs the commitments' digests (``docs/records.md``).
 
-An attribute's *entry* is its public description plus a 16-byte salt and its
-Pedersen commitment ``C = v·G + r·H`` (P-256); its digest is
-``SHA-256("zkmed.records.entry.v1" || canonical_json(entry))``.  The issuer
-signs (Ed25519) the *header*::
-
-    {"schema", "group", "issuer", "holder", "issued_at", "digests"}
-
-(``issuer``/``holder``: base64 Ed25519 keys; ``digests`` sorted), as
-``"zkmed.records.credential.v1" || 0x00 || canonical_json(header)``; the SHA-256
-of that message is the *credential digest*.  A presentation shows the header
-(every digest, no names) and only the entries it uses, so attributes it does
-not use stay unnamed.  The credential file (the holder's, secret: values and
-blindings; mode 0600) is format ``zkmed.records.credential``.
+An attribute's *entry* is its public description (name, kind, unit, scale,
+code system) plus a 16-byte salt and its Pedersen commitment ``C = v·G + r·H``
+(P-256); its digest is SHA-256 over the length-prefixed fields
+(:meth:`Entry.digest`).  The issuer signs (Ed25519) the *header* — schema,
+group, issuer key, holder key, issue time (ms) and the sorted entry digests —
+as the byte string :meth:`Header.message`; the SHA-256 of that message is the
+*credential digest*.  A presentation shows the header (every digest, no names)
+and only the entries it uses, so attributes it does not use stay unnamed.  The
+credential file (the holder's, secret: values and blindings; mode 0600) is
+format ``zkmed.records.credential``.
 """
 
 from __future__ import annotations
@@ -22,11 +19,12 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
-from zkmed.encoding import b64_decode, b64_encode
+from zkmed.encoding import Writer, b64_decode, b64_encode
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.formats import RECORDS_ATTRIBUTES, RECORDS_CREDENTIAL
 from zkmed.hazmat.commitments import PedersenParams
@@ -42,7 +40,7 @@ GROUP = "P256"
 SALT_SIZE = 16
 MAX_ENTRIES = 4096
 MAX_CREDENTIAL_BYTES = 8 << 20
-SIGN_TAG = b"zkmed.records.credential.v1\x00"
+SIGN_TAG = b"zkmed.records.credential.v1"
 ENTRY_TAG = b"zkmed.records.entry.v1"
 
 
@@ -70,9 +68,13 @@ class Entry:
             "commitment": b64_encode(group.encode_element(self.commitment)),
         }
 
-    @property
+    @cached_property
     def digest(self) -> bytes:
-        return hashlib.sha256(ENTRY_TAG + canonical_json(self.to_json())).digest()
+        """SHA-256(tag ‖ lp(name) ‖ lp(kind) ‖ lp(unit) ‖ u8(scale) ‖ lp(system) ‖ salt ‖ SEC1 commitment)."""
+        d = self.description
+        w = Writer().bytes_lp(ENTRY_TAG).text(d["name"]).text(d["kind"]).text(d["unit"]).u8(d["scale"])
+        w.text(d["system"]).raw(self.salt).raw(params().group.encode_element(self.commitment))
+        return hashlib.sha256(w.finish()).digest()
 
     @classmethod
     def from_json(cls, obj: Any, where: str) -> Entry:
@@ -109,14 +111,19 @@ class Header:
             "issuer": b64_encode(self.issuer.raw),
             "holder": b64_encode(self.holder.raw),
             "issued_at": self.issued_at,
-            "digests": [b64_encode(d) for d in self.digests],
+            "digests": b64_encode(b"".join(self.digests)),
         }
 
-    @property
+    @cached_property
     def message(self) -> bytes:
-        return SIGN_TAG + canonical_json(self.to_json())
+        """``lp(tag) ‖ lp(schema) ‖ lp(group) ‖ issuer key ‖ holder key ‖ u64(issued_at) ‖ u32(n) ‖ digests``."""
+        w = Writer().bytes_lp(SIGN_TAG).text(self.schema).text(self.group).raw(self.issuer.raw).raw(self.holder.raw)
+        w.u64(self.issued_at).u32(len(self.digests))
+        for d in self.digests:
+            w.raw(d)
+        return w.finish()
 
-    @property
+    @cached_property
     def digest(self) -> bytes:
         """The credential digest (bound into every proof of every presentation)."""
         return hashlib.sha256(self.message).digest()
@@ -133,10 +140,11 @@ class Header:
         if not isinstance(at, int) or isinstance(at, bool) or not 0 <= at < 1 << 53:
             raise MalformedInput(f"{where}: issued_at must be milliseconds since the epoch")
         digests = obj["digests"]
-        if not isinstance(digests, list) or not 0 < len(digests) <= MAX_ENTRIES:
-            raise MalformedInput(f"{where}: digests must be a non-empty list")
-        raw = tuple(b64_decode(d, length=32, what=f"{where} digest") if isinstance(d, str) else b"" for d in digests)
-        if any(len(d) != 32 for d in raw) or list(raw) != sorted(set(raw)):
+        if not isinstance(digests, str) or len(digests) > 4 * (32 * MAX_ENTRIES // 3 + 1):
+            raise MalformedInput(f"{where}: digests must be base64 text")
+        joined = b64_decode(digests, what=f"{where} digests")
+        raw = tuple(joined[i : i + 32] for i in range(0, len(joined), 32))
+        if not raw or len(joined) % 32 or list(raw) != sorted(set(raw)):
             raise MalformedInput(f"{where}: digests must be distinct, sorted, 32 bytes each")
         for key in ("issuer", "holder"):
             if not isinstance(obj[key], str):

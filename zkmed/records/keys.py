@@ -115,9 +115,9 @@ class PublicKey:
 def read_public_key(path: str | os.PathLike[str], role: str | None = None) -> PublicKey:
     """Load a ``.pub`` file; a directory means ``<dir>/<role>.pub``."""
     p = Path(path)
-    if p.is_dir() and role is not None:
-        p = p / f"{role}.pub"
     try:
+        if role is not None and p.is_dir():
+            p = p / f"{role}.pub"
         data = p.read_bytes() if p.stat().st_size <= MAX_KEY_FILE else b"x" * (MAX_KEY_FILE + 1)
     except OSError as exc:
         raise MalformedInput(f"cannot read the public key {p}: {exc.strerror or exc}") from None

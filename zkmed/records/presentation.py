@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,7 @@ from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
 from zkmed.formats import RECORDS_PRESENTATION, RECORDS_VERIFY_REPORT
+from zkmed.hazmat.groups import Element
 from zkmed.records.attributes import value_from_text
 from zkmed.records.credential import Credential, Entry, Header, params
 from zkmed.records.keys import HolderKey, PublicKey
@@ -87,9 +89,23 @@ class Presentation:
     obj: dict[str, Any]
     header: Header
     entries: tuple[Entry, ...]
+    raw: bytes
 
     def to_bytes(self) -> bytes:
-        return canonical_json(self.obj)
+        return self.raw
+
+    def signed_bytes(self) -> bytes:
+        """What the holder signed: the presentation bytes with the ``holder_signature`` member cut out.
+
+        The parser accepts no other object with that member (every nested object has a
+        fixed member set) and a JSON string cannot hold an unescaped quote, so the member
+        occurs exactly once; for a presentation in canonical form this is
+        ``canonical_json(all but holder_signature)``, what :func:`present` signs.
+        """
+        member = b',"holder_signature":"' + self.obj["holder_signature"].encode() + b'"'
+        if self.raw.count(member) != 1:
+            raise VerificationError("the holder signature is not where a canonical presentation has it")
+        return self.raw.replace(member, b"", 1)
 
     @property
     def nonce(self) -> str:
@@ -108,7 +124,8 @@ class Presentation:
         """Parse strictly: canonical JSON, known members, valid header and entries (MalformedInput otherwise)."""
         if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_PRESENTATION_BYTES:
             raise MalformedInput(f"a presentation is at most {MAX_PRESENTATION_BYTES} bytes")
-        obj = parse_json(bytes(data), require_canonical=True)
+        raw = bytes(data)
+        obj = parse_json(raw)
         RECORDS_PRESENTATION.check_json(obj)
         if set(obj) != _MEMBERS:
             raise MalformedInput(f"presentation: expected members {', '.join(sorted(_MEMBERS))}")
@@ -130,7 +147,7 @@ class Presentation:
             _row(row, ("entry", "value", "blinding"), len(entries), f"presentation reveal[{i}]")
         for i, row in enumerate(obj["predicates"]):
             _row(row, ("entry", "predicate", "proof"), len(entries), f"presentation predicates[{i}]")
-        return cls(obj, header, entries)
+        return cls(obj, header, entries, raw)
 
 
 def _row(row: Any, keys: tuple[str, str, str], count: int, where: str) -> None:
@@ -221,7 +238,7 @@ def present(
         "predicates": predicates,
     }
     obj["holder_signature"] = b64_encode(holder.sign(SIGN_TAG + canonical_json(obj)))
-    return Presentation(obj, header, tuple(entries))
+    return Presentation(obj, header, tuple(entries), canonical_json(obj))
 
 
 # ------------------------------------------------------------------ verifying
@@ -314,29 +331,41 @@ def _evaluate(
     if abs((day - ref).days) > DATE_SLACK_DAYS:
         raise VerificationError(f"the presentation is dated {day}, not today ({ref})")
     # 6. the holder key the credential names signed everything
-    body = {k: v for k, v in obj.items() if k != "holder_signature"}
-    header.holder.verify(SIGN_TAG + canonical_json(body), b64_decode(obj["holder_signature"], what="holder signature"))
+    header.holder.verify(SIGN_TAG + pres.signed_bytes(), b64_decode(obj["holder_signature"], what="holder signature"))
     # 7. every entry shown is one the issuer signed, once
     signed = set(header.digests)
     digests = [e.digest for e in pres.entries]
     if len(set(digests)) != len(digests) or not set(digests) <= signed:
         raise VerificationError("an entry of the presentation is not in the signed credential")
     p = params()
-    # 8. every revealed value opens its commitment
+    # 8. every revealed value opens its commitment: one MSM, Σ w_i·(v_i·G + r_i·H − C_i) = 0, random 128-bit w_i
     revealed_names: list[str] = []
     seen: set[int] = set()
+    q = p.group.order
+    openings: list[tuple[int, int, Element]] = []
     for row in obj["reveal"]:
         entry = pres.entries[row["entry"]]
         if row["entry"] in seen:
             raise VerificationError(f"{entry.name} is revealed twice")
         seen.add(row["entry"])
         d = entry.description
-        v = value_from_text(d["kind"], row["value"], scale=d["scale"], system=d["system"]) % p.group.order
+        v = value_from_text(d["kind"], row["value"], scale=d["scale"], system=d["system"]) % q
         r = p.group.decode_scalar(b64_decode(row["blinding"], length=p.group.scalar_size, what="blinding"))
-        if not p.group.eq(p.group.msm([v, r], [p.g, p.h]), entry.commitment):
-            raise VerificationError(f"the revealed value of {entry.name} does not open its commitment")
+        openings.append((v, r, entry.commitment))
         report.revealed.append({"name": entry.name, "value": row["value"], "unit": d["unit"], "kind": d["kind"]})
         revealed_names.append(entry.name)
+    if openings:
+        weights = [1] + [secrets.randbits(128) | 1 for _ in openings[1:]]
+        sv = sum(w * v for w, (v, _, _) in zip(weights, openings, strict=True)) % q
+        sr = sum(w * r for w, (_, r, _) in zip(weights, openings, strict=True)) % q
+        check = p.group.msm([sv, sr, *[q - w for w in weights]], [p.g, p.h, *[c for _, _, c in openings]])
+        if not p.group.is_identity(check):
+            bad = next(
+                (pres.entries[row["entry"]].name for row, (v, r, c) in zip(obj["reveal"], openings, strict=True)
+                 if not p.group.eq(p.group.msm([v, r], [p.g, p.h]), c)),
+                "a revealed attribute",
+            )  # fmt: skip
+            raise VerificationError(f"the revealed value of {bad} does not open its commitment")
     # 9. every predicate proof holds for its attribute, in this context
     proved: set[str] = set()
     for row in obj["predicates"]:
