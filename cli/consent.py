@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from zkmed.canonical_json import canonical_json
 from zkmed.cli import render
@@ -111,28 +112,23 @@ def _patient(path: Path | None) -> PublicKey | None:
     return None if path is None else read_public_key(path, "holder")
 
 
-def _show(states: list[GrantState], at_ms: int, title: str) -> None:
-    rows = []
+def _line(text: str, style: str = "") -> None:
+    """One line of output; user text is printed as is (no markup), control characters escaped."""
+    render.console.print(Text(render.one_line(text), style=style), highlight=False, soft_wrap=True)
+
+
+def _show(states: list[GrantState], at_ms: int) -> None:
+    _line(f"{len(states)} consent grant(s) at {_day(at_ms)}", "bold")
     for s in states:
         g = s.grant
-        covers = [*g.attributes, *(f"policy:{p}" for p in g.policies), *(["full record"] if g.full_record else [])]
-        rows.append(
-            [
-                g.id[:16],
-                s.state,
-                g.provision,
-                g.grantee,
-                g.patient.fingerprint[:16],
-                ", ".join(covers),
-                ",".join(g.purposes),
-                rboard.instant(g.end_ms)[:19] + "Z",
-            ]
-        )
-    render.table(
-        f"{title} at {rboard.instant(at_ms)}",
-        ["grant", "state", "type", "grantee", "patient", "covers", "purpose", "expires"],
-        rows,
-    )
+        covers = [*g.attributes, *(f"policy {p}" for p in g.policies), *(["the full record"] if g.full_record else [])]
+        kind = "" if g.provision == PERMIT else " DENY"
+        _line(f"{g.id[:16]}  {s.state}{kind}  to {g.grantee}  until {_day(g.end_ms)}  for {','.join(g.purposes)}")
+        _line(f"    patient {g.patient.fingerprint}  covers {', '.join(covers)}")
+
+
+def _day(ms: int) -> str:
+    return rboard.instant(ms)[:19].replace("T", " ") + "Z"
 
 
 @click.group()
@@ -231,7 +227,7 @@ def list_(board: Path, patient: Path | None, grantee: str | None, as_json: bool)
     if as_json:
         _echo_json(consent_list_json(states, now))
     else:
-        _show(states, now, f"{len(states)} consent grant(s)")
+        _show(states, now)
 
 
 @record.command()
@@ -249,22 +245,13 @@ def audit(board: Path, patient: Path | None, grantee: str | None, as_json: bool)
     if as_json:
         _echo_json(access_list_json(events))
         return
-    rows = [
-        [
-            e.seq,
-            rboard.instant(e.at_ms),
-            e.grantee,
-            e.patient[:16],
-            e.action,
-            e.outcome,
-            ", ".join([*(f"policy:{p}" for p in e.policies), *e.attributes]) or ("full record" if e.grant else ""),
-            (e.grant or "")[:16],
-        ]
-        for e in events
-    ]
-    render.table(
-        f"{len(events)} access(es)", ["entry", "when", "grantee", "patient", "action", "outcome", "what", "grant"], rows
-    )
+    _line(f"{len(events)} access(es)", "bold")
+    for e in events:
+        what = [*(f"policy {p}" for p in e.policies), *e.attributes] or (
+            ["the full record"] if e.action == "open" else []
+        )
+        _line(f"#{e.seq}  {_day(e.at_ms)}  {e.grantee}  {e.action}  {e.outcome}  patient {e.patient}")
+        _line(f"    {', '.join(what)}" + (f"  (grant {e.grant[:16]})" if e.grant else ""))
 
 
 @record.command(name="hpke-init")
