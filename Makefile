@@ -43,10 +43,10 @@ test-fast: $(STAMP)
 test-slow: $(STAMP)
 	ZKMED_FUZZ_EXAMPLES=5000 $(PY) -m pytest -m "slow or fuzz or heavy"
 
-# zksk 0.0.2 is the Python peer we compare against; its bplib dependency does not
+# zksk 0.0.2 and sd-jwt 0.10.4 (with jwcrypto, pyyaml) are the Python peers we compare against; zksk's bplib dependency does not
 # build, and zksk runs without it, hence --no-deps.
 bench: $(STAMP)
-	$(PY) -m pip install -q --no-deps zksk==0.0.2 attrs
+	$(PY) -m pip install -q --no-deps zksk==0.0.2 attrs sd-jwt==0.10.4 jwcrypto pyyaml
 	$(PY) -m benchmarks.run --out benchmarks/results
 
 lint: $(STAMP)

@@ -32,6 +32,7 @@ from typing import Any
 
 from zkmed.circuits.policies import POLICIES, POLICY_NAME, get_policy
 from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.hazmat.bulletproofs.bulletproofs import BatchEntry, batch_verify
 from zkmed.hazmat.bulletproofs.proof import RangeProof
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element
@@ -45,7 +46,7 @@ from zkmed.proofs import (
     verify_interval,
     verify_membership,
 )
-from zkmed.proofs.ranges import interval_layout, predicate_interval
+from zkmed.proofs.ranges import interval_batch_entry, interval_layout, predicate_interval
 from zkmed.records.attributes import MAX_ABS, NUMERIC, code_scalar, date_to_day, parse_decimal, string_scalar
 
 __all__ = ["RANGE_BITS", "Predicate", "Statement", "expand", "parse_predicate", "resolve"]
@@ -240,6 +241,36 @@ def prove_statement(
         d = g.sub(commitment, params.g_base.mul(stmt.values[0] % g.order))
         return prove_dlog(g, d, blinding, base=params.h, context=context).to_bytes()
     return prove_membership(params, commitment, list(stmt.values), value, blinding, context=context).to_bytes()
+
+
+def range_batch_entry(
+    params: PedersenParams, stmt: Statement, commitment: Element, proof: bytes, *, context: bytes
+) -> BatchEntry:
+    """The batch entry of a range statement's proof (VerificationError when the proof does not decode)."""
+    try:
+        n, m = interval_layout(stmt.lo, stmt.hi)
+        rp = RangeProof.from_bytes(params.group, proof, n=n, m=m)
+        return interval_batch_entry(params, commitment, stmt.lo, stmt.hi, rp, context=context)
+    except MalformedInput as exc:
+        raise VerificationError(f"malformed predicate proof: {exc.message}") from None
+
+
+def verify_ranges(params: PedersenParams, entries: list[BatchEntry]) -> list[VerificationError | None]:
+    """Verify range proofs in one batch (one MSM); when the batch fails, each on its own: per-entry results."""
+    if not entries:
+        return []
+    try:
+        batch_verify(params, entries)
+        return [None] * len(entries)
+    except VerificationError:
+        results: list[VerificationError | None] = []
+        for e in entries:
+            try:
+                batch_verify(params, [e])
+                results.append(None)
+            except VerificationError as exc:
+                results.append(exc)
+        return results
 
 
 def verify_statement(

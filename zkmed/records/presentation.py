@@ -32,6 +32,7 @@ from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
 from zkmed.formats import RECORDS_PRESENTATION, RECORDS_VERIFY_REPORT
+from zkmed.hazmat.bulletproofs.bulletproofs import BatchEntry
 from zkmed.hazmat.groups import Element
 from zkmed.records.attributes import value_from_text
 from zkmed.records.credential import Credential, Entry, Header, params
@@ -40,7 +41,9 @@ from zkmed.records.predicates import (
     parse_predicate,
     policy_predicates,
     prove_statement,
+    range_batch_entry,
     resolve,
+    verify_ranges,
     verify_statement,
 )
 from zkmed.records.request import Request, check_token
@@ -366,8 +369,9 @@ def _evaluate(
                 "a revealed attribute",
             )  # fmt: skip
             raise VerificationError(f"the revealed value of {bad} does not open its commitment")
-    # 9. every predicate proof holds for its attribute, in this context
+    # 9. every predicate proof holds for its attribute, in this context (range proofs in one batch)
     proved: set[str] = set()
+    pending: list[tuple[dict[str, Any], str, BatchEntry]] = []
     for row in obj["predicates"]:
         entry, text = pres.entries[row["entry"]], row["predicate"]
         result: dict[str, Any] = {"predicate": text, "attribute": entry.name, "result": "verified"}
@@ -381,12 +385,18 @@ def _evaluate(
             stmt = resolve(pred, entry.description, day)
             ctx = proof_context(header, entry, text, nonce, audience, obj["date"])
             proof = b64_decode(row["proof"], what="predicate proof")
-            verify_statement(p, stmt, entry.commitment, proof, context=ctx)
-            proved.add(text)
+            if stmt.kind == "range":
+                pending.append((result, text, range_batch_entry(p, stmt, entry.commitment, proof, context=ctx)))
+            else:
+                verify_statement(p, stmt, entry.commitment, proof, context=ctx)
+                proved.add(text)
         except ZkmedError as exc:
-            result["result"] = "failed"
-            result["reason"] = exc.diagnostic()
-            report.fail(exc if isinstance(exc, VerificationError) else VerificationError(exc.diagnostic()))
+            _failed(report, result, exc)
+    for (result, text, _), error in zip(pending, verify_ranges(p, [e for _, _, e in pending]), strict=True):
+        if error is None:
+            proved.add(text)
+        else:
+            _failed(report, result, VerificationError(f"predicate '{text}': {error.message}"))
     # 10. every policy claimed has all its predicates proved
     for name in obj["policies"]:
         try:
@@ -422,6 +432,12 @@ def _evaluate(
         ledger, grantee=audience, patient=header.holder, policies=pols, attributes=attrs, outcome="success",
         at_ms=at_ms, grant=grant.id,
     )  # fmt: skip
+
+
+def _failed(report: Report, result: dict[str, Any], exc: ZkmedError) -> None:
+    result["result"] = "failed"
+    result["reason"] = exc.diagnostic()
+    report.fail(exc if isinstance(exc, VerificationError) else VerificationError(exc.diagnostic()))
 
 
 def verify_presentation(
