@@ -184,6 +184,13 @@ def test_revocation_by_another_key_does_not_revoke(board: Ledger, alice: HolderK
     g = _grant(board, alice)
     board.append(REVOCATION_ENTRY, Revocation.create(mallory, g.id, at_ms=T0).payload())
     assert _require(board, alice).id == g.id
+    # naming Alice's key, signed by Mallory's
+    claimed = Revocation(alice.public, g.id, T0, bytes(64))
+    forged = Revocation(alice.public, g.id, T0, mallory.sign(claimed.message()))
+    board.append(REVOCATION_ENTRY, forged.payload())
+    assert _require(board, alice).id == g.id
+    with pytest.raises(VerificationError):
+        forged.verify()
     with pytest.raises(MalformedInput, match="not given by this holder"):
         revoke_consent(board, mallory, g.id)
 

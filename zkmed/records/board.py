@@ -20,7 +20,7 @@ from typing import Any
 
 from zkmed.encoding import utf8_encode
 from zkmed.errors import LedgerError, MalformedInput
-from zkmed.ledger.entries import Entry
+from zkmed.ledger.entries import MAX_TYPE, Entry
 from zkmed.ledger.ledger import Ledger
 
 __all__ = [
@@ -114,9 +114,13 @@ def scan(ledger: Ledger, types: Sequence[str]) -> Iterator[Entry]:
     if not isinstance(ledger, Ledger):
         raise MalformedInput("expected a zkmed.ledger.Ledger")
     wanted = frozenset(types)
+    heads = frozenset(len(t.encode()).to_bytes(4, "big") + t.encode() for t in wanted)
     end = ledger.size + ledger.pending
     for start in range(0, end, _CHUNK):
         for data in ledger.store.entries(start, min(end, start + _CHUNK)):
+            # other types are skipped undecoded: ``version || u64 seq || u32 len(type) || type || …``
+            if data[9 : 13 + min(int.from_bytes(data[9:13], "big"), MAX_TYPE)] not in heads:
+                continue
             try:
                 entry = Entry.decode(data)
             except MalformedInput as exc:

@@ -13,10 +13,11 @@ names.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zkmed.canonical_json import canonical_json
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.formats import RECORDS_CONSENT_LIST
 from zkmed.ledger.ledger import Ledger
@@ -67,28 +68,43 @@ def _verified(item: Grant | Revocation) -> bool:
     return True
 
 
-def _read(ledger: Ledger) -> tuple[list[Grant], dict[str, Revocation], list[Grant]]:
-    """(valid grants, the first valid revocation of each grant id, grants with a bad signature)."""
+def _read(
+    ledger: Ledger, keep: Callable[[Grant], bool] = lambda g: True, needles: Sequence[bytes] = ()
+) -> tuple[list[Grant], dict[str, Revocation], list[Grant]]:
+    """(valid grants, the first valid revocation of each grant id, grants with a bad signature) among the grants
+    ``keep`` selects (only their signatures are checked: one Ed25519 verification per grant kept).  A grant
+    payload lacking one of ``needles`` (bytes every canonical payload ``keep`` selects contains) is not decoded."""
     grants: list[Grant] = []
     forged: list[Grant] = []
     revocations: list[Revocation] = []
     for entry in board.scan(ledger, (GRANT_ENTRY, REVOCATION_ENTRY)):
         try:
             if entry.type == GRANT_ENTRY:
+                if not all(n in entry.payload for n in needles):
+                    continue
                 grant = Grant.from_payload(entry.payload, entry.seq)
-                (grants if _verified(grant) else forged).append(grant)
+                if keep(grant):
+                    (grants if _verified(grant) else forged).append(grant)
             else:
-                revocation = Revocation.from_payload(entry.payload, entry.seq)
-                if _verified(revocation):
-                    revocations.append(revocation)
+                revocations.append(Revocation.from_payload(entry.payload, entry.seq))
         except MalformedInput:
             continue  # not a grant or revocation of this format: ignored, as a forged one is
     patients = {g.id: g.patient for g in grants}
     revoked: dict[str, Revocation] = {}
     for r in revocations:  # a revocation counts only when the grant's own patient signed it
-        if patients.get(r.grant_id) == r.patient:
-            revoked.setdefault(r.grant_id, r)
+        if r.grant_id not in revoked and patients.get(r.grant_id) == r.patient and _verified(r):
+            revoked[r.grant_id] = r
     return grants, revoked, forged
+
+
+def _needles(patient: PublicKey | None, grantee: str | None) -> list[bytes]:
+    """What a canonical grant payload of ``patient`` to ``grantee`` contains: the key id, the grantee's JSON text."""
+    out = [] if patient is None else [f'"value":"{patient.fingerprint}"'.encode()]
+    return out + ([] if grantee is None else [b'"value":' + canonical_json(grantee) + b"}"])
+
+
+def _of(grant: Grant, patient: PublicKey | None, grantee: str | None) -> bool:
+    return (patient is None or grant.patient == patient) and (grantee is None or grant.grantee == grantee)
 
 
 def _state(grant: Grant, revoked: dict[str, Revocation], at_ms: int) -> GrantState:
@@ -104,21 +120,16 @@ def list_grants(
 ) -> list[GrantState]:
     """Every grant on ``ledger`` (of ``patient`` / to ``grantee`` when given) with its state at ``at_ms``."""
     board.check_ms(at_ms, "at_ms")
-    grants, revoked, forged = _read(ledger)
+    grants, revoked, forged = _read(ledger, lambda g: _of(g, patient, grantee), _needles(patient, grantee))
     out = [_state(g, revoked, at_ms) for g in grants] + [GrantState(g, "invalid") for g in forged]
-    out.sort(key=lambda s: s.grant.seq or 0)
-    return [
-        s
-        for s in out
-        if (patient is None or s.grant.patient == patient) and (grantee is None or s.grant.grantee == grantee)
-    ]
+    return sorted(out, key=lambda s: s.grant.seq or 0)
 
 
 def find_grant(ledger: Ledger, grant_id: str) -> Grant:
     """The validly signed grant with id ``grant_id`` (or a unique prefix of at least 8 hex digits)."""
     if not isinstance(grant_id, str) or not 8 <= len(grant_id) <= 64 or grant_id.strip("0123456789abcdef"):
         raise MalformedInput("a grant id is 8 to 64 lowercase hex digits (the id or a unique prefix)")
-    grants, _, _ = _read(ledger)
+    grants, _, _ = _read(ledger, lambda g: g.id.startswith(grant_id))
     found = {g.id: g for g in grants if g.id.startswith(grant_id)}
     if not found:
         raise VerificationError(f"no consent grant {grant_id} on the ledger")
@@ -142,7 +153,7 @@ def revoke_consent(ledger: Ledger, holder: HolderKey, grant_id: str, *, at_ms: i
     grant = find_grant(ledger, grant_id)
     if grant.patient != holder.public:
         raise MalformedInput(f"consent grant {grant.id[:16]} was not given by this holder key")
-    _, revoked, _ = _read(ledger)
+    _, revoked, _ = _read(ledger, lambda g: g.id == grant.id)
     if grant.id in revoked:
         raise MalformedInput(f"consent grant {grant.id[:16]} is already revoked")
     revocation = Revocation.create(holder, grant.id, at_ms=ledger.clock() if at_ms is None else at_ms)
@@ -173,8 +184,8 @@ def require_active_grant(
     board.check_ms(at_ms, "at_ms")
     if purpose is not None and purpose not in PURPOSES:
         raise MalformedInput(f"purpose must be one of {', '.join(PURPOSES)}")
-    grants, revoked, _ = _read(ledger)
-    mine = [_state(g, revoked, at_ms) for g in grants if g.patient == patient and g.grantee == grantee]
+    grants, revoked, _ = _read(ledger, lambda g: _of(g, patient, grantee), _needles(patient, grantee))
+    mine = [_state(g, revoked, at_ms) for g in grants]
     for s in mine:
         if s.active and s.grant.provision == DENY and s.grant.overlaps(attrs, pols, full_record):
             raise VerificationError(f"no active consent grant: consent {s.grant.id[:16]} denies {grantee} access")
