@@ -66,7 +66,7 @@ SCALES: dict[str, int] = {
     "8867-4": 0,  # heart rate, /min
     "9279-1": 0,  # respiratory rate, /min
 }
-_NAME = re.compile(r"^(Patient\.[A-Za-z.]+|Observation\[[0-9A-Za-z.-]{1,32}\]\.value|Condition\.code|"
+ATTRIBUTE_NAME = _NAME = re.compile(r"^(Patient\.[A-Za-z.]+|Observation\[[0-9A-Za-z.-]{1,32}\]\.value|Condition\.code|"
                    r"Condition\[[0-9]{1,32}\]\.status)$")  # fmt: skip
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _DECIMAL = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,20})?$")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from zkmed.errors import MalformedInput
+from zkmed.records.attributes import ATTRIBUTE_NAME
 from zkmed.records.predicates import Predicate, expand
 
 __all__ = ["Request", "check_token"]
@@ -37,6 +38,11 @@ class Request:
         check_token(self.audience, "the audience")
         if not isinstance(self.reveal, Sequence) or not all(isinstance(r, str) for r in self.reveal):
             raise MalformedInput("reveal must be a list of attribute names")
+        for name in self.reveal:
+            if not ATTRIBUTE_NAME.match(name):
+                raise MalformedInput(
+                    f"{name[:60]!r} is not an attribute name (Patient.gender, Observation[4548-4].value, Condition.code, …)"
+                )
         if len(set(self.reveal)) != len(self.reveal):
             raise MalformedInput("an attribute is named twice in reveal")
         policies, predicates = expand(list(self.prove))
