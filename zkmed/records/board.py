@@ -36,7 +36,7 @@ __all__ = [
 ]
 
 #: most attribute or policy names in one grant or audit entry
-MAX_NAMES = 64
+MAX_NAMES = 256
 #: the latest instant accepted: 9999-12-31T23:59:59.999Z
 MAX_MS = 253402300799999
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
