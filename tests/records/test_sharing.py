@@ -207,3 +207,12 @@ def test_hpke_key_files(tmp_path: Path) -> None:
         HpkeKey.parse_secret_text(canonical_json(mixed))
     with pytest.raises(MalformedInput):
         HpkePublicKey.from_text(key.public.to_text().replace("X25519", "P-256"))
+
+
+def test_a_real_bundle_of_a_megabyte_round_trips(board: Ledger, alice: HolderKey, hospital: HpkeKey) -> None:
+    vectors = Path(__file__).resolve().parents[1] / "vectors" / "fhir-r4-synthea"
+    bundle = max(vectors.glob("*.json"), key=lambda p: p.stat().st_size).read_bytes()
+    assert len(bundle) > 500_000
+    shared, anchor = share_record(board, alice, bundle, _full(board, alice, hospital))
+    assert anchor.record_sha256 == hashlib.sha256(bundle).hexdigest()
+    assert open_record(board, hospital, shared.encode()).bundle == bundle
