@@ -113,3 +113,26 @@ def test_encodings():
     assert code_scalar("http://snomed.info/sct", "1") != code_scalar("http://loinc.org", "1")
     with pytest.raises(MalformedInput):
         decimal_to_int(Decimal("1e40"), 0, "x")
+
+
+@pytest.mark.slow
+def test_a_bundle_of_a_few_megabytes():
+    import copy
+    import time
+
+    doc = json.loads(ESTRELLA.read_bytes())
+    extra = []
+    for k in range(6):
+        for e in doc["entry"]:
+            if e["resource"]["resourceType"] != "Patient":
+                e2 = copy.deepcopy(e)
+                e2["fullUrl"] += f"-{k}"
+                e2["resource"]["id"] += f"-{k}"
+                extra.append(e2)
+    doc["entry"] += extra
+    data = json.dumps(doc, indent=1).encode()
+    assert len(data) > 3_000_000
+    t0 = time.perf_counter()
+    attrs = _attrs(data)
+    assert time.perf_counter() - t0 < 30
+    assert attrs["Observation[4548-4].value"][0].text == "6.1"

@@ -77,6 +77,8 @@ def test_present_verify_exit_codes(setup):
     assert r.exit_code == 5 and "no result for LOINC 1-1" in r.stderr
     assert run(*base, "--prove", "Observation[4548-4].value ~ 6", "-o", d / "p2").exit_code == 4
     assert run(*base, "--prove", "no-such-policy", "-o", d / "p2").exit_code == 4
+    assert run(*base, "--reveal", "Patient gender", "-o", d / "p2").exit_code == 4
+    assert run(*base, "--reveal", "Patient.address", "-o", d / "p2").exit_code == 5  # a name this credential lacks
     assert not (d / "p2").exists()
     r = run(*base, "--prove", "adult", "--prove", "hba1c-controlled", "--prove", "diabetes-dx", "-o", d / "p3")
     assert r.exit_code == 0

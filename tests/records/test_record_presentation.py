@@ -293,3 +293,22 @@ def test_presentation_parser_is_strict(full):
     for bad in (full + b" ", b" " + full, full.replace(b'"audience":', b'"audience": ')):
         with pytest.raises(VerificationError, match="holder signature"):
             _verify(bad)
+
+
+def test_a_bad_range_proof_in_a_batch_is_named():
+    pres = _present(
+        reveal=(), prove=("Observation[4548-4].value < 7.0 %", "age >= 18", "Condition.code in {1, 44054006}")
+    )
+    obj = pres.obj
+    bad = json.loads(json.dumps(obj))
+    age = next(r for r in bad["predicates"] if r["predicate"] == "age >= 18")
+    other = next(r for r in bad["predicates"] if r["predicate"].startswith("Observation"))
+    age["proof"] = other["proof"]  # a valid proof, of another statement
+    report = evaluate_presentation(resign(bad), issuer().public, nonce="n-1", audience="clinic-a", today=TODAY)
+    assert not report.ok
+    assert {p["predicate"]: p["result"] for p in report.predicates} == {
+        "Observation[4548-4].value < 7.0 %": "verified",
+        "age >= 18": "failed",
+        "Condition.code in {1, 44054006}": "verified",
+    }
+    assert "age >= 18" in report.error.message
