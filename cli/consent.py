@@ -83,6 +83,7 @@ class _Output(contextlib.AbstractContextManager["_Output"]):
 
     def __init__(self, path: Path, mode: int = 0o644) -> None:
         self.path = path
+        self.mode = mode
         try:
             self.created = not path.exists()
             fd = os.open(path, os.O_WRONLY | os.O_CREAT, mode)
@@ -92,6 +93,8 @@ class _Output(contextlib.AbstractContextManager["_Output"]):
 
     def write(self, data: bytes) -> None:
         try:
+            if self.mode == 0o600:  # a secret (a decrypted record): 0600 even when the file existed
+                os.fchmod(self.file.fileno(), self.mode)
             self.file.truncate(0)
             self.file.write(data)
             self.file.flush()

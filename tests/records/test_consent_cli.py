@@ -86,6 +86,8 @@ def test_share_open_audit(world: Path) -> None:
                     world / "shared.zk", "--json"))  # fmt: skip
     assert report["action"] == "share" and report["grantee"] == "hospital"
     assert "Ñandú".encode() not in (world / "shared.zk").read_bytes()
+    (world / "out.json").write_text("old")
+    os.chmod(world / "out.json", 0o644)
     opened = js(run("record", "open", b, world / "shared.zk", "--hpke", hospital, "-o", world / "out.json", "--json"))
     assert (world / "out.json").read_text(encoding="utf-8") == BUNDLE
     assert stat.S_IMODE(os.stat(world / "out.json").st_mode) == 0o600
