@@ -312,3 +312,12 @@ def test_a_bad_range_proof_in_a_batch_is_named():
         "Condition.code in {1, 44054006}": "verified",
     }
     assert "age >= 18" in report.error.message
+
+
+def test_presentation_date_cannot_be_in_the_future():
+    import datetime as dt
+
+    pres = _present(reveal=(), prove=("age >= 18",), date=TODAY + dt.timedelta(days=1)).to_bytes()
+    with pytest.raises(VerificationError, match="dated"):
+        _verify(pres)
+    _verify(_present(reveal=(), prove=("age >= 18",), date=TODAY - dt.timedelta(days=1)).to_bytes())

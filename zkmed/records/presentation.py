@@ -324,15 +324,15 @@ def _evaluate(
             f"the credential was issued by key {header.issuer.fingerprint}, not {issuer.fingerprint}"
         )
     header.issuer.verify(header.message, b64_decode(obj["issuer_signature"], length=64, what="issuer signature"))
-    # 4. nonce and audience are the verifier's; 5. the date is today (± 1 day)
+    # 4. nonce and audience are the verifier's; 5. the date is today or yesterday (UTC), never later
     if obj["nonce"] != nonce:
         raise VerificationError("the presentation answers another nonce (replayed?)")
     if obj["audience"] != audience:
         raise VerificationError(f"the presentation is addressed to {obj['audience']!r}, not {audience!r}")
     day = _date(obj["date"])
     ref = today or dt.datetime.now(dt.UTC).date()
-    if abs((day - ref).days) > DATE_SLACK_DAYS:
-        raise VerificationError(f"the presentation is dated {day}, not today ({ref})")
+    if not 0 <= (ref - day).days <= DATE_SLACK_DAYS:  # never a future date: age predicates would gain a day
+        raise VerificationError(f"the presentation is dated {day}, not today or yesterday ({ref}, UTC)")
     # 6. the holder key the credential names signed everything
     header.holder.verify(SIGN_TAG + pres.signed_bytes(), b64_decode(obj["holder_signature"], what="holder signature"))
     # 7. every entry shown is one the issuer signed, once
