@@ -96,7 +96,15 @@ def test_validation_errors_name_resource_and_field():
 
 @pytest.mark.parametrize(
     "data",
-    [b"", b"[]", b'{"resourceType": "Patient"}', b"\xff", b'{"resourceType":"Bundle","a":1,"a":2}', b"[" * 100],
+    [
+        b"",
+        b"[]",
+        b'{"resourceType": "Patient"}',
+        b"\xff",
+        b'{"resourceType":"Bundle","a":1,"a":2}',
+        b"[" * 100,
+        b'{"resourceType":"Bundle","type":"collection","entry":[{"resource":{"resourceType":"Nobservation"}}]}',
+    ],
 )
 def test_malformed_bundles(data):
     with pytest.raises(MalformedInput):

@@ -109,8 +109,10 @@ def _validate(source: dict[str, Any]) -> None:
         raise MalformedInput(
             f"invalid FHIR R4 bundle at {_where(source, tuple(first.get('loc', ())))}: {first.get('msg', '')}{more}"
         ) from None
-    except (TypeError, ValueError, RecursionError) as exc:
-        raise MalformedInput(f"invalid FHIR R4 bundle: {str(exc)[:200]}") from None
+    except KeyError as exc:  # fhir.resources looks an unknown resourceType up in its registry
+        raise MalformedInput(f"invalid FHIR R4 bundle: unknown resource type {str(exc)[:80]}") from None
+    except Exception as exc:  # noqa: BLE001 - a third-party validator on untrusted input: any failure is bad input
+        raise MalformedInput(f"invalid FHIR R4 bundle: {type(exc).__name__}: {str(exc)[:200]}") from None
 
 
 def parse_bundle(data: bytes, *, validate: bool = True) -> FhirBundle:
