@@ -180,6 +180,9 @@ def test_false_predicate_missing_result_wrong_unit():
         _present(prove=("Observation[4548-4].value < 7.0",))
     with pytest.raises(MalformedInput, match="scale"):
         _present(prove=("Observation[4548-4].value < 7.05 %",))
+    with pytest.raises(MalformedInput, match="no unit"):
+        _present(prove=("Observation[4548-4].value in {6.1, 6.2}",))
+    _verify(_present(prove=("Observation[4548-4].value in {6.1, 6.2} %",)).to_bytes())
     young = credential_for(ANTONIO.read_bytes())
     with pytest.raises(ProvingError, match="no result for LOINC 4548-4"):
         _present(young, prove=("hba1c-controlled",))

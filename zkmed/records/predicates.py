@@ -4,7 +4,7 @@ Syntax (one predicate per string; spaces around operators optional)::
 
     ATTRIBUTE OP VALUE [UNIT]          OP in  <  <=  >  >=  =      e.g.  Observation[4548-4].value < 7.0 %
     ATTRIBUTE between LO and HI [UNIT]                                   Observation[8480-6].value between 90 and 140 mm[Hg]
-    ATTRIBUTE in {V1, V2, ...}                                           Condition.code in {44054006, 15777000}
+    ATTRIBUTE in {V1, V2, ...} [UNIT]                                    Condition.code in {44054006, 15777000}
     age OP N                           OP in  <  <=  >  >=               age >= 18
     POLICY                                                               adult   (circuits/policies.py)
 
@@ -62,7 +62,7 @@ _VAL = r'("[^"\\]*"|[^\s{}",]+)'
 _UNIT = r"(?:\s+(\S{1,64}))?"
 _AGE = re.compile(r"^age\s*(<=|>=|<|>)\s*([0-9]{1,3})$")
 _BETWEEN = re.compile(rf"^{_ATTR}\s+between\s+{_VAL}\s+and\s+{_VAL}{_UNIT}$")
-_SET = re.compile(rf"^{_ATTR}\s+in\s*\{{(.*)\}}$")
+_SET = re.compile(rf"^{_ATTR}\s+in\s*\{{([^{{}}]*)\}}{_UNIT}$")
 _CMP = re.compile(rf"^{_ATTR}\s*(<=|>=|==|=|<|>)\s*{_VAL}{_UNIT}$")
 _BARE = re.compile(r'^[^\s{}",]+$')
 
@@ -94,7 +94,7 @@ class Predicate:
         if self.op == "between":
             return f"{self.attribute} between {_render(self.values[0])} and {_render(self.values[1])}{unit}"
         if self.op == "in":
-            return f"{self.attribute} in {{{', '.join(_render(v) for v in self.values)}}}"
+            return f"{self.attribute} in {{{', '.join(_render(v) for v in self.values)}}}{unit}"
         return f"{self.attribute} {self.op} {_render(self.values[0])}{unit}"
 
 
@@ -114,7 +114,7 @@ def parse_predicate(text: Any) -> Predicate:
         values = tuple(dict.fromkeys(_unquote(t) for t in items))
         if len(values) > MAX_SET:
             raise MalformedInput(f"predicate {s[:80]!r}: a set holds at most {MAX_SET} values")
-        return Predicate(m[1], "in", values)
+        return Predicate(m[1], "in", values, m[3] or "")
     if m := _CMP.match(s):
         return Predicate(m[1], "=" if m[2] == "==" else m[2], (_unquote(m[3]),), m[4] or "")
     raise MalformedInput(
@@ -205,7 +205,7 @@ def resolve(pred: Predicate, description: dict[str, Any], date: dt.date) -> Stat
         op = "<=" if pred.op in (">=", ">") else ">"  # age >= n  <=>  birth <= date − n years
         lo, hi = predicate_interval(op, threshold, RANGE_BITS)
         return Statement("range", lo, hi)
-    if unit and pred.op != "in" and pred.unit != unit:
+    if unit and pred.unit != unit:
         got = f"unit '{pred.unit}'" if pred.unit else "no unit"
         raise MalformedInput(f"{where}: {got} does not match {pred.attribute}'s unit '{unit}'")
     if pred.unit and pred.unit != unit:
