@@ -158,7 +158,7 @@ RECORDS_SECRET_KEY = register("zkmed.records.secret-key", 0x0602, 1, "zkmed.reco
 RECORDS_CREDENTIAL = register("zkmed.records.credential", 0x0603, 1, "zkmed.records.credential")
 RECORDS_PRESENTATION = register("zkmed.records.presentation", 0x0604, 1, "zkmed.records.presentation")
 RECORDS_ATTRIBUTES = register("zkmed.records.attributes", 0x0605, 1, "zkmed.records.credential")
-RECORDS_VERIFY_REPORT = register("zkmed.records.verify-report", 0x0606, 1, "zkmed.records.presentation")
+RECORDS_VERIFY_REPORT = register("zkmed.records.verify-report", 0x0606, 1, "zkmed.records.report")
 RECORDS_POLICIES = register("zkmed.records.policies", 0x0607, 1, "zkmed.cli.circuits")
 # - consent, access audit, sharing (R2): 0x0620-0x06FF
 RECORDS_CONSENT_GRANT = register("zkmed.records.consent-grant", 0x0620, 1, "zkmed.records.fhir_consent")

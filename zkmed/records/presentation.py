@@ -25,13 +25,13 @@ import datetime as dt
 import hashlib
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
-from zkmed.formats import RECORDS_PRESENTATION, RECORDS_VERIFY_REPORT
+from zkmed.formats import RECORDS_PRESENTATION
 from zkmed.hazmat.bulletproofs.bulletproofs import BatchEntry
 from zkmed.hazmat.groups import Element
 from zkmed.records.attributes import value_from_text
@@ -46,6 +46,7 @@ from zkmed.records.predicates import (
     verify_ranges,
     verify_statement,
 )
+from zkmed.records.report import Report
 from zkmed.records.request import Request, check_token
 
 __all__ = ["Presentation", "Report", "evaluate_presentation", "present", "proof_context", "verify_presentation"]
@@ -247,48 +248,6 @@ def present(
 # ------------------------------------------------------------------ verifying
 
 
-@dataclass
-class Report:
-    """What a verification found: revealed values, each predicate's result, policies, the first failure."""
-
-    issuer: str = ""
-    holder: str = ""
-    nonce: str = ""
-    audience: str = ""
-    date: str = ""
-    revealed: list[dict[str, Any]] = field(default_factory=list)
-    predicates: list[dict[str, Any]] = field(default_factory=list)
-    policies: list[dict[str, Any]] = field(default_factory=list)
-    consent: str | None = None
-    audit_index: int | None = None
-    error: ZkmedError | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.error is None
-
-    def fail(self, exc: ZkmedError) -> None:
-        if self.error is None:
-            self.error = exc
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            **RECORDS_VERIFY_REPORT.json_header(),
-            "valid": self.ok,
-            "error": None if self.error is None else self.error.diagnostic(),
-            "issuer": self.issuer,
-            "holder": self.holder,
-            "nonce": self.nonce,
-            "audience": self.audience,
-            "date": self.date,
-            "revealed": self.revealed,
-            "predicates": self.predicates,
-            "policies": self.policies,
-            "consent": self.consent,
-            "audit_index": self.audit_index,
-        }
-
-
 def evaluate_presentation(
     data: bytes | Presentation,
     issuer: PublicKey,
@@ -391,12 +350,12 @@ def _evaluate(
                 verify_statement(p, stmt, entry.commitment, proof, context=ctx)
                 proved.add(text)
         except ZkmedError as exc:
-            _failed(report, result, exc)
+            report.fail_predicate(result, exc)
     for (result, text, _), error in zip(pending, verify_ranges(p, [e for _, _, e in pending]), strict=True):
         if error is None:
             proved.add(text)
         else:
-            _failed(report, result, VerificationError(f"predicate '{text}': {error.message}"))
+            report.fail_predicate(result, VerificationError(f"predicate '{text}': {error.message}"))
     # 10. every policy claimed has all its predicates proved
     for name in obj["policies"]:
         try:
@@ -432,12 +391,6 @@ def _evaluate(
         ledger, grantee=audience, patient=header.holder, policies=pols, attributes=attrs, outcome="success",
         at_ms=at_ms, grant=grant.id,
     )  # fmt: skip
-
-
-def _failed(report: Report, result: dict[str, Any], exc: ZkmedError) -> None:
-    result["result"] = "failed"
-    result["reason"] = exc.diagnostic()
-    report.fail(exc if isinstance(exc, VerificationError) else VerificationError(exc.diagnostic()))
 
 
 def verify_presentation(
