@@ -144,3 +144,16 @@ def test_a_bundle_of_a_few_megabytes():
     attrs = _attrs(data)
     assert time.perf_counter() - t0 < 30
     assert attrs["Observation[4548-4].value"][0].text == "6.1"
+
+
+def test_values_outside_the_encoding_are_left_out():
+    data = bundle_json(
+        given="A" * 5000,
+        resources=[
+            observation("777-3", Decimal("12345678901"), "10*3/uL", "2020-01-01T00:00:00Z"),
+            observation("4548-4", Decimal("6.1"), "%", "2020-01-01T00:00:00Z"),
+        ],
+    )
+    attrs = _attrs(data)
+    assert "Observation[777-3].value" not in attrs and "Patient.name.given" not in attrs
+    assert attrs["Observation[4548-4].value"][0].text == "6.1"

@@ -18,7 +18,9 @@ name                           kind       value
 
 Integers (int, date, decimal, boolean) must satisfy ``|v| < 2^30`` (the range
 predicates use 32-bit windows); codes and strings are hashed to scalars with
-their code system (:func:`code_scalar`, :func:`string_scalar`).
+their code system (:func:`code_scalar`, :func:`string_scalar`).  A valid FHIR
+value that does not fit (out of range, a string over 4096 characters, text
+that is not valid Unicode) is left out of the credential.
 """
 
 from __future__ import annotations
@@ -232,13 +234,14 @@ def _value_attribute(name: str, code: str, holder: dict[str, Any], where: str) -
             return None
         unit = q.get("code") if q.get("system") == UCUM and isinstance(q.get("code"), str) else q.get("unit")
         scale = SCALES.get(code, DEFAULT_SCALE)
-        fixed = decimal_to_int(Decimal(value), scale, f"{where}.valueQuantity.value")
+        try:
+            fixed = decimal_to_int(Decimal(value), scale, f"{where}.valueQuantity.value")
+        except MalformedInput:
+            return None  # out of the encoding's range: left out
         return Attribute(name, "decimal", int_to_decimal_text(fixed, scale), str(unit or ""), scale)
     if isinstance(holder.get("valueInteger"), int) and not isinstance(holder.get("valueInteger"), bool):
         v = holder["valueInteger"]
-        if not -MAX_ABS < v < MAX_ABS:
-            raise MalformedInput(f"{where}.valueInteger: out of range (|v| < 2^30)")
-        return Attribute(name, "int", str(v))
+        return Attribute(name, "int", str(v)) if -MAX_ABS < v < MAX_ABS else None
     if isinstance(holder.get("valueBoolean"), bool):
         return Attribute(name, "boolean", "true" if holder["valueBoolean"] else "false")
     coded = _coding(holder.get("valueCodeableConcept"))
@@ -316,11 +319,17 @@ def _conditions(bundle: FhirBundle) -> list[Attribute]:
 
 def extract_attributes(bundle: FhirBundle) -> list[Attribute]:
     """Every attribute of the bundle's patient (order: Patient, Observations by code, Conditions by code)."""
-    attrs = _patient(bundle) + _observations(bundle) + _conditions(bundle)
-    for a in attrs:  # every value encodes (names, unicode, ranges)
-        check_description(a.describe(), a.name)
-        a.scalar  # noqa: B018 - raises MalformedInput for a value that does not encode
-    return attrs
+    return [a for a in _patient(bundle) + _observations(bundle) + _conditions(bundle) if _encodes(a)]
+
+
+def _encodes(attr: Attribute) -> bool:
+    """Whether a (valid FHIR) value fits the encoding; one that does not is left out (docs/records.md)."""
+    try:
+        check_description(attr.describe(), attr.name)
+        attr.scalar  # noqa: B018 - MalformedInput for a value that does not encode
+    except MalformedInput:
+        return False
+    return True
 
 
 def numeric_value(attr: Attribute) -> int:
