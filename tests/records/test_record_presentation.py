@@ -324,3 +324,10 @@ def test_presentation_date_cannot_be_in_the_future():
     with pytest.raises(VerificationError, match="dated"):
         _verify(pres)
     _verify(_present(reveal=(), prove=("age >= 18",), date=TODAY - dt.timedelta(days=1)).to_bytes())
+
+
+def test_reprs_hide_values():
+    cred = sample_credential()
+    text = repr(cred) + repr(cred.attributes) + str(cred)
+    for hidden in ("1969-08-23", "Estrella", "6.1"):
+        assert hidden not in text

@@ -29,7 +29,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
@@ -80,7 +80,7 @@ class Attribute:
 
     name: str
     kind: str
-    text: str  # the value as a person reads it: "1990-05-01", "6.2", "44054006", "Zoë"
+    text: str = field(repr=False)  # the value as a person reads it: "1990-05-01", "6.2", "44054006", "Zoë"
     unit: str = ""
     scale: int = 0
     system: str = ""
