@@ -64,7 +64,9 @@ def _date(value: str | None) -> dt.date | None:
     if value is None:
         return None
     try:
-        return dt.date.fromisoformat(value) if len(value) == 10 else dt.date.fromisoformat("x")
+        if len(value) != 10:
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
     except ValueError:
         raise MalformedInput("--date must be YYYY-MM-DD") from None
 
