@@ -73,9 +73,15 @@ def test_credential_file_round_trip_and_tamper():
     with pytest.raises(VerificationError):
         load_credential(canonical_json(forged))
     forged = json.loads(data)
-    forged["attributes"].pop()  # a dropped attribute
+    forged["attributes"].append(forged["attributes"][0])  # an attribute twice
     with pytest.raises((MalformedInput, VerificationError)):
         load_credential(canonical_json(forged))
+    forged = json.loads(data)
+    forged["attributes"][0]["salt"] = b64_encode(bytes(16))  # an entry the issuer did not sign
+    with pytest.raises(VerificationError, match="signed digests"):
+        load_credential(canonical_json(forged))
+    # decoys pad the signed digests to a multiple of 32
+    assert len(cred.header.digests) % 32 == 0 and len(cred.header.digests) > len(cred.entries)
     # a credential forged by another issuer key over the same header
     other = IssuerKey.generate()
     forged = dict(obj, header=dict(obj["header"], issuer=b64_encode(other.public.raw)))

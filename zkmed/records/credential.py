@@ -6,8 +6,10 @@ code system) plus a 16-byte salt and its Pedersen commitment ``C = v·G + r·H``
 (:meth:`Entry.digest`).  The issuer signs (Ed25519) the *header* — schema,
 group, issuer key, holder key, issue time (ms) and the sorted entry digests —
 as the byte string :meth:`Header.message`; the SHA-256 of that message is the
-*credential digest*.  A presentation shows the header (every digest, no names)
-and only the entries it uses, so attributes it does not use stay unnamed.  The
+*credential digest*.  Random decoy digests pad the list to a multiple of 32.
+A presentation shows the header (every digest, no names) and only the entries
+it uses, so attributes it does not use stay unnamed and their number is known
+only to that granularity.  The
 credential file (the holder's, secret: values and blindings; mode 0600) is
 format ``zkmed.records.credential``.
 """
@@ -38,10 +40,17 @@ __all__ = ["GROUP", "SCHEMA", "Credential", "Entry", "Header", "attributes_json"
 SCHEMA = "zkmed.records.fhir-r4.v1"
 GROUP = "P256"
 SALT_SIZE = 16
+PAD = 32
 MAX_ENTRIES = 4096
 MAX_CREDENTIAL_BYTES = 8 << 20
 SIGN_TAG = b"zkmed.records.credential.v1"
 ENTRY_TAG = b"zkmed.records.entry.v1"
+
+
+def padded_count(n: int) -> int:
+    """Digests in a header for ``n`` attributes: ``n`` rounded up to a multiple of :data:`PAD` (random decoys fill
+    the rest), so a presentation shows the credential's size only to that granularity."""
+    return max(PAD, -(-n // PAD) * PAD)
 
 
 def params() -> PedersenParams:
@@ -218,7 +227,9 @@ def issue_credential(bundle: FhirBundle, issuer: IssuerKey, holder: PublicKey, *
         r = p.group.random_scalar()
         entries.append(Entry(a.describe(), secrets.token_bytes(SALT_SIZE), p.commit(a.scalar, r)))
         blindings.append(r)
-    header = Header(issuer.public, holder, int(issued_at), tuple(sorted(e.digest for e in entries)))
+    digests = [e.digest for e in entries]
+    digests += [secrets.token_bytes(32) for _ in range(padded_count(len(digests)) - len(digests))]  # decoys
+    header = Header(issuer.public, holder, int(issued_at), tuple(sorted(digests)))
     return Credential(header, issuer.sign(header.message), tuple(entries), tuple(attrs), tuple(blindings))
 
 
@@ -236,8 +247,8 @@ def load_credential(data: bytes, *, what: str = "credential") -> Credential:
     signature = b64_decode(obj["signature"], length=64, what=f"{what} signature")
     header.issuer.verify(header.message, signature)
     rows = obj["attributes"]
-    if not isinstance(rows, list) or len(rows) != len(header.digests):
-        raise MalformedInput(f"{what}: one attribute per signed digest expected")
+    if not isinstance(rows, list) or not 0 < len(rows) <= len(header.digests):
+        raise MalformedInput(f"{what}: at most one attribute per signed digest expected")
     p = params()
     entries, attrs, blindings = [], [], []
     for i, row in enumerate(rows):
@@ -256,7 +267,8 @@ def load_credential(data: bytes, *, what: str = "credential") -> Credential:
         entries.append(entry)
         attrs.append(attr)
         blindings.append(r)
-    if sorted(e.digest for e in entries) != list(header.digests):
+    mine = [e.digest for e in entries]
+    if len(set(mine)) != len(mine) or not set(mine) <= set(header.digests):
         raise VerificationError(f"{what}: the attributes do not match the signed digests")
     return Credential(header, signature, tuple(entries), tuple(attrs), tuple(blindings))
 
