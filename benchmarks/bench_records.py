@@ -1,6 +1,6 @@
 """Medical-record presentations: prove / verify / size, and reveal-only against SD-JWT.
 
-Tables (P-256 commitments, Ed25519 issuer and holder signatures, one core):
+Tables (P-256 commitments, ECDSA P-256 issuer and holder signatures, one core):
 
 1. zkmed presentations from a credential over a Synthea patient
    (``tests/vectors/fhir-r4-synthea/Estrella_…``, 59 attributes): reveal-only
@@ -126,7 +126,7 @@ def tables(*, quick: bool = False) -> list[Table]:
         f"({one_range:.2f} ms; 32-bit Bulletproof window, see docs/records.md)"
     )
     main.notes.append(
-        "verify includes parsing the bytes, the issuer and holder Ed25519 signatures, the openings (one MSM) "
+        "verify includes parsing the bytes, the issuer and holder ECDSA signatures, the openings (fixed-base tables) "
         "and every predicate proof; presentations are JSON (base64 inside)."
     )
     side = Table(
@@ -134,7 +134,7 @@ def tables(*, quick: bool = False) -> list[Table]:
         ["implementation", "prove ms", "verify ms", "bytes", "predicates on hidden values"],
     )
     ours = results["reveal-only (3 attributes)"]
-    side.add("zkmed (Pedersen openings, Ed25519)", *ours, "yes")
+    side.add("zkmed (Pedersen openings, ECDSA P-256)", *ours, "yes")
     peer = _sd_jwt(cred, timed)
     if peer is None:
         side.notes.append("sd-jwt is not installed here (`make bench` installs sd-jwt==0.10.4); no comparison.")

@@ -67,3 +67,33 @@ def test_secret_file_public_must_match_seed(tmp_path):
     )
     with pytest.raises(MalformedInput, match="does not match"):
         IssuerKey.parse_secret_text(mixed)
+
+
+def test_signatures_are_low_s_and_not_malleable():
+    from zkmed.records.keys import N
+
+    key = HolderKey.from_seed(bytes(range(32)))
+    for i in range(8):
+        msg = b"m%d" % i
+        sig = key.sign(msg)
+        s = int.from_bytes(sig[32:], "big")
+        assert 0 < s <= N // 2
+        key.public.verify(msg, sig)
+        with pytest.raises(VerificationError, match="out of range"):
+            key.public.verify(msg, sig[:32] + (N - s).to_bytes(32, "big"))  # the mirrored signature
+    with pytest.raises(VerificationError):
+        key.public.verify(b"m0", bytes(64))
+
+
+def test_public_key_must_be_a_curve_point():
+    raw = bytearray(IssuerKey.generate().public.raw)
+    raw[-1] ^= 1
+    with pytest.raises(MalformedInput, match="curve"):
+        PublicKey("issuer", bytes(raw))
+    with pytest.raises(MalformedInput):
+        PublicKey("issuer", bytes(raw[:33]))
+
+
+def test_seed_determines_the_key():
+    assert HolderKey.from_seed(bytes(32)).public == HolderKey.from_seed(bytes(32)).public
+    assert HolderKey.from_seed(bytes(32)).public != HolderKey.from_seed(bytes([1]) * 32).public

@@ -337,3 +337,13 @@ def test_reprs_hide_values():
     text = repr(cred) + repr(cred.attributes) + str(cred)
     for hidden in ("1969-08-23", "Estrella", "6.1"):
         assert hidden not in text
+
+
+def test_altered_commitment_bytes_fail(full):
+    obj = json.loads(full)
+    for i in range(len(obj["entries"])):
+        for com in (b64_encode(b"\x02" + bytes(32)), b64_encode(b"\x05" + bytes(32))):
+            bad = json.loads(full)
+            bad["entries"][i]["commitment"] = com  # not a point / not the signed commitment
+            with pytest.raises((VerificationError, MalformedInput)):
+                _verify(resign(bad))

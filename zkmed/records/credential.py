@@ -3,7 +3,7 @@
 An attribute's *entry* is its public description (name, kind, unit, scale,
 code system) plus a 16-byte salt and its Pedersen commitment ``C = v·G + r·H``
 (P-256); its digest is SHA-256 over the length-prefixed fields
-(:meth:`Entry.digest`).  The issuer signs (Ed25519) the *header* — schema,
+(:meth:`Entry.digest`).  The issuer signs (ECDSA P-256) the *header* — schema,
 group, issuer key, holder key, issue time (ms) and the sorted entry digests —
 as the byte string :meth:`Header.message`; the SHA-256 of that message is the
 *credential digest*.  Random decoy digests pad the list to a multiple of 32.
@@ -26,14 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
-from zkmed.encoding import Writer, b64_decode, b64_encode
+from zkmed.encoding import Writer, b64_decode, b64_encode, utf8_encode
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.formats import RECORDS_ATTRIBUTES, RECORDS_CREDENTIAL
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, get_group
 from zkmed.records.attributes import Attribute, check_description, extract_attributes
 from zkmed.records.fhir import FhirBundle
-from zkmed.records.keys import IssuerKey, PublicKey
+from zkmed.records.keys import KEY_SIZE, SIGNATURE_SIZE, IssuerKey, PublicKey
 
 __all__ = ["GROUP", "SCHEMA", "Credential", "Entry", "Header", "attributes_json", "issue_credential", "load_credential"]
 
@@ -45,6 +45,10 @@ MAX_ENTRIES = 4096
 MAX_CREDENTIAL_BYTES = 8 << 20
 SIGN_TAG = b"zkmed.records.credential.v1"
 ENTRY_TAG = b"zkmed.records.entry.v1"
+
+
+def _lp(data: bytes) -> bytes:
+    return len(data).to_bytes(4, "big") + data
 
 
 def padded_count(n: int) -> int:
@@ -59,31 +63,45 @@ def params() -> PedersenParams:
 
 @dataclass(frozen=True)
 class Entry:
-    """The public part of one attribute in a credential: description, salt, commitment."""
+    """The public part of one attribute in a credential: description, salt, commitment (canonical encoding).
+
+    The commitment point is decoded (and so validated) when first used (:attr:`commitment`): a verifier
+    checking a revealed value compares encodings instead (only a valid point has the canonical encoding
+    of ``v·G + r·H``), which saves a square root per revealed attribute.
+    """
 
     description: dict[str, Any]
     salt: bytes
-    commitment: Element
+    encoded: bytes
+
+    @classmethod
+    def of(cls, description: dict[str, Any], salt: bytes, commitment: Element) -> Entry:
+        entry = cls(description, salt, params().group.encode_element(commitment))
+        entry.__dict__["commitment"] = commitment  # cached_property's slot
+        return entry
+
+    @cached_property
+    def commitment(self) -> Element:
+        """The commitment point (MalformedInput if the encoding is not a valid P-256 point)."""
+        return params().group.decode_element(self.encoded)
 
     @property
     def name(self) -> str:
         return str(self.description["name"])
 
     def to_json(self) -> dict[str, Any]:
-        group = params().group
-        return {
-            **self.description,
-            "salt": b64_encode(self.salt),
-            "commitment": b64_encode(group.encode_element(self.commitment)),
-        }
+        return {**self.description, "salt": b64_encode(self.salt), "commitment": b64_encode(self.encoded)}
 
     @cached_property
     def digest(self) -> bytes:
         """SHA-256(tag ‖ lp(name) ‖ lp(kind) ‖ lp(unit) ‖ u8(scale) ‖ lp(system) ‖ salt ‖ SEC1 commitment)."""
         d = self.description
-        w = Writer().bytes_lp(ENTRY_TAG).text(d["name"]).text(d["kind"]).text(d["unit"]).u8(d["scale"])
-        w.text(d["system"]).raw(self.salt).raw(params().group.encode_element(self.commitment))
-        return hashlib.sha256(w.finish()).digest()
+        h = hashlib.sha256(_lp(ENTRY_TAG))
+        for text in (d["name"], d["kind"], d["unit"]):
+            h.update(_lp(utf8_encode(text)))
+        h.update(bytes([d["scale"]]) + _lp(utf8_encode(d["system"])) + self.salt)
+        h.update(self.encoded)
+        return h.digest()
 
     @classmethod
     def from_json(cls, obj: Any, where: str) -> Entry:
@@ -97,9 +115,11 @@ class Entry:
         if not isinstance(salt, str) or not isinstance(com, str):
             raise MalformedInput(f"{where}: salt and commitment must be base64 text")
         group = params().group
-        element = group.decode_element(b64_decode(com, length=group.element_size, what=f"{where} commitment"))
+        encoded = b64_decode(com, length=group.element_size, what=f"{where} commitment")
+        if encoded[0] not in (2, 3):
+            raise MalformedInput(f"{where}: the commitment is not a compressed point")
         description = {"name": name, "kind": kind, "unit": unit, "scale": scale, "system": system}
-        return cls(description, b64_decode(salt, length=SALT_SIZE, what=f"{where} salt"), element)
+        return cls(description, b64_decode(salt, length=SALT_SIZE, what=f"{where} salt"), encoded)
 
 
 @dataclass(frozen=True)
@@ -127,10 +147,7 @@ class Header:
     def message(self) -> bytes:
         """``lp(tag) ‖ lp(schema) ‖ lp(group) ‖ issuer key ‖ holder key ‖ u64(issued_at) ‖ u32(n) ‖ digests``."""
         w = Writer().bytes_lp(SIGN_TAG).text(self.schema).text(self.group).raw(self.issuer.raw).raw(self.holder.raw)
-        w.u64(self.issued_at).u32(len(self.digests))
-        for d in self.digests:
-            w.raw(d)
-        return w.finish()
+        return w.u64(self.issued_at).u32(len(self.digests)).raw(b"".join(self.digests)).finish()
 
     @cached_property
     def digest(self) -> bytes:
@@ -138,7 +155,8 @@ class Header:
         return hashlib.sha256(self.message).digest()
 
     @classmethod
-    def from_json(cls, obj: Any, where: str = "credential header") -> Header:
+    def from_json(cls, obj: Any, where: str = "credential header", *, known: tuple[PublicKey, ...] = ()) -> Header:
+        """Parse a header; a key equal to one in ``known`` (the verifier's issuer key) is that object."""
         if not isinstance(obj, dict) or set(obj) != {"schema", "group", "issuer", "holder", "issued_at", "digests"}:
             raise MalformedInput(f"{where}: expected schema, group, issuer, holder, issued_at, digests")
         if obj["schema"] != SCHEMA:
@@ -153,14 +171,17 @@ class Header:
             raise MalformedInput(f"{where}: digests must be base64 text")
         joined = b64_decode(digests, what=f"{where} digests")
         raw = tuple(joined[i : i + 32] for i in range(0, len(joined), 32))
-        if not raw or len(joined) % 32 or list(raw) != sorted(set(raw)):
+        if not raw or len(joined) % 32 or any(a >= b for a, b in zip(raw, raw[1:], strict=False)):
             raise MalformedInput(f"{where}: digests must be distinct, sorted, 32 bytes each")
         for key in ("issuer", "holder"):
             if not isinstance(obj[key], str):
                 raise MalformedInput(f"{where}: {key} must be a base64 key")
-        issuer = PublicKey("issuer", b64_decode(obj["issuer"], length=32, what=f"{where} issuer key"))
-        holder = PublicKey("holder", b64_decode(obj["holder"], length=32, what=f"{where} holder key"))
-        return cls(issuer, holder, at, raw)
+        keys = []
+        for role in ("issuer", "holder"):
+            data = b64_decode(obj[role], length=KEY_SIZE, what=f"{where} {role} key")
+            same = [k for k in known if k.role == role and k.raw == data]
+            keys.append(same[0] if same else PublicKey(role, data))
+        return cls(keys[0], keys[1], at, raw)
 
 
 @dataclass(frozen=True)
@@ -225,7 +246,7 @@ def issue_credential(bundle: FhirBundle, issuer: IssuerKey, holder: PublicKey, *
     entries, blindings = [], []
     for a in attrs:
         r = p.group.random_scalar()
-        entries.append(Entry(a.describe(), secrets.token_bytes(SALT_SIZE), p.commit(a.scalar, r)))
+        entries.append(Entry.of(a.describe(), secrets.token_bytes(SALT_SIZE), p.commit(a.scalar, r)))
         blindings.append(r)
     digests = [e.digest for e in entries]
     digests += [secrets.token_bytes(32) for _ in range(padded_count(len(digests)) - len(digests))]  # decoys
@@ -244,7 +265,7 @@ def load_credential(data: bytes, *, what: str = "credential") -> Credential:
     header = Header.from_json(obj["header"], f"{what} header")
     if not isinstance(obj["signature"], str):
         raise MalformedInput(f"{what}: signature must be base64")
-    signature = b64_decode(obj["signature"], length=64, what=f"{what} signature")
+    signature = b64_decode(obj["signature"], length=SIGNATURE_SIZE, what=f"{what} signature")
     header.issuer.verify(header.message, signature)
     rows = obj["attributes"]
     if not isinstance(rows, list) or not 0 < len(rows) <= len(header.digests):

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -33,10 +32,9 @@ from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
 from zkmed.formats import RECORDS_PRESENTATION
 from zkmed.hazmat.bulletproofs.bulletproofs import BatchEntry
-from zkmed.hazmat.groups import Element
 from zkmed.records.attributes import value_from_text
 from zkmed.records.credential import Credential, Entry, Header, params
-from zkmed.records.keys import HolderKey, PublicKey
+from zkmed.records.keys import SIGNATURE_SIZE, HolderKey, PublicKey
 from zkmed.records.predicates import (
     parse_predicate,
     policy_predicates,
@@ -94,6 +92,7 @@ class Presentation:
     header: Header
     entries: tuple[Entry, ...]
     raw: bytes
+    signatures: tuple[bytes, bytes]  # issuer's, holder's
 
     def to_bytes(self) -> bytes:
         return self.raw
@@ -124,7 +123,7 @@ class Presentation:
         return self.header.holder
 
     @classmethod
-    def from_bytes(cls, data: Any) -> Presentation:
+    def from_bytes(cls, data: Any, *, issuer: PublicKey | None = None) -> Presentation:
         """Parse strictly: canonical JSON, known members, valid header and entries (MalformedInput otherwise)."""
         if not isinstance(data, (bytes, bytearray)) or len(data) > MAX_PRESENTATION_BYTES:
             raise MalformedInput(f"a presentation is at most {MAX_PRESENTATION_BYTES} bytes")
@@ -133,14 +132,16 @@ class Presentation:
         RECORDS_PRESENTATION.check_json(obj)
         if set(obj) != _MEMBERS:
             raise MalformedInput(f"presentation: expected members {', '.join(sorted(_MEMBERS))}")
-        header = Header.from_json(obj["credential"], "presentation credential")
+        known = (issuer,) if isinstance(issuer, PublicKey) else ()
+        header = Header.from_json(obj["credential"], "presentation credential", known=known)
         check_token(obj["nonce"], "presentation nonce")
         check_token(obj["audience"], "presentation audience")
         _date(obj["date"], "presentation date")
+        signatures = []
         for key in ("issuer_signature", "holder_signature"):
             if not isinstance(obj[key], str):
                 raise MalformedInput(f"presentation: {key} must be base64")
-            b64_decode(obj[key], length=64, what=f"presentation {key}")
+            signatures.append(b64_decode(obj[key], length=SIGNATURE_SIZE, what=f"presentation {key}"))
         for key in ("policies", "entries", "reveal", "predicates"):
             if not isinstance(obj[key], list) or len(obj[key]) > MAX_ITEMS:
                 raise MalformedInput(f"presentation: {key} must be a list of at most {MAX_ITEMS}")
@@ -151,7 +152,7 @@ class Presentation:
             _row(row, ("entry", "value", "blinding"), len(entries), f"presentation reveal[{i}]")
         for i, row in enumerate(obj["predicates"]):
             _row(row, ("entry", "predicate", "proof"), len(entries), f"presentation predicates[{i}]")
-        return cls(obj, header, entries, raw)
+        return cls(obj, header, entries, raw, (signatures[0], signatures[1]))
 
 
 def _row(row: Any, keys: tuple[str, str, str], count: int, where: str) -> None:
@@ -241,8 +242,9 @@ def present(
         "reveal": reveal,
         "predicates": predicates,
     }
-    obj["holder_signature"] = b64_encode(holder.sign(SIGN_TAG + canonical_json(obj)))
-    return Presentation(obj, header, tuple(entries), canonical_json(obj))
+    holder_signature = holder.sign(SIGN_TAG + canonical_json(obj))
+    obj["holder_signature"] = b64_encode(holder_signature)
+    return Presentation(obj, header, tuple(entries), canonical_json(obj), (credential.signature, holder_signature))
 
 
 # ------------------------------------------------------------------ verifying
@@ -272,7 +274,7 @@ def _evaluate(
     ledger: Any, now_ms: Callable[[], int] | None, report: Report,
 ) -> None:  # fmt: skip
     # 1. parse strictly (canonical JSON, format, members, header, entries)
-    pres = data if isinstance(data, Presentation) else Presentation.from_bytes(data)
+    pres = data if isinstance(data, Presentation) else Presentation.from_bytes(data, issuer=issuer)
     obj, header = pres.obj, pres.header
     if not isinstance(issuer, PublicKey) or issuer.role != "issuer":
         raise MalformedInput("verify needs the issuer's public key")
@@ -282,7 +284,7 @@ def _evaluate(
         raise VerificationError(
             f"the credential was issued by key {header.issuer.fingerprint}, not {issuer.fingerprint}"
         )
-    header.issuer.verify(header.message, b64_decode(obj["issuer_signature"], length=64, what="issuer signature"))
+    header.issuer.verify(header.message, pres.signatures[0])
     # 4. nonce and audience are the verifier's; 5. the date is today or yesterday (UTC), never later
     if obj["nonce"] != nonce:
         raise VerificationError("the presentation answers another nonce (replayed?)")
@@ -293,41 +295,29 @@ def _evaluate(
     if not 0 <= (ref - day).days <= DATE_SLACK_DAYS:  # never a future date: age predicates would gain a day
         raise VerificationError(f"the presentation is dated {day}, not today or yesterday ({ref}, UTC)")
     # 6. the holder key the credential names signed everything
-    header.holder.verify(SIGN_TAG + pres.signed_bytes(), b64_decode(obj["holder_signature"], what="holder signature"))
+    header.holder.verify(SIGN_TAG + pres.signed_bytes(), pres.signatures[1])
     # 7. every entry shown is one the issuer signed, once
     signed = set(header.digests)
     digests = [e.digest for e in pres.entries]
     if len(set(digests)) != len(digests) or not set(digests) <= signed:
         raise VerificationError("an entry of the presentation is not in the signed credential")
     p = params()
-    # 8. every revealed value opens its commitment: one MSM, Σ w_i·(v_i·G + r_i·H − C_i) = 0, random 128-bit w_i
+    # 8. every revealed value opens its commitment: C = v·G + r·H with the fixed-base tables of G and H
     revealed_names: list[str] = []
     seen: set[int] = set()
-    q = p.group.order
-    openings: list[tuple[int, int, Element]] = []
+    g = p.group
     for row in obj["reveal"]:
         entry = pres.entries[row["entry"]]
         if row["entry"] in seen:
             raise VerificationError(f"{entry.name} is revealed twice")
         seen.add(row["entry"])
         d = entry.description
-        v = value_from_text(d["kind"], row["value"], scale=d["scale"], system=d["system"]) % q
-        r = p.group.decode_scalar(b64_decode(row["blinding"], length=p.group.scalar_size, what="blinding"))
-        openings.append((v, r, entry.commitment))
+        v = value_from_text(d["kind"], row["value"], scale=d["scale"], system=d["system"]) % g.order
+        r = g.decode_scalar(b64_decode(row["blinding"], length=g.scalar_size, what="blinding"))
+        if g.encode_element(g.add(p.g_base.mul(v), p.h_base.mul(r))) != entry.encoded:  # no decoding needed
+            raise VerificationError(f"the revealed value of {entry.name} does not open its commitment")
         report.revealed.append({"name": entry.name, "value": row["value"], "unit": d["unit"], "kind": d["kind"]})
         revealed_names.append(entry.name)
-    if openings:
-        weights = [1] + [secrets.randbits(128) | 1 for _ in openings[1:]]
-        sv = sum(w * v for w, (v, _, _) in zip(weights, openings, strict=True)) % q
-        sr = sum(w * r for w, (_, r, _) in zip(weights, openings, strict=True)) % q
-        check = p.group.msm([sv, sr, *[q - w for w in weights]], [p.g, p.h, *[c for _, _, c in openings]])
-        if not p.group.is_identity(check):
-            bad = next(
-                (pres.entries[row["entry"]].name for row, (v, r, c) in zip(obj["reveal"], openings, strict=True)
-                 if not p.group.eq(p.group.msm([v, r], [p.g, p.h]), c)),
-                "a revealed attribute",
-            )  # fmt: skip
-            raise VerificationError(f"the revealed value of {bad} does not open its commitment")
     # 9. every predicate proof holds for its attribute, in this context (range proofs in one batch)
     proved: set[str] = set()
     pending: list[tuple[dict[str, Any], str, BatchEntry]] = []
