@@ -3,13 +3,13 @@
 Tables (P-256 commitments, ECDSA P-256 issuer and holder signatures, one core):
 
 1. zkmed presentations from a credential over a Synthea patient
-   (``tests/vectors/fhir-r4-synthea/Estrella_…``, 59 attributes): reveal-only
+   (``tests/vectors/fhir-r4-synthea/Estrella_…``, 93 attributes): reveal-only
    (3 attributes), one range predicate alone, reveal + one range predicate
    (HbA1c < 7.0 %), reveal + set membership over 10 SNOMED codes, reveal + all
    three predicates (range, set of 10, age ≥ 18).  Verify times include parsing
    the bytes.
 2. Reveal-only side by side with SD-JWT (``sd-jwt`` 0.10.4 from PyPI, ES256
-   issuer and key-binding signatures, installed by ``make bench``): the same 59
+   issuer and key-binding signatures, installed by ``make bench``): the same 93
    claims selectively disclosable, 3 disclosed, with key binding (nonce,
    audience).  SD-JWT expresses no predicate on a hidden value.
 

@@ -32,7 +32,8 @@ def test_synthea_sample_attributes():
     assert attrs["Patient.birthDate"][0].text == "1969-08-23"
     assert attrs["Patient.gender"][0].text == "female"
     hba1c = attrs["Observation[4548-4].value"][0]
-    assert (hba1c.text, hba1c.unit, hba1c.scale) == ("6.1", "%", 1)  # the latest of six results (2020-06-20)
+    assert (hba1c.text, hba1c.unit, hba1c.scale) == ("6.1", "%", 1)  # the latest of six results
+    assert attrs["Observation[4548-4].date"][0].text == "2020-06-20"
     assert attrs["Observation[8480-6].value"][0].unit == "mm[Hg]"  # a blood-pressure panel component
     codes = {a.text for a in attrs["Condition.code"]}
     assert "44054006" in codes
@@ -67,7 +68,9 @@ def test_latest_result_by_effective_time_not_order():
             observation("4548-4", Decimal("5.0"), "%", "2019-01-01T00:00:00+00:00", index=3),
         ]
     )
-    assert _attrs(data)["Observation[4548-4].value"][0].text == "6.0"
+    attrs = _attrs(data)
+    assert attrs["Observation[4548-4].value"][0].text == "6.0"
+    assert attrs["Observation[4548-4].date"][0].text == "2021-01-01"  # the UTC day of 2020-12-31T23:00-05:00
 
 
 def test_conditions_are_a_set_with_status():

@@ -276,6 +276,7 @@ def test_hidden_values_never_appear(full, caplog):
         "6.3",
         "6.32",
         "1977-03-09",
+        "2020-01-01",  # the day of the HbA1c result
         "Ximena",
         "38341003",
     ]  # 44054006 is in the public set
@@ -347,3 +348,13 @@ def test_altered_commitment_bytes_fail(full):
             bad["entries"][i]["commitment"] = com  # not a point / not the signed commitment
             with pytest.raises((VerificationError, MalformedInput)):
                 _verify(resign(bad))
+
+
+def test_how_recent_a_result_is():
+    cred = sample_credential()  # the latest HbA1c is of 2020-06-20
+    pres = _present(reveal=(), prove=("Observation[4548-4].value < 7.0 %", "Observation[4548-4].date >= 2020-01-01"))
+    _verify(pres.to_bytes())
+    assert "2020-06-20" not in pres.to_bytes().decode()
+    with pytest.raises(ProvingError):
+        _present(reveal=(), prove=("Observation[4548-4].date >= 2021-01-01",))
+    assert [a.text for a in cred.attributes if a.name == "Observation[4548-4].date"] == ["2020-06-20"]

@@ -12,6 +12,7 @@ name                           kind       value
                                int, code, time), panel components included; a quantity keeps its
                                string,    UCUM unit and a fixed-point scale per code (:data:`SCALES`,
                                boolean    default 2 decimals, ROUND_HALF_UP)
+``Observation[CODE].date``     date       the day (UTC) of that latest result
 ``Condition.code``             code       one entry per distinct SNOMED CT code (active and resolved)
 ``Condition[CODE].status``     code       latest clinical status of that condition
 =============================  =========  ===============================================
@@ -68,7 +69,7 @@ SCALES: dict[str, int] = {
     "8867-4": 0,  # heart rate, /min
     "9279-1": 0,  # respiratory rate, /min
 }
-ATTRIBUTE_NAME = _NAME = re.compile(r"^(Patient\.[A-Za-z.]+|Observation\[[0-9A-Za-z.-]{1,32}\]\.value|Condition\.code|"
+ATTRIBUTE_NAME = _NAME = re.compile(r"^(Patient\.[A-Za-z.]+|Observation\[[0-9A-Za-z.-]{1,32}\]\.(?:value|date)|Condition\.code|"
                    r"Condition\[[0-9]{1,32}\]\.status)$")  # fmt: skip
 _DATE = re.compile(r"^([0-9]{4})-([0-9]{2})-([0-9]{2})$")
 _DECIMAL = re.compile(r"^-?[0-9]{1,12}(\.[0-9]{1,20})?$")
@@ -278,7 +279,7 @@ def _patient(bundle: FhirBundle) -> list[Attribute]:
 
 
 def _observations(bundle: FhirBundle) -> list[Attribute]:
-    latest: dict[str, tuple[tuple[str, int], Attribute]] = {}
+    latest: dict[str, tuple[tuple[str, int], Attribute]] = {}  # code -> (time key, value attribute)
     for i, obs in bundle.resources("Observation"):
         if obs.get("status") in ("entered-in-error", "cancelled"):
             continue
@@ -296,7 +297,13 @@ def _observations(bundle: FhirBundle) -> list[Attribute]:
             attr = _value_attribute(f"Observation[{code}].value", code, holder, at)
             if attr is not None and _NAME.match(attr.name) and (code not in latest or latest[code][0] <= key):
                 latest[code] = (key, attr)
-    return [latest[code][1] for code in sorted(latest)]
+    out: list[Attribute] = []
+    for code in sorted(latest):
+        (when, _), attr = latest[code]
+        out.append(attr)
+        if _DATE.match(when[:10]) and (len(when) == 10 or when[10] == "T"):  # the result's day (UTC)
+            out.append(Attribute(f"Observation[{code}].date", "date", when[:10]))
+    return out
 
 
 def _conditions(bundle: FhirBundle) -> list[Attribute]:

@@ -56,7 +56,8 @@ MAX_PREDICATE = 4096
 MAX_SET = 256
 BIRTH_DATE = "Patient.birthDate"
 _ATTR = (
-    r"(Patient\.[A-Za-z.]+|Observation\[[0-9A-Za-z.-]{1,32}\]\.value|Condition\.code|Condition\[[0-9]{1,32}\]\.status)"
+    r"(Patient\.[A-Za-z.]+|Observation\[[0-9A-Za-z.-]{1,32}\]\.(?:value|date)|Condition\.code"
+    r"|Condition\[[0-9]{1,32}\]\.status)"
 )
 _VAL = r'("[^"\\]*"|[^\s{}",]+)'
 _UNIT = r"(?:\s+(\S{1,64}))?"
