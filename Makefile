@@ -43,14 +43,14 @@ test-fast: $(STAMP)
 test-slow: $(STAMP)
 	ZKMED_FUZZ_EXAMPLES=5000 $(PY) -m pytest -m "slow or fuzz or heavy"
 
-# zksk 0.0.2 is the Python peer we compare against; its bplib dependency does not
+# zksk 0.0.2 and sd-jwt 0.10.4 (with jwcrypto, pyyaml) are the Python peers we compare against; zksk's bplib dependency does not
 # build, and zksk runs without it, hence --no-deps.
 # electionguard 1.4.0 (the elections peer) in its own venv; the setup script applies its Python 3.11 dataclass fix.
 benchmarks/.venv-electionguard/.ready:
 	sh benchmarks/setup_electionguard.sh benchmarks/.venv-electionguard && touch $@
 
 bench: $(STAMP) benchmarks/.venv-electionguard/.ready
-	$(PY) -m pip install -q --no-deps zksk==0.0.2 attrs
+	$(PY) -m pip install -q --no-deps zksk==0.0.2 attrs sd-jwt==0.10.4 jwcrypto pyyaml
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) -m benchmarks.run --out benchmarks/results
 

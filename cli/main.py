@@ -24,6 +24,8 @@ import click
 
 import zkmed
 from zkmed.cli import ceremony as _ceremony_cli  # noqa: F401  (registers the per-round ceremony commands)
+from zkmed.cli import circuits as circuits_cli
+from zkmed.cli import consent as consent_cli
 from zkmed.cli import election as election_cli
 from zkmed.cli import electionguard as electionguard_cli
 from zkmed.cli import records as records_cli
@@ -114,11 +116,14 @@ main.add_command(demo)
 main.add_command(sigma)
 main.add_command(ledger)
 main.add_command(verify)
+main.add_command(circuits_cli.circuits)
 for _command in election_cli.COMMANDS:
     main.add_command(_command)
 for _command in electionguard_cli.COMMANDS:
     main.add_command(_command)
 for _command in records_cli.COMMANDS:
+    main.add_command(_command)
+for _command in consent_cli.COMMANDS:
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -173,6 +173,25 @@ ELECTION_SELECTION_PROOF = register("zkmed.election.selection-proof", 0x0419, 1,
 ELECTIONGUARD_VERIFY_REPORT = register("zkmed.electionguard.verify-report", 0x0501, 1, "zkmed.electionguard.report")
 
 # medical records (zkmed.records): codes 0x0601-0x06FF
+# - keys, credentials, presentations (R1): 0x0601-0x061F
+RECORDS_PUBLIC_KEY = register("zkmed.records.public-key", 0x0601, 1, "zkmed.records.keys")
+RECORDS_SECRET_KEY = register("zkmed.records.secret-key", 0x0602, 1, "zkmed.records.keys")
+RECORDS_CREDENTIAL = register("zkmed.records.credential", 0x0603, 1, "zkmed.records.credential")
+RECORDS_PRESENTATION = register("zkmed.records.presentation", 0x0604, 1, "zkmed.records.presentation")
+RECORDS_ATTRIBUTES = register("zkmed.records.attributes", 0x0605, 1, "zkmed.records.credential")
+RECORDS_VERIFY_REPORT = register("zkmed.records.verify-report", 0x0606, 1, "zkmed.records.report")
+RECORDS_POLICIES = register("zkmed.records.policies", 0x0607, 1, "zkmed.cli.circuits")
+# - consent, access audit, sharing (R2): 0x0620-0x06FF
+RECORDS_CONSENT_GRANT = register("zkmed.records.consent-grant", 0x0620, 1, "zkmed.records.fhir_consent")
+RECORDS_CONSENT_REVOCATION = register("zkmed.records.consent-revocation", 0x0621, 1, "zkmed.records.fhir_consent")
+RECORDS_CONSENT_LIST = register("zkmed.records.consent-list", 0x0622, 1, "zkmed.records.consent")
+RECORDS_ACCESS_EVENT = register("zkmed.records.access-event", 0x0628, 1, "zkmed.records.access")
+RECORDS_ACCESS_LIST = register("zkmed.records.access-list", 0x0629, 1, "zkmed.records.access")
+RECORDS_HPKE_PUBLIC_KEY = register("zkmed.records.hpke-public-key", 0x0630, 1, "zkmed.records.hpke_keys")
+RECORDS_HPKE_SECRET_KEY = register("zkmed.records.hpke-secret-key", 0x0631, 1, "zkmed.records.hpke_keys")
+RECORDS_SHARED_RECORD = register("zkmed.records.shared-record", 0x0632, 1, "zkmed.records.sharing")
+RECORDS_SHARE_ANCHOR = register("zkmed.records.share-anchor", 0x0633, 1, "zkmed.records.sharing")
+RECORDS_SHARE_REPORT = register("zkmed.records.share-report", 0x0634, 1, "zkmed.records.sharing")
 
-# the auditor's whole-ledger verifier (zkmed.audit): codes 0x0701-0x07FF
-VERIFY_REPORT = register("zkmed.verify-report", 0x0701, 1, "zkmed.audit.report")
+# the auditor's whole-ledger verifier (zkmed.audit): codes 0x0801-0x08FF
+VERIFY_REPORT = register("zkmed.verify-report", 0x0801, 1, "zkmed.audit.report")
