@@ -72,7 +72,7 @@ def _read(
     ledger: Ledger, keep: Callable[[Grant], bool] = lambda g: True, needles: Sequence[bytes] = ()
 ) -> tuple[list[Grant], dict[str, Revocation], list[Grant]]:
     """(valid grants, the first valid revocation of each grant id, grants with a bad signature) among the grants
-    ``keep`` selects (only their signatures are checked: one Ed25519 verification per grant kept).  A grant
+    ``keep`` selects (only their signatures are checked: one ECDSA P-256 verification per grant kept).  A grant
     payload lacking one of ``needles`` (bytes every canonical payload ``keep`` selects contains) is not decoded."""
     grants: list[Grant] = []
     forged: list[Grant] = []

@@ -3,7 +3,7 @@
 A key directory holds ``hpke.key`` (the X25519 secret, mode 0600, written
 atomically: temporary file + rename; never overwritten) and ``hpke.pub`` (one
 canonical-JSON line, format ``zkmed.records.hpke-public-key``).  The grantee's
-HPKE key is its own key pair, not derived from an Ed25519 holder or issuer
+HPKE key is its own key pair, not derived from an ECDSA P-256 holder or issuer
 key: a signing key is never used for key agreement.  The key id
 (:attr:`HpkePublicKey.fingerprint`) is the hex of
 ``SHA-256("zkmed.records.hpke-key-id" || 0x00 || public key)[:16]``.
