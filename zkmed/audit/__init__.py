@@ -7,7 +7,7 @@ cluster (``scheduler``), and folds the findings into numbered steps.  An entry t
 never skipped.  The report is the ``zkmed.verify-report`` document (``docs/formats.md``).
 """
 
-from zkmed.audit import elections
+from zkmed.audit import elections, records
 from zkmed.audit.families import FAMILIES
 from zkmed.audit.report import Finding, Report, Step
 from zkmed.audit.verify import verify_ledger
@@ -15,4 +15,4 @@ from zkmed.audit.work import WorkUnit
 
 __all__ = ["Finding", "Report", "Step", "WorkUnit", "verify_ledger"]
 
-FAMILIES.extend([elections.FAMILY])
+FAMILIES.extend([elections.FAMILY, records.FAMILY])

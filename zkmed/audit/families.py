@@ -1,6 +1,6 @@
 """Which family verifies which entry types: the dispatch table of the whole-ledger verifier.
 
-A :class:`Family` owns entry types (exact names, or prefixes ending in ``.``) and starts a :class:`FamilyRun`
+A :class:`Family` owns entry types (exact names, or prefixes ending in ``.`` or ``/``) and starts a :class:`FamilyRun`
 per verification: it is fed the family's entries in ledger order, emits work units, and turns the findings into
 numbered steps.  Types no family owns fail step A2 (``docs/verification.md``).
 """
@@ -37,7 +37,7 @@ class Family:
     start: Callable[[], FamilyRun]
 
     def owns(self, entry_type: str) -> bool:
-        return any(entry_type == t or (t.endswith(".") and entry_type.startswith(t)) for t in self.types)
+        return any(entry_type == t or (t.endswith((".", "/")) and entry_type.startswith(t)) for t in self.types)
 
 
 #: every family, in the order their steps are reported
