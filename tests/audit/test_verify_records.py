@@ -47,7 +47,9 @@ def test_what_a_dishonest_authority_could_post_is_named(board) -> None:  # type:
     with Ledger.open(path, signing=True) as led:
         after_revocation = record_access(led, grantee="hospital-b", patient=patient.public, policies=["adult"],
                                          attributes=[], outcome="success", at_ms=T0 + 4, grant=grant.id)  # fmt: skip
-        uncovered_grant = grant_consent(led, patient, grantee="hospital-b", end_ms=T0 + DAY, issued_ms=T0, policies=["adult"])
+        uncovered_grant = grant_consent(
+            led, patient, grantee="hospital-b", end_ms=T0 + DAY, issued_ms=T0, policies=["adult"]
+        )
         uncovered = record_access(led, grantee="hospital-b", patient=patient.public, policies=["diabetes-dx"],
                                   attributes=[], outcome="success", at_ms=T0 + 5, grant=uncovered_grant.id)  # fmt: skip
         forged = Grant.create(other, grantee="hospital-b", end_ms=T0 + DAY, issued_ms=T0, policies=["adult"])
