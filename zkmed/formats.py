@@ -152,3 +152,12 @@ LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sql
 # ElectionGuard 2.0 records (zkmed.electionguard): codes 0x0501-0x05FF
 
 # medical records (zkmed.records): codes 0x0601-0x06FF
+
+
+# served ledger and bulletin board (zkmed.serve): codes 0x0701-0x07FF
+SERVE_WRITE_REQUEST = register("zkmed.serve.write-request", 0x0701, 1, "zkmed.serve.auth")
+SERVE_HEAD = register("zkmed.serve.head", 0x0702, 1, "zkmed.serve.api")
+SERVE_ENTRY = register("zkmed.serve.entry", 0x0703, 1, "zkmed.serve.public")
+SERVE_ENTRIES = register("zkmed.serve.entries", 0x0704, 1, "zkmed.serve.api")
+SERVE_APPENDED = register("zkmed.serve.appended", 0x0705, 1, "zkmed.serve.api")
+SERVE_ERROR = register("zkmed.serve.error", 0x0706, 1, "zkmed.serve.app")
