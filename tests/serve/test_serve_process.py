@@ -16,6 +16,7 @@ from pathlib import Path
 
 import fake_elections
 import httpx
+import pytest
 from click.testing import CliRunner
 from conftest import NOTES, ServerProcess, wait_sealed
 
@@ -43,6 +44,7 @@ def verify_cli(board: Path) -> None:
     assert run.exit_code == 0, run.output
 
 
+@pytest.mark.slow  # seconds of load: the first pass of make test only
 def test_concurrent_valid_and_invalid_ballots(server: ServerProcess, board: Path) -> None:
     acked: list[bytes] = []
     refused: list[bytes] = []
@@ -73,6 +75,7 @@ def test_concurrent_valid_and_invalid_ballots(server: ServerProcess, board: Path
     verify_cli(board)
 
 
+@pytest.mark.slow
 def test_kill_9_during_signed_appends_loses_no_acknowledged_entry(board: Path) -> None:
     keys: list[AuthorityKey] = load_key_dir(board / "keys")
     srv = ServerProcess(board, "--write").start()

@@ -23,7 +23,7 @@ from zkmed.ledger.receipt import TlogProof
 from zkmed.serve import elections
 from zkmed.serve.auth import ReplayGuard, WriteRequest, verify_write_request
 from zkmed.serve.backend import BallotIndex, Board, covering_checkpoint, latest_checkpoint_text
-from zkmed.serve.http import Problem, json_response, query_int, read_body
+from zkmed.serve.http import Problem, bounded_body, json_response, query_int
 from zkmed.serve.public import entry_view, withheld
 
 __all__ = ["MAX_RANGE", "routes"]
@@ -50,7 +50,7 @@ def head_doc(led: Ledger) -> dict[str, Any]:
     }
 
 
-def read_entry(led: Ledger, seq: int) -> tuple[Entry, bool]:
+def fetch_entry(led: Ledger, seq: int) -> tuple[Entry, bool]:
     data = led.store.entry(seq)
     if data is None:
         raise Problem(404, "not-found", f"no entry {seq} (the ledger holds {led.size + led.pending})")
@@ -58,7 +58,7 @@ def read_entry(led: Ledger, seq: int) -> tuple[Entry, bool]:
 
 
 def entry_doc(led: Ledger, seq: int) -> dict[str, Any]:
-    entry, sealed = read_entry(led, seq)
+    entry, sealed = fetch_entry(led, seq)
     return entry_view(entry, sealed)
 
 
@@ -71,7 +71,7 @@ def entries_doc(led: Ledger, start: int, limit: int, with_payload: bool = True) 
 
 
 def export_bytes(led: Ledger, seq: int) -> bytes:
-    entry, _ = read_entry(led, seq)
+    entry, _ = fetch_entry(led, seq)
     if withheld(entry.type):
         raise Problem(403, "withheld", f"entry {seq} is of a medical type ({entry.type}): not public")
     return entry.export()
@@ -79,7 +79,7 @@ def export_bytes(led: Ledger, seq: int) -> bytes:
 
 def receipt_text(led: Ledger, seq: int) -> str:
     """The tlog-proof receipt of entry ``seq`` (no ``extra`` line for a withheld type)."""
-    entry, sealed = read_entry(led, seq)
+    entry, sealed = fetch_entry(led, seq)
     if not sealed:
         raise Problem(409, "pending", f"entry {seq} is not sealed yet: retry in a moment")
     signed = covering_checkpoint(led, seq)
@@ -229,7 +229,7 @@ def _writer(board: Board) -> Any:
 async def post_entries(request: Request) -> Response:
     board = _board(request)
     writer = _writer(board)
-    body = await read_body(request, board.config.max_write_bytes)
+    body = await bounded_body(request, board.config.max_write_bytes)
     try:
         write = WriteRequest.parse(body)
     except MalformedInput as exc:
@@ -241,7 +241,7 @@ async def post_ballot(request: Request) -> Response:
     board = _board(request)
     writer = _writer(board)
     elections.ballot_entry_type()  # 501 before reading the body when elections are missing
-    body = await read_body(request, board.config.max_ballot_bytes)
+    body = await bounded_body(request, board.config.max_ballot_bytes)
     return json_response(await writer.call(submit_ballot, body), 201)
 
 

@@ -56,6 +56,8 @@ class Source:
     def __post_init__(self) -> None:
         if (self.directory is None) == (self.store_url is None):
             raise MalformedInput("give a ledger directory (BOARD) or a store URL (--store), exactly one")
+        if self.store_url is not None and not self.store_url.startswith(("postgresql://", "postgres://")):
+            raise MalformedInput("--store takes a postgresql:// URL")
         if self.keys_dir is not None and self.store_url is None:
             raise MalformedInput("--keys goes with --store URL (a ledger directory holds its own keys)")
 

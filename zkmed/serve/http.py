@@ -11,7 +11,7 @@ from zkmed.canonical_json import canonical_json
 from zkmed.errors import LedgerError, MalformedInput, VerificationError, ZkmedError
 from zkmed.formats import SERVE_ERROR
 
-__all__ = ["Problem", "json_response", "problem_for", "read_body", "query_int"]
+__all__ = ["Problem", "bounded_body", "json_response", "problem_for", "query_int"]
 
 
 class Problem(Exception):
@@ -42,7 +42,7 @@ def json_response(doc: Any, status: int = 200, headers: dict[str, str] | None = 
     return Response(canonical_json(doc), status, headers, media_type="application/json")
 
 
-async def read_body(request: Request, limit: int) -> bytes:
+async def bounded_body(request: Request, limit: int) -> bytes:
     """The request body, refused with 413 once it exceeds ``limit`` bytes (declared or streamed)."""
     declared = request.headers.get("content-length")
     if declared is not None:

@@ -105,7 +105,7 @@ def list_context(led: Ledger, page: int, per_page: int, prefix: str) -> dict[str
 
 
 def entry_context(led: Ledger, seq: int) -> dict[str, Any]:
-    entry, sealed = api.read_entry(led, seq)
+    entry, sealed = api.fetch_entry(led, seq)
     return {"entry": entry, "sealed": sealed, "withheld": withheld(entry.type), "preview": payload_preview(entry)}
 
 
