@@ -25,6 +25,7 @@ MODULES = [
     "elections",
     "electionguard",
     "records",
+    "serve",
 ]
 
 
