@@ -20,7 +20,22 @@ from pathlib import Path
 
 __all__ = ["PG_BIN", "PrivateServer", "missing_binaries"]
 
-PG_BIN = Path(os.environ.get("ZKMED_PG_BIN", "/usr/lib/postgresql/15/bin"))
+
+def _bin_dir() -> Path:
+    """``$ZKMED_PG_BIN``, else PostgreSQL 15's Debian directory, else the newest installed version's."""
+    if "ZKMED_PG_BIN" in os.environ:
+        return Path(os.environ["ZKMED_PG_BIN"])
+    default = Path("/usr/lib/postgresql/15/bin")
+    if default.is_dir():
+        return default
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+        key=lambda p: int(p.parent.parent.name) if p.parent.parent.name.isdigit() else 0,
+    )
+    return found[-1].parent if found else default
+
+
+PG_BIN = _bin_dir()
 
 
 def missing_binaries() -> str | None:

@@ -146,6 +146,8 @@ LEDGER_SHOW = register("zkmed.ledger.show", 0x0306, 1, "zkmed.ledger.summary")
 LEDGER_VERIFY_REPORT = register("zkmed.ledger.verify-report", 0x0307, 1, "zkmed.ledger.audit")
 LEDGER_SECRET_KEY = register("zkmed.ledger.secret-key", 0x0308, 1, "zkmed.ledger.keys")
 LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sqlite")
+LEDGER_STORE_PG = register("zkmed.ledger.store-pg", 0x030A, 2, "zkmed.ledger.store_pg")
+LEDGER_STORE_URL = register("zkmed.ledger.store-url", 0x030B, 1, "zkmed.ledger.stores")
 
 # elections (zkmed.elections): codes 0x0401-0x04FF
 

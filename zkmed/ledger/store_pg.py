@@ -21,11 +21,12 @@ import psycopg
 from psycopg import sql as pgsql
 
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
+from zkmed.formats import LEDGER_STORE_PG
 from zkmed.ledger.store import check_index, nodes_completed
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "URL_SCHEMES", "PgStore", "is_pg_url", "public_url"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = LEDGER_STORE_PG.version
 APPLICATION_ID = "zkmed.ledger 7a6b4c47"
 LOCK_TIMEOUT_S = 30
 CONNECT_TIMEOUT_S = 10
