@@ -28,6 +28,13 @@ def confirmation_code(payload: bytes) -> str:
     return "zk-" + hashlib.sha256(payload).hexdigest()[:32]
 
 
+def ballot_key(payload: bytes) -> str:
+    doc = parse_json(payload)
+    if not isinstance(doc, dict) or not isinstance(doc.get("id"), str):
+        raise MalformedInput("ballot: no id")
+    return doc["id"]
+
+
 def _ballots(ledger: Any) -> list[dict]:
     out = []
     total = ledger.size + ledger.pending
@@ -65,7 +72,14 @@ def result(ledger: Any) -> dict:
     return {"contests": [{"title": "Mayor <of> the town", "options": options}]}
 
 
-NAMES = ("BALLOT_ENTRY_TYPE", "ENTRY_TYPE_PREFIX", "confirmation_code", "check_ballot_submission", "result")
+NAMES = (
+    "BALLOT_ENTRY_TYPE",
+    "ENTRY_TYPE_PREFIX",
+    "ballot_key",
+    "confirmation_code",
+    "check_ballot_submission",
+    "result",
+)
 
 
 def install(setter: Any = setattr) -> None:

@@ -57,6 +57,8 @@ def test_concurrent_valid_and_invalid_ballots(server: ServerProcess, board: Path
                 body = fake_elections.ballot(f"c{n}-{i}", "alice" if i % 2 else "bob", valid)
                 if i % 7 == 6:  # a second submission of this client's first ballot: refused (already cast)
                     body = fake_elections.ballot(f"c{n}-1", "alice")
+                if i == 10:  # every client casts "shared" at about the same time, each another choice
+                    body = fake_elections.ballot("shared", fake_elections.CHOICES[n % 3])
                 r = http.post("/api/v1/ballots", content=body)
                 with lock:
                     (acked if r.status_code == 201 else refused).append(body)
@@ -71,7 +73,9 @@ def test_concurrent_valid_and_invalid_ballots(server: ServerProcess, board: Path
     ballots = Counter(e.payload for e in all_entries(board) if e.type == fake_elections.BALLOT_ENTRY_TYPE)
     assert set(ballots) == set(acked) and all(n == 1 for n in ballots.values())
     assert not any(b in ballots for b in refused if b not in acked)  # forged ones: never written
-    assert len(acked) == 5 * 12  # each client: 6 forged (i % 3 == 0, i != 6), 2 repeats of c{n}-1 (i = 6, 13)
+    # each client: 6 forged (i % 3 == 0, i != 6), 2 repeats of c{n}-1 (i = 6, 13), its try at "shared" (i = 10)
+    assert len(acked) == 5 * 11 + 1
+    assert sum(1 for b in ballots if b'"id":"shared"' in b) == 1
     verify_cli(board)
 
 

@@ -2,12 +2,13 @@
 
 Endpoints, status codes and documents: ``docs/serve.md`` §API.  The
 functions named ``*_doc`` / ``*_text`` run in the reader's thread (their first
-argument is the reader's ledger); ``append_entries`` and ``submit_ballot`` in
-the writer's.
+argument is the reader's ledger); the checks built by ``write_check`` and
+``ballot_check`` run in the writer's, batched by :mod:`zkmed.serve.commit`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
@@ -23,6 +24,7 @@ from zkmed.ledger.receipt import TlogProof
 from zkmed.serve import elections
 from zkmed.serve.auth import ReplayGuard, WriteRequest, verify_write_request
 from zkmed.serve.backend import BallotIndex, Board, covering_checkpoint, latest_checkpoint_text
+from zkmed.serve.commit import GroupCommit, Job
 from zkmed.serve.http import Problem, bounded_body, json_response, query_int
 from zkmed.serve.public import entry_view, withheld
 
@@ -126,22 +128,28 @@ def ballot_doc(led: Ledger, board: Board, code: str) -> dict[str, Any]:
 # -- writer-thread functions ------------------------------------------------------------------------------
 
 
-def append_entries(led: Ledger, request: WriteRequest, guard: ReplayGuard) -> dict[str, Any]:
-    try:
-        verify_write_request(request, led.origin, led.state.authorities)
-        guard.check(request.timestamp_ms, request.nonce)
-    except VerificationError as exc:
-        raise Problem(401, "unauthorized", exc.message) from exc
-    appended = led.append_batch(request.entries)
-    return {**SERVE_APPENDED.json_header(), "first_seq": appended.first_seq, "count": appended.count}
+def write_check(request: WriteRequest, guard: ReplayGuard) -> Callable[[Ledger], list[tuple[str, bytes]]]:
+    """The writer-side check of a signed write request: authority signature, then freshness and nonce."""
+
+    def check(led: Ledger) -> list[tuple[str, bytes]]:
+        try:
+            verify_write_request(request, led.origin, led.state.authorities)
+            guard.check(request.timestamp_ms, request.nonce)
+        except VerificationError as exc:
+            raise Problem(401, "unauthorized", exc.message) from exc
+        return list(request.entries)
+
+    return check
 
 
-def submit_ballot(led: Ledger, payload: bytes) -> dict[str, Any]:
-    entry_type = elections.ballot_entry_type()
-    elections.check_ballot(led, payload)  # raises, naming the failing step; nothing is written then
-    appended = led.append(entry_type, payload)
-    code = elections.confirmation_code(payload)
-    return {**SERVE_APPENDED.json_header(), "first_seq": appended.first_seq, "count": 1, "confirmation_code": code}
+def ballot_check(payload: bytes, entry_type: str) -> Callable[[Ledger], list[tuple[str, bytes]]]:
+    """The writer-side check of a ballot: ``check_ballot_submission`` (raises naming the failing step)."""
+
+    def check(led: Ledger) -> list[tuple[str, bytes]]:
+        elections.check_ballot(led, payload)
+        return [(entry_type, payload)]
+
+    return check
 
 
 # -- endpoints --------------------------------------------------------------------------------------------
@@ -220,10 +228,10 @@ async def get_result(request: Request) -> Response:
     return json_response(await _board(request).reader.call(elections.result))
 
 
-def _writer(board: Board) -> Any:
-    if board.writer is None:
+def _writer(board: Board) -> GroupCommit:
+    if board.commits is None:
         raise Problem(403, "read-only", "this board is read-only (started without --write)")
-    return board.writer
+    return board.commits
 
 
 async def post_entries(request: Request) -> Response:
@@ -234,15 +242,20 @@ async def post_entries(request: Request) -> Response:
         write = WriteRequest.parse(body)
     except MalformedInput as exc:
         raise Problem(400, exc.code, f"write request: {exc.message}") from exc
-    return json_response(await writer.call(append_entries, write, board.guard), 201)
+    first, count = await writer.submit(Job(write_check(write, board.guard)))
+    return json_response({**SERVE_APPENDED.json_header(), "first_seq": first, "count": count}, 201)
 
 
 async def post_ballot(request: Request) -> Response:
     board = _board(request)
     writer = _writer(board)
-    elections.ballot_entry_type()  # 501 before reading the body when elections are missing
+    entry_type = elections.ballot_entry_type()  # 501 before reading the body when elections are missing
     body = await bounded_body(request, board.config.max_ballot_bytes)
-    return json_response(await writer.call(submit_ballot, body), 201)
+    key_of = elections.ballot_key_function()
+    key = key_of(body) if key_of is not None else None
+    first, _ = await writer.submit(Job(ballot_check(body, entry_type), key=key, exclusive=key is None))
+    doc = {**SERVE_APPENDED.json_header(), "first_seq": first, "count": 1}
+    return json_response({**doc, "confirmation_code": elections.confirmation_code(body)}, 201)
 
 
 def routes() -> list[Route]:

@@ -184,6 +184,9 @@ class Board:
             self.reader.close()
             raise
         self.guard = ReplayGuard(config.clock)
+        from zkmed.serve.commit import GroupCommit  # commit.py builds on Worker
+
+        self.commits = GroupCommit(self.writer) if self.writer is not None else None
         self.ballot_index: BallotIndex | None = None
 
     def close(self) -> None:

@@ -9,8 +9,11 @@ The board needs from the elections package:
 * ``BALLOT_ENTRY_TYPE: str`` — the entry type a ballot is appended as;
 * ``result(ledger) -> dict`` — the election result (see :func:`contests`);
 * optional ``confirmation_code(payload: bytes) -> str`` (default: hex SHA-256
-  of the ballot bytes) and ``ENTRY_TYPE_PREFIX: str`` (the election entries
-  listed on the board; default ``"zkmed.election"``).
+  of the ballot bytes), ``ENTRY_TYPE_PREFIX: str`` (the election entries
+  listed on the board; default ``"zkmed.election"``) and
+  ``ballot_key(payload: bytes) -> str`` (the credential whose reuse
+  ``check_ballot_submission`` refuses; with it, concurrent ballots are
+  appended in one transaction, :mod:`zkmed.serve.commit`).
 
 Until they exist every election endpoint and page answers 501 "elections not
 available" (:class:`ElectionsUnavailable`); the generic ledger endpoints work.
@@ -78,6 +81,12 @@ def ballot_entry_type() -> str:
 def confirmation_code_function() -> Callable[[bytes], str]:
     fn = getattr(_module(), "confirmation_code", None)
     return fn if callable(fn) else default_confirmation_code
+
+
+def ballot_key_function() -> Callable[[bytes], str] | None:
+    """``ballot_key(payload)``: the credential whose second use is refused (lets ballots be group-committed)."""
+    fn = getattr(_module(), "ballot_key", None)
+    return fn if callable(fn) else None
 
 
 def confirmation_code(payload: bytes) -> str:
