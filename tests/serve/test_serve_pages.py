@@ -62,7 +62,13 @@ def test_verify_page_lists_the_offline_commands(reader: TestClient) -> None:
         assert command in html
 
 
-def test_without_elections_the_election_parts_answer_501(reader: TestClient, client: TestClient) -> None:
+def test_without_elections_the_election_parts_answer_501(
+    reader: TestClient, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import zkmed.elections
+
+    for name in ("check_ballot_submission", "result", "BALLOT_ENTRY_TYPE"):  # as before the package is merged
+        monkeypatch.setattr(zkmed.elections, name, None, raising=False)
     assert not adapter.available()
     for path in ["/result", "/ballot?code=abc"]:
         r = reader.get(path)
@@ -130,6 +136,20 @@ def test_contests_reads_common_result_shapes() -> None:
     doc = {"contests": [{"name": "C", "selections": [{"id": "x", "count": 2}, {"name": "y", "tally": True}]}, 5]}
     assert adapter.contests(doc) == [("C", [("x", 2)])]
     assert adapter.contests({"nothing": 1}) == []
+    mapping = {"contests": {"mayor": {"alice": 3, "bob": 0, "bad": -1}, "odd": 7}}  # zkmed.election.result
+    assert adapter.contests(mapping) == [("mayor", [("alice", 3), ("bob", 0)])]
+
+
+def test_result_page_before_a_result_exists(client: TestClient, elections: None, monkeypatch) -> None:
+    import zkmed.elections
+    from zkmed.errors import MalformedInput
+
+    def no_tally(ledger: object) -> dict:
+        raise MalformedInput("no tally has been posted yet")
+
+    monkeypatch.setattr(zkmed.elections, "result", no_tally)
+    r = client.get("/result")
+    assert r.status_code == 200 and 'id="no-result"' in r.text and "no tally has been posted yet" in r.text
 
 
 @pytest.mark.parametrize("prefix", ["<x>", "a" * 65])

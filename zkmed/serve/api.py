@@ -110,7 +110,9 @@ def checkpoint_text(led: Ledger) -> str:
 def ballot_doc(led: Ledger, board: Board, code: str) -> dict[str, Any]:
     """Status of the ballot with confirmation ``code``: recorded (sealed, in a checkpoint) or sequenced."""
     if board.ballot_index is None:
-        board.ballot_index = BallotIndex(elections.ballot_entry_type(), elections.confirmation_code_function())
+        board.ballot_index = BallotIndex(
+            elections.ballot_entry_type(), elections.confirmation_code_function(), elections.code_normalizer()
+        )
     seq = board.ballot_index.lookup(led, code)
     if seq is None:
         raise Problem(404, "not-found", "no ballot with this confirmation code")

@@ -130,8 +130,8 @@ class BallotIndex:
 
     CHUNK = 1000
 
-    def __init__(self, entry_type: str, code_of: Callable[[bytes], str]) -> None:
-        self.entry_type, self.code_of = entry_type, code_of
+    def __init__(self, entry_type: str, code_of: Callable[[bytes], str], normalize: Callable[[str], str] = str) -> None:
+        self.entry_type, self.code_of, self.normalize = entry_type, code_of, normalize
         self.codes: dict[str, int] = {}
         self.upto = 0
 
@@ -142,9 +142,13 @@ class BallotIndex:
             for data in ledger.store.entries(self.upto, stop):
                 entry = Entry.decode(data)
                 if entry.type == self.entry_type:
-                    self.codes.setdefault(self.code_of(entry.payload), entry.seq)
+                    self.codes.setdefault(self.normalize(self.code_of(entry.payload)), entry.seq)
             self.upto = stop
-        return self.codes.get(code)
+        try:
+            key = self.normalize(code)
+        except MalformedInput:
+            return None
+        return self.codes.get(key)
 
 
 def default_confirmation_code(payload: bytes) -> str:

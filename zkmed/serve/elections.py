@@ -6,17 +6,23 @@ The board needs from the elections package:
   submitted ballot (its credential signature and proofs, not already cast)
   against the election on ``ledger``; raises ``VerificationError`` naming the
   failing step, or ``MalformedInput``;
-* ``BALLOT_ENTRY_TYPE: str`` — the entry type a ballot is appended as;
+* the entry type a ballot is appended as: ``BALLOT_ENTRY_TYPE: str``, else
+  the registered format ``zkmed.election.ballot`` without ``zkmed.``
+  (``election.ballot``, the elections package's convention);
 * ``result(ledger) -> dict`` — the election result (see :func:`contests`);
 * optional ``confirmation_code(payload: bytes) -> str`` (default: hex SHA-256
-  of the ballot bytes), ``ENTRY_TYPE_PREFIX: str`` (the election entries
-  listed on the board; default ``"zkmed.election"``) and
+  of the ballot bytes) with ``parse_confirmation_code(code) -> bytes`` (codes
+  are compared by what it returns: case and dashes do not matter),
+  ``ENTRY_TYPE_PREFIX: str`` (the election entries listed on the board;
+  default ``"election."``) and
   ``ballot_key(payload: bytes) -> str`` (the credential whose reuse
   ``check_ballot_submission`` refuses; with it, concurrent ballots are
   appended in one transaction, :mod:`zkmed.serve.commit`).
 
 Until they exist every election endpoint and page answers 501 "elections not
 available" (:class:`ElectionsUnavailable`); the generic ledger endpoints work.
+A result is charted from ``{"contests": {contest: {option: votes}}}`` (the
+package's ``zkmed.election.result``) or a list form (:func:`contests`).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from zkmed import formats
 from zkmed.serve.backend import default_confirmation_code
 
 __all__ = [
@@ -37,7 +44,8 @@ __all__ = [
     "result",
 ]
 
-DEFAULT_PREFIX = "zkmed.election"
+DEFAULT_PREFIX = "election."
+BALLOT_FORMAT = "zkmed.election.ballot"
 
 
 class ElectionsUnavailable(Exception):  # noqa: N818 - a state, answered with 501 by the app
@@ -61,7 +69,7 @@ def _need(name: str) -> Any:
 
 def available() -> bool:
     try:
-        _need("check_ballot_submission"), _need("BALLOT_ENTRY_TYPE"), _need("result")
+        _need("check_ballot_submission"), ballot_entry_type(), _need("result")
     except ElectionsUnavailable:
         return False
     return True
@@ -72,9 +80,11 @@ def check_ballot(ledger: Any, payload: bytes) -> None:
 
 
 def ballot_entry_type() -> str:
-    value = _need("BALLOT_ENTRY_TYPE")
+    value = getattr(_module(), "BALLOT_ENTRY_TYPE", None)
+    if value is None and BALLOT_FORMAT in formats.REGISTRY:
+        value = BALLOT_FORMAT.removeprefix("zkmed.")
     if not isinstance(value, str):
-        raise ElectionsUnavailable("elections not available: BALLOT_ENTRY_TYPE is not a string")
+        raise ElectionsUnavailable("elections not available: this build's zkmed.elections has no ballot entry type")
     return value
 
 
@@ -91,6 +101,18 @@ def ballot_key_function() -> Callable[[bytes], str] | None:
 
 def confirmation_code(payload: bytes) -> str:
     return confirmation_code_function()(payload)
+
+
+def code_normalizer() -> Callable[[str], str]:
+    """The key a confirmation code is compared by: ``parse_confirmation_code(code)`` (hex) when the package has it."""
+    parse = getattr(_module(), "parse_confirmation_code", None)
+    if not callable(parse):
+        return lambda code: code
+
+    def normalize(code: str) -> str:
+        return bytes(parse(code)).hex()
+
+    return normalize
 
 
 def election_prefix() -> str:
@@ -113,6 +135,12 @@ def contests(doc: dict[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
     """
     out: list[tuple[str, list[tuple[str, int]]]] = []
     items = doc.get("contests")
+    if isinstance(items, dict):  # {contest id: {option: votes}}
+        for title, options in items.items():
+            if isinstance(options, dict):
+                rows = [(str(k), v) for k, v in options.items() if _count(v)]
+                out.append((str(title), rows))
+        return out
     if not isinstance(items, list):
         return out
     for i, contest in enumerate(items):
@@ -125,10 +153,14 @@ def contests(doc: dict[str, Any]) -> list[tuple[str, list[tuple[str, int]]]]:
             if not isinstance(option, dict):
                 continue
             votes = next((option[k] for k in ("votes", "count", "tally") if k in option), None)
-            if isinstance(votes, int) and not isinstance(votes, bool) and votes >= 0:
+            if _count(votes):
                 rows.append((_first(option, ("label", "name", "id"), f"option {j + 1}"), votes))
         out.append((title, rows))
     return out
+
+
+def _count(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _first(obj: dict[str, Any], keys: tuple[str, ...], default: str) -> str:

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from zkmed.errors import VerificationError
+from zkmed.errors import VerificationError, ZkmedError
 from zkmed.ledger.checkpoint import SignedCheckpoint, cosignature_timestamp
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.ledger import Ledger
@@ -162,7 +162,10 @@ async def ballot(request: Request) -> Response:
 
 
 async def result(request: Request) -> Response:
-    doc = await _board(request).reader.call(elections.result)
+    try:
+        doc = await _board(request).reader.call(elections.result)
+    except ZkmedError as exc:  # no tally or result yet, no election on this ledger
+        return render("result.html", charts=[], result=None, missing=exc.message)
     charts = [Markup(bar_chart(title, rows)) for title, rows in elections.contests(doc)]  # noqa: S704 - escaped by bar_chart
     return render("result.html", charts=charts, result=doc)
 
