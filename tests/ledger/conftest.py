@@ -2,14 +2,17 @@
 
 Modules in :data:`STORE_MODULES` get the module-scoped parameter ``store``
 (``sqlite`` | ``postgresql``); a test marked ``sqlite_only`` runs on SQLite
-alone (it checks SQLite's own file or pragmas).  With ``postgresql`` every
+alone (it checks SQLite's own file or pragmas); one marked
+``slow_on_postgresql`` is ``slow`` on PostgreSQL (an exhaustive case whose
+store-specific part a quicker case covers: keeps the quick pass in budget).  With ``postgresql`` every
 ledger the test creates without naming a store (``Ledger.init``,
 ``create_replica``, ``zkmed ledger init``, sync's new replica) gets a fresh
 database on one private server for the session (:mod:`benchmarks.pg_server`:
-started as the ``postgres`` user in a temporary directory, on a free port,
-``fsync=off`` — a killed client or server is simulated, an operating-system
-crash is not), named in ``DIR/store.url``; the databases a test created are
-dropped when it ends, the server when the session ends.  The PostgreSQL
+started as the ``postgres`` user in a temporary directory — on ``/dev/shm``
+where there is one — on a free port, ``fsync=off``: a killed client or
+server is simulated, an operating-system crash is not), named in
+``DIR/store.url``; the databases a test created are dropped when it ends,
+the server when the session ends.  The PostgreSQL
 cases are skipped, with the reason, only where the server binaries are absent.
 """
 
@@ -37,17 +40,21 @@ STORE_MODULES = {
     "test_ledger_tamper",
     "test_ledger_trust",
 }
-STORES = ["sqlite", "postgresql"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "sqlite_only: checks the SQLite store's own file; not run on PostgreSQL")
+    config.addinivalue_line(
+        "markers", "slow_on_postgresql: the PostgreSQL case is `slow` (exhaustive: the SQLite case covers the code)"
+    )
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.module.__name__.rsplit(".", 1)[-1] not in STORE_MODULES:
         return
-    stores = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") else STORES
+    marker = metafunc.definition.get_closest_marker
+    pg = pytest.param("postgresql", marks=[pytest.mark.slow] if marker("slow_on_postgresql") else [])
+    stores = ["sqlite"] if marker("sqlite_only") else ["sqlite", pg]
     metafunc.parametrize("store", stores, indirect=True, scope="module")
 
 
@@ -76,7 +83,7 @@ def _pg_databases() -> Iterator[_Databases]:
     why = missing_binaries()
     if why is not None:
         pytest.skip(why)
-    server = PrivateServer(fsync=False)
+    server = PrivateServer(fsync=False, memory=True)
     try:
         databases = _Databases(server)
         yield databases

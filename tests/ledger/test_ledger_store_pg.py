@@ -289,3 +289,17 @@ def test_killing_the_client_mid_transaction_leaves_nothing(d: Path) -> None:
         assert len(led.checkpoints()) == 1
         led.append("t", b"the lock is free")  # the killed writer's lock went with its session
         assert audit_store(led.store).entries == 4
+
+
+def test_two_ledgers_in_two_schemas_of_one_database(tmp_path: Path, url: str) -> None:
+    """One ledger per schema: the URL's search_path picks it (``?options=-csearch_path%3Dname``)."""
+    for schema in ("one", "two"):
+        _execute(url, f"CREATE SCHEMA {schema}")
+    for schema in ("one", "two"):
+        with Ledger.init(tmp_path / schema, keys=KEYS, store=f"{url}?options=-csearch_path%3D{schema}") as led:
+            led.append("t", schema.encode())
+    assert _tables(url) == []  # nothing in public
+    for schema in ("one", "two"):
+        with Ledger.open(tmp_path / schema) as led:
+            assert led.size == 1 and led.entry(0).payload == schema.encode()
+        assert audit_directory(tmp_path / schema).entries == 1

@@ -123,6 +123,7 @@ def test_pristine_copy_verifies(ledger_dir: Path) -> None:
 # -- every byte of stored entries and blocks, flipped in the file itself ------------------------
 
 
+@pytest.mark.slow_on_postgresql
 @pytest.mark.parametrize("seq", [0, 3, 4, 9, 10])
 def test_every_entry_byte_flipped_in_the_file_is_named(pristine: Path, tmp_path: Path, seq: int) -> None:
     _, entry = _split(pristine, seq)
@@ -130,6 +131,7 @@ def test_every_entry_byte_flipped_in_the_file_is_named(pristine: Path, tmp_path:
         assert _where(d) == f"entry {seq}", f"byte {offset} of entry {seq}"
 
 
+@pytest.mark.slow_on_postgresql
 @pytest.mark.parametrize("seq", [1, 3, 5, 7, 10])
 def test_every_stored_node_hash_byte_flipped_in_the_file_is_named(pristine: Path, tmp_path: Path, seq: int) -> None:
     """The Merkle nodes kept in an entry row (leaf hash and completed subtrees) are re-derived and compared."""
@@ -147,6 +149,7 @@ def test_stored_node_damage_also_breaks_proofs_not_silently(ledger_dir: Path) ->
         assert led.tree().root(4) != led.block(4).root
 
 
+@pytest.mark.slow_on_postgresql
 @pytest.mark.parametrize("height", [1, 5, 6])
 def test_every_block_and_signature_byte_flipped_in_the_file_is_named(
     pristine: Path, tmp_path: Path, height: int
@@ -159,6 +162,7 @@ def test_every_block_and_signature_byte_flipped_in_the_file_is_named(
         assert _where(d) == f"block {height}", f"byte {offset} of block {height}"
 
 
+@pytest.mark.slow_on_postgresql
 def test_genesis_block_bytes_are_covered(pristine: Path, tmp_path: Path) -> None:
     block = _value(pristine, "SELECT data FROM blocks WHERE height = 0")
     assert isinstance(block, bytes)
@@ -209,6 +213,7 @@ def test_tampered_columns_are_named(ledger_dir: Path, statement: str, where: str
     assert _where(ledger_dir) == where
 
 
+@pytest.mark.slow_on_postgresql
 def test_checkpoint_signature_bytes(ledger_dir: Path) -> None:
     text = _value(ledger_dir, "SELECT text FROM checkpoints WHERE id = 1")
     assert isinstance(text, str)

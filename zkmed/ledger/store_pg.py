@@ -58,26 +58,30 @@ CREATE TABLE checkpoints (
 """
 _STATEMENTS = [s.strip() for s in _SCHEMA.split(";") if s.strip()]
 _TABLES = [s.split()[2] for s in _STATEMENTS]
-#: what ``information_schema.columns`` must list for this schema: (table, column, type, nullable)
+#: what the catalog must list for the tables of this schema: (table, column, type, NOT NULL)
 _COLUMNS = sorted(
     [
-        ("authority_changes", "seq", "bigint", "NO"),
-        ("blocks", "data", "bytea", "NO"),
-        ("blocks", "hash", "bytea", "NO"),
-        ("blocks", "height", "bigint", "NO"),
-        ("blocks", "tree_size", "bigint", "NO"),
-        ("checkpoints", "id", "bigint", "NO"),
-        ("checkpoints", "text", "text", "NO"),
-        ("checkpoints", "tree_size", "bigint", "NO"),
-        ("entries", "record", "bytea", "NO"),
-        ("entries", "seq", "bigint", "NO"),
-        ("zkmed_meta", "key", "text", "NO"),
-        ("zkmed_meta", "value", "text", "NO"),
+        ("authority_changes", "seq", "bigint", True),
+        ("blocks", "data", "bytea", True),
+        ("blocks", "hash", "bytea", True),
+        ("blocks", "height", "bigint", True),
+        ("blocks", "tree_size", "bigint", True),
+        ("checkpoints", "id", "bigint", True),
+        ("checkpoints", "text", "text", True),
+        ("checkpoints", "tree_size", "bigint", True),
+        ("entries", "record", "bytea", True),
+        ("entries", "seq", "bigint", True),
+        ("zkmed_meta", "key", "text", True),
+        ("zkmed_meta", "value", "text", True),
     ]
 )
+#: the columns of the tables named ``ANY(%s)`` in the current schema (``pg_catalog``: ~10× faster than
+#: ``information_schema``, and this runs on every open)
 _COLUMNS_SQL = (
-    "SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns "
-    "WHERE table_schema = current_schema() AND table_name = ANY(%s)"
+    "SELECT c.relname::text, a.attname::text, format_type(a.atttypid, a.atttypmod), a.attnotnull "
+    "FROM pg_catalog.pg_class c JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid "
+    "WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace WHERE nspname = current_schema()) "
+    "AND c.relname = ANY(%s) AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped"
 )
 #: rows per multi-row ``INSERT`` in :meth:`PgStore.insert_entries`
 INSERT_CHUNK = 256
@@ -122,11 +126,10 @@ class PgStore:
             raise LedgerError(f"cannot connect to the ledger store {self.location}: {_first_line(exc)}") from exc
         self._in_tx = False
         try:
-            settings = ["SET synchronous_commit = on", f"SET lock_timeout = '{LOCK_TIMEOUT_S}s'"]
+            settings = f"SET synchronous_commit = on; SET lock_timeout = '{LOCK_TIMEOUT_S}s'"
             if readonly:
-                settings.append("SET default_transaction_read_only = on")
-            for statement in settings:
-                self.conn.execute(statement.encode())
+                settings += "; SET default_transaction_read_only = on"
+            self.conn.execute(settings.encode())  # one round trip (no parameters: simple query protocol)
             if not _create:
                 self._check_header()
         except BaseException as exc:
@@ -173,12 +176,11 @@ class PgStore:
         store = cls(url, _create=True)
         try:
             with store.transaction(lock=False):
-                present = store.conn.execute(
-                    b"SELECT count(*) FROM information_schema.tables "
-                    b"WHERE table_schema = current_schema() AND table_name = ANY(%s)",
-                    (_TABLES,),
-                ).fetchone()
-                if present is None or present[0]:
+                current = store.conn.execute(b"SELECT current_schema()").fetchone()
+                if current is None or current[0] is None:
+                    raise LedgerError(f"{store.location}: no schema to create the ledger in (search_path)")
+                present = store.conn.execute(_COLUMNS_SQL.encode(), (_TABLES,)).fetchall()
+                if present:
                     raise LedgerError(f"a ledger store already exists at {store.location}")
                 for statement in _STATEMENTS:
                     store.conn.execute(statement.encode())
