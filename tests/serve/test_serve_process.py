@@ -8,6 +8,7 @@ and ``zkmed ledger verify`` passes.
 from __future__ import annotations
 
 import base64
+import socket
 import threading
 import time
 from collections import Counter
@@ -146,9 +147,8 @@ def test_cli_refuses_bad_boards_and_hosts_in_one_line(tmp_path: Path, board: Pat
 
 
 def test_busy_port_is_one_line(board: Path) -> None:
-    srv = ServerProcess(board).start()
-    try:
-        run = CliRunner().invoke(main, ["serve", str(board), "--port", str(srv.port)])
-        assert run.exit_code == 1 and "cannot listen" in run.stderr
-    finally:
-        srv.stop()
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        run = CliRunner().invoke(main, ["serve", str(board), "--port", str(busy.getsockname()[1])])
+        assert run.exit_code == 1 and "cannot listen" in run.stderr and len(run.stderr.splitlines()) == 1

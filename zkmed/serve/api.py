@@ -23,7 +23,7 @@ from zkmed.ledger.ledger import Ledger
 from zkmed.ledger.receipt import TlogProof
 from zkmed.serve import elections
 from zkmed.serve.auth import ReplayGuard, WriteRequest, verify_write_request
-from zkmed.serve.backend import BallotIndex, Board, covering_checkpoint, latest_checkpoint_text
+from zkmed.serve.backend import BallotIndex, Board, covering_checkpoint, latest_checkpoint_text, stored_checkpoints
 from zkmed.serve.commit import GroupCommit, Job
 from zkmed.serve.http import Problem, bounded_body, json_response, query_int
 from zkmed.serve.public import entry_view, withheld
@@ -38,7 +38,7 @@ MAX_RANGE = 100
 
 
 def head_doc(led: Ledger) -> dict[str, Any]:
-    state, rows = led.state, led.store.checkpoints()
+    state, rows = led.state, stored_checkpoints(led)
     return {
         **SERVE_HEAD.json_header(),
         "origin": led.origin,

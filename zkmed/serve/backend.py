@@ -16,6 +16,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
+import weakref
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -100,16 +102,34 @@ class Worker:
         self._pool.shutdown(wait=True)
 
 
+#: how long the reader reuses the stored checkpoint list (the store returns all of them; a board cosigns often)
+CHECKPOINT_TTL_S = 0.2
+_checkpoint_rows: weakref.WeakKeyDictionary[object, tuple[float, list[tuple[object, bytes]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def stored_checkpoints(ledger: Ledger) -> list[tuple[object, bytes]]:
+    """``ledger.store.checkpoints()``, reused for :data:`CHECKPOINT_TTL_S` (reader thread only)."""
+    now = time.monotonic()
+    cached = _checkpoint_rows.get(ledger.store)
+    if cached is not None and now - cached[0] < CHECKPOINT_TTL_S:
+        return cached[1]
+    rows = ledger.store.checkpoints()
+    _checkpoint_rows[ledger.store] = (now, rows)
+    return rows
+
+
 def latest_checkpoint_text(ledger: Ledger) -> str | None:
     """The most recent stored checkpoint (text), or ``None``; parses nothing else."""
-    rows = ledger.store.checkpoints()
+    rows = stored_checkpoints(ledger)
     return rows[-1][1].decode("utf-8") if rows else None
 
 
 def covering_checkpoint(ledger: Ledger, seq: int) -> SignedCheckpoint | None:
     """The most recent stored checkpoint of the sealed tree that covers entry ``seq`` (parses only that one)."""
     sealed = ledger.size
-    for size, text in reversed(ledger.store.checkpoints()):
+    for size, text in reversed(stored_checkpoints(ledger)):
         if isinstance(size, int) and seq < size <= sealed:
             return SignedCheckpoint.parse(text)
     return None
