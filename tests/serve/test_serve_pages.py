@@ -89,6 +89,7 @@ def test_ballot_submission_lookup_and_receipt(client: TestClient, elections: Non
     status = client.get(f"/api/v1/ballots/{code}").json()
     assert status["status"] == "recorded" and status["seq"] == TOTAL and status["checkpoint"] >= TOTAL + 1
     receipt = TlogProof.parse(client.get(status["receipt"]).text)
+    assert client.get(f"/api/v1/ballots/{code}/receipt").text == client.get(status["receipt"]).text
     verify_receipt(receipt, TrustPolicy.parse(client.get("/api/v1/policy").text))
     assert receipt.entry().payload == valid
     page = client.get("/ballot", params={"code": code}).text

@@ -220,6 +220,16 @@ async def get_ballot(request: Request) -> Response:
     return json_response(await board.reader.call(ballot_doc, board, code))
 
 
+async def get_ballot_receipt(request: Request) -> Response:
+    """The tlog-proof receipt of the ballot with this confirmation code (409 until it is sealed and cosigned)."""
+    board = _board(request)
+    code = _code(request.path_params["code"])
+    seq = (await board.reader.call(ballot_doc, board, code))["seq"]
+    text = await board.reader.call(receipt_text, seq)
+    disposition = f'attachment; filename="ballot-{seq}.tlog-proof"'
+    return PlainTextResponse(text, headers={"Content-Disposition": disposition})
+
+
 def _code(code: str) -> str:
     if not 1 <= len(code) <= 200 or not code.isascii() or not code.isprintable():
         raise Problem(400, "malformed-input", "a confirmation code is 1..200 printable ASCII characters")
@@ -273,5 +283,6 @@ def routes() -> list[Route]:
         Route("/api/v1/consistency", get_consistency),
         Route("/api/v1/ballots", post_ballot, methods=["POST"]),
         Route("/api/v1/ballots/{code}", get_ballot),
+        Route("/api/v1/ballots/{code}/receipt", get_ballot_receipt),
         Route("/api/v1/result", get_result),
     ]
