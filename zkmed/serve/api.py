@@ -161,7 +161,7 @@ def _board(request: Request) -> Board:
     return request.app.state.board  # type: ignore[no-any-return]
 
 
-def _seq(request: Request) -> int:
+def path_seq(request: Request) -> int:
     raw = request.path_params["seq"]
     if not raw.isascii() or not raw.isdigit() or len(raw) > 19:
         raise Problem(400, "malformed-input", "an entry sequence number is a decimal integer")
@@ -188,18 +188,18 @@ async def get_entries(request: Request) -> Response:
 
 
 async def get_entry(request: Request) -> Response:
-    return json_response(await _board(request).reader.call(entry_doc, _seq(request)))
+    return json_response(await _board(request).reader.call(entry_doc, path_seq(request)))
 
 
 async def get_export(request: Request) -> Response:
-    seq = _seq(request)
+    seq = path_seq(request)
     data = await _board(request).reader.call(export_bytes, seq)
     disposition = f'attachment; filename="entry-{seq}.bin"'
     return Response(data, media_type="application/octet-stream", headers={"Content-Disposition": disposition})
 
 
 async def get_receipt(request: Request) -> Response:
-    seq = _seq(request)
+    seq = path_seq(request)
     text = await _board(request).reader.call(receipt_text, seq)
     disposition = f'attachment; filename="entry-{seq}.tlog-proof"'
     return PlainTextResponse(text, headers={"Content-Disposition": disposition})
@@ -216,24 +216,26 @@ async def get_consistency(request: Request) -> Response:
 
 async def get_ballot(request: Request) -> Response:
     board = _board(request)
-    code = _code(request.path_params["code"])
+    code = check_code(request.path_params["code"])
     return json_response(await board.reader.call(ballot_doc, board, code))
 
 
 async def get_ballot_receipt(request: Request) -> Response:
     """The tlog-proof receipt of the ballot with this confirmation code (409 until it is sealed and cosigned)."""
     board = _board(request)
-    code = _code(request.path_params["code"])
+    code = check_code(request.path_params["code"])
     seq = (await board.reader.call(ballot_doc, board, code))["seq"]
     text = await board.reader.call(receipt_text, seq)
     disposition = f'attachment; filename="ballot-{seq}.tlog-proof"'
     return PlainTextResponse(text, headers={"Content-Disposition": disposition})
 
 
-def _code(code: str) -> str:
+def check_code(code: str) -> str:
+    """A confirmation code as typed (surrounding whitespace dropped): 1..200 printable ASCII characters."""
+    code = code.strip()
     if not 1 <= len(code) <= 200 or not code.isascii() or not code.isprintable():
         raise Problem(400, "malformed-input", "a confirmation code is 1..200 printable ASCII characters")
-    return code.strip()
+    return code
 
 
 async def get_result(request: Request) -> Response:

@@ -143,7 +143,7 @@ async def election_entries(request: Request) -> Response:
 
 
 async def entry(request: Request) -> Response:
-    ctx = await _board(request).reader.call(entry_context, api._seq(request))
+    ctx = await _board(request).reader.call(entry_context, api.path_seq(request))
     return render("entry.html", **ctx)
 
 
@@ -153,7 +153,7 @@ async def ballot(request: Request) -> Response:
         return render("ballot.html", code="", found=None)
     board = _board(request)
     try:
-        found = await board.reader.call(api.ballot_doc, board, api._code(code))
+        found = await board.reader.call(api.ballot_doc, board, api.check_code(code))
     except Problem as exc:
         if exc.status not in (400, 404):
             raise
