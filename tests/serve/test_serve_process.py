@@ -81,22 +81,31 @@ def test_concurrent_valid_and_invalid_ballots(server: ServerProcess, board: Path
 
 
 @pytest.mark.slow
-def test_kill_9_during_signed_appends_loses_no_acknowledged_entry(board: Path) -> None:
+@pytest.mark.parametrize("workload", ["signed appends", "ballots"])
+def test_kill_9_during_submissions_loses_no_acknowledged_entry(board: Path, workload: str) -> None:
     keys: list[AuthorityKey] = load_key_dir(board / "keys")
     srv = ServerProcess(board, "--write").start()
     origin = httpx.get(srv.url + "/api/v1/head").json()["origin"]
     acked: dict[int, bytes] = {}
     lock = threading.Lock()
     stop = threading.Event()
+    kind = "note" if workload == "signed appends" else fake_elections.BALLOT_ENTRY_TYPE
+
+    def request(n: int, i: int) -> tuple[str, bytes, bytes]:
+        if kind != "note":
+            ballot = fake_elections.ballot(f"k{n}-{i}", fake_elections.CHOICES[i % 3])
+            return "/api/v1/ballots", ballot, ballot
+        payload = f"client {n} write {i}".encode()
+        req = sign_write_request(keys[n % len(keys)], origin, [("note", payload)], timestamp_ms=now())
+        return "/api/v1/entries", req.encode(), payload
 
     def client(n: int) -> None:
         with httpx.Client(base_url=srv.url, timeout=10) as http:
             i = 0
             while not stop.is_set():
-                payload = f"client {n} write {i}".encode()
-                req = sign_write_request(keys[n % len(keys)], origin, [("note", payload)], timestamp_ms=now())
+                path, body, payload = request(n, i)
                 try:
-                    r = http.post("/api/v1/entries", content=req.encode())
+                    r = http.post(path, content=body)
                 except httpx.HTTPError:
                     return  # the server died under us: this write was never acknowledged
                 if r.status_code == 201:
@@ -121,7 +130,7 @@ def test_kill_9_during_signed_appends_loses_no_acknowledged_entry(board: Path) -
         with httpx.Client(base_url=restarted.url) as http:
             for seq, payload in acked.items():
                 doc = http.get(f"/api/v1/entries/{seq}").json()
-                assert doc["type"] == "note" and base64.b64decode(doc["payload"]) == payload
+                assert doc["type"] == kind and base64.b64decode(doc["payload"]) == payload
             head = http.get("/api/v1/head").json()
             wait_sealed(http, head["size"] + head["pending"])  # the restarted writer seals what was pending
     finally:
