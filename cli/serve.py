@@ -71,7 +71,11 @@ def serve(board: Path | None, store_url: str | None, keys_dir: Path | None, host
     mode = "read API, pages and the authority-signed write API" if write else "read-only board"
     render.ok(f"serving {board or 'the store'} on http://{address}:{sock.getsockname()[1]}/ ({mode}); Ctrl-C stops")
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="on")
-    uvicorn.Server(config).run(sockets=[sock])
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: the shutdown (and sealing) is done
+        pass
+    render.ok("stopped")
 
 
 COMMANDS: list[click.Command] = [serve]
