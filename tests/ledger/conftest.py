@@ -4,7 +4,9 @@ Modules in :data:`STORE_MODULES` get the module-scoped parameter ``store``
 (``sqlite`` | ``postgresql``); a test marked ``sqlite_only`` runs on SQLite
 alone (it checks SQLite's own file or pragmas); one marked
 ``slow_on_postgresql`` is ``slow`` on PostgreSQL (an exhaustive case whose
-store-specific part a quicker case covers: keeps the quick pass in budget).  With ``postgresql`` every
+store-specific part a quicker case covers: keeps the quick pass in budget),
+and the PostgreSQL case of a ``slow`` test is ``heavy`` (``make test-slow``
+runs it: forty SIGKILL trials, a million-entry tree).  With ``postgresql`` every
 ledger the test creates without naming a store (``Ledger.init``,
 ``create_replica``, ``zkmed ledger init``, sync's new replica) gets a fresh
 database on one private server for the session (:mod:`benchmarks.pg_server`:
@@ -53,7 +55,8 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if metafunc.module.__name__.rsplit(".", 1)[-1] not in STORE_MODULES:
         return
     marker = metafunc.definition.get_closest_marker
-    pg = pytest.param("postgresql", marks=[pytest.mark.slow] if marker("slow_on_postgresql") else [])
+    marks = [pytest.mark.heavy] if marker("slow") else [pytest.mark.slow] if marker("slow_on_postgresql") else []
+    pg = pytest.param("postgresql", marks=marks)
     stores = ["sqlite"] if marker("sqlite_only") else ["sqlite", pg]
     metafunc.parametrize("store", stores, indirect=True, scope="module")
 

@@ -250,6 +250,7 @@ def test_a_killed_server_loses_no_acknowledged_append(tmp_path: Path) -> None:
         )
         assert proc.stdout is not None
         first = proc.stdout.readline()
+        reader = Ledger.open(d)  # a long-lived read-only handle (a board): it outlives the server's crash
         time.sleep(0.2)
         server.kill()
         out = first + proc.stdout.read()
@@ -261,7 +262,11 @@ def test_a_killed_server_loses_no_acknowledged_append(tmp_path: Path) -> None:
             for k in range(int(count)):
                 acked[int(seq) + k] = f"{tag}-{int(i) + k}".encode()
         assert len(acked) >= 3
+        with pytest.raises(LedgerError):
+            reader.entry(0)  # the server is down: a LedgerError, not a driver exception
         server.restart()
+        with reader:
+            assert reader.entry(0).payload == b"k-0"  # a new session, once the server is back
         with Ledger.open(d) as led:
             for seq, payload in acked.items():
                 assert led.entry(seq).payload == payload

@@ -120,16 +120,9 @@ class PgStore:
             raise MalformedInput("a PostgreSQL store location must be a postgresql:// URL")
         self.url = url
         self.location, self.readonly = public_url(url), readonly
-        try:
-            self.conn = psycopg.connect(url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
-        except (psycopg.Error, ValueError) as exc:
-            raise LedgerError(f"cannot connect to the ledger store {self.location}: {_first_line(exc)}") from exc
         self._in_tx = False
+        self.conn = self._connect()
         try:
-            settings = f"SET synchronous_commit = on; SET lock_timeout = '{LOCK_TIMEOUT_S}s'"
-            if readonly:
-                settings += "; SET default_transaction_read_only = on"
-            self.conn.execute(settings.encode())  # one round trip (no parameters: simple query protocol)
             if not _create:
                 self._check_header()
         except BaseException as exc:
@@ -137,6 +130,29 @@ class PgStore:
             if isinstance(exc, psycopg.Error):
                 raise self._wrap(exc) from exc
             raise
+
+    def _connect(self) -> psycopg.Connection[Any]:
+        """A new session with the store's settings (durability, lock timeout, read-only)."""
+        try:
+            conn = psycopg.connect(self.url, autocommit=True, connect_timeout=CONNECT_TIMEOUT_S)
+        except (psycopg.Error, ValueError) as exc:
+            raise LedgerError(f"cannot connect to the ledger store {self.location}: {_first_line(exc)}") from exc
+        try:
+            settings = f"SET synchronous_commit = on; SET lock_timeout = '{LOCK_TIMEOUT_S}s'"
+            if self.readonly:
+                settings += "; SET default_transaction_read_only = on"
+            conn.execute(settings.encode())  # one round trip (no parameters: simple query protocol)
+        except psycopg.Error as exc:
+            conn.close()
+            raise self._wrap(exc) from exc
+        return conn
+
+    def _lost(self) -> bool:
+        """After an error outside a transaction: reconnect if the session is gone (a restarted server)."""
+        if self._in_tx or not (self.conn.broken or self.conn.closed):
+            return False
+        self.conn = self._connect()
+        return True
 
     def _wrap(self, exc: BaseException) -> LedgerError:
         return LedgerError(f"ledger store {self.location}: {_first_line(exc)}", where="store")
@@ -213,6 +229,8 @@ class PgStore:
             raise LedgerError(f"ledger store {self.location} is open read-only")
         if self._in_tx:
             raise LedgerError("nested ledger transactions are not supported")
+        if self.conn.broken:  # the server went away since the last call: a new session for a new transaction
+            self.conn = self._connect()
         self._in_tx = True
         try:
             with self.conn.transaction():
@@ -259,11 +277,22 @@ class PgStore:
     # -- reads -------------------------------------------------------------------------
 
     def _all(self, query: bytes, args: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """Rows of one read; outside a transaction a read on a lost session is retried once on a new one."""
         try:
-            with self.conn.cursor(binary=True) as cursor:
-                return cursor.execute(query, args).fetchall()
+            return self._fetch(query, args)
+        except psycopg.OperationalError as exc:
+            if not self._lost():
+                raise self._wrap(exc) from exc
         except (psycopg.Error, OverflowError) as exc:
             raise self._wrap(exc) from exc
+        try:
+            return self._fetch(query, args)
+        except (psycopg.Error, OverflowError) as exc:
+            raise self._wrap(exc) from exc
+
+    def _fetch(self, query: bytes, args: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        with self.conn.cursor(binary=True) as cursor:
+            return cursor.execute(query, args).fetchall()
 
     def _one(self, query: bytes, args: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
         rows = self._all(query, args)
