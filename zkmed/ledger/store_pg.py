@@ -94,6 +94,11 @@ def _insert_sql(rows: int) -> bytes:
     return ("INSERT INTO entries(seq, record) VALUES " + ", ".join(["(%s, %s)"] * rows)).encode()
 
 
+_STATE_KEY = b"SELECT (SELECT hash FROM blocks ORDER BY height DESC LIMIT 1), (SELECT max(seq) FROM entries)"
+#: BEGIN, the writers' lock and the state every write re-reads first, in one round trip (simple query protocol)
+_BEGIN_LOCKED = b"BEGIN; LOCK TABLE blocks IN SHARE ROW EXCLUSIVE MODE; " + _STATE_KEY
+
+
 def is_pg_url(location: object) -> bool:
     """Whether ``location`` is a PostgreSQL connection URL (``postgresql://…`` or ``postgres://…``)."""
     return isinstance(location, str) and location.startswith(URL_SCHEMES)
@@ -121,6 +126,7 @@ class PgStore:
         self.url = url
         self.location, self.readonly = public_url(url), readonly
         self._in_tx = False
+        self._prefetched: tuple[Any, ...] | None = None
         self.conn = self._connect()
         try:
             if not _create:
@@ -232,17 +238,34 @@ class PgStore:
         if self.conn.broken:  # the server went away since the last call: a new session for a new transaction
             self.conn = self._connect()
         self._in_tx = True
+        conn = self.conn
+        self._prefetched = None
         try:
-            with self.conn.transaction():
-                if lock:  # SHARE ROW EXCLUSIVE conflicts with itself and with writes, not with plain reads
-                    self.conn.execute(b"LOCK TABLE blocks IN SHARE ROW EXCLUSIVE MODE")
-                yield
+            # BEGIN and the lock in one round trip; SHARE ROW EXCLUSIVE conflicts with itself and with writes,
+            # not with plain reads.  The body runs in pipeline mode: its writes and the COMMIT travel together
+            # (a read waits for its own result), and the pipeline ends only once COMMIT's result is in.
+            try:
+                if lock:
+                    cursor = conn.execute(_BEGIN_LOCKED)
+                    while cursor.nextset():  # to the last statement's result: the state key
+                        pass
+                    self._prefetched = cursor.fetchone()
+                else:
+                    conn.execute(b"BEGIN")
+                with conn.pipeline():
+                    yield
+                    conn.execute(b"COMMIT")
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute(b"ROLLBACK")
+                raise
         except psycopg.Error as exc:
             raise self._wrap(exc) from exc
         finally:
-            self._in_tx = False
+            self._in_tx, self._prefetched = False, None
 
     def insert_block(self, height: int, tree_size: int, block_hash: bytes, data: bytes) -> None:
+        self._prefetched = None  # a write: the state read with the lock may be stale
         try:
             self.conn.execute(
                 b"INSERT INTO blocks(height, tree_size, hash, data) VALUES (%s, %s, %s, %s)",
@@ -253,6 +276,7 @@ class PgStore:
 
     def insert_entries(self, first_seq: int, entries: Sequence[bytes], nodes: Sequence[bytes]) -> None:
         """Rows ``nodes ‖ entry bytes`` in multi-row ``INSERT``s of up to :data:`INSERT_CHUNK` rows."""
+        self._prefetched = None
         count = len(entries)
         if count != len(nodes):
             raise LedgerError("every entry needs its Merkle node record")
@@ -269,9 +293,11 @@ class PgStore:
             raise LedgerError(f"entries from {first_seq} already exist in {self.location}") from exc
 
     def insert_authority_change(self, seq: int) -> None:
+        self._prefetched = None  # a write: the state read with the lock may be stale
         self.conn.execute(b"INSERT INTO authority_changes(seq) VALUES (%s)", (seq,))
 
     def insert_checkpoint(self, tree_size: int, text: str) -> None:
+        self._prefetched = None  # a write: the state read with the lock may be stale
         self.conn.execute(b"INSERT INTO checkpoints(tree_size, text) VALUES (%s, %s)", (tree_size, text))
 
     # -- reads -------------------------------------------------------------------------
@@ -313,9 +339,10 @@ class PgStore:
         return int(row[0]), self._bytes(row[1], "the head block hash"), self._bytes(row[2], "the head block")
 
     def state_key(self) -> tuple[bytes, int]:
-        row = self._one(
-            b"SELECT (SELECT hash FROM blocks ORDER BY height DESC LIMIT 1), (SELECT max(seq) FROM entries)"
-        )
+        """The first call in a transaction takes the value read with the lock (nothing written since)."""
+        row, self._prefetched = self._prefetched, None
+        if row is None:
+            row = self._one(_STATE_KEY)
         if row is None or row[0] is None:
             raise LedgerError(f"ledger store {self.location} has no genesis block", where="store")
         return self._bytes(row[0], "the head block hash"), 0 if row[1] is None else int(row[1]) + 1
