@@ -25,7 +25,8 @@ from zkmed.ledger import store_pg
 from zkmed.ledger.audit import audit_directory, audit_store
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.ledger import STORE_FILE, STORE_URL_FILE, Ledger
-from zkmed.ledger.store_pg import PgStore, public_url
+from zkmed.ledger.store_pg import PgStore
+from zkmed.ledger.stores import public_url
 
 KEYS = [AuthorityKey.generate(f"pg.example/authority-{i}") for i in range(3)]
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +66,7 @@ def _tables(url: str) -> list[str]:
 def test_init_names_the_database_in_store_url_without_the_password(tmp_path: Path, url: str) -> None:
     with_password = url.replace("postgres@", "postgres:s3cret-pw@")
     assert with_password != url and public_url(with_password) == url
+    assert public_url(url + "?password=s3cret&sslmode=disable") == url + "?sslmode=disable"
     with Ledger.init(tmp_path / "l", keys=KEYS, store=with_password) as led:
         led.append("t", b"x")
         assert "s3cret" not in led.store.location

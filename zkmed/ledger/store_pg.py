@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import urllib.parse
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any
 
@@ -23,6 +22,7 @@ from psycopg import sql as pgsql
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
 from zkmed.formats import LEDGER_STORE_PG
 from zkmed.ledger.store import check_index, nodes_completed
+from zkmed.ledger.stores import URL_SCHEMES, is_pg_url, public_url
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "URL_SCHEMES", "PgStore", "is_pg_url", "public_url"]
 
@@ -30,7 +30,6 @@ SCHEMA_VERSION = LEDGER_STORE_PG.version
 APPLICATION_ID = "zkmed.ledger 7a6b4c47"
 LOCK_TIMEOUT_S = 30
 CONNECT_TIMEOUT_S = 10
-URL_SCHEMES = ("postgresql://", "postgres://")
 
 _SCHEMA = """
 CREATE TABLE zkmed_meta (
@@ -97,24 +96,6 @@ def _insert_sql(rows: int) -> bytes:
 _STATE_KEY = b"SELECT (SELECT hash FROM blocks ORDER BY height DESC LIMIT 1), (SELECT max(seq) FROM entries)"
 #: BEGIN, the writers' lock and the state every write re-reads first, in one round trip (simple query protocol)
 _BEGIN_LOCKED = b"BEGIN; LOCK TABLE blocks IN SHARE ROW EXCLUSIVE MODE; " + _STATE_KEY
-
-
-def is_pg_url(location: object) -> bool:
-    """Whether ``location`` is a PostgreSQL connection URL (``postgresql://…`` or ``postgres://…``)."""
-    return isinstance(location, str) and location.startswith(URL_SCHEMES)
-
-
-def public_url(url: str) -> str:
-    """``url`` without its password (for messages and the directory's ``store.url``)."""
-    try:
-        parts = urllib.parse.urlsplit(url)
-        if parts.password is None:
-            return url
-        host = parts.netloc.rpartition("@")[2]
-        user = urllib.parse.quote(parts.username or "", safe="")
-        return urllib.parse.urlunsplit(parts._replace(netloc=f"{user}@{host}" if user else host))
-    except ValueError:
-        return url.split("://", 1)[0] + "://…"
 
 
 class PgStore:
