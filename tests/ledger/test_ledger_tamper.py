@@ -265,6 +265,9 @@ def test_swapped_blocks(ledger_dir: Path) -> None:
         ("DELETE FROM blocks WHERE height = 6", "entry 10"),  # entries left without their block
         ("DELETE FROM blocks WHERE height = 0", "block 0"),
         ("INSERT INTO entries(seq, record) VALUES (11, zeroblob(32) || x'00')", "entry 11"),
+        ("UPDATE entries SET seq = -1 WHERE seq = 0", "entry 0"),
+        ("INSERT INTO entries(seq, record) VALUES (-5, zeroblob(32) || x'00')", "entry 0"),
+        ("UPDATE blocks SET height = -1 WHERE height = 3", "block 0"),
     ],
 )
 def test_deletions_and_insertions(ledger_dir: Path, statement: str, where: str) -> None:

@@ -381,28 +381,33 @@ class PgStore:
     def entries(self, start: int, end: int) -> list[bytes]:
         return self.entry_rows(start, end)[0]
 
-    def _stream(self, query: bytes) -> Generator[tuple[Any, ...], None, None]:
-        """Rows of ``query`` (``WHERE key > %s ORDER BY key LIMIT %s``) in chunks: a whole store need not fit in memory.
+    def _stream(self, columns: str, table: str, key: str) -> Generator[tuple[Any, ...], None, None]:
+        """Every row of ``table`` in ``key`` order, in pages: a whole store need not fit in memory.
 
-        Keyset pages, not a server-side cursor, so that the caller may read other rows between two pages.
+        Keyset pages (the first from the lowest key, negative ones included), not a server-side cursor,
+        so that the caller may read other rows between two pages.
         """
-        after = -1
+        head = f"SELECT {key}, {columns} FROM {table}"
+        first = f"{head} ORDER BY {key} LIMIT %s".encode()
+        then = f"{head} WHERE {key} > %s ORDER BY {key} LIMIT %s".encode()
+        rows = self._all(first, (STREAM_CHUNK,))
         while True:
-            rows = self._all(query, (after, STREAM_CHUNK))
             yield from rows
             if len(rows) < STREAM_CHUNK:
                 return
-            after = rows[-1][0]
+            rows = self._all(then, (rows[-1][0], STREAM_CHUNK))
 
     def iter_blocks(self) -> Generator[tuple[object, object, object, object], None, None]:
-        yield from self._stream(
-            b"SELECT height, tree_size, hash, data FROM blocks WHERE height > %s ORDER BY height LIMIT %s"
-        )
+        yield from self._stream("tree_size, hash, data", "blocks", "height")
 
     def iter_entries(self) -> Generator[tuple[object, object, object], None, None]:
-        for seq, record in self._stream(b"SELECT seq, record FROM entries WHERE seq > %s ORDER BY seq LIMIT %s"):
-            split = 32 * nodes_completed(seq) if seq >= 0 else 0
-            yield seq, record[split:], record[:split]
+        """A negative sequence number (damage) is passed on with the whole record as both values."""
+        for seq, record in self._stream("record", "entries", "seq"):
+            if seq >= 0:
+                split = 32 * nodes_completed(seq)
+                yield seq, record[split:], record[:split]
+            else:
+                yield seq, record, record
 
     def authority_change_seqs(self) -> list[int]:
         return [int(r[0]) for r in self._all(b"SELECT seq FROM authority_changes ORDER BY seq")]
