@@ -18,7 +18,7 @@ import psycopg
 import pytest
 from click.testing import CliRunner
 
-from benchmarks.pg_server import PrivateServer
+from benchmarks.pg_server import PrivateServer, missing_binaries
 from zkmed.cli.main import main
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
 from zkmed.ledger import store_pg
@@ -235,6 +235,7 @@ def test_cli_init_with_store_and_commands_by_url(tmp_path: Path, url: str, _pg_d
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(missing_binaries() is not None, reason=str(missing_binaries()))
 def test_a_killed_server_loses_no_acknowledged_append(tmp_path: Path) -> None:
     """SIGKILL the whole server while an appender commits; after a restart every acknowledged entry is there."""
     server = PrivateServer(fsync=True)
