@@ -6,7 +6,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast test-slow bench lint typecheck sysdeps install clean
+.PHONY: demo test test-fast test-slow bench lint typecheck sysdeps browser install clean postgres
 
 # petlib compiles against OpenSSL: a fresh Debian/Ubuntu machine needs gcc and libssl-dev.
 sysdeps:
@@ -16,7 +16,23 @@ sysdeps:
 	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq gcc libssl-dev libffi-dev libgmp-dev >/dev/null; \
 	fi
 
-$(STAMP): pyproject.toml | sysdeps
+# The browser tests (tests/serve) drive Debian's chromium: Playwright's own browser download is not available.
+browser:
+	@if ! [ -x /usr/bin/chromium ]; then \
+	  echo "installing chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# The ledger tests run every store case on PostgreSQL too, against a private server they start (initdb, pg_ctl).
+postgres:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	  echo "installing postgresql for the PostgreSQL store tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq postgresql >/dev/null; \
+	fi
+
+$(STAMP): pyproject.toml | sysdeps browser postgres
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test,dev]'

@@ -26,6 +26,7 @@ MODULES = [
     "elections",
     "electionguard",
     "records",
+    "serve",
 ]
 
 

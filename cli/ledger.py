@@ -34,6 +34,7 @@ from zkmed.ledger.receipt import (
     verify_receipt,
 )
 from zkmed.ledger.store import check_index
+from zkmed.ledger.stores import check_url
 from zkmed.ledger.summary import summary
 from zkmed.ledger.sync import sync_directories
 
@@ -101,6 +102,19 @@ def _warn(message: str) -> None:
     render.console.print(Text.assemble(("⚠ WARNING: ", "bold yellow"), message), highlight=False, soft_wrap=True)
 
 
+#: ``--store URL``: a PostgreSQL store instead of a ledger directory (commands that need no keys)
+store_option = click.option(
+    "--store", "store", metavar="URL", help="the ledger's PostgreSQL store (postgresql://…) instead of DIRECTORY"
+)
+
+
+def _target(directory: Path | None, store: str | None) -> Path | str:
+    """The ledger DIRECTORY or the ``--store`` URL: exactly one of them."""
+    if (directory is None) == (store is None):
+        raise MalformedInput("give the ledger DIRECTORY or --store URL (postgresql://…), one of them")
+    return directory if directory is not None else check_url(store)
+
+
 def _trust_policy(path: Path | None) -> TrustPolicy | None:
     """The auditor's trust anchor from ``--policy FILE`` (None without one)."""
     return None if path is None else TrustPolicy.parse(_read(path))
@@ -116,10 +130,20 @@ def ledger() -> None:
 @click.option("--authorities", "-n", "count", type=int, default=3, show_default=True, help="number of authorities n")
 @click.option("--threshold", "-t", type=int, default=2, show_default=True, help="signatures t a block needs")
 @click.option("--name", default="zkmed.ledger", show_default=True, help="ledger name (origin prefix)")
-def init(directory: Path, count: int, threshold: int, name: str) -> None:
+@click.option(
+    "--store",
+    metavar="URL",
+    help="keep the entries in this empty PostgreSQL database (postgresql://…; recorded in DIRECTORY/store.url) "
+    "instead of DIRECTORY/ledger.sqlite",
+)
+def init(directory: Path, count: int, threshold: int, name: str, store: str | None) -> None:
     """Create a ledger in DIRECTORY with N authority keys (written to DIRECTORY/keys, mode 0600)."""
-    with Ledger.init(directory, authorities=count, threshold=threshold, name=name) as led:
+    if store is not None:
+        check_url(store)
+    with Ledger.init(directory, authorities=count, threshold=threshold, name=name, store=store) as led:
         render.ok(f"ledger created: {led.origin}")
+        if store is not None:
+            render.console.print(f"  store: {led.store.location} (named in {directory / 'store.url'})")
         render.console.print(f"  {threshold}-of-{count} authorities; SECRET keys in {directory / 'keys'} (mode 0600)")
         render.console.print(f"  public trust policy: {directory / POLICY_FILE}")
 
@@ -172,12 +196,13 @@ def seal(directory: Path) -> None:
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath)
+@click.argument("directory", type=DirPath, required=False)
+@store_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 10_000), help="recent blocks, entries")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable canonical JSON")
-def show(directory: Path, limit: int, as_json: bool) -> None:
+def show(directory: Path | None, store: str | None, limit: int, as_json: bool) -> None:
     """Show the ledger's head, authorities, recent blocks and entries."""
-    with Ledger.open(directory) as led:  # read-only, no keys
+    with Ledger.open(_target(directory, store)) as led:  # read-only, no keys
         info = summary(led, limit)
     if as_json:
         return _echo_json(info)
@@ -331,7 +356,8 @@ def verify_proof(
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath)
+@click.argument("directory", type=DirPath, required=False)
+@store_option
 @click.option("--checkpoint", "held", type=FilePath, help="a checkpoint held elsewhere")
 @click.option(
     "--policy",
@@ -339,16 +365,18 @@ def verify_proof(
     help="YOUR trust anchor: the ledger's trust policy (authorities.txt) obtained out of band",
 )
 @click.option("--json", "as_json", is_flag=True, help="a zkmed.ledger.verify-report JSON document on stdout")
-def verify(directory: Path, held: Path | None, policy: Path | None, as_json: bool) -> None:
+def verify(directory: Path | None, store: str | None, held: Path | None, policy: Path | None, as_json: bool) -> None:
     """Re-check every block, entry, signature and checkpoint; name the first bad one.
 
-    Without --policy the ledger is checked against the authorities it names
-    itself (trust on first use) and the output says so.
+    DIRECTORY, or --store URL for a PostgreSQL store read directly.  Without
+    --policy the ledger is checked against the authorities it names itself
+    (trust on first use) and the output says so.
     """
     policy_file, held_file = (str(p) if p is not None else None for p in (policy, held))
     try:
+        target = _target(directory, store)
         anchor = _trust_policy(policy)
-        report = audit_directory(directory, _read(held) if held else None, policy=anchor)
+        report = audit_directory(target, _read(held) if held else None, policy=anchor)
     except ZkmedError as exc:
         if as_json:
             _echo_json(report_json(None, error=exc, policy_file=policy_file, checkpoint_file=held_file))
@@ -404,9 +432,12 @@ def entries_command(directory: Path, entry_type: str | None, start: int, as_json
 @click.argument("src", type=DirPath)
 @click.argument("dst", type=DirPath)
 @click.option("--policy", type=FilePath, help="YOUR trust anchor for the ledger (authorities.txt)")
-def sync_command(src: Path, dst: Path, policy: Path | None) -> None:
+@click.option("--store", metavar="URL", help="a new replica DST keeps its entries in this empty PostgreSQL database")
+def sync_command(src: Path, dst: Path, policy: Path | None, store: str | None) -> None:
     """Bring the replica DST up to date from SRC, verifying every block (creates DST if needed)."""
-    report = sync_directories(src, dst, policy=_trust_policy(policy))
+    if store is not None:
+        check_url(store)
+    report = sync_directories(src, dst, policy=_trust_policy(policy), store=store)
     if report.destination_ahead:
         render.ok(
             f"{dst} is ahead of {src} (height {report.from_height} vs {report.source_height}); the common chain agrees"

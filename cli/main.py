@@ -30,6 +30,7 @@ from zkmed.cli import election as election_cli
 from zkmed.cli import electionguard as electionguard_cli
 from zkmed.cli import records as records_cli
 from zkmed.cli import render
+from zkmed.cli import serve as serve_cli
 from zkmed.cli.demo import demo
 from zkmed.cli.info import info
 from zkmed.cli.ledger import ledger
@@ -124,6 +125,8 @@ for _command in electionguard_cli.COMMANDS:
 for _command in records_cli.COMMANDS:
     main.add_command(_command)
 for _command in consent_cli.COMMANDS:
+    main.add_command(_command)
+for _command in serve_cli.COMMANDS:
     main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover

@@ -146,6 +146,8 @@ LEDGER_SHOW = register("zkmed.ledger.show", 0x0306, 1, "zkmed.ledger.summary")
 LEDGER_VERIFY_REPORT = register("zkmed.ledger.verify-report", 0x0307, 1, "zkmed.ledger.audit")
 LEDGER_SECRET_KEY = register("zkmed.ledger.secret-key", 0x0308, 1, "zkmed.ledger.keys")
 LEDGER_STORE = register("zkmed.ledger.store", 0x0309, 2, "zkmed.ledger.store_sqlite")
+LEDGER_STORE_PG = register("zkmed.ledger.store-pg", 0x030A, 2, "zkmed.ledger.store_pg")
+LEDGER_STORE_URL = register("zkmed.ledger.store-url", 0x030B, 1, "zkmed.ledger.stores")
 
 # elections (zkmed.elections): codes 0x0401-0x04FF
 # E1 (key ceremony, threshold decryption): 0x0401-0x040F
@@ -195,3 +197,12 @@ RECORDS_SHARE_REPORT = register("zkmed.records.share-report", 0x0634, 1, "zkmed.
 
 # the auditor's whole-ledger verifier (zkmed.audit): codes 0x0801-0x08FF
 VERIFY_REPORT = register("zkmed.verify-report", 0x0801, 1, "zkmed.audit.report")
+
+
+# served ledger and bulletin board (zkmed.serve): codes 0x0701-0x07FF
+SERVE_WRITE_REQUEST = register("zkmed.serve.write-request", 0x0701, 1, "zkmed.serve.auth")
+SERVE_HEAD = register("zkmed.serve.head", 0x0702, 1, "zkmed.serve.api")
+SERVE_ENTRY = register("zkmed.serve.entry", 0x0703, 1, "zkmed.serve.public")
+SERVE_ENTRIES = register("zkmed.serve.entries", 0x0704, 1, "zkmed.serve.api")
+SERVE_APPENDED = register("zkmed.serve.appended", 0x0705, 1, "zkmed.serve.api")
+SERVE_ERROR = register("zkmed.serve.error", 0x0706, 1, "zkmed.serve.app")

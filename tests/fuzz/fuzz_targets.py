@@ -22,6 +22,7 @@ from typing import Any
 import targets_electionguard
 import targets_elections
 import targets_records
+import targets_serve
 from fuzz_support import Target, definitions, qualname
 
 from zkmed import canonical_json as cj
@@ -625,4 +626,5 @@ def all_targets() -> list[Target]:
     out += targets_elections.targets()
     out += targets_electionguard.targets()
     out += targets_records.targets()
+    out += targets_serve.targets()
     return out

@@ -7,6 +7,7 @@ import stat
 from pathlib import Path
 
 import pytest
+from _stores import count_rows
 
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion, VerificationError
 from zkmed.ledger import merkle
@@ -22,16 +23,6 @@ from zkmed.ledger.receipt import ConsistencyProof, TlogProof, verify_consistency
 def led(tmp_path: Path):  # type: ignore[no-untyped-def]
     with Ledger.init(tmp_path / "l", authorities=3, threshold=2, name="test.example/ledger") as ledger:
         yield ledger
-
-
-def _count_rows(path: Path) -> tuple[int, int]:
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute("SELECT count(*) FROM entries").fetchone()[0], conn.execute(
-            "SELECT count(*) FROM blocks"
-        ).fetchone()[0]
-    finally:
-        conn.close()
 
 
 def test_init_writes_store_keys_and_policy(led: Ledger) -> None:
@@ -100,7 +91,7 @@ def test_bad_items_write_nothing(led: Ledger, items: list) -> None:
     led.append("t", b"before")
     with pytest.raises(MalformedInput):
         led.append_batch(items)
-    assert _count_rows(led.directory / STORE_FILE) == (1, 2)
+    assert count_rows(led.directory) == (1, 2)
     assert audit_store(led.store).entries == 1
 
 
@@ -202,6 +193,7 @@ def test_bad_authority_changes_write_nothing(led: Ledger) -> None:
     assert led.size == 2 and audit_store(led.store).entries == 2
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: test_ledger_store_pg.py
 def test_store_refuses_newer_schema_and_foreign_files(tmp_path: Path, led: Ledger) -> None:
     led.close()
     path = led.directory / STORE_FILE
@@ -228,6 +220,7 @@ def test_store_refuses_newer_schema_and_foreign_files(tmp_path: Path, led: Ledge
         Ledger.open(tmp_path / "missing")
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: test_ledger_store_pg.py
 def test_store_uses_wal_and_full_sync(led: Ledger) -> None:
     conn = led.store.conn
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] in (b"wal", "wal")

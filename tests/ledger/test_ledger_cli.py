@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
-import sqlite3
 import stat
 from pathlib import Path
 
 import click
 import pytest
+from _stores import copy_ledger, sql, value
 from click.testing import CliRunner, Result
 
 from zkmed.canonical_json import parse_json
 from zkmed.cli.ledger import ledger
 from zkmed.errors import ForkDetected, MalformedInput, VerificationError, ZkmedError
 from zkmed.ledger.checkpoint import SignedCheckpoint
-from zkmed.ledger.ledger import STORE_FILE
 
 
 class _Main(click.Group):
@@ -97,12 +95,8 @@ def test_verify_names_the_bad_entry(d: Path) -> None:
     run("append", d, "first entry")
     run("append", d, "second entry")
     assert "verified 3 blocks, 2 entries" in flat(run("verify", d))
-    conn = sqlite3.connect(d / STORE_FILE)
-    conn.execute(
-        "UPDATE entries SET record = CAST(replace(CAST(record AS TEXT), 'second', 'SECOND') AS BLOB) WHERE seq = 1"
-    )
-    conn.commit()
-    conn.close()
+    record = value(d, "SELECT record FROM entries WHERE seq = 1")
+    sql(d, "UPDATE entries SET record = ? WHERE seq = 1", (record.replace(b"second", b"SECOND"),))
     result = run("verify", d, ok=False)
     assert isinstance(result.exception, VerificationError) and result.exception.where == "entry 1"
     through_main = CliRunner().invoke(main, ["ledger", "verify", str(d)])
@@ -121,7 +115,7 @@ def test_sync_and_fork_evidence(d: Path, tmp_path: Path) -> None:
     run("verify-proof", tmp_path / "from-replica.tlog-proof", "--policy", d / "authorities.txt")
     run("verify", replica)
     fork = tmp_path / "fork"
-    shutil.copytree(d, fork)
+    copy_ledger(d, fork)
     run("append", d, "history one")
     run("append", fork, "history two")
     run("sync", fork, replica)

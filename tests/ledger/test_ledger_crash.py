@@ -162,6 +162,7 @@ def _seal_and_verify(d: Path, acked: dict[int, bytes]) -> None:
     assert _check(d, acked) >= len(acked)
 
 
+@pytest.mark.slow_on_postgresql
 def test_sigkill_with_deferred_sealing_loses_nothing_acknowledged(ledger_dir: Path) -> None:
     acked, left_pending = _crash_trials(ledger_dir, trials=4, seed=11, max_entries=40)
     assert acked > 0 and left_pending > 0  # the kills did leave acknowledged entries unsealed

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 from pathlib import Path
 
 import pytest
+from _stores import open_readonly, rows, sql, value
 
 from zkmed.errors import LedgerError, MalformedInput, VerificationError
 from zkmed.ledger import merkle
@@ -15,10 +15,9 @@ from zkmed.ledger.audit import VERIFY_STEPS, AuditReport, audit_store
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, AuthoritySet
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
-from zkmed.ledger.ledger import STORE_FILE, Ledger, SealPolicy
+from zkmed.ledger.ledger import Ledger, SealPolicy
 from zkmed.ledger.receipt import verify_receipt
 from zkmed.ledger.rows import encode_rows
-from zkmed.ledger.store_sqlite import SqliteStore
 from zkmed.ledger.sync import StoreSource, sync
 from zkmed.ledger.tree import Frontier
 
@@ -46,7 +45,7 @@ def _crash(led: Ledger) -> None:
 
 
 def _report(d: Path) -> AuditReport:
-    store = SqliteStore(d / STORE_FILE, readonly=True)
+    store = open_readonly(d)
     try:
         return audit_store(store)
     finally:
@@ -59,21 +58,13 @@ def _where(d: Path) -> str | None:
     return info.value.where
 
 
-def _sql(d: Path, statement: str, args: tuple = ()) -> None:
-    conn = sqlite3.connect(d / STORE_FILE)
-    conn.execute(statement, args)
-    conn.commit()
-    conn.close()
+_sql = sql
 
 
 def _record(d: Path, seq: int) -> bytes:
-    conn = sqlite3.connect(d / STORE_FILE)
-    try:
-        value = conn.execute("SELECT record FROM entries WHERE seq = ?", (seq,)).fetchone()[0]
-    finally:
-        conn.close()
-    assert isinstance(value, bytes)
-    return value
+    record = value(d, "SELECT record FROM entries WHERE seq = ?", (seq,))
+    assert isinstance(record, bytes)
+    return record
 
 
 def _nodes(seq: int) -> int:
@@ -81,11 +72,7 @@ def _nodes(seq: int) -> int:
 
 
 def _rows(d: Path) -> list[tuple[int, bytes]]:
-    conn = sqlite3.connect(d / STORE_FILE)
-    try:
-        return conn.execute("SELECT seq, record FROM entries ORDER BY seq").fetchall()
-    finally:
-        conn.close()
+    return rows(d, "SELECT seq, record FROM entries ORDER BY seq")
 
 
 # -- the policy and the Appended result ------------------------------------------------------------
@@ -356,7 +343,7 @@ def test_a_pending_authority_change_is_refused(tailed: Path) -> None:
     with Ledger.open(tailed) as led:  # read-only: the keys are the test's own
         change = AuthorityChange.create(led.ledger_id, 9, AuthoritySet.from_keys(KEYS, 3), led.state.authorities, KEYS)
     data = Entry(12, AUTHORITY_CHANGE_TYPE, change.encode()).encode()
-    frontier = Frontier.load(SqliteStore(tailed / STORE_FILE, readonly=True), 12)
+    frontier = Frontier.load(open_readonly(tailed), 12)
     record = frontier.extend_data([data])[0] + data
     _sql(tailed, "INSERT INTO entries(seq, record) VALUES (12, ?)", (record,))
     assert _where(tailed) == "entry 12"
@@ -372,7 +359,7 @@ def test_what_a_pending_tail_does_not_protect(tailed: Path) -> None:
     seq = 11  # the last entry; it completed (0, 11), (1, 5), (2, 2)
     record = _record(tailed, seq)
     forged = Entry(seq, "ballot", b"a forged ballot").encode()
-    frontier = Frontier.load(SqliteStore(tailed / STORE_FILE, readonly=True), seq)
+    frontier = Frontier.load(open_readonly(tailed), seq)
     _sql(tailed, "UPDATE entries SET record = ? WHERE seq = ?", (frontier.extend_data([forged])[0] + forged, seq))
     assert _report(tailed).pending == 7  # undetectable by the store alone
     _sql(tailed, "UPDATE entries SET record = ? WHERE seq = ?", (record, seq))

@@ -56,6 +56,7 @@ def test_million_entry_tree_proofs_are_logarithmic(tmp_path: Path) -> None:
         assert report.entries == 1_000_000
 
 
+@pytest.mark.sqlite_only  # flips bytes in the SQLite file; PostgreSQL: test_ledger_tamper.py flips column bytes
 def test_every_byte_of_every_block_and_entry(tmp_path: Path) -> None:
     d = tmp_path / "l"
     with Ledger.init(d, authorities=3, threshold=2, name="exhaustive.example") as led:

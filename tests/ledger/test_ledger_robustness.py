@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from _stores import is_pg, open_readonly, url
 from click.testing import CliRunner, Result
 
 from zkmed.cli.ledger import ledger as ledger_cli
@@ -21,7 +22,6 @@ from zkmed.ledger.ledger import STORE_FILE, Ledger
 from zkmed.ledger.note import SignedNote, parse_vkey
 from zkmed.ledger.receipt import ConsistencyProof, TlogProof
 from zkmed.ledger.store import Store
-from zkmed.ledger.store_sqlite import SqliteStore
 
 KEYS = [AuthorityKey.from_seed(f"robust.example/authority-{i}", bytes([i]) * 32) for i in range(1, 4)]
 CLOCK = 1_700_000_000_000
@@ -190,6 +190,7 @@ def _damage_schema(d: Path, table: str = "entries") -> None:
     conn.close()
 
 
+@pytest.mark.sqlite_only  # PostgreSQL: test_ledger_store_pg.py
 @pytest.mark.parametrize("table", ["entries", "blocks", "authority_changes", "checkpoints"])
 def test_one_bit_in_the_schema_text_names_the_store(d: Path, table: str) -> None:
     _damage_schema(d, table)
@@ -257,16 +258,16 @@ def test_the_ledger_library_imports_no_cli_packages() -> None:
             assert not any(n.split(".")[0] in ("rich", "click") or n.startswith("zkmed.cli") for n in names), path
 
 
-def test_sqlite_store_implements_the_store_protocol(d: Path) -> None:
+def test_the_store_implements_the_store_protocol(d: Path) -> None:
     members = {
         name
         for name in dir(Store)
         if not name.startswith("_") and name not in dir(object) and name not in ("register",)
     }
-    store = SqliteStore(d / STORE_FILE, readonly=True)
+    store = open_readonly(d)
     try:
         missing = [name for name in members if not hasattr(store, name)]
         assert not missing
-        assert store.location == str(d / STORE_FILE) and store.readonly
+        assert store.location == (url(d) if is_pg(d) else str(d / STORE_FILE)) and store.readonly
     finally:
         store.close()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import shutil
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from _stores import copy_ledger
 
 from zkmed.errors import ForkDetected, LedgerError, VerificationError
 from zkmed.ledger.audit import audit_store
@@ -79,7 +79,7 @@ def test_sync_copies_and_verifies(tmp_path: Path) -> None:
 
 def test_destination_ahead_is_reported_not_rewound(tmp_path: Path) -> None:
     src = _ledger(tmp_path / "src", entries=2)
-    shutil.copytree(src.directory, tmp_path / "dst")
+    copy_ledger(src.directory, tmp_path / "dst")
     with Ledger.open(tmp_path / "dst", writable=True) as dst:
         dst.keys.extend(KEYS)
         dst.append("t", b"newer")
@@ -161,7 +161,7 @@ def test_doctored_header_entry_and_proof_are_refused(tmp_path: Path) -> None:
 def test_fork_is_detected_with_both_blocks_as_evidence(tmp_path: Path) -> None:
     a = _ledger(tmp_path / "a", entries=3)
     b_dir = tmp_path / "b"
-    shutil.copytree(a.directory, b_dir)
+    copy_ledger(a.directory, b_dir)
     a.append("t", b"history A")
     a.append("t", b"more A")
     with Ledger.open(b_dir, writable=True) as b:
@@ -181,7 +181,7 @@ def test_fork_is_detected_with_both_blocks_as_evidence(tmp_path: Path) -> None:
 
 def test_fork_deep_below_both_heads_is_located(tmp_path: Path) -> None:
     a = _ledger(tmp_path / "a", entries=2)
-    shutil.copytree(a.directory, tmp_path / "b")
+    copy_ledger(a.directory, tmp_path / "b")
     for i in range(6):
         a.append("t", f"A{i}".encode())
     with Ledger.open(tmp_path / "b", writable=True) as b:

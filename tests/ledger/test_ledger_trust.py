@@ -6,6 +6,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from _stores import copy_ledger
 from click.testing import CliRunner, Result
 
 from zkmed.canonical_json import parse_json
@@ -199,7 +200,7 @@ def test_fork_evidence_is_a_typed_document_anyone_can_check(tmp_path: Path) -> N
     replica = tmp_path / "replica"
     sync_directories(src, replica)
     fork = tmp_path / "fork"
-    shutil.copytree(src, fork)
+    copy_ledger(src, fork)
     with Ledger.open(src, signing=True) as a, Ledger.open(fork, signing=True) as b:
         a.append("ballot", b"history one")
         b.append("ballot", b"history two")

@@ -22,9 +22,8 @@ from zkmed.formats import LEDGER_VERIFY_REPORT
 from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, verify_checkpoint
-from zkmed.ledger.directory import STORE_FILE
 from zkmed.ledger.store import Store
-from zkmed.ledger.store_sqlite import SqliteStore
+from zkmed.ledger.stores import is_pg_url, open_store, store_location
 from zkmed.ledger.tree import MerkleTree
 
 TOFU_WARNING = (
@@ -203,11 +202,15 @@ def _store_damage() -> Iterator[None]:
 
 
 def audit_directory(
-    directory: Path, against: str | bytes | None = None, *, policy: TrustPolicy | None = None
+    directory: Path | str, against: str | bytes | None = None, *, policy: TrustPolicy | None = None
 ) -> AuditReport:
-    """``ledger verify DIR``: open ``DIR``'s store read-only (no keys, nothing trusted) and :func:`audit_store` it."""
+    """``ledger verify DIR``: open ``DIR``'s store (or a ``postgresql://`` URL) read-only and :func:`audit_store` it.
+
+    No keys are loaded and nothing is trusted.
+    """
     with _store_damage():
-        store = SqliteStore(Path(directory) / STORE_FILE, readonly=True)
+        location = directory if is_pg_url(directory) else store_location(Path(directory))
+        store = open_store(location, readonly=True)
     with contextlib.closing(store):
         return audit_store(store, against, policy=policy)
 

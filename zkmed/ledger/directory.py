@@ -17,9 +17,20 @@ from zkmed.ledger.checkpoint import TrustPolicy
 from zkmed.ledger.keys import KEY_FILE_SUFFIX, AuthorityKey, load_key_dir
 from zkmed.ledger.store_sqlite import remove_files
 
-__all__ = ["KEYS_DIR", "POLICY_FILE", "STORE_FILE", "NewDirectory", "holds_keys", "load_keys", "write_policy"]
+__all__ = [
+    "KEYS_DIR",
+    "POLICY_FILE",
+    "STORE_FILE",
+    "STORE_URL_FILE",
+    "NewDirectory",
+    "holds_keys",
+    "load_keys",
+    "write_policy",
+]
 
 STORE_FILE = "ledger.sqlite"
+#: names the directory's PostgreSQL store instead of ``STORE_FILE`` (:mod:`zkmed.ledger.stores`)
+STORE_URL_FILE = "store.url"
 POLICY_FILE = "authorities.txt"
 KEYS_DIR = "keys"
 
@@ -58,7 +69,7 @@ class NewDirectory:
         self._files: list[Path] = []
         self._dirs: list[Path] = []
         try:
-            if (self.directory / STORE_FILE).exists():
+            if (self.directory / STORE_FILE).exists() or (self.directory / STORE_URL_FILE).exists():
                 raise LedgerError(f"a ledger already exists in {self.directory}")
             missing = []
             here = self.directory

@@ -1,7 +1,10 @@
 """The high-level ledger: a directory (:mod:`zkmed.ledger.directory`) with a store, keys and a trust policy.
 
 ``Ledger.open(DIR)`` is read-only and loads no secret keys; ``signing=True``
-or ``keys=[...]`` can append and sign.  Keys, clock, store: ``docs/ledger.md``
+or ``keys=[...]`` can append and sign.  The store is ``DIR/ledger.sqlite`` or
+the PostgreSQL database ``DIR/store.url`` names (``Ledger.init(DIR,
+store=URL)``); ``Ledger.open(URL)`` opens a PostgreSQL store without a
+directory (:mod:`zkmed.ledger.stores`).  Keys, clock, store: ``docs/ledger.md``
 §Opening a ledger; when blocks are sealed (:mod:`zkmed.ledger.sealing`):
 §Sealing; ``signers=k``: §Model.  A :class:`Ledger` is not thread-safe (one
 per thread or process); several processes may append to one directory
@@ -21,16 +24,35 @@ from zkmed.ledger.authorities import AUTHORITY_CHANGE_TYPE, AuthorityChange, Aut
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState, make_genesis
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy
-from zkmed.ledger.directory import KEYS_DIR, POLICY_FILE, STORE_FILE, NewDirectory, load_keys, write_policy
+from zkmed.ledger.directory import (
+    KEYS_DIR,
+    POLICY_FILE,
+    STORE_FILE,
+    STORE_URL_FILE,
+    NewDirectory,
+    load_keys,
+    write_policy,
+    write_text,
+)
 from zkmed.ledger.entries import Entry
 from zkmed.ledger.keys import AuthorityKey
 from zkmed.ledger.rows import encode_rows
 from zkmed.ledger.sealing import Appended, SealPolicy, StoreView
 from zkmed.ledger.store import Store, check_index
-from zkmed.ledger.store_sqlite import SqliteStore
+from zkmed.ledger.stores import check_url, create_store, drop_store, is_pg_url, open_store, public_url, store_location
 from zkmed.ledger.tree import Frontier, MerkleTree
 
-__all__ = ["DEFAULT_NAME", "KEYS_DIR", "POLICY_FILE", "STORE_FILE", "Appended", "Ledger", "SealPolicy", "now_ms"]
+__all__ = [
+    "DEFAULT_NAME",
+    "KEYS_DIR",
+    "POLICY_FILE",
+    "STORE_FILE",
+    "STORE_URL_FILE",
+    "Appended",
+    "Ledger",
+    "SealPolicy",
+    "now_ms",
+]
 
 DEFAULT_NAME = "zkmed.ledger"
 
@@ -64,11 +86,14 @@ READ_ONLY = (
 
 
 class Ledger(contextlib.AbstractContextManager["Ledger"]):
-    """One ledger directory, open for reading and (with keys) appending; a context manager that closes it."""
+    """One ledger directory, open for reading and (with keys) appending; a context manager that closes it.
+
+    :attr:`directory` is ``None`` for a store opened by URL alone (no key files, no ``authorities.txt``).
+    """
 
     def __init__(
         self,
-        directory: Path,
+        directory: Path | None,
         store: Store,
         keys: Sequence[AuthorityKey] = (),
         *,
@@ -77,7 +102,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         clock: Callable[[], int] | None = None,
     ) -> None:
         _check_options(signers, seal_policy, clock)
-        self.directory = Path(directory)
+        self.directory = None if directory is None else Path(directory)
         self.store: Store = store
         self.keys = _check_keys(keys)
         #: how many held keys sign each sealed block: ``None`` = all of them, else ``max(signers, t)``
@@ -104,9 +129,12 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         signers: int | None = None,
         seal_policy: SealPolicy | None = None,
         clock: Callable[[], int] | None = None,
+        store: str | None = None,
     ) -> Ledger:
         """Create a ledger: generate (or take) n authority keys, sign the genesis block, write the files.
 
+        ``store=None`` keeps the entries in ``DIR/ledger.sqlite``; a ``postgresql://`` URL creates the store in
+        that (empty) database and records the URL, without its password, in ``DIR/store.url``.
         All or nothing: on any failure (LedgerError / MalformedInput) what was created is removed again.
         """
         _check_options(signers, seal_policy, clock)
@@ -117,7 +145,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         keys = _check_keys(keys)
         genesis = make_genesis(name, AuthoritySet.from_keys(keys, threshold), keys, (clock or now_ms)())
         options = {"signers": signers, "seal_policy": seal_policy, "clock": clock}
-        return cls._create(directory, genesis.encode(), keys if write_keys else [], keys, options)
+        return cls._create(directory, genesis.encode(), keys if write_keys else [], keys, options, store)
 
     @classmethod
     def _create(
@@ -127,21 +155,31 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         key_files: Sequence[AuthorityKey],
         keys: list[AuthorityKey],
         options: dict,
+        store_url: str | None = None,
     ) -> Ledger:
         """Create the directory, key files, store and trust policy all or nothing (:class:`NewDirectory`)."""
         genesis_hash = ChainState.start(genesis_data).head_hash
+        if store_url is not None:
+            check_url(store_url)
         created = NewDirectory(directory)
+        location = store_url if store_url is not None else directory / STORE_FILE
         try:
             if key_files:
                 created.write_keys(key_files)
-            created.created(directory / STORE_FILE)
-            store = SqliteStore.create(directory / STORE_FILE, genesis_hash, genesis_data)
+            if store_url is not None:
+                created.created(directory / STORE_URL_FILE)
+                write_text(directory / STORE_URL_FILE, public_url(store_url) + "\n", "the store URL")
+            else:
+                created.created(directory / STORE_FILE)
+            store = create_store(location, genesis_hash, genesis_data)
             try:
                 ledger = cls(directory, store, keys, **options)
                 created.created(directory / POLICY_FILE)
                 ledger.write_policy()
             except BaseException:
                 store.close()
+                if store_url is not None:
+                    drop_store(store_url)  # this call created the tables: the database is empty again
                 raise
         except BaseException:
             created.rollback()
@@ -151,7 +189,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
     @classmethod
     def open(
         cls,
-        directory: Path,
+        directory: Path | str,
         *,
         signing: bool = False,
         keys: Sequence[AuthorityKey] | None = None,
@@ -162,7 +200,8 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
     ) -> Ledger:
         """Read-only without keys; ``signing=True`` loads ``DIR/keys`` (LedgerError if none), ``keys=`` uses those.
 
-        ``writable=True`` without keys is a replica's handle (``docs/ledger.md`` §Opening a ledger).
+        ``directory`` may also be a ``postgresql://`` URL: that store alone, without a directory (``keys=`` to
+        sign).  ``writable=True`` without keys is a replica's handle (``docs/ledger.md`` §Opening a ledger).
         """
         _check_options(signers, seal_policy, clock)
         if signing and keys is not None:
@@ -171,18 +210,30 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
             writable = signing or keys is not None
         elif not writable and (signing or keys is not None):
             raise MalformedInput("a read-only handle cannot sign: drop signing/keys or writable=False")
-        directory = Path(directory)
-        held = _check_keys(keys) if keys is not None else load_keys(directory) if signing else []
-        store = SqliteStore(directory / STORE_FILE, readonly=not writable)
+        home: Path | None
+        location: Path | str
+        if is_pg_url(directory):
+            if signing:
+                raise MalformedInput("signing=True loads the keys of a ledger directory; with a store URL give keys=")
+            home, location = None, check_url(directory)
+        else:
+            home = Path(directory)
+            location = store_location(home)
+        held = _check_keys(keys) if keys is not None else load_keys(home) if signing and home is not None else []
+        store = open_store(location, readonly=not writable)
         try:
-            return cls(directory, store, held, signers=signers, seal_policy=seal_policy, clock=clock)
+            return cls(home, store, held, signers=signers, seal_policy=seal_policy, clock=clock)
         except BaseException:
             store.close()
             raise
 
     @classmethod
-    def create_replica(cls, directory: Path, genesis_data: bytes, *, policy: TrustPolicy | None = None) -> Ledger:
+    def create_replica(
+        cls, directory: Path, genesis_data: bytes, *, policy: TrustPolicy | None = None, store: str | None = None
+    ) -> Ledger:
         """An empty replica (no keys) of the ledger founded by ``genesis_data``; checks the genesis first.
+
+        ``store``: a ``postgresql://`` URL for the replica's store, as in :meth:`init`.
 
         With ``policy`` (the auditor's trust anchor) the genesis must found the
         policy's ledger (its origin); LedgerError before anything is written otherwise.
@@ -190,7 +241,7 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
         origin = ChainState.start(genesis_data).origin
         if policy is not None and origin != policy.origin:
             raise LedgerError(f"the source is ledger {origin}, not {policy.origin} of the trust policy")
-        return cls._create(Path(directory), genesis_data, [], [], {})
+        return cls._create(Path(directory), genesis_data, [], [], {}, store)
 
     @property
     def readonly(self) -> bool:
@@ -214,8 +265,9 @@ class Ledger(contextlib.AbstractContextManager["Ledger"]):
             with contextlib.suppress(ZkmedError):
                 self.close()
 
-    def write_policy(self) -> Path:
-        return write_policy(self.directory, self.policy())
+    def write_policy(self) -> Path | None:
+        """Write ``DIR/authorities.txt`` (nothing without a directory)."""
+        return None if self.directory is None else write_policy(self.directory, self.policy())
 
     def _require_keys(self) -> None:
         if not self.keys:

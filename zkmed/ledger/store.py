@@ -1,7 +1,8 @@
 """The ledger's storage interface: what :class:`~zkmed.ledger.ledger.Ledger` needs from a store.
 
 :class:`Store` is a :class:`typing.Protocol` (implemented by
-:class:`zkmed.ledger.store_sqlite.SqliteStore`); the ledger, sealing,
+:class:`zkmed.ledger.store_sqlite.SqliteStore` and
+:class:`zkmed.ledger.store_pg.PgStore`; :mod:`zkmed.ledger.stores` picks one by location); the ledger, sealing,
 ``verify`` and ``sync`` reach a store only through it, so the row layout is
 the store's business.  What a store keeps: ``docs/ledger.md`` §Byte layouts,
 "Store" (entry ``s``'s Merkle nodes: :func:`nodes_completed`).  Rules every

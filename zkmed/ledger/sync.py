@@ -19,11 +19,11 @@ from zkmed.ledger.audit import check_anchor, check_checkpoint
 from zkmed.ledger.blocks import Block
 from zkmed.ledger.chain import ChainState
 from zkmed.ledger.checkpoint import TrustPolicy
-from zkmed.ledger.directory import STORE_FILE
 from zkmed.ledger.fork import write_fork_evidence
 from zkmed.ledger.ledger import Ledger
 from zkmed.ledger.merkle import verify_consistency
 from zkmed.ledger.store import Store
+from zkmed.ledger.stores import is_pg_url, ledger_exists
 from zkmed.ledger.tree import MerkleTree
 
 MAX_BATCH_ENTRIES = 50_000
@@ -182,25 +182,26 @@ def sync(source: BlockSource, dst: Ledger, *, policy: TrustPolicy | None = None)
     return SyncReport(start, height, blocks, entries, source_head, copied, policy is not None)
 
 
-def sync_directories(src: Path, dst: Path, *, policy: TrustPolicy | None = None) -> SyncReport:
+def sync_directories(
+    src: Path | str, dst: Path, *, policy: TrustPolicy | None = None, store: str | None = None
+) -> SyncReport:
     """``zkmed ledger sync SRC DST``: open SRC read-only, create or open the keyless replica DST, :func:`sync`.
 
-    On a fork, ``DST/fork-evidence-<height>.json`` (:mod:`zkmed.ledger.fork`)
-    is written and the :class:`ForkDetected` raised names it.
+    SRC may be a ``postgresql://`` URL; a new DST keeps its store in ``store`` (a URL) when given.  On a fork,
+    ``DST/fork-evidence-<height>.json`` (:mod:`zkmed.ledger.fork`) is written and the :class:`ForkDetected`
+    raised names it.
     """
-    src, dst = Path(src), Path(dst)
+    src, dst = (src if is_pg_url(src) else Path(src)), Path(dst)
     with Ledger.open(src) as source:
         genesis = source.store.block(0)
         if genesis is None:
             raise LedgerError(f"{src} has no genesis block")
-        try:
-            exists = (dst / STORE_FILE).exists()
-        except OSError as exc:
-            raise LedgerError(f"cannot use {dst} as a replica: {exc.strerror or exc}") from exc
-        if exists:
+        if ledger_exists(dst):
+            if store is not None:
+                raise MalformedInput(f"{dst} is a ledger already; its store is chosen when it is created")
             target = Ledger.open(dst, writable=True)
         else:
-            target = Ledger.create_replica(dst, genesis, policy=policy)
+            target = Ledger.create_replica(dst, genesis, policy=policy, store=store)
         with target:
             try:
                 return sync(StoreSource(source.store), target, policy=policy)
