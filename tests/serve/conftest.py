@@ -15,7 +15,6 @@ import httpx
 import pytest
 from starlette.testclient import TestClient
 
-from zkmed.ledger import rows
 from zkmed.ledger.keys import AuthorityKey, load_key_dir
 from zkmed.ledger.ledger import Ledger
 from zkmed.serve import ServeConfig, Source, create_app
@@ -26,19 +25,14 @@ ARTIFACTS = Path(os.environ.get("ZKMED_TEST_ARTIFACTS", ROOT / "test-artifacts")
 SERVE_PROCESS = Path(__file__).parent / "serve_process.py"
 
 XSS = b'<script>window.__xss = 1</script><img src=x onerror="window.__xss=2">'
-MEDICAL_TYPE = "zkmed.consent.grant"
+MEDICAL_TYPE = "records/consent"  # zkmed.records.consent.GRANT_ENTRY
 MEDICAL_SECRET = b'{"patient":"SECRET-PATIENT-4711","purpose":"oncology"}'
 NOTES = 60  # more than one page of 50
 
 
 def medical_append(led: Ledger, entry_type: str, payload: bytes) -> None:
-    """Append a medical entry (the ledger reserves ``zkmed.`` types until the records package lifts it)."""
-    saved = rows.RESERVED_PREFIX
-    rows.RESERVED_PREFIX = "\x00"  # type: ignore[misc]
-    try:
-        led.append(entry_type, payload)
-    finally:
-        rows.RESERVED_PREFIX = saved  # type: ignore[misc]
+    """Append a medical entry (the records package's entry types are ``records/…``)."""
+    led.append(entry_type, payload)
 
 
 def make_board(path: Path, notes: int = NOTES) -> Path:

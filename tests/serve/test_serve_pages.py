@@ -67,12 +67,19 @@ def test_without_elections_the_election_parts_answer_501(
 ) -> None:
     import zkmed.elections
 
-    for name in ("check_ballot_submission", "result", "BALLOT_ENTRY_TYPE"):  # as before the package is merged
+    for name in (
+        "check_ballot_submission",
+        "result",
+        "BALLOT_ENTRY_TYPE",
+        "parse_confirmation_code",
+        "confirmation_code",
+    ):  # as before the package is merged
         monkeypatch.setattr(zkmed.elections, name, None, raising=False)
     assert not adapter.available()
-    for path in ["/result", "/ballot?code=abc"]:
-        r = reader.get(path)
-        assert r.status_code == 501 and "elections not available" in r.text
+    r = reader.get("/result")
+    assert r.status_code == 501 and "elections not available" in r.text
+    # the lookup by confirmation code needs only the registered ballot format (hash codes by default)
+    assert reader.get("/ballot?code=abc").status_code == 404
     r = client.post("/api/v1/ballots", content=b"{}")
     assert r.status_code == 501 and r.json()["error"]["code"] == "not-implemented"
     assert reader.get("/api/v1/result").status_code == 501

@@ -19,7 +19,7 @@ from zkmed.ledger.entries import Entry
 __all__ = ["PREVIEW_BYTES", "WITHHELD_PREFIXES", "entry_view", "payload_preview", "withheld"]
 
 #: medical entry types: never rendered, never served
-WITHHELD_PREFIXES: tuple[str, ...] = ("zkmed.record.", "zkmed.consent.", "zkmed.access.")
+WITHHELD_PREFIXES: tuple[str, ...] = ("records/",)  # consent, revocations, access audit, share anchors
 #: the pages show at most this many payload bytes
 PREVIEW_BYTES = 4096
 
