@@ -111,6 +111,10 @@ class ZkmedGroup(click.Group):
 def main(debug: bool) -> None:
     """zkmed — zero-knowledge proofs for medical records and verifiable elections.
 
+    Every BOARD / DIRECTORY ledger argument defaults to $ZKMED_LEDGER;
+    commands that print data take --json; shell completion:
+    eval "$(_ZKMED_COMPLETE=bash_source zkmed)" (zsh_source, fish_source).
+
     Example: zkmed ledger init board && ZKMED_LEDGER=board zkmed verify
     """
 
