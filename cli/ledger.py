@@ -242,8 +242,9 @@ def show(directory: Path | None, store: str | None, limit: int, as_json: bool) -
 @ledger.command()
 @ledger_argument("directory")
 @click.option("--output", "-o", type=FilePath, help="also write the checkpoint here")
-def checkpoint(directory: Path, output: Path | None) -> None:
-    """Cosign a checkpoint of the current tree with the authority keys held here.
+@click.option("--json", "as_json", is_flag=True, help="a zkmed.cli.result JSON document (the note in 'text')")
+def checkpoint(directory: Path, output: Path | None, as_json: bool) -> None:
+    """Cosign a checkpoint of the current tree with the authority keys held here; print it (a C2SP signed note).
 
     Example: zkmed ledger checkpoint board -o board.checkpoint
     """
@@ -253,6 +254,11 @@ def checkpoint(directory: Path, output: Path | None) -> None:
             signed = led.checkpoint()
         if out is not None:
             out.commit(signed.text().encode("utf-8"))
+    if as_json:
+        cp = signed.checkpoint
+        doc = {"origin": cp.origin, "tree_size": cp.tree_size, "root": b64_encode(cp.root), "text": signed.text()}
+        echo_json(result_json("zkmed ledger checkpoint", doc))
+        return
     click.echo(signed.text(), nl=False)
 
 

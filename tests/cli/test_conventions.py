@@ -50,9 +50,8 @@ NO_DATA: dict[str, str] = {
     "zkmed demo": "a narrated story for people; its artifacts are checked with the commands below",
     "zkmed serve": "runs a server; the data is served as JSON over HTTP (docs/serve.md)",
     "zkmed ledger init": "action: creates a ledger, prints where the files went",
-    "zkmed ledger append": "action: one confirmation line (entry and block numbers); `ledger show --json` has them",
+    "zkmed ledger append": "action: one confirmation line; its --json option already names a JSON payload",
     "zkmed ledger seal": "action: one confirmation line",
-    "zkmed ledger checkpoint": "prints the checkpoint itself, a C2SP signed note (a standard text format)",
     "zkmed ledger prove inclusion": "writes a tlog-proof receipt file (standard format); one confirmation line",
     "zkmed ledger prove consistency": "writes a zkmed.ledger.consistency-proof file; one confirmation line",
     "zkmed ledger sync": "action: replicates; `ledger verify --json` reports on the replica",
@@ -159,7 +158,12 @@ def test_zkmed_ledger_is_the_default_ledger(board: Path, tmp_path: Path) -> None
 
 
 def test_json_documents_carry_type_and_version(board: Path) -> None:
-    for args in (["info", "--json"], ["circuits", "list", "--json"], ["ledger", "show", board, "--json"]):
+    for args in (
+        ["info", "--json"],
+        ["circuits", "list", "--json"],
+        ["ledger", "show", board, "--json"],
+        ["ledger", "checkpoint", board, "--json"],
+    ):
         doc = _json(_run(*args))
         assert {"type", "version"} <= set(doc)
     vectors = Path(__file__).parent.parent / "vectors" / "ietf-sigma" / "sigma-proofs_Shake128_P256.json"
@@ -287,6 +291,12 @@ def test_secrets_are_never_printed(tmp_path: Path) -> None:
     for args in runs:
         result = _run(*args)
         printed += result.stdout + result.stderr
+    challenged = _json(
+        _run("vote", tmp_path / "board", "--credential", tmp_path / "keys" / "voters" / "voter-2.key",
+             "--choice", "c=b", "--challenge", "--json")
+    )  # fmt: skip
+    assert challenged["result"]["challenged"] is True and challenged["result"]["audit"] == {"c": {"a": 0, "b": 1}}
+    printed += json.dumps(challenged)
     secrets = _secrets(tmp_path)
     assert len(secrets) >= 2 + 3 + 2 + 2  # ledger authorities, record keys, trustees, voters
     for secret in secrets:
