@@ -84,10 +84,12 @@ def run_election(console: Console, led: Ledger, root: Path, seed: int) -> dict[s
 
     # one voter challenges a ballot first (Benaloh): it is opened, audited and never counted, then votes for real
     t0 = time.perf_counter()
-    challenged = workflow.cast_vote(led, voters[0], _choices(manifest, rng), challenge=True)
-    if challenged.audit is None:
-        raise VerificationError("the challenged ballot was not audited")
-    shown = ", ".join(f"{c}={next(o for o, v in opts.items() if v)}" for c, opts in challenged.audit.items())
+    chosen = _choices(manifest, rng)
+    challenged = workflow.cast_vote(led, voters[0], chosen, challenge=True)
+    opened = {c: {o: v for o, v in opts.items() if v} for c, opts in (challenged.audit or {}).items()}
+    if opened != chosen:
+        raise VerificationError("the challenged ballot does not open to what the voter chose")
+    shown = ", ".join(f"{c}={o}" for c, opts in chosen.items() for o in opts)
     console.print(
         f"[green]✓[/] voter 1 challenged a ballot (Benaloh): opened on the board, it decrypts to what was "
         f"chosen [dim]({shown})[/], and is spoiled, not counted"

@@ -9,13 +9,13 @@ import shlex
 import stat
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
-from zkmed.audit import verify_ledger
+from zkmed.audit import Finding, Report, verify_ledger
 from zkmed.cli.demo import story_records
 from zkmed.cli.demo.workspace import prepare
 from zkmed.cli.main import EXIT_USAGE, main
@@ -192,6 +192,26 @@ def test_the_demo_fails_loudly_when_a_revoked_grant_is_not_refused(
     assert result.exit_code == VerificationError.exit_code, result.output
     assert result.stderr.splitlines() == [
         "error (verification-failed): a presentation under a revoked consent grant was accepted"
+    ]
+
+
+def test_the_demo_fails_when_the_final_verify_finds_something(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The final `zkmed verify` is checked, not only printed: a finding in any step fails the demo (exit 2)."""
+    from zkmed.cli.demo import story
+
+    def failing(store: object, **kw: object) -> Report:
+        report = verify_ledger(store, **kw)  # type: ignore[arg-type]
+        steps = tuple(
+            replace(s, findings=(Finding(7, "a forged proof"),)) if s.number == "E6" else s for s in report.steps
+        )
+        return replace(report, steps=steps)
+
+    monkeypatch.setattr(story, "verify_ledger", failing)
+    result = _invoke("demo", str(tmp_path / "d"))
+    assert result.exit_code == VerificationError.exit_code, result.output
+    assert "✗ E6" in result.stdout and "entry 7: a forged proof" in result.stdout
+    assert result.stderr.splitlines() == [
+        "error (verification-failed): step E6 (ballot proofs) failed at entry 7: a forged proof"
     ]
 
 
