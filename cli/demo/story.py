@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 
 from zkmed.audit import Report, verify_ledger
@@ -72,14 +73,14 @@ def run_story(console: Console, directory: Path | None) -> Path:
     """Run the whole story in ``directory`` (default: a new temporary directory); returns the directory."""
     started = time.perf_counter()
     root = prepare(directory)
-    console.print(Panel.fit(f"[bold]zkmed[/] end-to-end demo in [bold]{root}[/]", border_style="cyan"))
+    console.print(Panel.fit(f"[bold]zkmed[/] end-to-end demo in [bold]{escape(str(root))}[/]", border_style="cyan"))
 
     console.rule("[bold]1. a ledger run by 3 authorities")
     board = root / "board"
     with Ledger.init(board, authorities=AUTHORITIES, threshold=THRESHOLD, name="zkmed.demo") as led:
         console.print(
-            f"[green]✓[/] embedded SQLite ledger in {board}: {AUTHORITIES} authorities, any {THRESHOLD} sign a block "
-            f"[dim](authority keys 0600 in {board / 'keys'}, trust policy {board / 'authorities.txt'})[/]"
+            f"[green]✓[/] embedded SQLite ledger in {escape(str(board))}: {AUTHORITIES} authorities, any {THRESHOLD} sign a block "
+            f"[dim](authority keys 0600 in {escape(str(board / 'keys'))}, trust policy {escape(str(board / 'authorities.txt'))})[/]"
         )
         console.rule("[bold]2. an election")
         run_election(console, led, root, SEED)

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -79,7 +80,9 @@ def run_election(console: Console, led: Ledger, root: Path, seed: int) -> dict[s
         f"[dim]{created.base_hash.hex()[:16]}…[/] posted with {VOTERS} voter credentials "
         f"[dim]({created.entries} entries, {time.perf_counter() - t0:.1f} s)[/]"
     )
-    console.print(f"  [dim]trustee keys in {keys / 'trustees'}, voter keys in {keys / 'voters'} (0600)[/]")
+    console.print(
+        f"  [dim]trustee keys in {escape(str(keys / 'trustees'))}, voter keys in {escape(str(keys / 'voters'))} (0600)[/]"
+    )
     voters = [VoterCredential.load(p) for p in created.voter_files]
 
     # one voter challenges a ballot first (Benaloh): it is opened, audited and never counted, then votes for real

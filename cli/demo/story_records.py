@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 
 from zkmed.cli.records import write_file
 from zkmed.errors import MalformedInput, VerificationError
@@ -94,9 +95,9 @@ def run_records(console: Console, led: Ledger, root: Path) -> RecordsOutcome:
         creds[name] = (cred, holder, home)
         console.print(
             f"[green]✓[/] {ISSUER_NAME} issued [bold]{name}[/] a credential over her FHIR record: "
-            f"{len(cred.entries)} attributes committed and signed [dim]({home / 'credential.json'})[/]"
+            f"{len(cred.entries)} attributes committed and signed [dim]({escape(str(home / 'credential.json'))})[/]"
         )
-    console.print(f"  [dim]({time.perf_counter() - t0:.1f} s; secrets 0600 under {root})[/]")
+    console.print(f"  [dim]({time.perf_counter() - t0:.1f} s; secrets 0600 under {escape(str(root))})[/]")
 
     grants = {}
     now = led.clock()
@@ -125,7 +126,9 @@ def run_records(console: Console, led: Ledger, root: Path) -> RecordsOutcome:
     try:
         _ask_and_check(console, led, issuer, "cammy", cred, holder, home / "presentation.json")
     except VerificationError as exc:
-        console.print(f"[green]✓[/] her next presentation to {VERIFIER} is refused: [dim]{exc.diagnostic()}[/]")
+        console.print(
+            f"[green]✓[/] her next presentation to {VERIFIER} is refused: [dim]{escape(str(exc.diagnostic()))}[/]"
+        )
     else:
         raise VerificationError("a presentation under a revoked consent grant was accepted")
 

@@ -42,7 +42,7 @@ def _invoke(*args: str) -> Result:
 
 @pytest.fixture(scope="module")
 def story(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    root = tmp_path_factory.mktemp("demo") / "story"
+    root = tmp_path_factory.mktemp("demo") / "the [bold]story x"  # printed as is, quoted in the next commands
     return Run(root, _invoke("demo", str(root)))
 
 
