@@ -1,4 +1,4 @@
-"""The steps of ``make demo`` / ``zkmed demo``; each takes a rich console and raises on failure."""
+"""The building-block steps of `zkmed demo --primitives`; each takes a rich console and raises on failure."""
 
 from __future__ import annotations
 

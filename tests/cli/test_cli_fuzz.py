@@ -178,6 +178,10 @@ FILLERS: dict[tuple[str, str], str] = {
     ("ledger prove inclusion", "seq"): "1",
     ("ledger append", "data"): "a payload",
 }
+#: "hostile" values that are valid for a parameter and start a long real run, left out (covered by the
+#: command's own tests): `zkmed demo DIRECTORY` runs the whole story in a new or empty directory
+#: (tests/cli/test_demo.py); every other directory value must be refused at once, leaving it untouched
+VALID_LONG_RUNS: dict[tuple[str, str], set[str]] = {("demo", "directory"): {"missing.bin", "somedir", "emptydir"}}
 #: parameters of which a command takes exactly one: the others are left out while one is under test
 EXCLUSIVE: dict[str, set[str]] = {"ledger append": {"data", "json_text", "file", "hex_text"}}
 
@@ -290,7 +294,10 @@ def cases(words: tuple[str, ...], cmd: click.Command) -> list[Case]:
     for param in cmd.params:
         if isinstance(param, click.Option) and (param.is_flag or param.name == "help"):
             continue
+        skip = VALID_LONG_RUNS.get((" ".join(words), param.name or ""), set())
         for value in _hostile(param):
+            if value in skip:
+                continue
             out.append(Case(words, _invocation(words, cmd, param, value), f"{param.name}={value[:30]!r}"))
     if any(isinstance(p, click.Option) and p.is_flag and p.name != "help" for p in cmd.params):
         out.append(Case(words, _invocation(words, cmd, flags=True), "every flag"))
@@ -410,7 +417,7 @@ def _zkmed(*args: str, columns: str = "40") -> subprocess.CompletedProcess[bytes
 @pytest.mark.parametrize(
     "args, code",
     [
-        (("demo", "--step", "9" * 400), 64),
+        (("demo", "--primitives", "--step", "9" * 400), 64),
         (("nosuch-[bold]command[/]-" + "y" * 300,), 64),
         (("sigma", "verify", "--tag", "t", "--instance", "@missing-" + "z" * 200, "--proof", "00"), 4),
         (("ledger", "show", "missing-" + "d" * 200), 7),

@@ -88,12 +88,13 @@ def test_long_messages_and_markup_stay_one_literal_line() -> None:
 
 
 def test_usage_errors_exit_64_with_one_line() -> None:
-    for args in (["nosuch"], ["demo", "--step", "256"], ["demo", "--step", "-1"], ["demo", "--step", "0"], ["--nope"]):
+    bad_steps = [["demo", "--primitives", "--step", n] for n in ("256", "-1", "0")]
+    for args in (["nosuch"], *bad_steps, ["--nope"]):
         result = CliRunner().invoke(main, args)
         assert result.exit_code == EXIT_USAGE == 64, args
         (line,) = result.stderr.splitlines()
         assert line.startswith("error (usage): "), args
-    result = CliRunner().invoke(main, ["demo", "--step", "256"])
+    result = CliRunner().invoke(main, ["demo", "--primitives", "--step", "256"])
     assert "1<=x<=5" in result.stderr and "--step" in result.stderr
 
 

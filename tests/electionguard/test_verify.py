@@ -219,3 +219,15 @@ def test_tally_option_without_decryption(copy_record: Callable[..., Path]) -> No
     dump(rec / "tally.json", tally)
     report = check_record(rec, steps={"V9", "V10"})
     assert failing(report) == {"V9", "V10"}  # no decryption (V9); a manifest option missing (10.D)
+
+
+def test_challenged_ballot_proofs_are_checked_too(copy_record: Callable[..., Path]) -> None:
+    rec = copy_record(keep_ballots=[CHALLENGED[0]], keep_challenged=[CHALLENGED[1]])
+    path = rec / BALLOTS / CHALLENGED[0]
+    ballot = load(path)
+    assert ballot["state"] == "CHALLENGED"
+    s0, s1 = ballot["contests"][0]["selections"][:2]
+    s0["proof"], s1["proof"] = s1["proof"], s0["proof"]
+    dump(path, ballot)
+    report = check_record(rec, steps={"V5"})
+    assert failing(report) == {"V5"} and len(report.step("V5").failures) == 2

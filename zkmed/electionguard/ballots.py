@@ -115,9 +115,9 @@ def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome) -> No
         if contest.seq != spec.seq or sorted(ids, key=lambda t: t[1]) != sorted(spec.selections, key=lambda t: t[1]):
             out.fail("V6", f, where, "contest index or selections differ from the manifest")
         t0 = t1 = t2 = time.perf_counter()
-        if cast and (
-            ctx.wants("V5") or ctx.wants("V6")
-        ):  # Verifications 5 and 6 are "for each cast ballot"; challenged ones are checked by 12 and 13
+        # Verifications 5 and 6 say "for each cast ballot"; challenged ballots publish the same proofs, and a bad one
+        # there means a faulty encryption device, so they are checked too (besides 12 and 13 on their contents)
+        if ctx.wants("V5") or ctx.wants("V6"):
             for sel in contest.selections:
                 reason = _range_proof(ctx, arith, k_bytes, *sel.ciphertext, sel.proofs)
                 if reason:
