@@ -45,8 +45,9 @@ def read_file(path: Path, limit: int, what: str) -> bytes:
 
 
 def write_file(path: Path, data: bytes, what: str) -> None:
-    """Write atomically (:mod:`zkmed.files`: temp file in the same directory, fsync, rename)."""
-    write_atomic(path, data, what=f"the {what}", error=MalformedInput)
+    """Write atomically (:mod:`zkmed.files`: temp file in the same directory, fsync, rename), mode 0600:
+    a presentation holds the patient's revealed attributes, for the verifier only."""
+    write_atomic(path, data, secret=True, what=f"the {what}", error=MalformedInput)
 
 
 def _date(value: str | None) -> dt.date | None:
