@@ -29,13 +29,19 @@ def _circuit_json(name: str) -> dict:
 
 @click.group()
 def circuits() -> None:
-    """Named policies and statements, declared once in circuits/."""
+    """Named policies and statements, declared once in circuits/.
+
+    Example: zkmed circuits list
+    """
 
 
 @circuits.command("list")
 @click.option("--json", "as_json", is_flag=True, help="print the zkmed.records.policies JSON")
 def list_cmd(as_json: bool) -> None:
-    """List the named policies and sigma statements."""
+    """List the named policies and sigma statements.
+
+    Example: zkmed circuits list --json
+    """
     items = [_policy_json(n) for n in POLICIES] + [_circuit_json(n) for n in REGISTRY]
     if as_json:
         click.echo(canonical_json({**RECORDS_POLICIES.json_header(), "items": items}).decode())
@@ -48,7 +54,10 @@ def list_cmd(as_json: bool) -> None:
 @click.argument("name")
 @click.option("--json", "as_json", is_flag=True, help="print the zkmed.records.policies JSON")
 def show(name: str, as_json: bool) -> None:
-    """Show one policy (its predicates) or statement (its notation)."""
+    """Show one policy (its predicates) or statement (its notation).
+
+    Example: zkmed circuits show adult --json
+    """
     if name in POLICIES:
         item = _policy_json(name)
     elif name in REGISTRY:

@@ -3,15 +3,13 @@
 Thin commands over :mod:`zkmed.records.consent`, :mod:`zkmed.records.access`
 and :mod:`zkmed.records.sharing` (``docs/consent.md``).  ``BOARD`` is a ledger
 directory; commands that append (grant, revoke, share, open) open it with its
-keys.  Output files are opened before the ledger changes and removed again
-when the command fails.
+keys.  Output files are written atomically; their temporary file is created before
+the ledger changes, and nothing is left behind when the command fails.
 """
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
@@ -20,8 +18,10 @@ from rich.text import Text
 
 from zkmed.canonical_json import canonical_json
 from zkmed.cli import render
+from zkmed.cli.conventions import ledger_argument
 from zkmed.cli.records import record
-from zkmed.errors import LedgerError, MalformedInput
+from zkmed.errors import MalformedInput
+from zkmed.files import AtomicFile
 from zkmed.ledger.ledger import Ledger
 from zkmed.records import board as rboard
 from zkmed.records.access import access_list_json, list_access
@@ -78,33 +78,10 @@ def _read(path: Path, what: str, limit: int) -> bytes:
     return data
 
 
-class _Output(contextlib.AbstractContextManager["_Output"]):
-    """An output file created (mode ``mode``) before the work that fills it; removed again if the work fails."""
-
-    def __init__(self, path: Path, mode: int = 0o644) -> None:
-        self.path = path
-        self.mode = mode
-        try:
-            self.created = not path.exists()
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT, mode)
-            self.file = os.fdopen(fd, "wb")
-        except OSError as exc:
-            raise MalformedInput(f"cannot write {path}: {exc.strerror or exc}") from None
-
-    def write(self, data: bytes) -> None:
-        try:
-            if self.mode == 0o600:  # a secret (a decrypted record): 0600 even when the file existed
-                os.fchmod(self.file.fileno(), self.mode)
-            self.file.truncate(0)
-            self.file.write(data)
-            self.file.flush()
-        except OSError as exc:
-            raise LedgerError(f"cannot write {self.path}: {exc.strerror or exc}") from None
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.file.close()
-        if exc_type is not None and self.created:
-            self.path.unlink(missing_ok=True)
+def _Output(path: Path, secret: bool = False) -> AtomicFile:
+    """An output file whose temporary file is created before the work that fills it (:mod:`zkmed.files`):
+    an unwritable path fails before the ledger changes; a failure leaves nothing behind."""
+    return AtomicFile(path, secret=secret, what="the output file", error=MalformedInput)
 
 
 def _echo_json(doc: dict) -> None:
@@ -136,11 +113,14 @@ def _day(ms: int) -> str:
 
 @click.group()
 def consent() -> None:
-    """Patient consent on the ledger: grant, revoke and list (FHIR R4 Consent-shaped, signed by the holder key)."""
+    """Patient consent on the ledger: grant, revoke and list (FHIR R4 Consent-shaped, signed by the holder key).
+
+    Example: zkmed consent list board --json
+    """
 
 
 @consent.command()
-@click.argument("board", type=DirPath)
+@ledger_argument()
 @click.option("--holder", "holder_dir", type=DirPath, required=True, help="the patient's HOLDER_DIR (holder.key)")
 @click.option("--grantee", required=True, help="who may access: the presentation audience")
 @click.option("--attribute", "attributes", multiple=True, help="an attribute name (repeatable)")
@@ -166,7 +146,10 @@ def grant(
     deny: bool,
     as_json: bool,
 ) -> None:
-    """Sign a consent grant with the holder key and append it to BOARD."""
+    """Sign a consent grant with the holder key and append it to BOARD.
+
+    Example: zkmed consent grant board --holder alice --grantee hospital-b --policy adult --expires 30d
+    """
     holder = HolderKey.load(holder_dir)
     key = HpkePublicKey.read(recipient) if recipient is not None else None
     unknown = [p for p in purposes if p not in PURPOSES]
@@ -198,12 +181,17 @@ def grant(
 
 
 @consent.command()
-@click.argument("board", type=DirPath)
+@ledger_argument()
 @click.argument("grant_id")
 @click.option("--holder", "holder_dir", type=DirPath, required=True, help="the patient's HOLDER_DIR (holder.key)")
 @click.option("--json", "as_json", is_flag=True, help="print the revoked grant as JSON")
 def revoke(board: Path, grant_id: str, holder_dir: Path, as_json: bool) -> None:
-    """Revoke the holder's grant GRANT_ID (the id or a unique prefix of 8+ hex digits) on BOARD."""
+    """Revoke the holder's grant GRANT_ID (the id or a unique prefix of 8+ hex digits) on BOARD.
+
+    \b
+    Example: zkmed consent revoke board 3f2a9c1e --holder alice
+    Example: ZKMED_LEDGER=board zkmed consent revoke 3f2a9c1e --holder alice
+    """
     holder = HolderKey.load(holder_dir)
     with Ledger.open(board, signing=True) as led:
         r = revoke_consent(led, holder, grant_id)
@@ -215,12 +203,15 @@ def revoke(board: Path, grant_id: str, holder_dir: Path, as_json: bool) -> None:
 
 
 @consent.command(name="list")
-@click.argument("board", type=DirPath)
+@ledger_argument()
 @click.option("--patient", type=FilePath, help="only this patient's grants: holder.pub (or its HOLDER_DIR)")
 @click.option("--grantee", help="only grants to this grantee")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def list_(board: Path, patient: Path | None, grantee: str | None, as_json: bool) -> None:
-    """List the consent grants on BOARD with their state now (active, expired, revoked, …)."""
+    """List the consent grants on BOARD with their state now (active, expired, revoked, …).
+
+    Example: zkmed consent list board --patient alice/holder.pub --json
+    """
     who = _patient(patient)
     if grantee is not None:
         rboard.check_grantee(grantee)
@@ -234,12 +225,15 @@ def list_(board: Path, patient: Path | None, grantee: str | None, as_json: bool)
 
 
 @record.command()
-@click.argument("board", type=DirPath)
+@ledger_argument()
 @click.option("--patient", type=FilePath, help="only this patient's record: holder.pub (or its HOLDER_DIR)")
 @click.option("--grantee", help="only accesses by this grantee")
 @click.option("--json", "as_json", is_flag=True, help="print JSON (FHIR AuditEvent-shaped entries)")
 def audit(board: Path, patient: Path | None, grantee: str | None, as_json: bool) -> None:
-    """List who accessed what (policies and attribute names, never values) from BOARD's access-audit entries."""
+    """List who accessed what (policies and attribute names, never values) from BOARD's access-audit entries.
+
+    Example: zkmed record audit board --grantee hospital-b --json
+    """
     who = _patient(patient)
     if grantee is not None:
         rboard.check_grantee(grantee)
@@ -260,26 +254,32 @@ def audit(board: Path, patient: Path | None, grantee: str | None, as_json: bool)
 @record.command(name="hpke-init")
 @click.argument("directory", type=DirPath)
 def hpke_init(directory: Path) -> None:
-    """Create a grantee's HPKE key pair: DIRECTORY/hpke.key (0600) and DIRECTORY/hpke.pub."""
+    """Create a grantee's HPKE key pair: DIRECTORY/hpke.key (0600) and DIRECTORY/hpke.pub.
+
+    Example: zkmed record hpke-init hospital-b
+    """
     key = HpkeKey.generate()
     secret = key.save(directory)
     render.ok(f"HPKE key {key.public.fingerprint}: SECRET {secret} (mode 0600), public {directory / 'hpke.pub'}")
 
 
 @record.command()
-@click.argument("board", type=DirPath)
+@ledger_argument()
 @click.argument("bundle", type=FilePath)
 @click.option("--holder", "holder_dir", type=DirPath, required=True, help="the patient's HOLDER_DIR (holder.key)")
 @click.option("--grant", "grant_id", required=True, help="the full-record consent grant (id or unique prefix)")
 @click.option("--output", "-o", type=FilePath, required=True, help="where to write the encrypted record")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def share(board: Path, bundle: Path, holder_dir: Path, grant_id: str, output: Path, as_json: bool) -> None:
-    """Encrypt BUNDLE to the grantee of a full-record grant (HPKE); anchor its digest on BOARD."""
+    """Encrypt BUNDLE to the grantee of a full-record grant (HPKE); anchor its digest on BOARD.
+
+    Example: zkmed record share board bundle.json --holder alice --grant 3f2a9c1e -o record.shared
+    """
     holder = HolderKey.load(holder_dir)
     data = _read(bundle, "bundle", MAX_RECORD)
     with _Output(output) as out, Ledger.open(board, signing=True) as led:
         shared, anchor = share_record(led, holder, data, grant_id)
-        out.write(shared.encode())
+        out.commit(shared.encode())
         report = share_report("share", find_grant(led, anchor.grant_id), anchor)
     if as_json:
         _echo_json(report)
@@ -289,19 +289,22 @@ def share(board: Path, bundle: Path, holder_dir: Path, grant_id: str, output: Pa
 
 
 @record.command(name="open")
-@click.argument("board", type=DirPath)
+@ledger_argument()
 @click.argument("shared", type=FilePath)
 @click.option("--hpke", "hpke_dir", type=DirPath, required=True, help="the grantee's directory with hpke.key")
 @click.option("--output", "-o", type=FilePath, required=True, help="where to write the decrypted bundle (0600)")
 @click.option("--json", "as_json", is_flag=True, help="print JSON")
 def open_(board: Path, shared: Path, hpke_dir: Path, output: Path, as_json: bool) -> None:
-    """Decrypt a shared record, check its digest against BOARD and the consent; log the access on BOARD."""
+    """Decrypt a shared record, check its digest against BOARD and the consent; log the access on BOARD.
+
+    Example: zkmed record open board record.shared --hpke hospital-b -o bundle.json
+    """
     key = HpkeKey.load(hpke_dir)
     data = _read(shared, "shared record", MAX_RECORD + 4096)
     SharedRecord.decode(data)  # a malformed file fails before anything is created
-    with _Output(output, 0o600) as out, Ledger.open(board, signing=True) as led:
+    with _Output(output, secret=True) as out, Ledger.open(board, signing=True) as led:
         opened = open_record(led, key, data)
-        out.write(opened.bundle)
+        out.commit(opened.bundle)
     if as_json:
         _echo_json(share_report("open", opened.grant, opened.anchor, opened.access_seq))
         return

@@ -15,7 +15,10 @@ _SHOWN_FAILURES = 5
 
 @click.group()
 def electionguard() -> None:
-    """Verify ElectionGuard 2.0 election records (egk JSON layout)."""
+    """Verify ElectionGuard 2.0 election records (egk JSON layout).
+
+    Example: zkmed electionguard verify egk-record --jobs 2
+    """
 
 
 @electionguard.command()
@@ -28,6 +31,8 @@ def verify(record_dir: str, as_json: bool, jobs: int) -> None:
     """Run the ElectionGuard 2.0 verification steps (spec §6.2, V1-V14) on RECORD_DIR.
 
     Exit 0 when every step passes, 2 when a step fails, 4 when the record cannot be read.
+
+    Example: zkmed electionguard verify egk-record --jobs 2 --json
     """
     report = check_record(record_dir, jobs=jobs)
     if as_json:

@@ -17,8 +17,10 @@ from rich.text import Text
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.cli import render
+from zkmed.cli.conventions import echo_json, from_environment, ledger_argument, result_json
 from zkmed.encoding import b64_encode, hex_decode, utf8_decode
-from zkmed.errors import LedgerError, MalformedInput, ZkmedError
+from zkmed.errors import MalformedInput, ZkmedError
+from zkmed.files import AtomicFile
 from zkmed.formats import LEDGER_CONSISTENCY_PROOF, LEDGER_FORK_EVIDENCE, peek_json
 from zkmed.ledger.audit import VERIFY_STEPS, audit_directory, report_json
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, cosignature_timestamp, verify_checkpoint
@@ -60,37 +62,17 @@ def _read(path: Path) -> str:
 
 
 def _echo_json(doc: dict) -> None:
-    click.echo(canonical_json(doc).decode("utf-8"))
+    echo_json(doc)
 
 
-class _Output(contextlib.AbstractContextManager["_Output"]):
-    """An output file opened (created if missing, not yet truncated) *before* the work that fills it.
+def _Output(path: Path) -> AtomicFile:
+    """An output file whose temporary file is created *before* the work that fills it (:mod:`zkmed.files`).
 
     A path that cannot be written then fails before the ledger changes (a
-    checkpoint issued, a block sealed); a file this object created is removed
-    again when the work fails.
+    checkpoint issued, a block sealed); when the work fails, nothing is left
+    behind and an existing file keeps its content.
     """
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            self.created = not path.exists()
-            self.file = path.open("ab")
-        except OSError as exc:
-            raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
-
-    def write(self, data: bytes) -> None:
-        try:
-            self.file.truncate(0)
-            self.file.write(data)
-            self.file.flush()
-        except OSError as exc:
-            raise LedgerError(f"cannot write {self.path}: {exc.strerror or exc}") from exc
-
-    def __exit__(self, exc_type: object, *exc: object) -> None:
-        self.file.close()
-        if exc_type is not None and self.created:
-            self.path.unlink(missing_ok=True)
+    return AtomicFile(path, what="the output file")
 
 
 def _when(ms: int) -> str:
@@ -109,7 +91,10 @@ store_option = click.option(
 
 
 def _target(directory: Path | None, store: str | None) -> Path | str:
-    """The ledger DIRECTORY or the ``--store`` URL: exactly one of them."""
+    """The ledger DIRECTORY or the ``--store`` URL: exactly one of them (``--store`` wins over $ZKMED_LEDGER)."""
+    ctx = click.get_current_context(silent=True)
+    if store is not None and ctx is not None and from_environment(ctx, "directory"):
+        directory = None
     if (directory is None) == (store is None):
         raise MalformedInput("give the ledger DIRECTORY or --store URL (postgresql://…), one of them")
     return directory if directory is not None else check_url(store)
@@ -122,11 +107,14 @@ def _trust_policy(path: Path | None) -> TrustPolicy | None:
 
 @click.group()
 def ledger() -> None:
-    """Append-only ledger with RFC 9162 proofs, cosigned checkpoints and k-of-n authority signatures."""
+    """Append-only ledger with RFC 9162 proofs, cosigned checkpoints and k-of-n authority signatures.
+
+    Example: zkmed ledger init board && zkmed ledger show board
+    """
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 @click.option("--authorities", "-n", "count", type=int, default=3, show_default=True, help="number of authorities n")
 @click.option("--threshold", "-t", type=int, default=2, show_default=True, help="signatures t a block needs")
 @click.option("--name", default="zkmed.ledger", show_default=True, help="ledger name (origin prefix)")
@@ -137,7 +125,10 @@ def ledger() -> None:
     "instead of DIRECTORY/ledger.sqlite",
 )
 def init(directory: Path, count: int, threshold: int, name: str, store: str | None) -> None:
-    """Create a ledger in DIRECTORY with N authority keys (written to DIRECTORY/keys, mode 0600)."""
+    """Create a ledger in DIRECTORY with N authority keys (written to DIRECTORY/keys, mode 0600).
+
+    Example: zkmed ledger init board --authorities 3 --threshold 2
+    """
     if store is not None:
         check_url(store)
     with Ledger.init(directory, authorities=count, threshold=threshold, name=name, store=store) as led:
@@ -161,7 +152,7 @@ def _payload(data: str | None, json_text: str | None, file: Path | None, hex_tex
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 @click.argument("data", required=False)
 @click.option("--type", "entry_type", default="record", show_default=True, help="entry type")
 @click.option("--json", "json_text", help="a JSON payload (stored as canonical JSON)")
@@ -170,7 +161,12 @@ def _payload(data: str | None, json_text: str | None, file: Path | None, hex_tex
 def append(
     directory: Path, data: str | None, entry_type: str, json_text: str | None, file: Path | None, hex_text: str | None
 ) -> None:
-    """Append one entry (DATA as UTF-8 text, or --json / --file / --hex) and seal it into a block."""
+    """Append one entry (DATA as UTF-8 text, or --json / --file / --hex) and seal it into a block.
+
+    \b
+    Example: zkmed ledger append board --type note --json '{"text": "hello"}'
+    Example: ZKMED_LEDGER=board zkmed ledger append --json '{"text": "hello"}'
+    """
     payload = _payload(data, json_text, file, hex_text)
     with Ledger.open(directory, signing=True) as led:
         done = led.append(entry_type, payload, seal=True)
@@ -183,9 +179,12 @@ def _sealed(done: Appended) -> str:
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 def seal(directory: Path) -> None:
-    """Seal the pending entries (appended with deferred sealing, not yet signed) into one block."""
+    """Seal the pending entries (appended with deferred sealing, not yet signed) into one block.
+
+    Example: zkmed ledger seal board
+    """
     with Ledger.open(directory, signing=True) as led:
         done = led.seal()
         height = led.height
@@ -196,12 +195,15 @@ def seal(directory: Path) -> None:
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath, required=False)
+@ledger_argument("directory", required=False)
 @store_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(0, 10_000), help="recent blocks, entries")
 @click.option("--json", "as_json", is_flag=True, help="machine-readable canonical JSON")
 def show(directory: Path | None, store: str | None, limit: int, as_json: bool) -> None:
-    """Show the ledger's head, authorities, recent blocks and entries."""
+    """Show the ledger's head, authorities, recent blocks and entries.
+
+    Example: zkmed ledger show board --limit 5 --json
+    """
     with Ledger.open(_target(directory, store)) as led:  # read-only, no keys
         info = summary(led, limit)
     if as_json:
@@ -238,55 +240,73 @@ def show(directory: Path | None, store: str | None, limit: int, as_json: bool) -
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 @click.option("--output", "-o", type=FilePath, help="also write the checkpoint here")
-def checkpoint(directory: Path, output: Path | None) -> None:
-    """Cosign a checkpoint of the current tree with the authority keys held here."""
+@click.option("--json", "as_json", is_flag=True, help="a zkmed.cli.result JSON document (the note in 'text')")
+def checkpoint(directory: Path, output: Path | None, as_json: bool) -> None:
+    """Cosign a checkpoint of the current tree with the authority keys held here; print it (a C2SP signed note).
+
+    Example: zkmed ledger checkpoint board -o board.checkpoint
+    """
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(_Output(output)) if output is not None else None
         with Ledger.open(directory, signing=True) as led:
             signed = led.checkpoint()
         if out is not None:
-            out.write(signed.text().encode("utf-8"))
+            out.commit(signed.text().encode("utf-8"))
+    if as_json:
+        cp = signed.checkpoint
+        doc = {"origin": cp.origin, "tree_size": cp.tree_size, "root": b64_encode(cp.root), "text": signed.text()}
+        echo_json(result_json("zkmed ledger checkpoint", doc))
+        return
     click.echo(signed.text(), nl=False)
 
 
 @ledger.group()
 def prove() -> None:
-    """Export inclusion receipts (.tlog-proof) and consistency proofs."""
+    """Export inclusion receipts (.tlog-proof) and consistency proofs.
+
+    Example: zkmed ledger prove inclusion board 0 -o entry-0.tlog-proof
+    """
 
 
 @prove.command("inclusion")
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 @click.argument("seq", type=int)
 @click.option("--output", "-o", type=FilePath, help="default: entry-SEQ.tlog-proof")
 @click.option("--entry-out", type=FilePath, help="also export the entry (zkmed.ledger.entry) for verify-proof --entry")
 def prove_inclusion(directory: Path, seq: int, output: Path | None, entry_out: Path | None) -> None:
-    """Write a C2SP tlog-proof receipt for entry SEQ (against the latest covering checkpoint)."""
+    """Write a C2SP tlog-proof receipt for entry SEQ (against the latest covering checkpoint).
+
+    Example: zkmed ledger prove inclusion board 0 -o entry-0.tlog-proof --entry-out entry-0.entry
+    """
     check_index(seq, "entry sequence number")  # before a file named after it is created
     with contextlib.ExitStack() as stack:
         out = stack.enter_context(_Output(output or Path(f"entry-{seq}.tlog-proof")))
         entry_file = stack.enter_context(_Output(entry_out)) if entry_out is not None else None
         with Ledger.open(directory, signing=holds_keys(directory)) as led:  # keys only to issue a checkpoint
             receipt = led.prove_inclusion(seq)
-        out.write(receipt.format().encode("utf-8"))
+        out.commit(receipt.format().encode("utf-8"))
         if entry_file is not None:
-            entry_file.write(receipt.entry().export())
+            entry_file.commit(receipt.entry().export())
     render.ok(f"receipt for entry {seq} written to {out.path}")
 
 
 @prove.command("consistency")
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 @click.argument("size1", type=int)
 @click.argument("size2", type=int, required=False)
 @click.option("--output", "-o", type=FilePath, help="default: consistency-SIZE1.json")
 def prove_consistency(directory: Path, size1: int, size2: int | None, output: Path | None) -> None:
-    """Write a consistency proof from tree size SIZE1 to SIZE2 (default: the latest checkpoint)."""
+    """Write a consistency proof from tree size SIZE1 to SIZE2 (default: the latest checkpoint).
+
+    Example: zkmed ledger prove consistency board 1 3 -o consistency-1.json
+    """
     check_index(size1, "size1")
     with _Output(output or Path(f"consistency-{size1}.json")) as out:
         with Ledger.open(directory, signing=holds_keys(directory)) as led:
             proof = led.prove_consistency(size1, size2)
-        out.write(proof.format().encode("utf-8"))
+        out.commit(proof.format().encode("utf-8"))
     new_size = SignedCheckpoint.parse(proof.new).checkpoint.tree_size
     render.ok(f"consistency proof {size1} → {new_size} written to {out.path}")
 
@@ -310,32 +330,55 @@ def _policy(policy: Path | None, ledger_dir: Path | None) -> TrustPolicy:
     "--entry", type=FilePath, help="the entry you expect (zkmed.ledger.entry file, from 'prove inclusion --entry-out')"
 )
 @click.option("--old", type=FilePath, help="the old checkpoint you hold")
+@click.option("--json", "as_json", is_flag=True, help="a zkmed.cli.result JSON document on stdout")
 def verify_proof(
-    file: Path, policy: Path | None, ledger_dir: Path | None, entry: Path | None, old: Path | None
+    file: Path, policy: Path | None, ledger_dir: Path | None, entry: Path | None, old: Path | None, as_json: bool
 ) -> None:
-    """Verify a receipt, consistency proof or checkpoint offline against the authorities' keys."""
+    """Verify a receipt, consistency proof or checkpoint offline against the authorities' keys.
+
+    Example: zkmed ledger verify-proof entry-0.tlog-proof --policy board/authorities.txt --json
+    """
     trust = _policy(policy, ledger_dir)
-    text = _read(file)
+    doc, headline, details = _check_proof(file, _read(file), trust, entry, old)
+    if as_json:
+        echo_json(result_json("zkmed ledger verify-proof", doc))
+        return
+    render.ok(headline)
+    for line in details:
+        render.console.print(line, highlight=False, markup=False)
+
+
+def _check_proof(
+    file: Path, text: str, trust: TrustPolicy, entry: Path | None, old: Path | None
+) -> tuple[dict, str, list[str]]:
+    """Verify the proof in ``text``: its JSON result, the headline and the detail lines."""
     if text.startswith(TLOG_PROOF_HEADER):
         receipt = TlogProof.parse(text)
         verify_receipt(receipt, trust, Entry.from_export(_read_bytes(entry)).encode() if entry else None)
         signed = SignedCheckpoint.parse(receipt.checkpoint)
         cp = signed.checkpoint
-        render.ok(f"entry {receipt.index} is included in {cp.origin} at tree size {cp.tree_size}")
+        signers = signed.signers(trust)
+        doc: dict = {"kind": "receipt", "origin": cp.origin, "index": receipt.index, "tree_size": cp.tree_size}
+        details = []
         if receipt.extra is not None:
             e = receipt.entry()
             digest = hashlib.sha256(e.payload).hexdigest()
-            render.console.print(f"  type {e.type}, {len(e.payload)} bytes, payload sha-256 {digest}")
-        render.console.print(f"  cosigned by {', '.join(signed.signers(trust))}")
-    elif text.startswith("{"):
+            doc["entry"] = {"type": e.type, "size": len(e.payload), "sha256": digest}
+            details.append(f"  type {e.type}, {len(e.payload)} bytes, payload sha-256 {digest}")
+        details.append(f"  cosigned by {', '.join(signers)}")
+        doc["signers"] = list(signers)
+        return doc, f"entry {receipt.index} is included in {cp.origin} at tree size {cp.tree_size}", details
+    if text.startswith("{"):
         kind = peek_json(parse_json(text.rstrip("\n")))
         if kind == LEDGER_FORK_EVIDENCE:
             evidence = ForkEvidence.parse(text)
             verify_fork_evidence(evidence, trust)
-            render.ok(
-                f"fork proven: two validly signed, different blocks at height {evidence.height} of {evidence.origin}"
+            doc = {"kind": "fork-evidence", "origin": evidence.origin, "height": evidence.height}
+            return (
+                doc,
+                f"fork proven: two validly signed, different blocks at height {evidence.height} of {evidence.origin}",
+                [],
             )
-            return
         if kind != LEDGER_CONSISTENCY_PROOF:
             raise MalformedInput(
                 f"{file}: a {kind.name} is not a receipt, consistency proof, fork evidence or checkpoint"
@@ -343,20 +386,22 @@ def verify_proof(
         proof = ConsistencyProof.parse(text)
         verify_consistency_proof(proof, trust, _read(old) if old else None)
         a, b = SignedCheckpoint.parse(proof.old).checkpoint, SignedCheckpoint.parse(proof.new).checkpoint
-        render.ok(f"tree size {a.tree_size} is a prefix of tree size {b.tree_size} in {b.origin}")
-    else:
-        signed = SignedCheckpoint.parse(text)
-        verify_checkpoint(signed, trust)
-        times = [cosignature_timestamp(s) for s in signed.note.signatures if len(s.signature) == 72]
-        cp = signed.checkpoint
-        render.ok(f"checkpoint of {cp.origin} at tree size {cp.tree_size} is validly cosigned")
-        render.console.print(
-            f"  by {', '.join(signed.signers(trust))}" + (f"; latest cosignature {max(times)}" if times else "")
-        )
+        doc = {"kind": "consistency-proof", "origin": b.origin, "old_size": a.tree_size, "new_size": b.tree_size}
+        return doc, f"tree size {a.tree_size} is a prefix of tree size {b.tree_size} in {b.origin}", []
+    signed = SignedCheckpoint.parse(text)
+    verify_checkpoint(signed, trust)
+    times = [cosignature_timestamp(s) for s in signed.note.signatures if len(s.signature) == 72]
+    cp = signed.checkpoint
+    signers = signed.signers(trust)
+    doc = {"kind": "checkpoint", "origin": cp.origin, "tree_size": cp.tree_size, "signers": list(signers)}
+    if times:
+        doc["latest_cosignature"] = max(times)
+    details = [f"  by {', '.join(signers)}" + (f"; latest cosignature {max(times)}" if times else "")]
+    return doc, f"checkpoint of {cp.origin} at tree size {cp.tree_size} is validly cosigned", details
 
 
 @ledger.command()
-@click.argument("directory", type=DirPath, required=False)
+@ledger_argument("directory", required=False)
 @store_option
 @click.option("--checkpoint", "held", type=FilePath, help="a checkpoint held elsewhere")
 @click.option(
@@ -371,6 +416,8 @@ def verify(directory: Path | None, store: str | None, held: Path | None, policy:
     DIRECTORY, or --store URL for a PostgreSQL store read directly.  Without
     --policy the ledger is checked against the authorities it names itself
     (trust on first use) and the output says so.
+
+    Example: zkmed ledger verify board --policy authorities.txt --json
     """
     policy_file, held_file = (str(p) if p is not None else None for p in (policy, held))
     try:
@@ -406,12 +453,15 @@ def verify(directory: Path | None, store: str | None, held: Path | None, policy:
 
 
 @ledger.command("entries")
-@click.argument("directory", type=DirPath)
+@ledger_argument("directory")
 @click.option("--type", "entry_type", help="only entries of this type")
 @click.option("--from", "start", type=click.IntRange(0), default=0, show_default=True, help="first entry index")
 @click.option("--json", "as_json", is_flag=True, required=True, help="a JSON list (the only output form)")
 def entries_command(directory: Path, entry_type: str | None, start: int, as_json: bool) -> None:
-    """Print entries as a JSON list of {"index", "type", "payload"} (payload parsed as JSON when it is JSON)."""
+    """Print entries as a JSON list of {"index", "type", "payload"} (payload parsed as JSON when it is JSON).
+
+    Example: zkmed ledger entries board --type election.ballot --from 10 --json
+    """
     out = []
     with Ledger.open(directory) as led:
         end = led.size + led.pending
@@ -429,12 +479,15 @@ def entries_command(directory: Path, entry_type: str | None, start: int, as_json
 
 
 @ledger.command("sync")
-@click.argument("src", type=DirPath)
+@ledger_argument("src")
 @click.argument("dst", type=DirPath)
 @click.option("--policy", type=FilePath, help="YOUR trust anchor for the ledger (authorities.txt)")
 @click.option("--store", metavar="URL", help="a new replica DST keeps its entries in this empty PostgreSQL database")
 def sync_command(src: Path, dst: Path, policy: Path | None, store: str | None) -> None:
-    """Bring the replica DST up to date from SRC, verifying every block (creates DST if needed)."""
+    """Bring the replica DST up to date from SRC, verifying every block (creates DST if needed).
+
+    Example: zkmed ledger sync board replica --policy authorities.txt
+    """
     if store is not None:
         check_url(store)
     report = sync_directories(src, dst, policy=_trust_policy(policy), store=store)

@@ -109,7 +109,14 @@ class ZkmedGroup(click.Group):
 @click.version_option(zkmed.__version__, prog_name="zkmed")
 @click.option("--debug", is_flag=True, help="on an internal error, print the traceback")
 def main(debug: bool) -> None:
-    """zkmed — zero-knowledge proofs for medical records and verifiable elections."""
+    """zkmed — zero-knowledge proofs for medical records and verifiable elections.
+
+    Every BOARD / DIRECTORY ledger argument defaults to $ZKMED_LEDGER;
+    commands that print data take --json; shell completion:
+    eval "$(_ZKMED_COMPLETE=bash_source zkmed)" (zsh_source, fish_source).
+
+    Example: zkmed ledger init board && ZKMED_LEDGER=board zkmed verify
+    """
 
 
 main.add_command(info)

@@ -15,8 +15,6 @@ an attribute the credential lacks).
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -25,6 +23,7 @@ import click
 from zkmed.canonical_json import canonical_json
 from zkmed.cli import render
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.files import write_atomic
 from zkmed.records.credential import Credential, attributes_json, issue_credential, load_credential
 from zkmed.records.fhir import MAX_BUNDLE_BYTES, parse_bundle
 from zkmed.records.keys import HolderKey, IssuerKey, read_public_key
@@ -46,18 +45,9 @@ def read_file(path: Path, limit: int, what: str) -> bytes:
 
 
 def write_file(path: Path, data: bytes, what: str) -> None:
-    """Write atomically (temp + rename)."""
-    try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    except OSError as exc:
-        raise MalformedInput(f"cannot write the {what} {path}: {exc.strerror or exc}") from None
+    """Write atomically (:mod:`zkmed.files`: temp file in the same directory, fsync, rename), mode 0600:
+    a presentation holds the patient's revealed attributes, for the verifier only."""
+    write_atomic(path, data, secret=True, what=f"the {what}", error=MalformedInput)
 
 
 def _date(value: str | None) -> dt.date | None:
@@ -77,13 +67,19 @@ def _credential(path: Path) -> Credential:
 
 @click.group()
 def record() -> None:
-    """Issue FHIR credentials, present and verify attributes and predicates."""
+    """Issue FHIR credentials, present and verify attributes and predicates.
+
+    Example: zkmed record issuer-init hospital-a
+    """
 
 
 @record.command("issuer-init")
 @click.argument("issuer_dir", type=FilePath)
 def issuer_init(issuer_dir: Path) -> None:
-    """Create an issuer key: ISSUER_DIR/issuer.key (secret, 0600) and ISSUER_DIR/issuer.pub."""
+    """Create an issuer key: ISSUER_DIR/issuer.key (secret, 0600) and ISSUER_DIR/issuer.pub.
+
+    Example: zkmed record issuer-init hospital-a
+    """
     key = IssuerKey.generate()
     key.save(issuer_dir)
     render.ok(f"issuer key {key.public.fingerprint}: {issuer_dir / 'issuer.pub'}")
@@ -92,7 +88,10 @@ def issuer_init(issuer_dir: Path) -> None:
 @record.command("holder-init")
 @click.argument("holder_dir", type=FilePath)
 def holder_init(holder_dir: Path) -> None:
-    """Create a holder (patient) key: HOLDER_DIR/holder.key (secret, 0600) and HOLDER_DIR/holder.pub."""
+    """Create a holder (patient) key: HOLDER_DIR/holder.key (secret, 0600) and HOLDER_DIR/holder.pub.
+
+    Example: zkmed record holder-init alice
+    """
     key = HolderKey.generate()
     key.save(holder_dir)
     render.ok(f"holder key {key.public.fingerprint}: {holder_dir / 'holder.pub'}")
@@ -104,7 +103,10 @@ def holder_init(holder_dir: Path) -> None:
 @click.option("--holder", "holder_pub", type=FilePath, required=True, help="the holder's holder.pub (or its directory)")
 @click.option("-o", "--output", type=FilePath, required=True, help="the credential file to write (mode 0600)")
 def issue(bundle: Path, issuer_dir: Path, holder_pub: Path, output: Path) -> None:
-    """Issue a credential over a FHIR R4 bundle's patient to a holder key."""
+    """Issue a credential over a FHIR R4 bundle's patient to a holder key.
+
+    Example: zkmed record issue bundle.json --issuer hospital-a --holder alice/holder.pub -o alice.cred
+    """
     issuer = IssuerKey.load(issuer_dir)
     holder = read_public_key(holder_pub, "holder")
     parsed = parse_bundle(read_file(bundle, MAX_BUNDLE_BYTES, "FHIR bundle"))
@@ -117,7 +119,10 @@ def issue(bundle: Path, issuer_dir: Path, holder_pub: Path, output: Path) -> Non
 @click.argument("credential", type=FilePath)
 @click.option("--json", "as_json", is_flag=True, help="print the zkmed.records.attributes JSON")
 def attributes(credential: Path, as_json: bool) -> None:
-    """List what the holder can reveal or prove about (the holder's own values)."""
+    """List what the holder can reveal or prove about (the holder's own values).
+
+    Example: zkmed record attributes alice.cred --json
+    """
     cred = _credential(credential)
     doc = attributes_json(cred)
     if as_json:
@@ -143,7 +148,10 @@ def present_cmd(
     credential: Path, holder_dir: Path, nonce: str, audience: str, reveal: tuple[str, ...], prove: tuple[str, ...],
     date: str | None, output: Path,
 ) -> None:  # fmt: skip
-    """Answer a verifier: reveal attributes, prove predicates on hidden ones."""
+    """Answer a verifier: reveal attributes, prove predicates on hidden ones.
+
+    Example: zkmed record present alice.cred --holder alice --nonce n-42 --audience hospital-b --prove adult -o pres.json
+    """
     request = Request(nonce, audience, reveal=reveal, prove=prove)
     cred = _credential(credential)
     holder = HolderKey.load(holder_dir)
@@ -164,7 +172,10 @@ def verify(
     presentation: Path, issuer_pub: Path, nonce: str, audience: str, board: Path | None, date: str | None,
     as_json: bool,
 ) -> None:  # fmt: skip
-    """Check a presentation; exit 0 only when everything holds (2 otherwise)."""
+    """Check a presentation; exit 0 only when everything holds (2 otherwise).
+
+    Example: zkmed record verify pres.json --issuer hospital-a/issuer.pub --nonce n-42 --audience hospital-b --ledger board --json
+    """
     issuer = read_public_key(issuer_pub, "issuer")
     data = read_file(presentation, MAX_PRESENTATION_BYTES, "presentation")
     today = _date(date)

@@ -14,6 +14,7 @@ import click
 
 from zkmed.canonical_json import parse_json
 from zkmed.cli import render
+from zkmed.cli.conventions import echo_json, result_json
 from zkmed.encoding import hex_decode, utf8_decode, utf8_encode
 from zkmed.errors import MalformedInput, ZkmedError
 from zkmed.hazmat.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk
@@ -51,7 +52,10 @@ def _vector(v: Any, index: int) -> dict[str, str]:
 
 @click.group()
 def sigma() -> None:
-    """Sigma-protocol proofs (draft-irtf-cfrg-sigma-protocols)."""
+    """Sigma-protocol proofs (draft-irtf-cfrg-sigma-protocols).
+
+    Example: zkmed sigma check-vectors tests/vectors/ietf-sigma/sigma-proofs_Shake128_P256.json
+    """
 
 
 @sigma.command("verify")
@@ -61,17 +65,30 @@ def sigma() -> None:
 @click.option("--tag-hex", is_flag=True, help="the --tag value is hex")
 @click.option("--instance", required=True, help="serialized linear relation, hex or @file")
 @click.option("--proof", required=True, help="NARG string, hex or @file")
-def verify_cmd(ciphersuite: str, flavor: str, tag: str, tag_hex: bool, instance: str, proof: str) -> None:
-    """Verify one NARG string; exit 0 only if it is valid."""
+@click.option("--json", "as_json", is_flag=True, help="a zkmed.cli.result JSON document on stdout")
+def verify_cmd(
+    ciphersuite: str, flavor: str, tag: str, tag_hex: bool, instance: str, proof: str, as_json: bool
+) -> None:
+    """Verify one NARG string; exit 0 only if it is valid (2 if not).
+
+    Example: zkmed sigma verify --tag my-protocol --instance @instance.hex --proof @proof.hex --json
+    """
     tag_bytes = hex_decode(tag, what="--tag") if tag_hex else utf8_encode(tag, what="--tag")
     verify_nizk(ciphersuite, flavor, tag_bytes, _hex_or_file(instance, "instance"), _hex_or_file(proof, "proof"))
+    if as_json:
+        echo_json(result_json("zkmed sigma verify", {"ciphersuite": ciphersuite, "flavor": flavor}))
+        return
     render.ok(f"valid {flavor} proof under {ciphersuite}")
 
 
 @sigma.command("check-vectors")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def check_vectors(path: Path) -> None:
-    """Verify every vector of an IETF sigma-protocols test-vector JSON file."""
+@click.option("--json", "as_json", is_flag=True, help="a zkmed.cli.result JSON document on stdout")
+def check_vectors(path: Path, as_json: bool) -> None:
+    """Verify every vector of an IETF sigma-protocols test-vector JSON file; exit 2 on a mismatch.
+
+    Example: zkmed sigma check-vectors tests/vectors/ietf-sigma/sigma-proofs_Shake128_P256.json --json
+    """
     vectors = parse_json(_read(path, "vector file"))
     if not isinstance(vectors, list):
         raise MalformedInput("vector file must hold a JSON list")
@@ -93,6 +110,14 @@ def check_vectors(path: Path) -> None:
         good = outcome.startswith(expected)
         failures += not good
         rows.append([v.get("Id", "?"), expected, outcome, "ok" if good else "MISMATCH"])
+    if as_json:
+        vectors_doc = [{"id": r[0], "expected": r[1], "got": r[2], "ok": r[3] == "ok"} for r in rows]
+        echo_json(
+            result_json("zkmed sigma check-vectors", {"file": path.name, "vectors": vectors_doc}, ok=not failures)
+        )
+        if failures:
+            raise click.exceptions.Exit(2)
+        return
     render.table(f"{path.name}", ["vector", "expected", "got", ""], rows)
     if failures:
         raise click.exceptions.Exit(2)

@@ -19,7 +19,7 @@ ROOT = Path(__file__).parent.parent
 #: low to high; the packages of one tuple are siblings and must not import each other
 LAYERS: list[tuple[str, ...]] = [
     ("zkmed.errors",),
-    ("zkmed.encoding",),
+    ("zkmed.encoding", "zkmed.files"),  # files: the one atomic-write helper
     ("zkmed.canonical_json",),
     ("zkmed.formats",),
     ("zkmed.hazmat.groups",),

@@ -198,6 +198,9 @@ RECORDS_SHARE_REPORT = register("zkmed.records.share-report", 0x0634, 1, "zkmed.
 # the auditor's whole-ledger verifier (zkmed.audit): codes 0x0801-0x08FF
 VERIFY_REPORT = register("zkmed.verify-report", 0x0801, 1, "zkmed.audit.report")
 
+# command-line results (zkmed.cli): codes 0x0901-0x09FF
+CLI_RESULT = register("zkmed.cli.result", 0x0901, 1, "zkmed.cli.conventions")
+
 
 # served ledger and bulletin board (zkmed.serve): codes 0x0701-0x07FF
 SERVE_WRITE_REQUEST = register("zkmed.serve.write-request", 0x0701, 1, "zkmed.serve.auth")

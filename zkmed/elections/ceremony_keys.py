@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -23,6 +22,7 @@ from zkmed.canonical_json import canonical_json
 from zkmed.elections.ceremony_messages import MAX_TRUSTEES, decode_element, encode_element
 from zkmed.elections.fields import b64_encode, b64_field, exact_fields, int_field, list_field, load_payload, str_field
 from zkmed.errors import LedgerError, MalformedInput
+from zkmed.files import write_atomic
 from zkmed.hazmat.groups import Element, FixedBase, Group, get_group
 
 __all__ = ["JointKey", "TrusteeShare", "load_secret_file", "save_secret_file"]
@@ -186,26 +186,7 @@ class TrusteeShare:
 
 def save_secret_file(path: Path | str, data: bytes) -> None:
     """Create ``path`` mode 0600 atomically (temp file in the same folder, fsync, then link); never overwrite."""
-    path = Path(path)
-    if path.exists():
-        raise LedgerError(f"refusing to overwrite the key file {path}")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=".zkmed-secret-", dir=path.parent)
-    except OSError as exc:
-        raise LedgerError(f"cannot create the key file {path}: {exc.strerror or exc}") from exc
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), 0o600)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.link(tmp, path)  # atomic, and fails if path appeared meanwhile: no overwrite
-    except FileExistsError as exc:
-        raise LedgerError(f"refusing to overwrite the key file {path}") from exc
-    except OSError as exc:
-        raise LedgerError(f"cannot write the key file {path}: {exc.strerror or exc}") from exc
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    write_atomic(path, data, secret=True, overwrite=False, what="the key file", error=LedgerError)
 
 
 def load_secret_file(path: Path | str, max_size: int = 1 << 16) -> bytes:

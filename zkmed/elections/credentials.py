@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import os
 import stat
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.errors import LedgerError, MalformedInput, VerificationError
+from zkmed.files import write_atomic
 from zkmed.formats import ELECTION_CREDENTIALS, ELECTION_VOTER_KEY
 
 from .fields import b64_encode, b64_field, check_id, exact_fields, hex_field, list_field, load_payload
@@ -38,22 +38,7 @@ SIGNATURE_LABEL = b"zkmed/v1/election-ballot-signature\x00"
 
 def write_secret_file(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` with mode 0600, atomically (temp file in the directory, then rename)."""
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    except OSError as exc:
-        raise LedgerError(f"cannot create {path}: {exc.strerror or exc}") from exc
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise LedgerError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    write_atomic(path, data, secret=True, mkdir=True, what="the key file", error=LedgerError)
 
 
 def verify_signature(public_key: bytes, message: bytes, signature: bytes) -> None:

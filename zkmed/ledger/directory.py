@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from zkmed.errors import LedgerError
+from zkmed.files import write_atomic
 from zkmed.ledger.checkpoint import TrustPolicy
 from zkmed.ledger.keys import KEY_FILE_SUFFIX, AuthorityKey, load_key_dir
 from zkmed.ledger.store_sqlite import remove_files
@@ -40,12 +41,8 @@ def _reason(exc: OSError) -> str:
 
 
 def write_text(path: Path, text: str, what: str) -> Path:
-    """Write a public text file (``what`` names it in the LedgerError when that fails); returns ``path``."""
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise LedgerError(f"cannot write {what} {path}: {_reason(exc)}") from exc
-    return path
+    """Write a public text file atomically (``what`` names it in the LedgerError); returns ``path``."""
+    return write_atomic(path, text.encode("utf-8"), what=what, error=LedgerError)
 
 
 def write_policy(directory: Path, policy: TrustPolicy) -> Path:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
+from zkmed.files import write_atomic
 from zkmed.formats import LEDGER_SECRET_KEY
 from zkmed.ledger.note import check_key_name, check_text
 
@@ -98,21 +99,7 @@ class AuthorityKey:
 
     def write(self, path: Path) -> None:
         """Create ``path`` with mode 0600; refuse to overwrite an existing file."""
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError as exc:
-            raise LedgerError(f"refusing to overwrite the key file {path}") from exc
-        except OSError as exc:
-            raise LedgerError(f"cannot create the key file {path}: {exc.strerror or exc}") from exc
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(self.file_text())
-                f.flush()
-                os.fsync(f.fileno())
-            os.chmod(path, 0o600)
-        except OSError as exc:
-            Path(path).unlink(missing_ok=True)
-            raise LedgerError(f"cannot write the key file {path}: {exc.strerror or exc}") from exc
+        write_atomic(path, self.file_text().encode("utf-8"), secret=True, overwrite=False, what="the key file")
 
     @classmethod
     def load(cls, path: Path) -> AuthorityKey:

@@ -19,15 +19,14 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.encoding import Writer, b64_decode, b64_encode, utf8_encode
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.files import write_atomic
 from zkmed.formats import RECORDS_ATTRIBUTES, RECORDS_CREDENTIAL
 from zkmed.hazmat.commitments import PedersenParams
 from zkmed.hazmat.groups import Element, get_group
@@ -220,21 +219,7 @@ class Credential:
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the credential file, mode 0600, atomically (temp + rename)."""
-        p = Path(path)
-        try:
-            fd, tmp = tempfile.mkstemp(dir=p.parent if str(p.parent) else ".", prefix=f".{p.name}.", suffix=".tmp")
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "wb") as f:
-                    f.write(self.to_bytes())
-                    f.flush()
-                    os.fsync(f.fileno())
-                os.replace(tmp, p)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
-        except OSError as exc:
-            raise MalformedInput(f"cannot write the credential {p}: {exc.strerror or exc}") from None
+        write_atomic(path, self.to_bytes(), secret=True, what="the credential", error=MalformedInput)
 
 
 def issue_credential(bundle: FhirBundle, issuer: IssuerKey, holder: PublicKey, *, issued_at: int) -> Credential:

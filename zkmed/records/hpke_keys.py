@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, Self
 
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.files import write_atomic
 from zkmed.formats import RECORDS_HPKE_PUBLIC_KEY, RECORDS_HPKE_SECRET_KEY
 from zkmed.records import board
 
@@ -35,20 +35,6 @@ SUITE_NAME = "DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-128-GCM"
 KEM_NAME = "DHKEM(X25519, HKDF-SHA256)"
 KEY_SIZE = 32
 MAX_KEY_FILE = 4096
-
-
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class HpkePublicKey:
@@ -160,10 +146,17 @@ class HpkeKey:
         secret = d / "hpke.key"
         try:
             d.mkdir(parents=True, exist_ok=True)
-            if secret.exists():
-                raise MalformedInput(f"refusing to overwrite the HPKE key {secret}")
-            _write_atomic(secret, self.secret_text().encode(), 0o600)
-            _write_atomic(d / "hpke.pub", self.public.to_text().encode(), 0o644)
+            write_atomic(
+                secret,
+                self.secret_text().encode(),
+                secret=True,
+                overwrite=False,
+                what="the HPKE key",
+                error=MalformedInput,
+            )
+            write_atomic(
+                d / "hpke.pub", self.public.to_text().encode(), what="the HPKE public key", error=MalformedInput
+            )
         except OSError as exc:
             raise MalformedInput(f"cannot write the HPKE key in {d}: {exc.strerror or exc}") from None
         return secret

@@ -25,7 +25,6 @@ import hashlib
 import os
 import secrets
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -37,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import MalformedInput, VerificationError
+from zkmed.files import write_atomic
 from zkmed.formats import RECORDS_PUBLIC_KEY, RECORDS_SECRET_KEY
 
 __all__ = ["ROLES", "HolderKey", "IssuerKey", "PublicKey", "SecretKey", "read_public_key"]
@@ -144,20 +144,6 @@ def read_public_key(path: str | os.PathLike[str], role: str | None = None) -> Pu
     return PublicKey.from_text(data, role)
 
 
-def _write_atomic(path: Path, data: bytes, mode: int) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 class SecretKey:
     """An ECDSA P-256 signing key of one role (secret: redacted ``repr``, not picklable)."""
 
@@ -232,10 +218,20 @@ class SecretKey:
         secret = d / f"{self.ROLE}.key"
         try:
             d.mkdir(parents=True, exist_ok=True)
-            if secret.exists():
-                raise MalformedInput(f"refusing to overwrite the {self.ROLE} key {secret}")
-            _write_atomic(secret, self.secret_text().encode(), 0o600)
-            _write_atomic(d / f"{self.ROLE}.pub", self.public.to_text().encode(), 0o644)
+            write_atomic(
+                secret,
+                self.secret_text().encode(),
+                secret=True,
+                overwrite=False,
+                what=f"the {self.ROLE} key",
+                error=MalformedInput,
+            )
+            write_atomic(
+                d / f"{self.ROLE}.pub",
+                self.public.to_text().encode(),
+                what=f"the {self.ROLE} public key",
+                error=MalformedInput,
+            )
         except OSError as exc:
             raise MalformedInput(f"cannot write the {self.ROLE} key in {d}: {exc.strerror or exc}") from None
         return secret
