@@ -15,6 +15,7 @@ from pathlib import Path
 import click
 
 from zkmed.cli import render
+from zkmed.cli.conventions import from_environment, ledger_argument
 from zkmed.errors import MalformedInput, ZkmedError
 
 
@@ -43,7 +44,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 @click.command()
-@click.argument("board", required=False, type=click.Path(path_type=Path))
+@ledger_argument("board", required=False)
 @click.option("--store", "store_url", help="a store URL (postgresql://…) instead of a ledger directory")
 @click.option(
     "--keys", "keys_dir", type=click.Path(path_type=Path), help="with --store and --write: the authority key files"
@@ -55,8 +56,23 @@ def _listen(host: str, port: int) -> socket.socket:
     is_flag=True,
     help="accept authority-signed appends and verified ballots (loads this node's authority keys into the writer)",
 )
-def serve(board: Path | None, store_url: str | None, keys_dir: Path | None, host: str, port: int, write: bool) -> None:
-    """Serve the ledger BOARD (a directory) or --store URL: read API, public pages, and with --write the write API."""
+@click.pass_context
+def serve(
+    ctx: click.Context,
+    board: Path | None,
+    store_url: str | None,
+    keys_dir: Path | None,
+    host: str,
+    port: int,
+    write: bool,
+) -> None:
+    """Serve the ledger BOARD (a directory) or --store URL: read API, public pages, and with --write the write API.
+
+    BOARD defaults to $ZKMED_LEDGER (ignored when --store is given).
+    Example: zkmed serve board --port 8000        (then open http://127.0.0.1:8000/)
+    """
+    if store_url is not None and from_environment(ctx, "board"):
+        board = None  # --store names the ledger; $ZKMED_LEDGER is only a default
     import uvicorn  # here: importing the CLI must not pull in the server
 
     from zkmed.serve import ServeConfig, Source, create_app

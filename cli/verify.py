@@ -37,7 +37,12 @@ def verify(board: Path, policy: Path | None, as_json: bool, jobs: int, scheduler
     if as_json:
         _echo_json(report.to_json())
     else:
-        _render(report)
+        render_report(report)
+    raise_on_failure(report)
+
+
+def raise_on_failure(report: Report) -> None:
+    """The one error line (exit 2) for a report with a failed step: the first failure, its entry and reason."""
     failure = report.first_failure()
     if failure is not None:
         step, finding = failure
@@ -71,7 +76,8 @@ def _run(store: Store, anchor: object, jobs: int, scheduler: str | None, show_pr
             bar.stop()
 
 
-def _render(report: Report) -> None:
+def render_report(report: Report) -> None:
+    """Each step's number, name and verdict (and up to ten findings) on stdout."""
     for step in report.steps:
         mark = {"passed": "[green]✓[/]", "failed": "[red]✗[/]"}.get(step.verdict, "[dim]-[/]")
         detail = f" [dim]({step.detail})[/]" if step.detail else ""

@@ -35,17 +35,13 @@ SEED = 2026  #: the synthetic voters' choices (the ballots' randomness is fresh 
 
 
 def _verify(console: Console, board: Path) -> Report:
-    from zkmed.cli.verify import _render
+    from zkmed.cli.verify import raise_on_failure, render_report
 
     policy = TrustPolicy.parse((board / "authorities.txt").read_text())
     with Ledger.open(board) as led:  # read-only, as an auditor opens it
         report = verify_ledger(led.store, policy=policy)
-    _render(report)
-    failure = report.first_failure()
-    if failure is not None:
-        step, finding = failure
-        where = "the ledger" if finding.index is None else f"entry {finding.index}"
-        raise VerificationError(f"step {step.number} ({step.name}) failed at {where}: {finding.reason}")
+    render_report(report)
+    raise_on_failure(report)
     return report
 
 

@@ -33,13 +33,10 @@ from zkmed.files import AtomicFile, write_atomic
 from zkmed.formats import CLI_RESULT, peek_json
 
 #: commands whose help has no example yet, with the reason (keep this short)
-EXAMPLE_EXEMPT: dict[str, str] = {
-    "zkmed serve": "cli/serve.py is being changed by the serve helper (issue #15), who owns its help",
-}
+EXAMPLE_EXEMPT: dict[str, str] = {}
 
 #: ledger arguments not (yet) defaulting to $ZKMED_LEDGER, with the reason
 LEDGER_ENV_EXEMPT: dict[str, str] = {
-    "zkmed serve": "cli/serve.py is owned by the serve helper (issue #15)",
     "zkmed record hpke-init": "DIRECTORY is the grantee's key directory, not a ledger",
     "zkmed demo": "DIRECTORY is a new or empty directory for the demo's fresh ledger, not an existing one",
 }
