@@ -22,7 +22,7 @@ def election(tmp_path_factory: pytest.TempPathFactory) -> Election:
 
 def _both(led, index: SubmissionIndex, payload: bytes) -> str | None:  # type: ignore[no-untyped-def]
     """Check with the kept index and with a fresh scan; both must agree (None, or the same message)."""
-    answers = []
+    answers: list[str | None] = []
     for idx in (index, None):
         try:
             check_ballot_submission(led, payload, index=idx)

@@ -72,8 +72,11 @@ def result(ledger: Any) -> dict:
     return {"contests": [{"title": "Mayor <of> the town", "options": options}]}
 
 
+SubmissionIndex = None  # the stand-in keeps its own scan state (_SEEN)
+
 NAMES = (
     "BALLOT_ENTRY_TYPE",
+    "SubmissionIndex",
     "ENTRY_TYPE_PREFIX",
     "ballot_key",
     "confirmation_code",
