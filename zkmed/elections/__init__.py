@@ -20,7 +20,7 @@ The public entry points (each takes an open :class:`~zkmed.ledger.Ledger`, the e
 
 from zkmed.elections.ballot import encrypt_ballot, parse_ballot
 from zkmed.elections.board import collect_board
-from zkmed.elections.confirmation import confirmation_code
+from zkmed.elections.confirmation import confirmation_code, parse_confirmation_code
 from zkmed.elections.credentials import VoterCredential
 from zkmed.elections.elgamal import Ciphertext, encrypt
 from zkmed.elections.manifest import Manifest, parse_manifest
@@ -38,7 +38,8 @@ from zkmed.elections.workflow import (
 )
 
 __all__ = [
-    "STEPS", "Ciphertext", "ElectionReport", "Manifest", "SubmissionIndex", "ballot_key", "VoteOutcome", "VoterCredential", "cast_vote",
-    "check_ballot_submission", "confirmation_code", "create_election", "encrypt", "encrypt_ballot", "parse_ballot",
-    "parse_manifest", "post_tally", "publish_result", "collect_board", "result", "trustee_decrypt", "verify_election",
+    "STEPS", "Ciphertext", "ElectionReport", "Manifest", "SubmissionIndex", "VoteOutcome", "VoterCredential",
+    "ballot_key", "cast_vote", "check_ballot_submission", "collect_board", "confirmation_code", "create_election",
+    "encrypt", "encrypt_ballot", "parse_ballot", "parse_confirmation_code", "parse_manifest", "post_tally",
+    "publish_result", "result", "trustee_decrypt", "verify_election",
 ]  # fmt: skip
