@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -59,12 +60,12 @@ class RealElection:
             return workflow.publish_result(led).to_json()
 
 
-def make_real_election(root: Path, voters: int = 6, *, notes: int = 0) -> RealElection:
-    """A board (3 authorities, threshold 2) holding ``notes`` note entries, then a whole election setup."""
+def make_real_election(root: Path, voters: int = 6, *, before: Callable[[Ledger], None] | None = None) -> RealElection:
+    """A board (3 authorities, threshold 2) holding what ``before`` appends, then a whole election setup."""
     root.mkdir(parents=True, exist_ok=True)
     with Ledger.init(root / "board", authorities=3, threshold=2, name="board.example") as led:
-        if notes:
-            led.append_batch([("note", f"note {i}".encode()) for i in range(notes)])
+        if before is not None:
+            before(led)
         made = workflow.create_election(
             led, parse_manifest(json.dumps(MANIFEST)), trustees=3, quorum=2, voters=voters, keys=root / "keys"
         )
