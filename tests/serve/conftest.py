@@ -22,7 +22,6 @@ from zkmed.serve import ServeConfig, Source, create_app
 ROOT = Path(__file__).parent.parent.parent
 #: screenshots and other artifacts of the browser tests (kept after the run)
 ARTIFACTS = Path(os.environ.get("ZKMED_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "serve"
-SERVE_PROCESS = Path(__file__).parent / "serve_process.py"
 
 XSS = b'<script>window.__xss = 1</script><img src=x onerror="window.__xss=2">'
 MEDICAL_TYPE = "records/consent"  # zkmed.records.consent.GRANT_ENTRY
@@ -104,12 +103,11 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``zkmed serve DIR …`` in its own process, on a free loopback port: with the real elections package
-    (``real=True``), else with the elections stand-in (:mod:`fake_elections`)."""
+    """``zkmed serve DIR …`` (the real elections package) in its own process, on a free loopback port."""
 
-    def __init__(self, board: Path, *extra: str, port: int | None = None, real: bool = False) -> None:
+    def __init__(self, board: Path, *extra: str, port: int | None = None) -> None:
         self.board, self.extra, self.port = board, extra, port or free_port()
-        self.launcher = ["-m", "zkmed.cli.main", "serve"] if real else [str(SERVE_PROCESS)]
+        self.launcher = ["-m", "zkmed.cli.main", "serve"]
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -141,12 +139,3 @@ class ServerProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-@pytest.fixture
-def server(board: Path) -> Iterator[ServerProcess]:
-    srv = ServerProcess(board, "--write").start()
-    try:
-        yield srv
-    finally:
-        srv.stop()

@@ -37,7 +37,7 @@ MAYOR = ["alice", "bob", "bob", "carol", "bob", "alice"]
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[str]]]:
     election = make_real_election(tmp_path_factory.mktemp("browser"), voters=len(MAYOR), before=fill_board)
     ballots = [election.ballot(i, m, "yes" if i % 2 else "no") for i, m in enumerate(MAYOR)]
-    srv = ServerProcess(election.board, "--write", real=True).start()
+    srv = ServerProcess(election.board, "--write").start()
     codes = []
     try:
         with httpx.Client(base_url=srv.url, timeout=30) as http:
@@ -50,7 +50,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, list[s
     finally:
         srv.stop()
     election.finish()  # tally, decryptions, result: posted with the workflow functions (the server is stopped)
-    srv = ServerProcess(election.board, "--write", real=True).start()
+    srv = ServerProcess(election.board, "--write").start()
     try:
         with httpx.Client(base_url=srv.url, timeout=30) as http:
             head = http.get("/api/v1/head").json()

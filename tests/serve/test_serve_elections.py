@@ -70,10 +70,13 @@ def test_real_ballots_end_to_end(election: RealElection, tmp_path: Path) -> None
             (ballots[1], 422, "step 7"),  # a replay of an acknowledged ballot
             (b'{"ballot_id":"x"}', 400, "ballot_id"),
             (b"not a ballot", 400, "ballot"),
+            (ballots[0][:-1], 400, "JSON"),  # cut short: its id is read, the parse fails
+            (b'{"ballot_id":"' + b"0" * 32 + b'","x":1}', 400, "type"),
         ]  # fmt: skip
         for body, status, words in refused:
             r = client.post("/api/v1/ballots", content=body)
             assert r.status_code == status and words in r.json()["error"]["message"], (words, r.text)
+        assert client.post("/api/v1/ballots", content=b"x" * ((1 << 20) + 1)).status_code == 413
         assert _size(client) == start + 4  # nothing of them was written
 
         wait_sealed(client, start + 4)
