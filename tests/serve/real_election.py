@@ -60,10 +60,14 @@ class RealElection:
             return workflow.publish_result(led).to_json()
 
 
-def make_real_election(root: Path, voters: int = 6, *, before: Callable[[Ledger], None] | None = None) -> RealElection:
-    """A board (3 authorities, threshold 2) holding what ``before`` appends, then a whole election setup."""
+def make_real_election(
+    root: Path, voters: int = 6, *, before: Callable[[Ledger], None] | None = None, store: str | None = None
+) -> RealElection:
+    """A board (3 authorities, threshold 2; on PostgreSQL with ``store``) holding what ``before`` appends,
+    then a whole election setup."""
     root.mkdir(parents=True, exist_ok=True)
-    with Ledger.init(root / "board", authorities=3, threshold=2, name="board.example") as led:
+    extra = {"store": store} if store is not None else {}
+    with Ledger.init(root / "board", authorities=3, threshold=2, name="board.example", **extra) as led:
         if before is not None:
             before(led)
         made = workflow.create_election(
