@@ -18,7 +18,7 @@ from real_election import RealElection, forged_proof, make_real_election, resign
 
 from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.cli.main import main
-from zkmed.elections import confirmation_code
+from zkmed.elections import SubmissionIndex, confirmation_code
 from zkmed.elections.credentials import VoterCredential
 from zkmed.ledger.receipt import TlogProof
 
@@ -78,6 +78,8 @@ def test_real_ballots_end_to_end(election: RealElection, tmp_path: Path) -> None
             assert r.status_code == status and words in r.json()["error"]["message"], (words, r.text)
         assert client.post("/api/v1/ballots", content=b"x" * ((1 << 20) + 1)).status_code == 413
         assert _size(client) == start + 4  # nothing of them was written
+        index = client.app.state.board.submissions  # type: ignore[attr-defined]
+        assert isinstance(index, SubmissionIndex) and len(index.ballots) == 4  # the writer's kept index, ids only
 
         wait_sealed(client, start + 4)
         code = codes[1]
