@@ -205,6 +205,22 @@ def _stores(tmp: Path) -> Iterator[tuple[str, Callable[[Path], Ledger]]]:
         server.stop()
 
 
+def _check_rate(board: Path, ballots: list[bytes], seconds: float = 2.0) -> float:
+    """Ballots/s of ``check_ballot_submission`` alone with a kept index (one thread; nothing appended)."""
+    from zkmed.elections import SubmissionIndex, check_ballot_submission
+
+    index = SubmissionIndex()
+    with Ledger.open(board) as led:
+        check_ballot_submission(led, ballots[0], index=index)  # loads the context
+        done, start = 0, time.perf_counter()
+        for payload in ballots[1:]:
+            check_ballot_submission(led, payload, index=index)
+            done += 1
+            if time.perf_counter() - start > seconds:
+                break
+        return done / (time.perf_counter() - start)
+
+
 def _ballot_maker(ballots: list[bytes]) -> Callable[[int, int], tuple[str, bytes] | None]:
     it = iter(ballots)
     lock = threading.Lock()
@@ -248,6 +264,7 @@ def tables(*, quick: bool = False) -> list[Table]:
                 continue
             keys = load_key_dir(board / "keys")
             ballots = _election(board, count)
+            table.add(store, "check_ballot_submission in-process (no HTTP)", 1, _check_rate(board, ballots), 0, "", "")
             with _server(board) as url:
                 origin = httpx.get(url + "/api/v1/head").json()["origin"]
                 workloads: list[tuple[str, Callable[[int, int], tuple[str, bytes] | None]]] = [
