@@ -22,7 +22,6 @@ from zkmed.serve import ServeConfig, Source, create_app
 ROOT = Path(__file__).parent.parent.parent
 #: screenshots and other artifacts of the browser tests (kept after the run)
 ARTIFACTS = Path(os.environ.get("ZKMED_TEST_ARTIFACTS", ROOT / "test-artifacts")) / "serve"
-SERVE_PROCESS = Path(__file__).parent / "serve_process.py"
 
 XSS = b'<script>window.__xss = 1</script><img src=x onerror="window.__xss=2">'
 MEDICAL_TYPE = "records/consent"  # zkmed.records.consent.GRANT_ENTRY
@@ -35,12 +34,17 @@ def medical_append(led: Ledger, entry_type: str, payload: bytes) -> None:
     led.append(entry_type, payload)
 
 
+def fill_board(led: Ledger, notes: int = NOTES) -> None:
+    """``notes`` notes, the hostile payload (entry ``notes``), a medical entry (``notes + 1``), a binary one."""
+    led.append_batch([("note", f"note {i}".encode()) for i in range(notes)])
+    led.append("note", XSS)
+    medical_append(led, MEDICAL_TYPE, MEDICAL_SECRET)
+    led.append("note", b"\xff\xfe binary")
+
+
 def make_board(path: Path, notes: int = NOTES) -> Path:
     with Ledger.init(path, authorities=3, threshold=2, name="board.example") as led:
-        led.append_batch([("note", f"note {i}".encode()) for i in range(notes)])
-        led.append("note", XSS)
-        medical_append(led, MEDICAL_TYPE, MEDICAL_SECRET)
-        led.append("note", b"\xff\xfe binary")
+        fill_board(led, notes)
         led.checkpoint()
     return path
 
@@ -99,15 +103,16 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """``zkmed serve DIR --write`` (with the elections stand-in) in its own process, on a free loopback port."""
+    """``zkmed serve DIR …`` (the real elections package) in its own process, on a free loopback port."""
 
     def __init__(self, board: Path, *extra: str, port: int | None = None) -> None:
         self.board, self.extra, self.port = board, extra, port or free_port()
+        self.launcher = ["-m", "zkmed.cli.main", "serve"]
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 20.0) -> ServerProcess:
-        args = [sys.executable, str(SERVE_PROCESS), str(self.board), "--port", str(self.port), *self.extra]
+        args = [sys.executable, *self.launcher, str(self.board), "--port", str(self.port), *self.extra]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -134,12 +139,3 @@ class ServerProcess:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.kill()
-
-
-@pytest.fixture
-def server(board: Path) -> Iterator[ServerProcess]:
-    srv = ServerProcess(board, "--write").start()
-    try:
-        yield srv
-    finally:
-        srv.stop()

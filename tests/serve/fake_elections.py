@@ -1,4 +1,6 @@
-"""A stand-in for the elections package's board API until it is merged (installed onto ``zkmed.elections``).
+"""A stand-in for the elections package's board API (installed onto ``zkmed.elections`` by the ``elections`` fixture).
+
+Used only where the real package cannot serve: a contest title with markup (the page must escape it).
 
 A "ballot" is canonical JSON ``{"choice": "alice"|"bob"|"carol", "id": <str>, "proof": "valid"|…}``;
 ``check_ballot_submission`` refuses malformed ones, a bad proof (naming the step) and a second ballot
@@ -72,8 +74,11 @@ def result(ledger: Any) -> dict:
     return {"contests": [{"title": "Mayor <of> the town", "options": options}]}
 
 
+SubmissionIndex = None  # the stand-in keeps its own scan state (_SEEN)
+
 NAMES = (
     "BALLOT_ENTRY_TYPE",
+    "SubmissionIndex",
     "ENTRY_TYPE_PREFIX",
     "ballot_key",
     "confirmation_code",

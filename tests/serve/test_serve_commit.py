@@ -44,7 +44,7 @@ def test_keys_are_unique_within_a_batch(board: Path) -> None:
     with Ledger.open(board, signing=True) as led:
         jobs = [Job(lambda led: [("note", b"1")], key="k"), Job(lambda led: [("note", b"2")], key="k")]
         results = run_batch(led, jobs)
-        assert isinstance(results[1], VerificationError) and "already cast" in str(results[1])
+        assert isinstance(results[1], VerificationError) and "ballot id k was just accepted" in str(results[1])
 
 
 def test_exclusive_jobs_go_one_per_batch(board: Path) -> None:

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import fake_elections
 import pytest
-from conftest import MEDICAL_SECRET, MEDICAL_TYPE, NOTES, XSS, client_for, wait_sealed
+from conftest import MEDICAL_SECRET, MEDICAL_TYPE, NOTES, XSS, client_for
 from starlette.testclient import TestClient
 
-from zkmed.ledger.checkpoint import TrustPolicy
-from zkmed.ledger.receipt import TlogProof, verify_receipt
 from zkmed.serve import elections as adapter
 from zkmed.serve.svg import bar_chart
 
@@ -86,45 +84,9 @@ def test_without_elections_the_election_parts_answer_501(
     assert reader.get("/ballot").status_code == 200  # the empty form still shows
 
 
-def test_ballot_submission_lookup_and_receipt(client: TestClient, elections: None) -> None:
-    valid = fake_elections.ballot("v-1", "bob")
-    r = client.post("/api/v1/ballots", content=valid)
-    assert r.status_code == 201, r.text
-    code = r.json()["confirmation_code"]
-    assert code == fake_elections.confirmation_code(valid) and r.json()["first_seq"] == TOTAL
-    wait_sealed(client, TOTAL + 1)
-    status = client.get(f"/api/v1/ballots/{code}").json()
-    assert status["status"] == "recorded" and status["seq"] == TOTAL and status["checkpoint"] >= TOTAL + 1
-    receipt = TlogProof.parse(client.get(status["receipt"]).text)
-    assert client.get(f"/api/v1/ballots/{code}/receipt").text == client.get(status["receipt"]).text
-    verify_receipt(receipt, TrustPolicy.parse(client.get("/api/v1/policy").text))
-    assert receipt.entry().payload == valid
-    page = client.get("/ballot", params={"code": code}).text
-    assert '<td id="status">recorded</td>' in page and 'id="receipt"' in page
-    missing = client.get("/ballot", params={"code": "zk-0000"})
-    assert missing.status_code == 404 and 'id="not-found"' in missing.text
-    assert client.get("/api/v1/ballots/zk-0000").status_code == 404
-
-
-def test_invalid_ballots_are_refused_naming_the_step_and_nothing_is_written(
-    client: TestClient, elections: None
-) -> None:
-    assert client.post("/api/v1/ballots", content=fake_elections.ballot("d-1")).status_code == 201
-    cases = [
-        (fake_elections.ballot("f-1", valid=False), 422, "step B3"),
-        (fake_elections.ballot("d-1", "carol"), 422, "already cast"),
-        (b"not json", 400, "JSON"),
-        (b'{"choice":"mallory","id":"x","proof":"valid"}', 400, "ballot"),
-    ]
-    for body, status, words in cases:
-        r = client.post("/api/v1/ballots", content=body)
-        assert r.status_code == status and words in r.json()["error"]["message"], r.text
-    assert client.post("/api/v1/ballots", content=b"x" * ((1 << 20) + 1)).status_code == 413
-    head = client.get("/api/v1/head").json()
-    assert head["size"] + head["pending"] == TOTAL + 1
-
-
 def test_result_page_has_a_chart(client: TestClient, elections: None) -> None:
+    """The stand-in: a contest title with markup (real contest ids are [A-Za-z0-9_.-]) is escaped on the page.
+    Real ballots and a real result: test_serve_elections.py, test_serve_browser.py."""
     for i, choice in enumerate(["alice", "bob", "bob", "carol", "bob"]):
         assert client.post("/api/v1/ballots", content=fake_elections.ballot(f"r-{i}", choice)).status_code == 201
     html = client.get("/result").text
@@ -148,16 +110,9 @@ def test_contests_reads_common_result_shapes() -> None:
     assert adapter.contests(mapping) == [("mayor", [("alice", 3), ("bob", 0)])]
 
 
-def test_result_page_before_a_result_exists(client: TestClient, elections: None, monkeypatch) -> None:
-    import zkmed.elections
-    from zkmed.errors import MalformedInput
-
-    def no_tally(ledger: object) -> dict:
-        raise MalformedInput("no tally has been posted yet")
-
-    monkeypatch.setattr(zkmed.elections, "result", no_tally)
-    r = client.get("/result")
-    assert r.status_code == 200 and 'id="no-result"' in r.text and "no tally has been posted yet" in r.text
+def test_result_page_before_a_result_exists(client: TestClient) -> None:
+    r = client.get("/result")  # the real package, a board without an election
+    assert r.status_code == 200 and 'id="no-result"' in r.text and "election parameters" in r.text
 
 
 @pytest.mark.parametrize("prefix", ["<x>", "a" * 65])

@@ -61,3 +61,26 @@ def test_store_url_needs_keys_to_write(pg_url: str, tmp_path: Path) -> None:
         Source(store_url=pg_url, keys_dir=tmp_path).open(signing=True)
     with pytest.raises(MalformedInput):
         Source(store_url="sqlite:///x")
+
+
+def test_real_ballots_on_postgresql(tmp_path: Path, pg_url: str) -> None:
+    """A real P-256 election on a PostgreSQL board: ballots verified at submission, a replay refused, lookup."""
+    import psycopg
+    from real_election import forged_proof, make_real_election
+
+    with psycopg.connect(pg_url, autocommit=True) as admin:
+        admin.execute(b"CREATE DATABASE ballots")
+    url = pg_url.rsplit("/", 1)[0] + "/ballots"
+    election = make_real_election(tmp_path / "e", voters=3, store=url)
+    ballots = [election.ballot(i, "bob") for i in range(3)]
+    with TestClient(create_app(ServeConfig(Source(election.board), write=True, seal_interval_s=0.05))) as c:
+        codes = [c.post("/api/v1/ballots", content=b).json()["confirmation_code"] for b in ballots]
+        r = c.post("/api/v1/ballots", content=ballots[0])
+        assert r.status_code == 422 and "step 7" in r.json()["error"]["message"]
+        r = c.post("/api/v1/ballots", content=forged_proof(election.ballot(1), election.voters[1]))
+        assert r.status_code == 422 and "mayor option bob" in r.json()["error"]["message"]
+        head = c.get("/api/v1/head").json()
+        wait_sealed(c, head["size"] + head["pending"])
+        status = c.get(f"/api/v1/ballots/{codes[2]}").json()
+        assert status["status"] == "recorded" and status["seq"] == head["size"] + head["pending"] - 1
+    assert election.finish()["contests"]["mayor"] == {"alice": 0, "bob": 3, "carol": 0}

@@ -15,12 +15,13 @@ from zkmed import formats
 from zkmed.errors import LedgerError, MalformedInput, VerificationError
 from zkmed.ledger import Ledger
 
-from .ballot import encrypt_ballot, make_spoil, parse_ballot, parse_spoil, verify_ballot_proofs
+from .ballot import encrypt_ballot, make_spoil, parse_ballot, parse_spoil
 from .board import Board, Parameters, base_payload, collect_board, compute_base_hash, entry_type, load_context
 from .confirmation import confirmation_code
 from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList, VoterCredential
 from .manifest import Manifest
+from .submission import check_ballot_submission
 from .tally import Result, Tally, compute_tally, counted_ballots
 
 __all__ = [
@@ -111,29 +112,6 @@ def _credential_set(board: Board) -> set[bytes]:
     if posted is None:
         raise MalformedInput("this election has no credential list yet")
     return set(CredentialList.from_payload(posted.payload).keys)
-
-
-def check_ballot_submission(ledger: Ledger, payload: bytes) -> None:
-    """The serve hook: would ``payload`` be a valid ballot if appended now?  None, or a ZkmedError naming the step.
-
-    Checks: parses against the manifest (MalformedInput), voting still open (no tally
-    posted), the credential is registered and signed it, the ballot id is new, every
-    proof verifies (VerificationError).
-    """
-    board, ctx = _context(ledger)
-    if board.tallies:
-        raise VerificationError("step 6 (ballots): voting is closed, the tally has been posted")
-    ballot = parse_ballot(ctx, payload)
-    if ballot.credential not in _credential_set(board):
-        raise VerificationError("step 6 (ballots): the credential is not on the registrar's list")
-    ballot.check_signature()
-    wanted = f'{{"ballot_id":"{ballot.ballot_id}"'.encode()
-    for posted in board.ballots:  # only the id (the canonical form starts with it): no parsing per posted ballot
-        if posted.payload.startswith(wanted):
-            raise VerificationError(
-                f"step 7 (unique ballot ids): ballot id {ballot.ballot_id} is already posted", where=posted.where
-            )
-    verify_ballot_proofs(ctx, ballot)
 
 
 @dataclass(frozen=True)

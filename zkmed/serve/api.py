@@ -144,11 +144,14 @@ def write_check(request: WriteRequest, guard: ReplayGuard) -> Callable[[Ledger],
     return check
 
 
-def ballot_check(payload: bytes, entry_type: str) -> Callable[[Ledger], list[tuple[str, bytes]]]:
-    """The writer-side check of a ballot: ``check_ballot_submission`` (raises naming the failing step)."""
+def ballot_check(payload: bytes, entry_type: str, board: Board) -> Callable[[Ledger], list[tuple[str, bytes]]]:
+    """The writer-side check of a ballot: ``check_ballot_submission`` (raises naming the failing step) with the
+    writer's submission index (created on the first ballot; only the writer thread touches it)."""
 
     def check(led: Ledger) -> list[tuple[str, bytes]]:
-        elections.check_ballot(led, payload)
+        if board.submissions is None:
+            board.submissions = elections.submission_index() or False
+        elections.check_ballot(led, payload, board.submissions or None)
         return [(entry_type, payload)]
 
     return check
@@ -263,11 +266,11 @@ async def post_entries(request: Request) -> Response:
 async def post_ballot(request: Request) -> Response:
     board = _board(request)
     writer = _writer(board)
-    entry_type = elections.ballot_entry_type()  # 501 before reading the body when elections are missing
+    entry_type = elections.ballot_intake()  # 501 before reading the body when elections are missing
     body = await bounded_body(request, board.config.max_ballot_bytes)
     key_of = elections.ballot_key_function()
     key = key_of(body) if key_of is not None else None
-    first, _ = await writer.submit(Job(ballot_check(body, entry_type), key=key, exclusive=key is None))
+    first, _ = await writer.submit(Job(ballot_check(body, entry_type, board), key=key, exclusive=key is None))
     doc = {**SERVE_APPENDED.json_header(), "first_seq": first, "count": 1}
     return json_response({**doc, "confirmation_code": elections.confirmation_code(body)}, 201)
 

@@ -212,6 +212,8 @@ class Board:
 
         self.commits = GroupCommit(self.writer) if self.writer is not None else None
         self.ballot_index: BallotIndex | None = None
+        #: the elections package's SubmissionIndex (writer thread only); False: the package has none
+        self.submissions: Any = None
 
     def close(self) -> None:
         try:

@@ -10,9 +10,10 @@ nothing of it is written.  Acknowledgements go out only after that commit.
 
 Ballots: ``check_ballot_submission`` sees the ledger, not the ballots accepted
 earlier in the same batch.  When the elections package names a
-``ballot_key(payload)`` (the credential whose second use it refuses), a batch
-refuses a second ballot with the same key itself; without it, a batch takes
-one ballot and leaves the others for the next batch (correct, not grouped).
+``ballot_key(payload)`` (what it refuses to see twice: the ballot id), a batch
+refuses a second ballot with the same key itself, as step 7 would once the
+first is appended; without it, a batch takes one ballot and leaves the others
+for the next batch (correct, not grouped).
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def run_batch(led: Ledger, jobs: list[Job]) -> list[tuple[int, int] | BaseExcept
     for i, job in enumerate(jobs):
         try:
             if job.key is not None and job.key in keys:
-                raise VerificationError("ballot already cast (a ballot with this credential was just accepted)")
+                raise VerificationError(f"step 7 (unique ballot ids): ballot id {job.key} was just accepted")
             entries = job.check(led)
         except Exception as exc:  # this job's own failure (bad signature, invalid ballot…): only it is refused
             results.append(exc)

@@ -2,10 +2,13 @@
 
 The board needs from the elections package:
 
-* ``check_ballot_submission(ledger, payload: bytes) -> None`` — verify a
-  submitted ballot (its credential signature and proofs, not already cast)
-  against the election on ``ledger``; raises ``VerificationError`` naming the
-  failing step, or ``MalformedInput``;
+* ``check_ballot_submission(ledger, payload: bytes[, index=…]) -> None`` —
+  verify a submitted ballot (its credential signature and proofs, its ballot
+  id not yet posted) against the election on ``ledger``; raises
+  ``VerificationError`` naming the failing step, or ``MalformedInput``; with
+  the package's ``SubmissionIndex`` the writer keeps one index
+  (:func:`submission_index`) and passes it, so a check reads only the entries
+  appended since the previous one;
 * the entry type a ballot is appended as: ``BALLOT_ENTRY_TYPE: str``, else
   the registered format ``zkmed.election.ballot`` without ``zkmed.``
   (``election.ballot``, the elections package's convention);
@@ -15,9 +18,10 @@ The board needs from the elections package:
   are compared by what it returns: case and dashes do not matter),
   ``ENTRY_TYPE_PREFIX: str`` (the election entries listed on the board;
   default ``"election."``) and
-  ``ballot_key(payload: bytes) -> str`` (the credential whose reuse
-  ``check_ballot_submission`` refuses; with it, concurrent ballots are
-  appended in one transaction, :mod:`zkmed.serve.commit`).
+  ``ballot_key(payload: bytes) -> str`` (what must be unique among ballots
+  appended together: the real package's ballot id — a credential may vote
+  again, the revote rule picks which ballot counts; with it, concurrent
+  ballots are appended in one transaction, :mod:`zkmed.serve.commit`).
 
 Until they exist every election endpoint and page answers 501 "elections not
 available" (:class:`ElectionsUnavailable`); the generic ledger endpoints work.
@@ -75,8 +79,18 @@ def available() -> bool:
     return True
 
 
-def check_ballot(ledger: Any, payload: bytes) -> None:
-    _need("check_ballot_submission")(ledger, payload)
+def submission_index() -> Any:
+    """A new ``SubmissionIndex`` of the package (None when it has none): kept by the writer, one per ledger."""
+    cls = getattr(_module(), "SubmissionIndex", None)
+    return cls() if callable(cls) else None
+
+
+def check_ballot(ledger: Any, payload: bytes, index: Any = None) -> None:
+    check = _need("check_ballot_submission")
+    if index is None:
+        check(ledger, payload)
+    else:
+        check(ledger, payload, index=index)
 
 
 def ballot_entry_type() -> str:
@@ -88,13 +102,19 @@ def ballot_entry_type() -> str:
     return value
 
 
+def ballot_intake() -> str:
+    """The ballot entry type, once ballots can be checked (ElectionsUnavailable otherwise: 501 before the body is read)."""
+    _need("check_ballot_submission")
+    return ballot_entry_type()
+
+
 def confirmation_code_function() -> Callable[[bytes], str]:
     fn = getattr(_module(), "confirmation_code", None)
     return fn if callable(fn) else default_confirmation_code
 
 
 def ballot_key_function() -> Callable[[bytes], str] | None:
-    """``ballot_key(payload)``: the credential whose second use is refused (lets ballots be group-committed)."""
+    """``ballot_key(payload)``: what must be unique among ballots appended together (lets them be group-committed)."""
     fn = getattr(_module(), "ballot_key", None)
     return fn if callable(fn) else None
 
