@@ -20,9 +20,10 @@ import click
 
 from zkmed.cli import render
 from zkmed.cli.conventions import ledger_argument
-from zkmed.cli.election import DirPath, FilePath, _read, election, trustee
+from zkmed.cli.election import MAX_READ, DirPath, FilePath, election, trustee
 from zkmed.elections import parse_manifest
 from zkmed.elections.ceremony_board import ceremony_finish, ceremony_step, open_election, setup_election
+from zkmed.files import read_limited
 from zkmed.ledger import Ledger
 
 
@@ -37,7 +38,7 @@ def setup_command(board: Path, manifest_file: Path, trustees: int, quorum: int, 
 
     Example: zkmed election setup board --manifest manifest.json --trustees 3 --quorum 2
     """
-    manifest = parse_manifest(_read(manifest_file))
+    manifest = parse_manifest(read_limited(manifest_file, MAX_READ, "manifest"))
     with Ledger.open(board, signing=True) as led:
         entry = setup_election(led, manifest, trustees=trustees, quorum=quorum, group=group)
     render.ok(

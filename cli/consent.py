@@ -21,7 +21,7 @@ from zkmed.cli import render
 from zkmed.cli.conventions import ledger_argument
 from zkmed.cli.records import record
 from zkmed.errors import MalformedInput
-from zkmed.files import AtomicFile
+from zkmed.files import AtomicFile, read_limited
 from zkmed.ledger.ledger import Ledger
 from zkmed.records import board as rboard
 from zkmed.records.access import access_list_json, list_access
@@ -65,17 +65,6 @@ def _when(text: str, now_ms: int, option: str) -> int:
     raise MalformedInput(
         f"{option}: expected a duration (30d, 12h, 90m, 2w, 1y) or a UTC date or time (2027-01-31, 2027-01-31T12:00:00Z)"
     )
-
-
-def _read(path: Path, what: str, limit: int) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)
-    except OSError as exc:
-        raise MalformedInput(f"cannot read {what} {path}: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise MalformedInput(f"{what} {path} is larger than {limit} bytes")
-    return data
 
 
 def _Output(path: Path, secret: bool = False) -> AtomicFile:
@@ -276,7 +265,7 @@ def share(board: Path, bundle: Path, holder_dir: Path, grant_id: str, output: Pa
     Example: zkmed record share board bundle.json --holder alice --grant 3f2a9c1e -o record.shared
     """
     holder = HolderKey.load(holder_dir)
-    data = _read(bundle, "bundle", MAX_RECORD)
+    data = read_limited(bundle, MAX_RECORD, "bundle")
     with _Output(output) as out, Ledger.open(board, signing=True) as led:
         shared, anchor = share_record(led, holder, data, grant_id)
         out.commit(shared.encode())
@@ -300,7 +289,7 @@ def open_(board: Path, shared: Path, hpke_dir: Path, output: Path, as_json: bool
     Example: zkmed record open board record.shared --hpke hospital-b -o bundle.json
     """
     key = HpkeKey.load(hpke_dir)
-    data = _read(shared, "shared record", MAX_RECORD + 4096)
+    data = read_limited(shared, MAX_RECORD + 4096, "shared record")
     SharedRecord.decode(data)  # a malformed file fails before anything is created
     with _Output(output, secret=True) as out, Ledger.open(board, signing=True) as led:
         opened = open_record(led, key, data)

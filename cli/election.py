@@ -24,25 +24,13 @@ from zkmed.elections import (
 )
 from zkmed.elections.ballot import choices_from_text
 from zkmed.elections.board import collect_board, load_context
-from zkmed.errors import MalformedInput
-from zkmed.files import AtomicFile
+from zkmed.files import AtomicFile, read_limited
 from zkmed.ledger import Ledger
 from zkmed.ledger.directory import holds_keys
 
 DirPath = click.Path(path_type=Path)
 FilePath = click.Path(path_type=Path)
 MAX_READ = 1 << 20
-
-
-def _read(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_READ + 1)
-    except OSError as exc:
-        raise MalformedInput(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_READ:
-        raise MalformedInput(f"{path} is larger than {MAX_READ} bytes")
-    return data
 
 
 def _echo_json(doc: object) -> None:
@@ -70,7 +58,7 @@ def create(board: Path, manifest_file: Path, trustees: int, quorum: int, voters:
 
     Example: zkmed election create board --manifest manifest.json --trustees 3 --quorum 2 --voters 20 --keys KEYS
     """
-    manifest = parse_manifest(_read(manifest_file))
+    manifest = parse_manifest(read_limited(manifest_file, MAX_READ, "manifest"))
     with Ledger.open(board, signing=True) as led:
         done = create_election(led, manifest, trustees=trustees, quorum=quorum, voters=voters, keys=keys, group=group)
     render.ok(

@@ -20,7 +20,7 @@ from zkmed.cli import render
 from zkmed.cli.conventions import echo_json, from_environment, ledger_argument, result_json
 from zkmed.encoding import b64_encode, hex_decode, utf8_decode
 from zkmed.errors import MalformedInput, ZkmedError
-from zkmed.files import AtomicFile
+from zkmed.files import AtomicFile, read_limited
 from zkmed.formats import LEDGER_CONSISTENCY_PROOF, LEDGER_FORK_EVIDENCE, peek_json
 from zkmed.ledger.audit import VERIFY_STEPS, audit_directory, report_json
 from zkmed.ledger.checkpoint import SignedCheckpoint, TrustPolicy, cosignature_timestamp, verify_checkpoint
@@ -46,19 +46,8 @@ FilePath = click.Path(path_type=Path)  # read or written by this module: Malform
 MAX_READ = 8 << 20
 
 
-def _read_bytes(path: Path) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(MAX_READ + 1)
-    except OSError as exc:
-        raise MalformedInput(f"cannot read {path}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_READ:
-        raise MalformedInput(f"{path} is larger than {MAX_READ} bytes")
-    return data
-
-
 def _read(path: Path) -> str:
-    return utf8_decode(_read_bytes(path), what=str(path))
+    return utf8_decode(read_limited(path, MAX_READ), what=str(path))
 
 
 def _echo_json(doc: dict) -> None:
@@ -148,7 +137,7 @@ def _payload(data: str | None, json_text: str | None, file: Path | None, hex_tex
         return canonical_json(parse_json(json_text))
     if hex_text is not None:
         return hex_decode(hex_text, what="--hex")
-    return _read_bytes(file) if file is not None else b""
+    return read_limited(file, MAX_READ) if file is not None else b""
 
 
 @ledger.command()
@@ -354,7 +343,9 @@ def _check_proof(
     """Verify the proof in ``text``: its JSON result, the headline and the detail lines."""
     if text.startswith(TLOG_PROOF_HEADER):
         receipt = TlogProof.parse(text)
-        verify_receipt(receipt, trust, Entry.from_export(_read_bytes(entry)).encode() if entry else None)
+        verify_receipt(
+            receipt, trust, Entry.from_export(read_limited(entry, MAX_READ, "entry")).encode() if entry else None
+        )
         signed = SignedCheckpoint.parse(receipt.checkpoint)
         cp = signed.checkpoint
         signers = signed.signers(trust)

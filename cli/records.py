@@ -23,7 +23,7 @@ import click
 from zkmed.canonical_json import canonical_json
 from zkmed.cli import render
 from zkmed.errors import MalformedInput, VerificationError
-from zkmed.files import write_atomic
+from zkmed.files import read_limited, write_atomic
 from zkmed.records.credential import Credential, attributes_json, issue_credential, load_credential
 from zkmed.records.fhir import MAX_BUNDLE_BYTES, parse_bundle
 from zkmed.records.keys import HolderKey, IssuerKey, read_public_key
@@ -31,17 +31,6 @@ from zkmed.records.presentation import MAX_PRESENTATION_BYTES, evaluate_presenta
 from zkmed.records.request import Request
 
 FilePath = click.Path(path_type=Path)
-
-
-def read_file(path: Path, limit: int, what: str) -> bytes:
-    try:
-        with path.open("rb") as f:
-            data = f.read(limit + 1)
-    except OSError as exc:
-        raise MalformedInput(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
-    if len(data) > limit:
-        raise MalformedInput(f"the {what} {path} is larger than {limit} bytes")
-    return data
 
 
 def write_file(path: Path, data: bytes, what: str) -> None:
@@ -62,7 +51,7 @@ def _date(value: str | None) -> dt.date | None:
 
 
 def _credential(path: Path) -> Credential:
-    return load_credential(read_file(path, 8 << 20, "credential"), what=str(path))
+    return load_credential(read_limited(path, 8 << 20, "credential"), what=str(path))
 
 
 @click.group()
@@ -109,7 +98,7 @@ def issue(bundle: Path, issuer_dir: Path, holder_pub: Path, output: Path) -> Non
     """
     issuer = IssuerKey.load(issuer_dir)
     holder = read_public_key(holder_pub, "holder")
-    parsed = parse_bundle(read_file(bundle, MAX_BUNDLE_BYTES, "FHIR bundle"))
+    parsed = parse_bundle(read_limited(bundle, MAX_BUNDLE_BYTES, "FHIR bundle"))
     cred = issue_credential(parsed, issuer, holder, issued_at=int(time.time() * 1000))
     cred.save(output)
     render.ok(f"credential with {len(cred.entries)} attributes for holder {holder.fingerprint}: {output}")
@@ -177,7 +166,7 @@ def verify(
     Example: zkmed record verify pres.json --issuer hospital-a/issuer.pub --nonce n-42 --audience hospital-b --ledger board --json
     """
     issuer = read_public_key(issuer_pub, "issuer")
-    data = read_file(presentation, MAX_PRESENTATION_BYTES, "presentation")
+    data = read_limited(presentation, MAX_PRESENTATION_BYTES, "presentation")
     today = _date(date)
     ledger = None
     if board is not None:

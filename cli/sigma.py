@@ -17,20 +17,17 @@ from zkmed.cli import render
 from zkmed.cli.conventions import echo_json, result_json
 from zkmed.encoding import hex_decode, utf8_decode, utf8_encode
 from zkmed.errors import MalformedInput, ZkmedError
+from zkmed.files import read_limited
 from zkmed.hazmat.sigma import CIPHERSUITES, DEFAULT_CIPHERSUITE, FLAVORS, verify_nizk
 
-
-def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise MalformedInput(f"{what}: cannot read {path}: {exc.strerror or exc}") from exc
+#: the largest file a sigma command reads (statements, proofs, vector files)
+MAX_READ = 64 << 20
 
 
 def _hex_or_file(value: str, what: str) -> bytes:
     """``@path`` reads hex from a UTF-8 file (surrounding whitespace ignored); anything else is hex."""
     if value.startswith("@"):
-        value = utf8_decode(_read(Path(value[1:]), what), what=f"{what} file {value[1:]}").strip()
+        value = utf8_decode(read_limited(value[1:], MAX_READ, f"{what} file"), what=f"{what} file {value[1:]}").strip()
     return hex_decode(value, what=what)
 
 
@@ -89,7 +86,7 @@ def check_vectors(path: Path, as_json: bool) -> None:
 
     Example: zkmed sigma check-vectors tests/vectors/ietf-sigma/sigma-proofs_Shake128_P256.json --json
     """
-    vectors = parse_json(_read(path, "vector file"))
+    vectors = parse_json(read_limited(path, MAX_READ, "vector file"))
     if not isinstance(vectors, list):
         raise MalformedInput("vector file must hold a JSON list")
     rows, failures = [], 0

@@ -89,7 +89,7 @@ def _parse_int(digits: str) -> int:
     return int(digits)
 
 
-def _json_depth(text: str) -> int:
+def json_depth(text: str) -> int:
     """Maximum bracket nesting outside string literals (a linear pre-scan)."""
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return 0  # cannot be deeper than the limit
@@ -130,7 +130,7 @@ def parse_json(data: bytes | str, *, require_canonical: bool = False) -> Any:
     if len(raw) > MAX_JSON_BYTES:
         raise MalformedInput(f"JSON: larger than {MAX_JSON_BYTES} bytes")
     text = data if isinstance(data, str) else utf8_decode(raw, what="JSON")
-    if _json_depth(text) > MAX_JSON_DEPTH:
+    if json_depth(text) > MAX_JSON_DEPTH:
         raise MalformedInput(f"JSON: nested deeper than {MAX_JSON_DEPTH} levels")
     try:
         value = json.loads(

@@ -1,4 +1,4 @@
-"""Atomic file writes: the one helper every module uses to write a file.
+"""Atomic file writes (the one helper every module uses to write a file) and bounded reads.
 
 A file is written to a temporary file in the *same* directory, flushed and
 fsynced, then renamed over its target (or linked to it, when an existing file
@@ -24,9 +24,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from zkmed.errors import LedgerError, ZkmedError
+from zkmed.errors import LedgerError, MalformedInput, ZkmedError
 
-__all__ = ["PUBLIC_MODE", "SECRET_MODE", "AtomicFile", "write_atomic"]
+__all__ = ["PUBLIC_MODE", "SECRET_MODE", "AtomicFile", "read_limited", "write_atomic"]
 
 SECRET_MODE = 0o600
 PUBLIC_MODE = 0o644
@@ -147,3 +147,15 @@ def write_atomic(
     """
     with AtomicFile(path, secret=secret, overwrite=overwrite, mkdir=mkdir, what=what, error=error) as out:
         return out.commit(data)
+
+
+def read_limited(path: str | os.PathLike[str], limit: int, what: str = "file") -> bytes:
+    """The bytes of ``path``, at most ``limit`` of them; MalformedInput naming ``what`` when unreadable or larger."""
+    try:
+        with open(path, "rb") as f:
+            data = f.read(limit + 1)
+    except OSError as exc:
+        raise MalformedInput(f"cannot read the {what} {path}: {_reason(exc)}") from None
+    if len(data) > limit:
+        raise MalformedInput(f"the {what} {path} is larger than {limit} bytes")
+    return data

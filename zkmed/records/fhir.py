@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from zkmed.canonical_json import json_depth
 from zkmed.encoding import utf8_decode
 from zkmed.errors import MalformedInput
 
@@ -36,27 +37,6 @@ def _pairs(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
             raise MalformedInput(f"FHIR bundle: duplicate JSON key {key[:40]!r}")
         out[key] = value
     return out
-
-
-def _depth_ok(text: str) -> bool:
-    depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
-            depth -= 1
-    return deepest <= MAX_DEPTH
 
 
 @dataclass(frozen=True)
@@ -123,7 +103,7 @@ def parse_bundle(data: bytes, *, validate: bool = True) -> FhirBundle:
     if len(raw) > MAX_BUNDLE_BYTES:
         raise MalformedInput(f"FHIR bundle: larger than {MAX_BUNDLE_BYTES} bytes")
     text = utf8_decode(raw, what="FHIR bundle")
-    if not _depth_ok(text):
+    if json_depth(text) > MAX_DEPTH:
         raise MalformedInput(f"FHIR bundle: nested deeper than {MAX_DEPTH} levels")
     try:
         source = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant, object_pairs_hook=_pairs)
