@@ -11,6 +11,7 @@ rule, tally, decryption, result — so ``zkmed verify`` and ``zkmed election ver
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -21,6 +22,7 @@ from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.elections.ballot_check import BallotCheck, BallotDigest
 from zkmed.elections.ballot_check import check_ballots as check_ballots_of
 from zkmed.elections.board import PREFIX, Board, Posted, load_context
+from zkmed.elections.context import ElectionContext
 from zkmed.elections.verifier import EARLY_BALLOT, verify_board
 from zkmed.encoding import b64_decode, b64_encode
 from zkmed.errors import ZkmedError
@@ -37,14 +39,22 @@ def check_ballots(context: bytes, items: Sequence[tuple[int, bytes]]) -> Outcome
     The outcome's data is the :class:`~zkmed.elections.ballot_check.BallotCheck` (digests, proof failures, the
     sum of the ciphertexts): the family keeps that, never the payloads.
     """
+    ctx = _election(context)
+    if ctx is None:  # the setup is incomplete or bad: steps 1-3 (or step 5, for a ballot before it) fail
+        return Outcome([], BallotCheck(tuple(BallotDigest(index, malformed=EARLY_BALLOT) for index, _ in items)))
+    return Outcome([], check_ballots_of(ctx, items))
+
+
+@functools.lru_cache(maxsize=2)
+def _election(context: bytes) -> ElectionContext | None:
+    """The election context of a unit's context bytes (kept per worker process: the units of one election share it)."""
     board = Board()
     for index, entry_type, payload in parse_json(context)["setup"]:
         board.add(Posted(index, entry_type, b64_decode(payload)))
     try:
-        ctx = load_context(board)
-    except ZkmedError:  # the setup is incomplete or bad: steps 1-3 (or step 5, for a ballot before it) fail
-        return Outcome([], BallotCheck(tuple(BallotDigest(index, malformed=EARLY_BALLOT) for index, _ in items)))
-    return Outcome([], check_ballots_of(ctx, items))
+        return load_context(board)
+    except ZkmedError:
+        return None
 
 
 class _ElectionRun:
