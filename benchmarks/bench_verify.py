@@ -86,12 +86,27 @@ def _context(setup_items: list[tuple[str, bytes]]) -> Any:
     return load_context(board)
 
 
-def _encrypt_range(setup_items: list[tuple[str, bytes]], master: bytes, start: int, end: int) -> list[bytes]:
-    """Worker: the ballot payloads of voters ``start..end-1``."""
-    from zkmed.elections.ballot import encrypt_ballot
+def _encrypt_range(
+    setup_items: list[tuple[str, bytes]], master: bytes, start: int, end: int
+) -> tuple[list[bytes], list[str], list[tuple[bytes, bytes]]]:
+    """Worker: the ballot payloads of voters ``start..end-1``, their ids, and the sum of their ciphertexts per option
+    (element encodings: the tally is summed as the ballots come, never from all payloads at once)."""
+    from zkmed.elections.ballot import encrypt_ballot, parse_ballot
+    from zkmed.elections.elgamal import sum_ciphertexts
 
     ctx = _context(setup_items)
-    return [encrypt_ballot(ctx, _credential(master, i), _choices(i)).payload for i in range(start, end)]
+    g = ctx.group
+    payloads, ids = [], []
+    columns: list[list[Any]] = [[] for c in ctx.manifest.contests for _ in c.options]
+    for i in range(start, end):
+        made = encrypt_ballot(ctx, _credential(master, i), _choices(i))
+        payloads.append(made.payload)
+        ids.append(made.ballot_id)
+        cts = [ct for contest in parse_ballot(ctx, made.payload).contests for ct in contest.ciphertexts]
+        for column, ct in zip(columns, cts, strict=True):
+            column.append(ct)
+    sums = [sum_ciphertexts(g, column) for column in columns]
+    return payloads, ids, [(g.encode_element(s.alpha), g.encode_element(s.beta)) for s in sums]
 
 
 def _public_keys(master: bytes, start: int, end: int) -> list[bytes]:
@@ -117,8 +132,13 @@ def election(n: int, *, log: Any = print) -> Path:
 
 
 def _generate(home: Path, n: int, log: Any) -> None:
+    from zkmed import formats
+    from zkmed.elections.board import entry_type
+    from zkmed.elections.decryption import combine, partial_decrypt
+    from zkmed.elections.elgamal import Ciphertext
     from zkmed.elections.manifest import parse_manifest
-    from zkmed.elections.workflow import election_setup, post_tally, publish_result, trustee_decrypt
+    from zkmed.elections.tally import Result, Tally
+    from zkmed.elections.workflow import election_setup
     from zkmed.ledger import Ledger
 
     master = secrets.token_bytes(32)
@@ -130,25 +150,44 @@ def _generate(home: Path, n: int, log: Any) -> None:
         keys = [k for part in pool.map(_public_keys, [master] * len(spans), *zip(*spans, strict=True)) for k in part]
         setup = election_setup(manifest, trustees=TRUSTEES, quorum=QUORUM, credentials=keys)
         keys.clear()
+        context = [item for item in setup.items if item[0] != "election.credentials"]  # not needed to encrypt
+        ctx = _context(context)
+        g = ctx.group
+        ids: list[str] = []
+        alphas: list[list[Any]] = [[] for c in manifest.contests for _ in c.options]
+        betas: list[list[Any]] = [[] for c in manifest.contests for _ in c.options]
         with Ledger.init(home / "board", authorities=3, threshold=2) as ledger:
             ledger.append_batch(setup.items, seal=True)
             pending: list[tuple[str, bytes]] = []
-            context = [item for item in setup.items if item[0] != "election.credentials"]  # not needed to encrypt
             futures = [pool.submit(_encrypt_range, context, master, s, e) for s, e in spans]
-            done = 0
             for future in futures:  # in order: ballot i is voter i's
-                pending += [("election.ballot", p) for p in future.result()]
-                if len(pending) >= CHUNK:
+                payloads, span_ids, sums = future.result()
+                pending += [(entry_type(formats.ELECTION_BALLOT), p) for p in payloads]
+                ids += span_ids
+                for column_a, column_b, (a, b) in zip(alphas, betas, sums, strict=True):
+                    column_a.append(g.decode_element(a, allow_identity=True))
+                    column_b.append(g.decode_element(b, allow_identity=True))
+                if len(pending) >= CHUNK or len(ids) == n:
                     ledger.append_batch(pending, seal=True)
-                    done += len(pending)
                     pending = []
-                    log(f"  {done}/{n} ballots")
-            if pending:
-                ledger.append_batch(pending, seal=True)
-            post_tally(ledger)
-            for share in setup.shares[:QUORUM]:  # trustee 3 is absent
-                trustee_decrypt(ledger, share)
-            publish_result(ledger)
+                    log(f"  {len(ids)}/{n} ballots")
+            # what `zkmed tally`, `zkmed trustee decrypt` (trustees 1 and 2; 3 is absent) and the result post,
+            # computed here from the sums (the workflow functions would read all n payloads back)
+            flat = [Ciphertext(g.sum(a), g.sum(b)) for a, b in zip(alphas, betas, strict=True)]
+            per_contest, at = [], 0
+            for contest in manifest.contests:
+                per_contest.append(tuple(flat[at : at + len(contest.options)]))
+                at += len(contest.options)
+            tally = Tally(tuple(ids), tuple(per_contest))
+            ledger.append(entry_type(formats.ELECTION_TALLY), tally.to_payload(ctx), seal=True)
+            partials = [
+                partial_decrypt(g, share, flat, context=ctx.decryption_context()) for share in setup.shares[:QUORUM]
+            ]
+            for partial in partials:
+                ledger.append(entry_type(formats.ELECTION_PARTIAL_DECRYPTION), partial.to_payload(), seal=True)
+            out = combine(g, setup.joint, flat, partials, context=ctx.decryption_context(), max_value=n)
+            result = Result.from_counts(manifest, out.values, out.used, out.excluded)
+            ledger.append(entry_type(formats.ELECTION_RESULT), result.to_payload(), seal=True)
     for share in setup.shares:
         share.save(home / f"trustee-{share.index}.key")
 
