@@ -224,7 +224,17 @@ def _measure_here(board: str, jobs: int, scheduler: str | None) -> dict[str, Any
         "entries": report.entries,
         "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "workers_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        # CPU seconds of this process (reading, dispatching, the steps after the units) and of its local workers
+        "cpu_s": _cpu(resource.RUSAGE_SELF),
+        "workers_cpu_s": _cpu(resource.RUSAGE_CHILDREN),
     }
+
+
+def _cpu(who: int) -> float:
+    import resource
+
+    usage = resource.getrusage(who)
+    return float(usage.ru_utime + usage.ru_stime)
 
 
 def _tally_times(home: Path, n: int) -> dict[str, float]:
@@ -302,21 +312,28 @@ def tables(*, quick: bool = False) -> list[Table]:
     par = Table(
         f"zkmed verify: {n} ballots on local processes and on a Dask LocalCluster, ballots/s",
         ["workers", "local processes (ballots/s)", "Dask LocalCluster (ballots/s)", "linear scaling (ballots/s)",
-         "speed-up vs 1 process", "Dask / local", "peak RSS main / largest worker (MiB)"],
+         "speed-up vs 1 process", "Dask / local", "peak RSS main / largest worker (MiB)",
+         "CPU s: main / local workers"],
         chart=Chart("verify_vs_jobs", "workers", ("local processes (ballots/s)", "Dask LocalCluster (ballots/s)",
                     "linear scaling (ballots/s)"), "ballots/s", ymin=0),
     )  # fmt: skip
     base = n / single["seconds"]
-    par.add(1, base, "-", base, 1.0, "-", f"{single['rss_mib']:.0f} / -")
+    par.add(1, base, "-", base, 1.0, "-", f"{single['rss_mib']:.0f} / -", f"{single['cpu_s']:.1f} / -")
     for jobs in _jobs()[1:]:
         local = _checked(measure(boards[n], jobs=jobs), n)
         dask = _checked(_dask(boards[n], jobs), n)
         rate, rated = n / local["seconds"], n / dask["seconds"]
         rss = f"{local['rss_mib']:.0f} / {local['workers_rss_mib']:.0f}"
-        par.add(jobs, rate, rated, base * jobs, rate / base, rated / rate, rss)
+        cpu = f"{local['cpu_s']:.1f} / {local['workers_cpu_s']:.1f}"
+        par.add(jobs, rate, rated, base * jobs, rate / base, rated / rate, rss, cpu)
     par.notes.append(
         "goals (issue #14): 2 processes ≥ 1.8× 1 process; Dask with 2 workers within 20 % of 2 local processes "
         f"(Dask / local ≥ 0.8); this machine: {os.cpu_count()} CPUs, ZKMED_THREADS=1 everywhere"
+    )
+    par.notes.append(
+        "CPU s: user + system time of the measured process (interpreter start and imports included) and of its "
+        "local worker processes together — the speed-up 2 free cores allow is about 1 process's time / max(main, "
+        "workers / jobs)"
     )
     par.notes.append(
         "Dask: LocalCluster(n_workers=k, threads_per_worker=1), started, and zkmed imported on its workers, before "
