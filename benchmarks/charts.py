@@ -34,6 +34,8 @@ def draw(table: Table, out: Path) -> Path | None:
         ax.set_xscale("log")
     if chart.logy:
         ax.set_yscale("log")
+    if chart.ymin is not None:
+        ax.set_ylim(bottom=chart.ymin)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()

@@ -29,6 +29,8 @@ class Chart:
     ylabel: str
     logx: bool = False
     logy: bool = False
+    #: the y axis starts here (None: matplotlib's automatic range)
+    ymin: float | None = None
 
 
 @dataclass

@@ -27,6 +27,7 @@ MODULES = [
     "electionguard",
     "records",
     "serve",
+    "verify",
 ]
 
 

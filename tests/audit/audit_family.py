@@ -37,6 +37,9 @@ class _Run:
             yield WorkUnit(f"{__name__}:check_items", b"ok", tuple(self.batch))
             self.batch = []
 
+    def take(self, data: object) -> None:
+        pass
+
     def finish(self, findings: tuple[Finding, ...]) -> list[Step]:
         return [Step("X1", "every item is ok", findings, detail=f"{self.count} items")]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from zkmed.audit.report import Finding, Step
 from zkmed.audit.work import WorkUnit
@@ -23,6 +23,10 @@ class FamilyRun(Protocol):
 
     def close(self) -> Iterable[WorkUnit]:
         """No more entries: emit the remaining units."""
+        ...
+
+    def take(self, data: Any) -> None:
+        """The ``data`` of one of its units' :class:`~zkmed.audit.work.Outcome` (in unit order); most ignore it."""
         ...
 
     def finish(self, findings: tuple[Finding, ...]) -> list[Step]:

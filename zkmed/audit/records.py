@@ -78,6 +78,9 @@ class _RecordsRun:
                 yield WorkUnit(f"{__name__}:check_signed", entry_type.encode(), tuple(batch))
                 batch.clear()
 
+    def take(self, data: Any) -> None:
+        pass  # its units return findings only
+
     def finish(self, findings: tuple[Finding, ...]) -> list[Step]:
         bad = {f.index for f in findings if f.index is not None}
         by_step: dict[str, list[Finding]] = {t: [] for t in _PARSERS}

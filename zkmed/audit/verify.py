@@ -71,8 +71,11 @@ def verify_ledger(
                 yield unit
 
     found: dict[str, list[list[Finding]]] = {}
-    for findings in run_units(units(), jobs=jobs, scheduler=scheduler):
-        found.setdefault(tags.popleft(), []).append(findings)
+    for outcome in run_units(units(), jobs=jobs, scheduler=scheduler):
+        name = tags.popleft()
+        found.setdefault(name, []).append(outcome.findings)
+        if outcome.data is not None:
+            runs[name].take(outcome.data)
     steps.append(Step("A2", "every entry's type is known", tuple(unknown), detail=f"{len(runs)} families"))
     for family in table:
         run = runs.get(family.name)

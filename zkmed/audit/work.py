@@ -19,7 +19,7 @@ from typing import Any
 from zkmed.audit.report import Finding
 from zkmed.errors import BackendUnavailable, MalformedInput
 
-Runner = Callable[[bytes, Sequence[tuple[int, bytes]]], list[Finding]]
+Runner = Callable[[bytes, Sequence[tuple[int, bytes]]], "list[Finding] | Outcome"]
 #: a Dask scheduler address: ``[tcp://]host:port``
 SCHEDULER_ADDRESS = re.compile(
     r"(?:tcp://)?(?P<host>[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\]):(?P<port>[0-9]{1,5})"
@@ -37,6 +37,15 @@ class WorkUnit:
     items: tuple[tuple[int, bytes], ...]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What a unit's runner found, and optionally ``data`` for its family (plain data: bytes, str, int, containers
+    and dataclasses of them — never a live group element) handed to ``FamilyRun.take`` in unit order."""
+
+    findings: list[Finding]
+    data: Any = None
+
+
 def resolve(runner: str) -> Runner:
     module_name, _, name = runner.partition(":")
     if not module_name or not name:
@@ -47,13 +56,14 @@ def resolve(runner: str) -> Runner:
     return fn  # type: ignore[no-any-return]
 
 
-def run_unit(unit: WorkUnit) -> list[Finding]:
-    """Run one unit (in whatever process this is)."""
-    return list(resolve(unit.runner)(unit.context, unit.items))
+def run_unit(unit: WorkUnit) -> Outcome:
+    """Run one unit (in whatever process this is); a runner may return its findings alone."""
+    result = resolve(unit.runner)(unit.context, unit.items)
+    return result if isinstance(result, Outcome) else Outcome(list(result))
 
 
-def run_units(units: Iterable[WorkUnit], *, jobs: int = 1, scheduler: str | None = None) -> Iterator[list[Finding]]:
-    """The findings of each unit, in the order the units came (the units are consumed lazily)."""
+def run_units(units: Iterable[WorkUnit], *, jobs: int = 1, scheduler: str | None = None) -> Iterator[Outcome]:
+    """The outcome of each unit, in the order the units came (the units are consumed lazily)."""
     if scheduler is not None:
         yield from _run_dask(units, scheduler)
     elif jobs > 1:
@@ -63,8 +73,8 @@ def run_units(units: Iterable[WorkUnit], *, jobs: int = 1, scheduler: str | None
             yield run_unit(unit)
 
 
-def _run_processes(units: Iterable[WorkUnit], jobs: int) -> Iterator[list[Finding]]:
-    window: list[Future[list[Finding]]] = []
+def _run_processes(units: Iterable[WorkUnit], jobs: int) -> Iterator[Outcome]:
+    window: list[Future[Outcome]] = []
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         for unit in units:
             window.append(pool.submit(run_unit, unit))
@@ -74,7 +84,7 @@ def _run_processes(units: Iterable[WorkUnit], jobs: int) -> Iterator[list[Findin
             yield future.result()
 
 
-def _run_dask(units: Iterable[WorkUnit], address: str) -> Iterator[list[Finding]]:
+def _run_dask(units: Iterable[WorkUnit], address: str) -> Iterator[Outcome]:
     match = SCHEDULER_ADDRESS.fullmatch(address) if isinstance(address, str) else None
     if match is None or not 0 < int(match["port"]) < 65536:
         raise MalformedInput(f"{address!r} is not a Dask scheduler address (tcp://HOST:PORT)")

@@ -247,14 +247,20 @@ class Spoil:
 
     def check_against(self, ctx: ElectionContext, ballot: Ballot) -> dict[str, dict[str, int]]:
         """Re-encrypt every (vote, nonce) and compare with the ballot; the audited choices, or VerificationError."""
+        return self.check_ciphertexts(
+            ctx, ballot.ballot_id, ballot.credential, [c.ciphertexts for c in ballot.contests]
+        )
+
+    def check_ciphertexts(
+        self, ctx: ElectionContext, ballot_id: str, credential: bytes, contests: Sequence[Sequence[Ciphertext]]
+    ) -> dict[str, dict[str, int]]:
+        """:meth:`check_against` given the ballot's id, credential and ciphertexts per contest."""
         group = ctx.group
-        if ballot.ballot_id != self.ballot_id or ballot.credential != self.credential:
+        if ballot_id != self.ballot_id or credential != self.credential:
             raise VerificationError("the spoil message does not belong to this ballot")
         out: dict[str, dict[str, int]] = {}
-        for contest, parsed, votes, nonces in zip(
-            ctx.manifest.contests, ballot.contests, self.votes, self.nonces, strict=True
-        ):
-            for option, ct, v, r in zip(contest.options, parsed.ciphertexts, votes, nonces, strict=True):
+        for contest, cts, votes, nonces in zip(ctx.manifest.contests, contests, self.votes, self.nonces, strict=True):
+            for option, ct, v, r in zip(contest.options, cts, votes, nonces, strict=True):
                 if not (0 < r < group.order) or not encrypt(group, ctx.key.base, v, r).eq(group, ct):
                     raise VerificationError(
                         f"spoiled ballot {self.ballot_id}: contest {contest.id} option {option} does not re-encrypt"

@@ -31,7 +31,7 @@ entry index and the reason.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,14 +39,15 @@ from zkmed.errors import MalformedInput, VerificationError, ZkmedError
 from zkmed.formats import ELECTION_VERIFY_REPORT
 from zkmed.ledger import Ledger
 
-from .ballot import Ballot, add_ballot_proofs, parse_ballot, parse_spoil, verify_ballot_proofs
-from .ballot_proofs import ProofBatch
+from .ballot import parse_spoil
+from .ballot_check import BallotCheck, BallotDigest, check_ballots, tally_of
 from .board import Board, Parameters, Posted, collect_board, compute_base_hash, parse_base
 from .context import ElectionContext, ceremony_context
 from .credentials import CredentialList
-from .tally import Result, Tally, compute_tally, counted_ballots
+from .elgamal import Ciphertext
+from .tally import Result, Tally, counted_ballots
 
-__all__ = ["STEPS", "ElectionReport", "StepResult", "check_ballot_proofs", "verify_board", "verify_election"]
+__all__ = ["EARLY_BALLOT", "STEPS", "ElectionReport", "StepResult", "verify_board", "verify_election"]
 
 STEPS: tuple[tuple[int, str], ...] = (
     (1, "election parameters"),
@@ -110,6 +111,10 @@ class ElectionReport:
         }  # fmt: skip
 
 
+#: step 5: a ballot is made against the posted setup, so it cannot precede any of it
+EARLY_BALLOT = "a ballot posted before the election's setup (parameters, ceremony, joint key, base hash) was complete"
+
+
 class _Fail(Exception):
     def __init__(self, error: ZkmedError, entry: int | None) -> None:
         super().__init__(error.message)
@@ -125,12 +130,12 @@ def _at(posted: Posted, run: Any) -> Any:
 
 
 class _Run:
-    def __init__(self, board: Board, batch: bool, proofs: Mapping[int, str] | None) -> None:
+    def __init__(self, board: Board, batch: bool, checks: Sequence[BallotCheck] | None) -> None:
         self.board = board
         self.report = ElectionReport(batch=batch)
         self.batch = batch
-        #: step 6 done elsewhere (the whole-ledger verifier's work units): failure reasons by entry index
-        self.proofs = proofs
+        #: steps 5-6 per ballot done elsewhere (the whole-ledger verifier's work units), in entry order
+        self.checks = checks
 
     def passed(self, n: int, detail: str) -> None:
         self.report.step(n).status, self.report.step(n).detail = "passed", detail
@@ -216,79 +221,66 @@ class _Run:
         self.passed(4, f"{len(creds.keys)} credentials")
         return set(creds.keys)
 
-    def ballots(self, ctx: ElectionContext, keys: set[bytes]) -> list[tuple[Posted, Ballot]]:
+    def ballots(self, ctx: ElectionContext, keys: set[bytes]) -> list[BallotDigest]:
         b = self.board
+        checks = self.checks
+        if checks is None:
+            checks = [check_ballots(ctx, [(p.index, p.payload) for p in b.ballots], batch=self.batch)]
+        self.checks = checks
         tally_at = b.tallies[0].index if b.tallies else None
-        out: list[tuple[Posted, Ballot]] = []
-        for p in b.ballots:
-            ballot = _at(p, lambda p=p: parse_ballot(ctx, p.payload))
-            if tally_at is not None and p.index > tally_at:
-                raise _Fail(VerificationError("a ballot posted after the tally"), p.index)
-            if ballot.credential not in keys:
-                raise _Fail(VerificationError("the ballot's credential is not on the registrar's list"), p.index)
-            _at(p, ballot.check_signature)
-            out.append((p, ballot))
+        out = [d for check in checks for d in check.digests]
+        setup_done = max(p.index for p in b.setup())
+        for d in out:
+            if d.index < setup_done:
+                raise _Fail(VerificationError(EARLY_BALLOT), d.index)
+            if d.malformed is not None:
+                raise _Fail(MalformedInput(d.malformed), d.index)
+            if tally_at is not None and d.index > tally_at:
+                raise _Fail(VerificationError("a ballot posted after the tally"), d.index)
+            if d.credential not in keys:
+                raise _Fail(VerificationError("the ballot's credential is not on the registrar's list"), d.index)
+            if d.bad_signature is not None:
+                raise _Fail(VerificationError(d.bad_signature), d.index)
         self.report.ballots = len(out)
         self.passed(5, f"{len(out)} ballots signed by registered credentials")
-        if self.proofs is not None:
-            bad = next((p for p, _ in out if p.index in self.proofs), None)
-            if bad is not None:
-                raise _Fail(VerificationError(self.proofs[bad.index]), bad.index)
-            self.passed(6, f"the proofs of {len(out)} ballots, checked in batches by the work units")
-        elif self.batch and out:
-            batch = ProofBatch(ctx.group)
-            for p, ballot in out:
-                _at(p, lambda p=p, ballot=ballot: add_ballot_proofs(ctx, ballot, batch, f"entry {p.index}"))
-            try:
-                batch.verify()
-            except VerificationError:
-                self.one_by_one(ctx, out)  # names the entry; a batch that fails always has a bad proof
-                raise _Fail(VerificationError("the batch of ballot proofs failed"), None) from None
-            self.passed(6, f"{len(batch)} proofs of {len(out)} ballots, batched in one MSM")
-        else:
-            count = self.one_by_one(ctx, out)
-            self.passed(6, f"{count} proofs of {len(out)} ballots, one by one")
+        bad = sorted((i, why) for check in checks for i, why in check.proofs.items())
+        if bad:
+            raise _Fail(VerificationError(bad[0][1]), bad[0][0])
+        how = "batched" if self.batch else "one by one"
+        units = f", in {len(checks)} work units" if len(checks) > 1 else ""
+        self.passed(6, f"the proofs of {len(out)} ballots, {how}{units}")
         seen: dict[str, int] = {}
-        for p, ballot in out:
-            if ballot.ballot_id in seen:
+        for d in out:
+            if d.ballot_id in seen:
                 raise _Fail(
-                    VerificationError(
-                        f"ballot id {ballot.ballot_id} was already posted at entry {seen[ballot.ballot_id]}"
-                    ),
-                    p.index,
+                    VerificationError(f"ballot id {d.ballot_id} was already posted at entry {seen[d.ballot_id]}"),
+                    d.index,
                 )
-            seen[ballot.ballot_id] = p.index
+            seen[d.ballot_id] = d.index
         self.passed(7, f"{len(seen)} distinct ballot ids")
         return out
 
-    def one_by_one(self, ctx: ElectionContext, out: list[tuple[Posted, Ballot]]) -> int:
-        count = 0
-        for p, ballot in out:
-            _at(p, lambda ballot=ballot: verify_ballot_proofs(ctx, ballot))
-            count += sum(len(c.proofs) + 1 for c in ballot.contests)
-        return count
-
     # ---------------------------------------------------------------- steps 8-9
 
-    def spoils_and_tally(self, ctx: ElectionContext, ballots: list[tuple[Posted, Ballot]]) -> Tally | None:
+    def spoils_and_tally(self, ctx: ElectionContext, ballots: list[BallotDigest]) -> Tally | None:
         b = self.board
-        by_id = {ballot.ballot_id: (p, ballot) for p, ballot in ballots}
+        by_id = {d.ballot_id: d for d in ballots}
         spoiled: set[str] = set()
         tally_at = b.tallies[0].index if b.tallies else None
         for p in b.spoils:
             spoil = _at(p, lambda p=p: parse_spoil(ctx, p.payload))
             found = by_id.get(spoil.ballot_id)
-            if found is None or found[0].index > p.index:
+            if found is None or found.index > p.index:
                 raise _Fail(VerificationError("the spoil names no ballot posted before it"), p.index)
             if spoil.ballot_id in spoiled:
                 raise _Fail(VerificationError("this ballot was already spoiled"), p.index)
             if tally_at is not None and p.index > tally_at:
                 raise _Fail(VerificationError("a spoil posted after the tally"), p.index)
             _at(p, spoil.check_signature)
-            _at(p, lambda spoil=spoil, found=found: spoil.check_against(ctx, found[1]))
+            _at(p, lambda s=spoil, d=found: s.check_ciphertexts(ctx, d.ballot_id, d.credential, d.contests(ctx)))
             spoiled.add(spoil.ballot_id)
         self.passed(8, f"{len(spoiled)} spoiled ballots re-encrypt to what they claim")
-        ids = counted_ballots(ctx.manifest, [(bl.ballot_id, bl.credential) for _, bl in ballots], spoiled)
+        ids = counted_ballots(ctx.manifest, [(d.ballot_id, d.credential) for d in ballots], spoiled)
         self.report.counted = len(ids)
         if not b.tallies:
             early = sorted([*b.partials, *b.results], key=lambda x: x.index)
@@ -303,11 +295,11 @@ class _Run:
         if len(b.tallies) > 1:
             raise _Fail(VerificationError("a second tally was posted"), b.tallies[1].index)
         posted = _at(p, lambda: Tally.from_payload(ctx, p.payload))
-        keep = set(ids)
-        counted = [(bl.ballot_id, [c.ciphertexts for c in bl.contests]) for _, bl in ballots if bl.ballot_id in keep]
-        if not counted:
+        if not ids:
             raise _Fail(VerificationError("a tally was posted but no ballot counts"), p.index)
-        expected = compute_tally(ctx, counted)
+        keep = set(ids)
+        flat = tally_of(ctx, self.checks or [], [d for d in ballots if d.ballot_id not in keep])
+        expected = Tally(tuple(ids), tuple(_per_contest(ctx, flat)))
         if tuple(posted.ballot_ids) != tuple(expected.ballot_ids):
             raise _Fail(
                 VerificationError(
@@ -376,37 +368,12 @@ def _ceremony_entry(board: Board, exc: ZkmedError) -> int | None:
     return board.ceremony[0].index if board.ceremony else None
 
 
-def check_ballot_proofs(ctx: ElectionContext, items: Sequence[tuple[int, bytes]]) -> dict[int, str]:
-    """Step 6 for a batch of ballot payloads ``(entry index, payload)``: the failure reason of each bad one.
-
-    One random linear combination over the whole batch; only when it fails are the ballots checked one by
-    one to name them.  A payload that does not parse is left to step 5 (it is not a proof failure).
-    """
-    ballots: list[tuple[int, Ballot]] = []
-    for index, payload in items:
-        try:
-            ballots.append((index, parse_ballot(ctx, payload)))
-        except ZkmedError:
-            continue
-    batch = ProofBatch(ctx.group)
-    bad: dict[int, str] = {}
-    for index, ballot in ballots:
-        try:
-            add_ballot_proofs(ctx, ballot, batch, f"entry {index}")
-        except ZkmedError as exc:
-            bad[index] = exc.message
-    try:
-        if len(batch):
-            batch.verify()
-        return bad
-    except VerificationError:
-        pass
-    for index, ballot in ballots:
-        try:
-            verify_ballot_proofs(ctx, ballot)
-        except ZkmedError as exc:
-            bad[index] = exc.message
-    return bad
+def _per_contest(ctx: ElectionContext, flat: list[Ciphertext]) -> list[tuple[Ciphertext, ...]]:
+    out, at = [], 0
+    for contest in ctx.manifest.contests:
+        out.append(tuple(flat[at : at + len(contest.options)]))
+        at += len(contest.options)
+    return out
 
 
 def verify_election(ledger: Ledger, *, batch: bool = True) -> ElectionReport:
@@ -414,10 +381,14 @@ def verify_election(ledger: Ledger, *, batch: bool = True) -> ElectionReport:
     return verify_board(collect_board(ledger), batch=batch)
 
 
-def verify_board(board: Board, *, batch: bool = True, proofs: Mapping[int, str] | None = None) -> ElectionReport:
-    """:func:`verify_election` over collected entries; ``proofs``: step 6's findings when checked elsewhere."""
+def verify_board(board: Board, *, batch: bool = True, checks: Sequence[BallotCheck] | None = None) -> ElectionReport:
+    """:func:`verify_election` over collected entries.
+
+    ``checks``: every ballot already checked elsewhere (:func:`~zkmed.elections.ballot_check.check_ballots` in
+    the whole-ledger verifier's work units, in entry order); the board then need not hold the ballots.
+    """
     started = time.perf_counter()
-    run = _Run(board, batch, proofs)
+    run = _Run(board, batch, checks)
     try:
         try:
             run.run()

@@ -6,7 +6,7 @@ The command line (``cli/election.py``) is a thin layer over these.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from .submission import check_ballot_submission
 from .tally import Result, Tally, compute_tally, counted_ballots
 
 __all__ = [
-    "VoteOutcome", "cast_vote", "check_ballot_submission", "create_election", "post_tally", "publish_result",
+    "Setup", "VoteOutcome", "cast_vote", "check_ballot_submission", "create_election", "election_setup", "post_tally", "publish_result",
     "result", "trustee_decrypt",
 ]  # fmt: skip
 
@@ -54,9 +54,6 @@ def create_election(
 
     Secrets go under ``keys`` (mode 0600): ``trustees/trustee-i.key`` and ``voters/voter-i.key``.
     """
-    from .ceremony import run_ceremony
-    from .ceremony_messages import CeremonyParams
-
     if collect_board(ledger).parameters:
         raise LedgerError("this ledger already holds an election")
     if not isinstance(voters, int) or isinstance(voters, bool) or not 1 <= voters <= 100_000:
@@ -69,26 +66,73 @@ def create_election(
     existing = next((p for p in planned if p.exists()), None)
     if existing is not None:
         raise LedgerError(f"refusing to overwrite the secret key file {existing} (choose another --keys directory)")
-    cparams = CeremonyParams(group, trustees, quorum, ceremony_context(group, manifest, trustees, quorum))
-    messages, shares, joint = run_ceremony(cparams, rng)
+    credentials = [VoterCredential.generate(manifest.election_id) for _ in range(voters)]
+    setup = election_setup(
+        manifest,
+        trustees=trustees,
+        quorum=quorum,
+        credentials=[c.public_key for c in credentials],
+        group=group,
+        rng=rng,
+    )
     try:
         for sub in ("trustees", "voters"):
             (keys / sub).mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise LedgerError(f"cannot create the key directory {keys}: {exc.strerror or exc}") from exc
     trustee_files, voter_files = [], []
-    for share in shares:
+    for share in setup.shares:
         path = keys / "trustees" / f"trustee-{share.index}.key"
         share.save(path)
         trustee_files.append(path)
-    credentials = [VoterCredential.generate(manifest.election_id) for _ in range(voters)]
     for i, cred in enumerate(credentials, start=1):
         path = keys / "voters" / f"voter-{i}.key"
         cred.save(path)
         voter_files.append(path)
-    board = Board()
-    from .board import Posted
+    ledger.append_batch(setup.items, seal=True)
+    digest = setup.base_hash
+    return Created(manifest.election_id, digest, len(setup.items), tuple(trustee_files), tuple(voter_files))
 
+
+@dataclass(frozen=True)
+class Setup:
+    """An election's setup entries, ready to append, and the trustees' secret shares (never posted)."""
+
+    items: list[tuple[str, bytes]]
+    shares: list[Any]
+    joint: Any
+    base_hash: bytes
+
+    def __repr__(self) -> str:
+        return f"Setup({len(self.items)} entries, base hash {self.base_hash.hex()[:16]}…, shares=<redacted>)"
+
+
+def election_setup(
+    manifest: Manifest,
+    *,
+    trustees: int,
+    quorum: int,
+    credentials: Sequence[bytes],
+    group: str = "P256",
+    rng: Callable[[], int] | None = None,
+) -> Setup:
+    """The whole key ceremony in one process and the setup entries of an election whose registrar lists the
+    credential public keys ``credentials``: parameters, ceremony messages, joint key, base hash, credential list.
+
+    Nothing is written: :func:`create_election` saves the secrets and appends the items; a caller holding its
+    voters' credentials in memory (the scale benchmark) appends them itself.
+    """
+    from .board import Posted
+    from .ceremony import run_ceremony
+    from .ceremony_messages import CeremonyParams
+
+    params = Parameters(group, trustees, quorum, manifest)
+    Parameters.from_payload(params.to_payload())  # the same checks a reader runs (n, k, group)
+    creds = CredentialList(manifest.election_id, tuple(credentials))
+    CredentialList.from_payload(creds.to_payload())  # 1..MAX_VOTERS distinct 32-byte keys
+    cparams = CeremonyParams(group, trustees, quorum, ceremony_context(group, manifest, trustees, quorum))
+    messages, shares, joint = run_ceremony(cparams, rng)
+    board = Board()
     board.ceremony = [Posted(0, entry_type(m.FORMAT), m.to_payload()) for m in messages]
     joint_payload = joint.to_payload()
     digest = compute_base_hash(board, params, joint_payload)
@@ -96,10 +140,8 @@ def create_election(
     items += [(entry_type(m.FORMAT), m.to_payload()) for m in messages]
     items.append((entry_type(formats.ELECTION_JOINT_KEY), joint_payload))
     items.append((entry_type(formats.ELECTION_BASE), base_payload(manifest.election_id, digest)))
-    creds = CredentialList(manifest.election_id, tuple(c.public_key for c in credentials))
     items.append((entry_type(formats.ELECTION_CREDENTIALS), creds.to_payload()))
-    ledger.append_batch(items, seal=True)
-    return Created(manifest.election_id, digest, len(items), tuple(trustee_files), tuple(voter_files))
+    return Setup(items, list(shares), joint, digest)
 
 
 def _context(ledger: Ledger) -> tuple[Board, ElectionContext]:
