@@ -156,6 +156,8 @@ def read_limited(path: str | os.PathLike[str], limit: int, what: str = "file") -
             data = f.read(limit + 1)
     except OSError as exc:
         raise MalformedInput(f"cannot read the {what} {path}: {_reason(exc)}") from None
+    except ValueError:  # a NUL byte or an unencodable character in the path
+        raise MalformedInput(f"the {what} path {str(path)[:80]!r} is not a valid file name") from None
     if len(data) > limit:
         raise MalformedInput(f"the {what} {path} is larger than {limit} bytes")
     return data

@@ -29,6 +29,7 @@ from zkmed import canonical_json as cj
 from zkmed import encoding as enc
 from zkmed import formats
 from zkmed.errors import BackendUnavailable, ZkmedError
+from zkmed.files import read_limited
 from zkmed.hazmat import transcript
 from zkmed.hazmat.groups import BACKENDS, get_group, sec1
 from zkmed.hazmat.groups.base import Group
@@ -320,6 +321,13 @@ def _encoding_targets() -> list[Target]:
         return lambda: list(values)
 
     return [
+        Target(  # any text as a path: missing, a directory, too long, NUL bytes, lone surrogates
+            "files.read_limited",
+            lambda t: read_limited(t, 1 << 16),
+            (qualname(read_limited),),
+            text=True,
+            seeds=text_seeds("/etc/hostname", "/", "."),
+        ),
         Target(
             "encoding.hex_decode", enc.hex_decode, (qualname(enc.hex_decode),), text=True, seeds=text_seeds("00ff", "")
         ),
