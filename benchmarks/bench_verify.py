@@ -11,7 +11,7 @@ under ``benchmarks/.cache/verify-<N>/`` (gitignored), so repeated runs reuse it:
   checks every election step (E1–E11).
 
 ``verify_ledger`` runs in a fresh subprocess per measurement (``python -m benchmarks.bench_verify measure``),
-which reports its wall time and its own peak RSS (``ru_maxrss``), and that of its worker processes
+which reports its wall time and its own peak RSS (``VmHWM``), and that of its worker processes
 (``RUSAGE_CHILDREN``: the largest one).  Every measurement runs with ``ZKMED_THREADS=1`` (no MSM splitting
 across threads), so that 1 process means one core and the jobs / Dask columns measure process parallelism.
 
@@ -222,12 +222,24 @@ def _measure_here(board: str, jobs: int, scheduler: str | None) -> dict[str, Any
         "ok": report.ok,
         "failure": None if failure is None else f"{failure[0].number}: {failure[1].reason}",
         "entries": report.entries,
-        "rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_mib": _peak_rss_mib(),
         "workers_rss_mib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
         # CPU seconds of this process (reading, dispatching, the steps after the units) and of its local workers
         "cpu_s": _cpu(resource.RUSAGE_SELF),
         "workers_cpu_s": _cpu(resource.RUSAGE_CHILDREN),
     }
+
+
+def _peak_rss_mib() -> float:
+    """This process's own peak RSS: ``VmHWM`` of its address space.  Not ``ru_maxrss``: Linux carries that across
+    ``exec`` from the forked copy of the parent, so a subprocess of a large benchmark process would report the
+    parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _cpu(who: int) -> float:
