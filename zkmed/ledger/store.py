@@ -16,7 +16,7 @@ exception; an index or height out of range is
 
 from __future__ import annotations
 
-from collections.abc import Generator, Sequence
+from collections.abc import Callable, Generator, Sequence
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -41,6 +41,24 @@ def check_index(value: object, what: str, least: int = 0, most: int = MAX_INDEX)
 def nodes_completed(seq: int) -> int:
     """How many node hashes appending leaf ``seq`` completes: 1 + the trailing one bits of ``seq``."""
     return ((seq + 1) & -(seq + 1)).bit_length()
+
+
+def block_holding(seq: int, head: int, tree_size: Callable[[int], int]) -> int | None:
+    """The lowest block height in ``1..head`` whose tree size exceeds ``seq`` (binary search: one read per step)."""
+    lo, hi, found = 1, head, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        if tree_size(mid) > seq:
+            found, hi = mid, mid - 1
+        else:
+            lo = mid + 1
+    return found
+
+
+def split_record(seq: int, record: bytes) -> tuple[bytes, bytes] | None:
+    """``(entry bytes, node hashes)`` of a stored entry record (node hashes first), None when too short."""
+    split = 32 * nodes_completed(seq)
+    return None if len(record) <= split else (record[split:], record[:split])
 
 
 class Store(Protocol):

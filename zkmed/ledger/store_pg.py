@@ -21,7 +21,7 @@ from psycopg import sql as pgsql
 
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
 from zkmed.formats import LEDGER_STORE_PG
-from zkmed.ledger.store import check_index, nodes_completed
+from zkmed.ledger.store import block_holding, check_index, nodes_completed, split_record
 from zkmed.ledger.stores import URL_SCHEMES, is_pg_url, public_url
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "URL_SCHEMES", "PgStore", "is_pg_url", "public_url"]
@@ -337,25 +337,19 @@ class PgStore:
         """Height of the block holding entry ``seq``: the lowest block above genesis whose tree size exceeds it."""
         check_index(seq, "entry sequence number")
         head = self._one(b"SELECT max(height) FROM blocks")
-        lo, hi = 1, int(head[0]) if head is not None and head[0] is not None else 0
-        found = None
-        while lo <= hi:  # the same binary search as the SQLite store: one indexed read per step
-            mid = (lo + hi) // 2
-            row = self._one(b"SELECT tree_size FROM blocks WHERE height = %s", (mid,))
-            if row is None:
-                raise self._damaged(f"block {mid} is damaged")
-            if row[0] > seq:
-                found, hi = mid, mid - 1
-            else:
-                lo = mid + 1
-        return found
+        return block_holding(seq, int(head[0]) if head is not None and head[0] is not None else 0, self._tree_size)
+
+    def _tree_size(self, height: int) -> int:
+        row = self._one(b"SELECT tree_size FROM blocks WHERE height = %s", (height,))
+        if row is None:
+            raise self._damaged(f"block {height} is damaged")
+        return int(row[0])
 
     def _split(self, seq: int, record: object) -> tuple[bytes, bytes]:
-        value = self._bytes(record, f"entry {seq}")
-        split = 32 * nodes_completed(seq)
-        if len(value) <= split:
+        parts = split_record(seq, self._bytes(record, f"entry {seq}"))
+        if parts is None:
             raise self._damaged(f"entry {seq} is damaged")
-        return value[split:], value[:split]
+        return parts
 
     def entry(self, seq: int) -> bytes | None:
         check_index(seq, "entry sequence number")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from zkmed.errors import LedgerError, MalformedInput, UnsupportedVersion
-from zkmed.ledger.store import check_index, nodes_completed
+from zkmed.ledger.store import block_holding, check_index, nodes_completed, split_record
 
 __all__ = ["APPLICATION_ID", "SCHEMA_VERSION", "SqliteStore", "nodes_completed"]
 
@@ -292,26 +292,20 @@ class SqliteStore:
         """Height of the block holding entry ``seq`` (binary search over the blocks' tree sizes)."""
         check_index(seq, "entry sequence number")
         head = self._one("SELECT max(height) FROM blocks")
-        lo, hi = 1, int(head[0]) if head is not None and isinstance(head[0], int) else 0
-        found = None
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            row = self._one("SELECT tree_size FROM blocks WHERE height = ?", (mid,))
-            if row is None or not isinstance(row[0], int):
-                raise self._damaged(f"block {mid} is damaged")
-            if row[0] > seq:
-                found, hi = mid, mid - 1
-            else:
-                lo = mid + 1
-        return found
+        return block_holding(seq, int(head[0]) if head is not None and isinstance(head[0], int) else 0, self._tree_size)
+
+    def _tree_size(self, height: int) -> int:
+        row = self._one("SELECT tree_size FROM blocks WHERE height = ?", (height,))
+        if row is None or not isinstance(row[0], int):
+            raise self._damaged(f"block {height} is damaged")
+        return row[0]
 
     def _split(self, seq: int, record: object) -> tuple[bytes, bytes]:
         """``(entry bytes, nodes)`` of a stored record (LedgerError when it cannot be split)."""
-        value = self._bytes(record, f"entry {seq}")
-        split = 32 * nodes_completed(seq)
-        if len(value) <= split:
+        parts = split_record(seq, self._bytes(record, f"entry {seq}"))
+        if parts is None:
             raise self._damaged(f"entry {seq} is damaged")
-        return value[split:], value[:split]
+        return parts
 
     def entry(self, seq: int) -> bytes | None:
         check_index(seq, "entry sequence number")
