@@ -117,10 +117,11 @@ def encrypt_ballot(
         selections, cts = [], []
         for oi, (v, r) in enumerate(zip(votes, nonces, strict=True)):
             ct = encrypt(group, ctx.key.base, v, r)
+            raw = ct.encode(group)
             proof = prove_opened_range(group, ctx.key, ct, 0, contest.option_limit, v, r,
-                                context=proof_context(ctx.base_hash, bid, ci, oi), rng=rng)  # fmt: skip
+                                context=proof_context(ctx.base_hash, bid, ci, oi), rng=rng, ct_bytes=raw)  # fmt: skip
             cts.append(ct)
-            selections.append({"ciphertext": b64_encode(ct.encode(group)), "proof": b64_encode(proof.to_bytes(group))})
+            selections.append({"ciphertext": b64_encode(raw), "proof": b64_encode(proof.to_bytes(group))})
         total = sum_ciphertexts(group, cts)
         sum_proof = prove_opened_range(
             group, ctx.key, total, 0, contest.selection_limit, sum(votes), sum(nonces) % group.order,

@@ -30,11 +30,11 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from zkmed.circuits import ballot as circuit
 from zkmed.encoding import Writer, le_uint
-from zkmed.errors import MalformedInput, ProvingError, VerificationError
+from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
 from zkmed.hazmat.groups import Element, FixedBase, Group
 from zkmed.hazmat.sigma import compose
 from zkmed.hazmat.sigma.compiled import Encoded
@@ -83,14 +83,21 @@ class ElectionKey:
 
 @dataclass(frozen=True)
 class RangeProof:
-    """Branch commitments (2 per branch), branch challenges ``c_0..c_{k-1}`` and responses ``s_0..s_{k-1}``."""
+    """Branch commitments (2 per branch), branch challenges ``c_0..c_{k-1}`` and responses ``s_0..s_{k-1}``.
+
+    ``commitment_bytes`` is the prover's encoding of ``commitments`` (the bytes its challenge
+    absorbed), kept so that :meth:`to_bytes` does not serialize the points a second time;
+    empty for a proof built by hand, which :meth:`to_bytes` then encodes.
+    """
 
     commitments: tuple[Element, ...]
     challenges: tuple[int, ...]
     responses: tuple[int, ...]
+    commitment_bytes: bytes = field(default=b"", repr=False, compare=False)
 
     def to_bytes(self, group: Group) -> bytes:
-        return group.encode_elements(self.commitments) + group.encode_scalars([*self.challenges[:-1], *self.responses])
+        raw = self.commitment_bytes or group.encode_elements(self.commitments)
+        return raw + group.encode_scalars([*self.challenges[:-1], *self.responses])
 
     @staticmethod
     def size(group: Group, branches: int) -> int:
@@ -141,8 +148,8 @@ def or_instance_bytes(group: Group, key: ElectionKey, alpha_bytes: bytes, shifte
     return le_uint(len(shifted), 4) + b"".join(size + prefix + d for d in shifted)
 
 
-def _challenge(tag: bytes, relations: Sequence[LinearRelation], commitment_bytes: bytes, q: int) -> int:
-    """compose's OR challenge: transcript over the OR instance, then every commitment."""
+def _compose_challenge(tag: bytes, relations: Sequence[LinearRelation], commitment_bytes: bytes, q: int) -> int:
+    """compose's OR challenge over the bound relations (the reference :func:`_challenge` is tested against)."""
     transcript = Transcript(tag, or_instance(relations), session_id=tag_session_id(tag))
     transcript.absorb(commitment_bytes)
     return transcript.challenge_scalar(q)
@@ -184,14 +191,20 @@ def prove_opened_range(
     *,
     context: bytes,
     rng: Callable[[], int] | None = None,
+    ct_bytes: bytes = b"",
 ) -> RangeProof:
-    """:func:`prove_range` for a ciphertext the caller has just made from ``(value, nonce)`` (no opening check)."""
+    """:func:`prove_range` for a ciphertext the caller has just made from ``(value, nonce)`` (no opening check).
+
+    ``ct_bytes``: the caller's encoding of ``ct`` if it has one (encoded here otherwise).
+    The challenge is the verifier's :func:`_challenge` (compose's, from the encodings);
+    tests check every proof against :func:`verify_range_with_compose` too.
+    """
     if not lo <= value <= hi:
         raise ProvingError(f"the value is outside {lo}..{hi}; refusing to prove")
-    ct_bytes = ct.encode(group)
+    ct_bytes = ct_bytes or ct.encode(group)
     try:
-        tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
-    except MalformedInput as exc:
+        shifted = _shifted(group, ct, lo, hi, ProvingError, None)
+    except ProvingError as exc:
         raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
     q, k, real = group.order, hi - lo + 1, value - lo
     draw = rng or group.random_scalar
@@ -210,17 +223,19 @@ def prove_opened_range(
     if any(group.is_identity(a) for a in commitments):
         raise ProvingError("range prover: a commitment hit the identity; retry")
     raw = group.encode_elements(commitments)
-    c = _challenge(tag, rels, raw, q)
+    c = _challenge(group, key, ct_bytes, lo, hi, context, [d for _, d in shifted], raw)
     c_real = (c - sum(e * (1 - b) for e, b in zip(sim, bits, strict=True))) % q
     challenges = tuple((e * (1 - b) + c_real * b) % q for e, b in zip(sim, bits, strict=True))
     responses = tuple((nonces[i] + (challenges[i] - sim[i]) * bits[i] * nonce) % q for i in range(k))
-    return RangeProof(tuple(commitments), challenges, responses)
+    return RangeProof(tuple(commitments), challenges, responses, raw)
 
 
-def _shifted(group: Group, ct: Ciphertext, lo: int, hi: int, where: str | None) -> list[bytes]:
-    """The encodings of ``D_v = beta − v·G`` for ``v = lo..hi``; VerificationError if one is the identity."""
+def _shifted(
+    group: Group, ct: Ciphertext, lo: int, hi: int, err: type[ZkmedError], where: str | None
+) -> list[tuple[Element, bytes]]:
+    """``D_v = beta − v·G`` and its encoding for ``v = lo..hi``; ``err`` for an invalid range or an identity ``D_v``."""
     if not (isinstance(lo, int) and isinstance(hi, int)) or not 0 <= lo < hi or hi - lo + 1 > circuit.MAX_OR_BRANCHES:
-        raise VerificationError(f"range proof rejected: invalid range {lo}..{hi}", where=where)
+        raise err(f"range proof rejected: invalid range {lo}..{hi}", where=where)
     d = ct.beta if lo == 0 else group.sub(ct.beta, group.mul_gen(lo))
     g = group.generator()
     out = []
@@ -228,15 +243,18 @@ def _shifted(group: Group, ct: Ciphertext, lo: int, hi: int, where: str | None) 
         if i:
             d = group.sub(d, g)
         if group.is_identity(d):
-            raise VerificationError("range proof rejected: a branch element is the identity", where=where)
-        out.append(group.encode_element(d))
+            raise err("range proof rejected: a branch element is the identity", where=where)
+        out.append((d, group.encode_element(d)))
     return out
 
 
-def _fast_challenge(
+def _challenge(
     group: Group, key: ElectionKey, ct_bytes: bytes, lo: int, hi: int, context: bytes, shifted: list[bytes], raw: bytes
 ) -> int:
-    """compose's OR challenge from the encodings (tag, :func:`or_instance_bytes`, then the commitments)."""
+    """compose's OR challenge from the encodings (tag, :func:`or_instance_bytes`, then the commitments).
+
+    The one challenge of the prover, :func:`verify_range` and :class:`ProofBatch`.
+    """
     tag = _tag(group, key, ct_bytes, lo, hi, context)
     transcript = Transcript(tag, or_instance_bytes(group, key, ct_bytes[: group.element_size], shifted))
     transcript.absorb(raw)
@@ -249,27 +267,26 @@ def verify_range(
     """One proof on its own: recompute every branch's commitments and compare them with the carried ones.
 
     ``c`` is compose's challenge over the carried commitments; per branch ``v`` (challenge
-    ``c_v``, response ``s_v``) ``A_1 = s_v·G − c_v·alpha`` and ``A_2 = s_v·K − c_v·beta + c_v·v·G``
-    (one MSM each) must equal the carried ``A_1, A_2`` byte for byte — the check of
+    ``c_v``, response ``s_v``) ``A_1 = s_v·G − c_v·alpha`` and ``A_2 = s_v·K − c_v·D_v`` with
+    ``D_v = beta − v·G`` (one 2-term MSM each) must equal the carried ``A_1, A_2`` byte for byte — the check of
     :func:`~zkmed.hazmat.sigma.compose.verify_or_scalars` (which recomputes them and compares
     their hash with ``c``), written for this statement; :func:`verify_range_with_compose` runs
     compose itself (tests hold the two together).
     """
     k = hi - lo + 1
-    shifted = _shifted(group, ct, lo, hi, None)
+    shifted = _shifted(group, ct, lo, hi, VerificationError, None)
     try:
         raw, scalars = RangeProof.split(group, proof, k)
     except MalformedInput as exc:
         raise VerificationError(f"range proof rejected: {exc.message}") from exc
     q = group.order
-    c = _fast_challenge(group, key, ct_bytes, lo, hi, context, shifted, raw)
+    c = _challenge(group, key, ct_bytes, lo, hi, context, [d for _, d in shifted], raw)
     challenges = [*scalars[: k - 1], (c - sum(scalars[: k - 1])) % q]
-    msm, encode, key_point = group.msm, group.encode_element, key.point
+    msm, encode, key_point, alpha = group.msm, group.encode_element, key.point, ct.alpha
     ne, at = group.element_size, 0
-    for i, (c_i, s_i) in enumerate(zip(challenges, scalars[k - 1 :], strict=True)):
-        a1 = msm([q - c_i], [ct.alpha], gen_scalar=s_i)
-        a2 = msm([s_i, q - c_i], [key_point, ct.beta], gen_scalar=c_i * (lo + i))
-        for a in (a1, a2):
+    for (c_i, s_i), (d, _) in zip(zip(challenges, scalars[k - 1 :], strict=True), shifted, strict=True):
+        # A_1 = s·G − c·alpha, A_2 = s·K − c·D_v (D_v = beta − v·G already computed): two 2-term MSMs
+        for a in (msm([q - c_i], [alpha], gen_scalar=s_i), msm([s_i, q - c_i], [key_point, d])):
             if group.is_identity(a) or encode(a) != raw[at : at + ne]:
                 raise VerificationError("range proof rejected: a commitment does not match its challenge and response")
             at += ne
@@ -289,7 +306,7 @@ def verify_range_with_compose(
         tag, rels = _statement(group, key, ct, ct_bytes, lo, hi, context)
     except MalformedInput as exc:
         raise VerificationError(f"range proof rejected: {exc.message}") from exc
-    c = _challenge(tag, rels, raw, group.order)
+    c = _compose_challenge(tag, rels, raw, group.order)
     compose.verify_or_scalars(tag, rels, [c, *scalars])
 
 
@@ -330,13 +347,13 @@ class ProofBatch:
         computed, checked not to be the identity (instance validation) and encoded for the challenge.
         """
         group, k = self.group, hi - lo + 1
-        shifted = _shifted(group, ct, lo, hi, label or None)
+        shifted = [d for _, d in _shifted(group, ct, lo, hi, VerificationError, label or None)]
         try:
             points, raw, scalars = RangeProof.decode(group, proof, k)
         except MalformedInput as exc:
             raise VerificationError(f"range proof rejected: {exc.message}", where=label or None) from exc
         q = group.order
-        c = _fast_challenge(group, key, ct_bytes, lo, hi, context, shifted, raw)
+        c = _challenge(group, key, ct_bytes, lo, hi, context, shifted, raw)
         challenges = [*scalars[: k - 1], (c - sum(scalars[: k - 1])) % q]
         self._items.append((key, ct, lo, points, challenges, scalars[k - 1 :]))
         self._sponge.absorb(group.encode_scalar(c) + bytes(proof))
