@@ -162,7 +162,7 @@ CEREMONY_STATE = register("zkmed.election.ceremony-state", 0x0408, 1, "zkmed.ele
 # E2 (ballots, tally, verifier): 0x0410-0x04FF
 ELECTION_PARAMETERS = register("zkmed.election.parameters", 0x0410, 1, "zkmed.elections.board")
 ELECTION_BASE = register("zkmed.election.base", 0x0411, 1, "zkmed.elections.board")
-ELECTION_CREDENTIALS = register("zkmed.election.credentials", 0x0412, 1, "zkmed.elections.credentials")
+ELECTION_CREDENTIALS = register("zkmed.election.credentials", 0x0412, 2, "zkmed.elections.credentials")
 ELECTION_BALLOT = register("zkmed.election.ballot", 0x0413, 1, "zkmed.elections.ballot")
 ELECTION_SPOIL = register("zkmed.election.spoil", 0x0414, 1, "zkmed.elections.ballot")
 ELECTION_TALLY = register("zkmed.election.tally", 0x0415, 1, "zkmed.elections.tally")

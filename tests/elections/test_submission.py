@@ -87,7 +87,7 @@ def test_a_second_credential_list_is_named(election: Election, tmp_path: Path) -
         check_ballot_submission(led, payload, index=index)
         creds = next(led.entry(i) for i in range(led.size) if led.entry(i).type == "election.credentials")
         led.append("election.credentials", creds.payload)
-        with pytest.raises(VerificationError, match="second election.credentials"):
+        with pytest.raises(VerificationError, match="second credential list"):
             check_ballot_submission(led, payload, index=index)
 
 

@@ -145,7 +145,7 @@ def _ballot_targets() -> list[Target]:
                (qualname(VoterCredential, "from_json"),), seeds=lambda: [made()[1].to_json()]),
         Target("elections.CredentialList.from_payload", CredentialList.from_payload,
                (qualname(CredentialList, "from_payload"),),
-               seeds=lambda: [CredentialList("f", (made()[1].public_key,)).to_payload()]),
+               seeds=lambda: [CredentialList("f", (made()[1].public_key,)).to_payloads()[0]]),
         Target("elections.Parameters.from_payload", Parameters.from_payload, (qualname(Parameters, "from_payload"),),
                seeds=lambda: [Parameters("P256", 3, 2, manifest).to_payload()], max_size=1024),
         Target("elections.parse_base", parse_base, (qualname(parse_base),),

@@ -28,6 +28,7 @@ from zkmed.hazmat.groups import BACKENDS
 from zkmed.ledger import Ledger
 
 from .context import ElectionContext, base_hash
+from .credentials import CredentialList, join_parts
 from .fields import canonical_json, exact_fields, hex_field, int_field, load_payload, str_field
 from .manifest import Manifest, parse_manifest
 
@@ -155,6 +156,10 @@ class Board:
             getattr(self, kind).append(posted)
         elif posted.type.startswith(PREFIX):
             self.unknown.append(posted)
+
+    def credential_list(self) -> CredentialList:
+        """The registrar's whole list, joined from its parts (MalformedInput if none is posted)."""
+        return join_parts([CredentialList.from_payload(p.payload) for p in self.credentials])
 
     def setup(self) -> list[Posted]:
         """The entries that define the election context (parameters, ceremony, joint key, base hash)."""

@@ -168,7 +168,7 @@ def open_election(ledger: Ledger, *, voters: int, keys: Path | str) -> Opened:
         [
             (entry_type(formats.ELECTION_JOINT_KEY), joint_payload),
             (entry_type(formats.ELECTION_BASE), base_payload(p.manifest.election_id, digest)),
-            (entry_type(formats.ELECTION_CREDENTIALS), creds.to_payload()),
+            *((entry_type(formats.ELECTION_CREDENTIALS), payload) for payload in creds.to_payloads()),
         ],
         seal=True,
     )

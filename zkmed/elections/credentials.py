@@ -2,9 +2,14 @@
 
 Every ballot is signed with its voter's credential key, so nobody without a credential —
 not even a ledger authority — can add a ballot that counts.  The list of credential public
-keys is the ledger payload ``zkmed.election.credentials``::
+keys is posted as one or more ledger payloads ``zkmed.election.credentials`` (version 2), parts
+``1..n`` of at most :data:`PART_SIZE` keys each, so that an election of any size fits the
+ledger's 1 MiB payload limit (10^5 voters: 10 parts)::
 
-    {"credentials": [<hex public key>…], "election_id", "type", "version"}
+    {"credentials": [<hex public key>…], "election_id", "part": i, "parts": n, "type", "version"}
+
+The list is the concatenation of parts ``1..n`` posted in order (:func:`join_parts`): every
+part of one election and one ``n``, none missing or repeated, no key listed twice.
 
 A voter's key file (``KEYS/voters/voter-i.key``, mode 0600, written atomically) is the
 canonical JSON ``zkmed.election.voter-key``::
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,9 +36,15 @@ from zkmed.formats import ELECTION_CREDENTIALS, ELECTION_VOTER_KEY
 
 from .fields import b64_encode, b64_field, check_id, exact_fields, hex_field, list_field, load_payload
 
-__all__ = ["MAX_VOTERS", "CredentialList", "VoterCredential", "verify_signature", "write_secret_file"]
+__all__ = [
+    "MAX_VOTERS", "PART_SIZE", "CredentialList", "CredentialPartError", "VoterCredential", "join_parts",
+    "verify_signature", "write_secret_file",
+]  # fmt: skip
 
 MAX_VOTERS = 1_000_000
+#: credential keys per ledger entry (≈ 670 KB of JSON, under the ledger's 1 MiB payload limit)
+PART_SIZE = 10_000
+MAX_PARTS = -(-MAX_VOTERS // PART_SIZE)
 SIGNATURE_LABEL = b"zkmed/v1/election-ballot-signature\x00"
 
 
@@ -108,23 +120,65 @@ class VoterCredential:
 
 @dataclass(frozen=True)
 class CredentialList:
-    """The registrar's list of credential public keys (distinct, 32 bytes each)."""
+    """The registrar's list of credential public keys (distinct, 32 bytes each), or one part of it."""
 
     election_id: str
     keys: tuple[bytes, ...]
+    part: int = 1
+    parts: int = 1
 
-    def to_payload(self) -> bytes:
-        doc = {**ELECTION_CREDENTIALS.json_header(), "election_id": self.election_id}
-        return canonical_json({**doc, "credentials": [k.hex() for k in self.keys]})
+    def to_payloads(self) -> list[bytes]:
+        """The whole list as parts ``1..n`` of at most :data:`PART_SIZE` keys, one payload each."""
+        chunks = [self.keys[i : i + PART_SIZE] for i in range(0, len(self.keys), PART_SIZE)] or [()]
+        doc = {**ELECTION_CREDENTIALS.json_header(), "election_id": self.election_id, "parts": len(chunks)}
+        return [
+            canonical_json({**doc, "part": i, "credentials": [k.hex() for k in chunk]})
+            for i, chunk in enumerate(chunks, start=1)
+        ]
 
     @classmethod
     def from_payload(cls, data: bytes) -> CredentialList:
-        obj = exact_fields(
-            load_payload(ELECTION_CREDENTIALS, data), {"type", "version", "election_id", "credentials"}, "credentials"
-        )
+        """One part: its keys (1..PART_SIZE, distinct, 32 bytes) and its position ``part`` of ``parts``."""
+        fields = {"type", "version", "election_id", "credentials", "part", "parts"}
+        obj = exact_fields(load_payload(ELECTION_CREDENTIALS, data), fields, "credentials")
         election_id = check_id(obj["election_id"], "credentials.election_id")
-        items = list_field(obj, "credentials", "credentials", 1, MAX_VOTERS)
+        parts, part = obj["parts"], obj["part"]
+        if not (isinstance(parts, int) and not isinstance(parts, bool) and 1 <= parts <= MAX_PARTS):
+            raise MalformedInput(f"credentials.parts must be an integer in 1..{MAX_PARTS}", where="credentials.parts")
+        if not (isinstance(part, int) and not isinstance(part, bool) and 1 <= part <= parts):
+            raise MalformedInput("credentials.part must be an integer in 1..parts", where="credentials.part")
+        items = list_field(obj, "credentials", "credentials", 1, PART_SIZE)
         keys = tuple(hex_field(k, f"credentials.credentials[{i}]", 32) for i, k in enumerate(items))
         if len(set(keys)) != len(keys):
             raise MalformedInput("credentials: a credential is listed twice", where="credentials.credentials")
-        return cls(election_id, keys)
+        return cls(election_id, keys, part, parts)
+
+
+class CredentialPartError(VerificationError):
+    """:func:`join_parts` refused the part at ``position`` (0-based, in ledger order)."""
+
+    def __init__(self, message: str, position: int) -> None:
+        super().__init__(message, where=f"credential list part {position + 1}")
+        self.position = position
+
+
+def join_parts(parts: Sequence[CredentialList]) -> CredentialList:
+    """The whole list from its parts in ledger order; CredentialPartError names the offending part.
+
+    Parts ``1..n`` exactly once and in order, one election and one ``n``, no key in two parts.
+    """
+    if not parts:
+        raise MalformedInput("this election has no credential list yet")
+    first, seen = parts[0], set[bytes]()
+    for i, p in enumerate(parts):
+        if p.election_id != first.election_id:
+            raise CredentialPartError("a credential list part is for another election", i)
+        if p.parts != first.parts or p.part != i + 1:
+            what = "a second credential list was posted" if i >= first.parts else "credential list parts out of order"
+            raise CredentialPartError(f"{what} (part {p.part} of {p.parts} at position {i + 1})", i)
+        if seen.intersection(p.keys):
+            raise CredentialPartError("a credential is listed in two parts of the credential list", i)
+        seen.update(p.keys)
+    if len(parts) != first.parts:
+        raise CredentialPartError(f"the credential list has {len(parts)} of its {first.parts} parts", len(parts) - 1)
+    return CredentialList(first.election_id, tuple(k for p in parts for k in p.keys), 1, 1)

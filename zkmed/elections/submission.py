@@ -36,7 +36,6 @@ from .ballot import Ballot, add_ballot_proofs, parse_ballot, verify_ballot_proof
 from .ballot_proofs import ProofBatch
 from .board import Board, election_entries, entry_type, load_context
 from .context import ElectionContext
-from .credentials import CredentialList
 
 __all__ = ["SubmissionIndex", "ballot_key", "check_ballot_submission"]
 
@@ -116,10 +115,7 @@ class SubmissionIndex:
 
     def credentials(self) -> frozenset[bytes]:
         if self._credentials is None:
-            posted = self.board.one("credentials")
-            if posted is None:
-                raise MalformedInput("this election has no credential list yet")
-            self._credentials = frozenset(CredentialList.from_payload(posted.payload).keys)
+            self._credentials = frozenset(self.board.credential_list().keys)
         return self._credentials
 
     def check(self, ledger: Ledger, payload: bytes) -> Ballot:

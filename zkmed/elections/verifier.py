@@ -43,7 +43,7 @@ from .ballot import parse_spoil
 from .ballot_check import BallotCheck, BallotDigest, check_ballots, tally_of
 from .board import Board, Parameters, Posted, collect_board, compute_base_hash, parse_base
 from .context import ElectionContext, ceremony_context
-from .credentials import CredentialList
+from .credentials import CredentialList, CredentialPartError, join_parts
 from .elgamal import Ciphertext
 from .tally import Result, Tally, counted_ballots
 
@@ -212,13 +212,14 @@ class _Run:
         if not b.credentials:
             self.pending(4, 5, 6, 7, 8, 9, 10, 11, why="no credential list posted")
             return None
-        if len(b.credentials) > 1:
-            raise _Fail(VerificationError("a second credential list was posted"), b.credentials[1].index)
-        p = b.credentials[0]
-        creds = _at(p, lambda: CredentialList.from_payload(p.payload))
+        parts = [_at(p, lambda p=p: CredentialList.from_payload(p.payload)) for p in b.credentials]
+        try:
+            creds = join_parts(parts)
+        except CredentialPartError as exc:
+            raise _Fail(VerificationError(exc.message), b.credentials[exc.position].index) from exc
         if creds.election_id != ctx.manifest.election_id:
-            raise _Fail(VerificationError("the credential list is for another election"), p.index)
-        self.passed(4, f"{len(creds.keys)} credentials")
+            raise _Fail(VerificationError("the credential list is for another election"), b.credentials[0].index)
+        self.passed(4, f"{len(creds.keys)} credentials" + (f" in {len(parts)} parts" if len(parts) > 1 else ""))
         return set(creds.keys)
 
     def ballots(self, ctx: ElectionContext, keys: set[bytes]) -> list[BallotDigest]:

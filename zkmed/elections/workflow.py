@@ -19,7 +19,7 @@ from .ballot import encrypt_ballot, make_spoil, parse_ballot, parse_spoil
 from .board import Board, Parameters, base_payload, collect_board, compute_base_hash, entry_type, load_context
 from .confirmation import confirmation_code
 from .context import ElectionContext, ceremony_context
-from .credentials import CredentialList, VoterCredential
+from .credentials import CredentialList, VoterCredential, join_parts
 from .manifest import Manifest
 from .submission import check_ballot_submission
 from .tally import Result, Tally, compute_tally, counted_ballots
@@ -129,7 +129,8 @@ def election_setup(
     params = Parameters(group, trustees, quorum, manifest)
     Parameters.from_payload(params.to_payload())  # the same checks a reader runs (n, k, group)
     creds = CredentialList(manifest.election_id, tuple(credentials))
-    CredentialList.from_payload(creds.to_payload())  # 1..MAX_VOTERS distinct 32-byte keys
+    creds_payloads = creds.to_payloads()
+    join_parts([CredentialList.from_payload(p) for p in creds_payloads])  # 1..MAX_VOTERS distinct 32-byte keys
     cparams = CeremonyParams(group, trustees, quorum, ceremony_context(group, manifest, trustees, quorum))
     messages, shares, joint = run_ceremony(cparams, rng)
     board = Board()
@@ -140,7 +141,7 @@ def election_setup(
     items += [(entry_type(m.FORMAT), m.to_payload()) for m in messages]
     items.append((entry_type(formats.ELECTION_JOINT_KEY), joint_payload))
     items.append((entry_type(formats.ELECTION_BASE), base_payload(manifest.election_id, digest)))
-    items.append((entry_type(formats.ELECTION_CREDENTIALS), creds.to_payload()))
+    items += [(entry_type(formats.ELECTION_CREDENTIALS), payload) for payload in creds_payloads]
     return Setup(items, list(shares), joint, digest)
 
 
@@ -150,10 +151,7 @@ def _context(ledger: Ledger) -> tuple[Board, ElectionContext]:
 
 
 def _credential_set(board: Board) -> set[bytes]:
-    posted = board.one("credentials")
-    if posted is None:
-        raise MalformedInput("this election has no credential list yet")
-    return set(CredentialList.from_payload(posted.payload).keys)
+    return set(board.credential_list().keys)
 
 
 @dataclass(frozen=True)
