@@ -179,7 +179,7 @@ def _generate(home: Path, n: int, log: Any) -> None:
             for contest in manifest.contests:
                 per_contest.append(tuple(flat[at : at + len(contest.options)]))
                 at += len(contest.options)
-            tally = Tally(tuple(ids), tuple(per_contest))
+            tally = Tally.of(ids, tuple(per_contest))
             ledger.append(entry_type(formats.ELECTION_TALLY), tally.to_payload(ctx), seal=True)
             partials = [
                 partial_decrypt(g, share, flat, context=ctx.decryption_context()) for share in setup.shares[:QUORUM]

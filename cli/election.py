@@ -174,7 +174,7 @@ def tally(board: Path) -> None:
     """
     with Ledger.open(board, signing=True) as led:
         done = post_tally(led)
-    render.ok(f"tally of {len(done.ballot_ids)} counted ballots posted")
+    render.ok(f"tally of {done.count} counted ballots posted")
 
 
 @click.group()

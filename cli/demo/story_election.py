@@ -118,7 +118,7 @@ def run_election(console: Console, led: Ledger, root: Path, seed: int) -> dict[s
         workflow.trustee_decrypt(led, TrusteeShare.load(keys / "trustees" / f"trustee-{i}.key"))
     res = workflow.publish_result(led)
     console.print(
-        f"[green]✓[/] homomorphic tally of {len(tally.ballot_ids)} ballots posted; trustee {ABSENT} is absent, "
+        f"[green]✓[/] homomorphic tally of {tally.count} ballots posted; trustee {ABSENT} is absent, "
         f"trustees {' and '.join(map(str, present))} decrypt it (quorum {QUORUM} of {TRUSTEES}), each with a proof "
         f"[dim]({time.perf_counter() - t0:.1f} s)[/]"
     )

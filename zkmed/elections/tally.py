@@ -1,9 +1,17 @@
 """The homomorphic tally and the published result.
 
-Tally payload (``zkmed.election.tally``): the counted ballots (ledger order) and, per
-contest and option, the product (sum, written additively) of their ciphertexts::
+Tally payload (``zkmed.election.tally``, version 2): how many ballots were counted and a
+digest of their ids (ledger order), and, per contest and option, the product (sum, written
+additively) of their ciphertexts::
 
-    {"ballots": [<ballot id>…], "contests": [{"ciphertexts": [<b64>…], "id"}…], "election_id", "type", "version"}
+    {"contests": [{"ciphertexts": [<b64>…], "id"}…], "counted": <n>, "counted_digest": <64 hex>,
+     "election_id", "type", "version"}
+
+``counted_digest = SHA-256("zkmed/v1/election-counted-ballots" ‖ 0x00 ‖ u32(n) ‖ id_1 ‖ … ‖ id_n)``
+with each ballot id as its 16 raw bytes (:func:`counted_digest`).  Version 1 listed the ids
+themselves, which at 10^5 ballots (3.5 MB) exceeds the ledger's 1 MiB payload limit; anyone
+recomputes the counted list from the ledger by the revote rule (verification step 9), so the
+digest binds the tally to that list at a fixed size.
 
 Result payload (``zkmed.election.result``; also ``zkmed election result --json``)::
 
@@ -13,10 +21,12 @@ Result payload (``zkmed.election.result``; also ``zkmed election result --json``
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from zkmed.encoding import u32
 from zkmed.errors import MalformedInput
 from zkmed.formats import ELECTION_RESULT, ELECTION_TALLY
 
@@ -25,7 +35,17 @@ from .elgamal import Ciphertext, sum_ciphertexts
 from .fields import b64_encode, b64_field, canonical_json, exact_fields, hex_field, list_field, load_payload
 from .manifest import Manifest
 
-__all__ = ["Result", "Tally", "compute_tally", "counted_ballots"]
+__all__ = ["Result", "Tally", "compute_tally", "counted_ballots", "counted_digest"]
+
+_COUNTED_LABEL = b"zkmed/v1/election-counted-ballots\x00"
+
+
+def counted_digest(ids: Sequence[str]) -> bytes:
+    """SHA-256 over the label, ``u32(len(ids))`` and each 32-hex-digit ballot id as 16 raw bytes, in order."""
+    h = hashlib.sha256(_COUNTED_LABEL + u32(len(ids)))
+    for bid in ids:
+        h.update(bytes.fromhex(bid))
+    return h.digest()
 
 
 def counted_ballots(manifest: Manifest, ballots: Sequence[tuple[str, bytes]], spoiled: set[str]) -> list[str]:
@@ -46,8 +66,15 @@ def counted_ballots(manifest: Manifest, ballots: Sequence[tuple[str, bytes]], sp
 
 @dataclass(frozen=True)
 class Tally:
-    ballot_ids: tuple[str, ...]
+    """The counted ballots' number and :func:`counted_digest`, and the sums per contest and option."""
+
+    count: int
+    digest: bytes
     ciphertexts: tuple[tuple[Ciphertext, ...], ...]  # per contest, per option
+
+    @classmethod
+    def of(cls, ids: Sequence[str], ciphertexts: tuple[tuple[Ciphertext, ...], ...]) -> Tally:
+        return cls(len(ids), counted_digest(ids), ciphertexts)
 
     def flat(self) -> list[Ciphertext]:
         return [ct for contest in self.ciphertexts for ct in contest]
@@ -58,20 +85,21 @@ class Tally:
             {"ciphertexts": [b64_encode(ct.encode(g)) for ct in cts], "id": c.id}
             for c, cts in zip(ctx.manifest.contests, self.ciphertexts, strict=True)
         ]
-        doc = {**ELECTION_TALLY.json_header(), "ballots": list(self.ballot_ids), "contests": contests}
+        doc = {**ELECTION_TALLY.json_header(), "counted": self.count, "counted_digest": self.digest.hex()}
+        doc["contests"] = contests
         return canonical_json({**doc, "election_id": ctx.manifest.election_id})
 
     @classmethod
     def from_payload(cls, ctx: ElectionContext, data: bytes) -> Tally:
         g, manifest = ctx.group, ctx.manifest
-        obj = exact_fields(
-            load_payload(ELECTION_TALLY, data), {"type", "version", "election_id", "ballots", "contests"}, "tally"
-        )
+        fields = {"type", "version", "election_id", "counted", "counted_digest", "contests"}
+        obj = exact_fields(load_payload(ELECTION_TALLY, data), fields, "tally")
         if obj["election_id"] != manifest.election_id:
             raise MalformedInput("tally.election_id is not this election's", where="tally.election_id")
-        ids = list_field(obj, "ballots", "tally", 1, 1 << 24)
-        for i, bid in enumerate(ids):
-            hex_field(bid, f"tally.ballots[{i}]", 16)
+        count = obj["counted"]
+        if not (isinstance(count, int) and not isinstance(count, bool) and 1 <= count <= 1 << 24):
+            raise MalformedInput("tally.counted must be an integer in 1..2^24", where="tally.counted")
+        digest = hex_field(obj["counted_digest"], "tally.counted_digest", 32)
         items = list_field(obj, "contests", "tally", len(manifest.contests), len(manifest.contests))
         out = []
         for ci, (item, contest) in enumerate(zip(items, manifest.contests, strict=True)):
@@ -84,11 +112,11 @@ class Tally:
             out.append(tuple(
                 Ciphertext.decode(g, b64_field(c, f"{w}.ciphertexts[{j}]", 2 * g.element_size)) for j, c in enumerate(cts)
             ))  # fmt: skip
-        return cls(tuple(ids), tuple(out))
+        return cls(count, digest, tuple(out))
 
     def same(self, ctx: ElectionContext, other: Tally) -> bool:
         g = ctx.group
-        return self.ballot_ids == other.ballot_ids and all(
+        return (self.count, self.digest) == (other.count, other.digest) and all(
             a.eq(g, b) for a, b in zip(self.flat(), other.flat(), strict=True)
         )
 
@@ -104,7 +132,7 @@ def compute_tally(ctx: ElectionContext, counted: Sequence[tuple[str, Sequence[Se
             for oi, ct in enumerate(cts):
                 per_option[ci][oi].append(ct)
     sums = tuple(tuple(sum_ciphertexts(g, cts) for cts in contest) for contest in per_option)
-    return Tally(tuple(bid for bid, _ in counted), sums)
+    return Tally.of([bid for bid, _ in counted], sums)
 
 
 @dataclass(frozen=True)

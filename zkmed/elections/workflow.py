@@ -242,7 +242,7 @@ def decrypt_result(board: Board, ctx: ElectionContext) -> Result:
         raise MalformedInput("no joint key posted")
     joint = JointKey.from_json(joint_posted.payload)
     partials = [PartialDecryption.from_payload(ctx.group, p.payload) for p in board.partials]
-    max_value = len(tally.ballot_ids) * ctx.manifest.max_votes_per_option
+    max_value = tally.count * ctx.manifest.max_votes_per_option
     out = combine(ctx.group, joint, tally.flat(), partials, context=ctx.decryption_context(), max_value=max_value)
     return Result.from_counts(ctx.manifest, out.values, out.used, out.excluded)
 

@@ -1,8 +1,9 @@
-"""The registrar's credential list in parts (≤ PART_SIZE keys per ledger entry, so 10^5 voters fit).
+"""Payloads that grow with the electorate stay under the ledger's 1 MiB limit at 10^5 voters.
 
-A 10^5-voter list is ≈ 6.7 MB of JSON, over the ledger's 1 MiB payload limit: it is posted as
-parts ``1..n`` and joined in ledger order.  Each way of breaking the parts must fail step 4
-naming the entry.
+The registrar's credential list (≈ 6.7 MB of JSON at 10^5 voters) is posted as parts ``1..n``
+of ≤ PART_SIZE keys and joined in ledger order; each way of breaking the parts must fail
+step 4 naming the entry.  The tally binds its counted ballots by count and digest (the id
+list was 3.5 MB at 10^5); another count or digest must fail step 9 naming the entry.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from zkmed.canonical_json import canonical_json, parse_json
 from zkmed.elections import credentials as cred_mod
 from zkmed.elections import verify_election, workflow
 from zkmed.elections.credentials import PART_SIZE, CredentialList, CredentialPartError, join_parts
+from zkmed.elections.elgamal import encrypt
+from zkmed.elections.tally import Tally, counted_digest
 from zkmed.errors import MalformedInput, VerificationError
 from zkmed.ledger.entries import MAX_PAYLOAD
 
@@ -91,3 +94,46 @@ def test_an_election_with_its_list_in_parts_verifies_and_a_bad_part_is_named(
     assert failed is not None and (failed.number, failed.entry) == (4, at)
     with bad.open() as led, pytest.raises(VerificationError):
         workflow.cast_vote(led, e.voters[0], {"mayor": {"bob": 1}})
+
+
+# ------------------------------------------------------------------ the tally binds the counted ids by a digest
+
+
+def test_the_tally_payload_has_a_fixed_size_whatever_the_number_of_ballots(tmp_path: Path) -> None:
+    e = make_election(tmp_path / "e", voters=2)
+    ctx = e.context()
+    ids = [secrets.token_hex(16) for _ in range(100_000)]
+    sums = tuple(
+        tuple(encrypt(ctx.group, ctx.key.base, 0, ctx.group.random_scalar()) for _ in c.options)
+        for c in ctx.manifest.contests
+    )
+    payload = Tally.of(ids, sums).to_payload(ctx)
+    assert len(payload) < 4096 < MAX_PAYLOAD
+    parsed = Tally.from_payload(ctx, payload)
+    assert (parsed.count, parsed.digest) == (100_000, counted_digest(ids))
+    assert counted_digest(ids[:-1]) != parsed.digest and counted_digest(ids[::-1]) != parsed.digest
+
+
+def test_a_tally_over_other_ballots_or_another_count_is_caught(tmp_path: Path) -> None:
+    e = make_election(tmp_path / "e", voters=3)
+    with e.open() as led:
+        for voter in e.voters:
+            workflow.cast_vote(led, voter, {"mayor": {"bob": 1}})
+    for name, change in (
+        ("count", lambda obj: obj.update(counted=obj["counted"] - 1)),
+        ("digest", lambda obj: obj.update(counted_digest="00" * 32)),
+    ):
+        bad = e.copy(tmp_path / name)
+        with bad.open() as led:
+            tally = workflow.post_tally(led)
+            entry = led.entry(led.size - 1)
+        assert tally.count == 3
+        obj = parse_json(entry.payload)
+        change(obj)
+        other = e.copy(tmp_path / f"{name}-posted")
+        with other.open() as led:
+            at = led.append("election.tally", canonical_json(obj)).first_seq
+        with other.open(False) as led:
+            failed = verify_election(led).failed()
+        assert failed is not None and (failed.number, failed.entry) == (9, at), name
+        assert "counts other ballots" in failed.detail
