@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from zkmed import canonical_json as cj
@@ -218,3 +218,42 @@ def test_utf8_helpers() -> None:
         enc.utf8_decode("text")  # type: ignore[arg-type]
     with pytest.raises(MalformedInput):
         enc.utf8_encode(b"bytes")  # type: ignore[arg-type]
+
+
+def _depth_reference(text: str) -> tuple[int, bool]:
+    """The character-by-character scanner json_depth replaced, and whether a string is left open at the end."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest, in_string
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["[", "]", "{", "}", '"', "\\", "a", ",", "[[[[[[[[", "]]]]"]), max_size=120))
+def test_json_depth_agrees_with_the_character_scanner(parts: list[str]) -> None:
+    """Equal on every text whose strings are terminated; an unterminated string's brackets may only add depth."""
+    from zkmed.canonical_json import MAX_JSON_DEPTH, json_depth
+
+    text = "".join(parts)
+    expected, open_string = _depth_reference(text)
+    got = json_depth(text)
+    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        assert got == 0
+    elif open_string:
+        assert got >= expected
+    else:
+        assert got == expected

@@ -89,26 +89,26 @@ def _parse_int(digits: str) -> int:
     return int(digits)
 
 
+_STRING_LITERAL = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+
+
 def json_depth(text: str) -> int:
-    """Maximum bracket nesting outside string literals (a linear pre-scan)."""
+    """Maximum bracket nesting outside string literals (a linear pre-scan).
+
+    String literals are removed and then everything but brackets, both by regular expressions
+    (linear, in C), so the Python loop only visits the brackets.  An unterminated string's
+    brackets still count (that text is not JSON; the parser refuses it either way).
+    """
     if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
         return 0  # cannot be deeper than the limit
     depth = deepest = 0
-    in_string = escaped = False
-    for ch in text:
-        if in_string:
-            if escaped:
-                escaped = False
-            elif ch == "\\":
-                escaped = True
-            elif ch == '"':
-                in_string = False
-        elif ch == '"':
-            in_string = True
-        elif ch in "[{":
+    for ch in _NOT_BRACKET.sub("", _STRING_LITERAL.sub("", text)):
+        if ch in "[{":
             depth += 1
-            deepest = max(deepest, depth)
-        elif ch in "]}":
+            if depth > deepest:
+                deepest = depth
+        else:
             depth -= 1
     return deepest
 
