@@ -163,3 +163,18 @@ def test_arith_modes_agree(fast: bool) -> None:
     a.check_subgroup(good)
     with pytest.raises(MalformedInput, match="bad"):
         a.check_subgroup([*good, (gmpy2.mpz(4), "bad")])
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 5, 6])
+def test_chain_product_is_the_chain_of_the_product(count: int) -> None:
+    """A contest's ``ᾱ = Π α_i`` chain from its selections' chains (≤ 4) or its own (more): the same powers."""
+    p = EG_P
+    a = Arith(None)
+    xs = [gmpy2.mpz(pow(EG_G, secrets.randbelow(EG_Q), p)) for _ in range(count)]
+    product = gmpy2.mpz(1)
+    for x in xs:
+        product = product * x % p
+    chain = a.chain_product([a.chain(x) for x in xs])
+    assert chain == a.chain(product) and chain[0] == product
+    es = [secrets.randbelow(EG_Q), secrets.randbelow(EG_Q), 0]
+    assert a.pow_chain(chain, es) == [pow(int(product), e, p) for e in es]

@@ -231,3 +231,19 @@ def test_challenged_ballot_proofs_are_checked_too(copy_record: Callable[..., Pat
     dump(path, ballot)
     report = check_record(rec, steps={"V5"})
     assert failing(report) == {"V5"} and len(report.step("V5").failures) == 2
+
+
+def test_the_report_does_not_depend_on_the_number_of_jobs(copy_record: Callable[..., Path]) -> None:
+    """Failures in several ballot files, checked in 2-file work units on 2 processes or in one batch: equal reports."""
+    rec = copy_record()
+    names = sorted(p.name for p in (rec / BALLOTS).glob("*.json"))[:5]
+    for name in names:  # a wrong ciphertext in five ballots (V5, V6, V7 fail for each)
+        ballot = load(rec / BALLOTS / name)
+        vote = ballot["contests"][0]["selections"][0]["encrypted_vote"]
+        vote["pad"] = times_g(vote["pad"])
+        dump(rec / BALLOTS / name, ballot)
+    steps = {"V5", "V6", "V7"}
+    one, two = check_record(rec, jobs=1, steps=steps), check_record(rec, jobs=2, steps=steps)
+    lines = [[f.line() for f in one.step(s).failures] for s in sorted(steps)]
+    assert lines == [[f.line() for f in two.step(s).failures] for s in sorted(steps)]
+    assert len(lines[0]) == 5 and [line.split()[0] for line in lines[0]] == [f"{BALLOTS}/{n}" for n in names]

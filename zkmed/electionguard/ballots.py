@@ -78,14 +78,27 @@ class Outcome:
 
 
 def _range_proof(
-    ctx: Context, arith: Arith, k_bytes: bytes, alpha: Any, beta: Any, proofs: list[tuple[int, int]]
+    ctx: Context,
+    arith: Arith,
+    k_bytes: bytes,
+    alpha: Any,
+    beta: Any,
+    proofs: list[tuple[int, int]],
+    chains: tuple[list[Any], list[Any]] | None = None,
 ) -> str | None:
-    """Verifications 5.1-5.3 / 6.3-6.5 and 5.D / 6.D for one ``R``- (or ``L``-) range proof; the reason or None."""
+    """Verifications 5.1-5.3 / 6.3-6.5 and 5.D / 6.D for one ``R``- (or ``L``-) range proof; the reason or None.
+
+    ``chains``: Yao's chains of ``α`` and ``β`` (:meth:`Arith.chain`) when the caller has them (fast mode);
+    without them the exponentiations are :meth:`Arith.pow_many` (which builds the chains, or, in the baseline,
+    runs one ``powmod`` each).
+    """
     q = arith.q
     p = arith.p
     cs = [c for c, _ in proofs]
-    a_pows = arith.pow_many(alpha, cs)
-    b_pows = arith.pow_many(beta, cs)
+    if chains is None:
+        a_pows, b_pows = arith.pow_many(alpha, cs), arith.pow_many(beta, cs)
+    else:
+        a_pows, b_pows = arith.pow_chain(chains[0], cs), arith.pow_chain(chains[1], cs)
     commitments: list[int] = []
     for j, ((c, v), ac, bc) in enumerate(zip(proofs, a_pows, b_pows, strict=True)):
         commitments.append(arith.g_pow(v) * ac % p)  # a_j = g^v_j · α^c_j
@@ -118,8 +131,16 @@ def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome) -> No
         # Verifications 5 and 6 say "for each cast ballot"; challenged ballots publish the same proofs, and a bad one
         # there means a faulty encryption device, so they are checked too (besides 12 and 13 on their contents)
         if ctx.wants("V5") or ctx.wants("V6"):
+            # fast mode keeps each selection's chains: the contest's (ᾱ, β̄) chains are their products (V6)
+            a_chains: list[list[Any]] = []
+            b_chains: list[list[Any]] = []
             for sel in contest.selections:
-                reason = _range_proof(ctx, arith, k_bytes, *sel.ciphertext, sel.proofs)
+                chains = None
+                if ctx.fast:
+                    chains = arith.chain(sel.ciphertext[0]), arith.chain(sel.ciphertext[1])
+                    a_chains.append(chains[0])
+                    b_chains.append(chains[1])
+                reason = _range_proof(ctx, arith, k_bytes, *sel.ciphertext, sel.proofs, chains)
                 if reason:
                     out.fail("V5", f, f"{where} selection {sel.selection_id}", reason)
             t1 = time.perf_counter()
@@ -127,7 +148,10 @@ def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome) -> No
             for sel in contest.selections:
                 alpha_bar = alpha_bar * sel.ciphertext[0] % p
                 beta_bar = beta_bar * sel.ciphertext[1] % p
-            reason = _range_proof(ctx, arith, k_bytes, alpha_bar, beta_bar, contest.proofs)
+            bar_chains = None
+            if a_chains:
+                bar_chains = arith.chain_product(a_chains), arith.chain_product(b_chains)
+            reason = _range_proof(ctx, arith, k_bytes, alpha_bar, beta_bar, contest.proofs, bar_chains)
             if reason:
                 out.fail("V6", f, where, "selection-limit proof: " + reason)
             t2 = time.perf_counter()

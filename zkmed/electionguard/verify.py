@@ -30,7 +30,9 @@ from zkmed.errors import MalformedInput, VerificationError
 __all__ = ["MAX_JOBS", "check_record", "verify_record"]
 
 MAX_JOBS = 64
-_BATCHES_PER_JOB = 3  # a few batches per worker evens out uneven ballots
+#: files per work unit: small units keep both workers busy to the end (a 2-file unit is ≈ 0.1-0.3 s of work),
+#: large enough that each unit's batched subgroup test still amortises its final ``powmod``
+_FILES_PER_TASK = 2
 _BALLOT_STEPS = frozenset({"V4", "V5", "V6", "V7", "V8", "V10", "V12", "V14"})  # steps that read encrypted ballots
 
 
@@ -153,7 +155,7 @@ def _cross_steps(rec: Record, arith: Arith, out: Outcome, *, challenged: bool) -
     ids = Counter(b.ballot_id for b in out.ballots)
     for bid, n in sorted(ids.items()):
         if n > 1:
-            files = ", ".join(b.file for b in out.ballots if b.ballot_id == bid)
+            files = ", ".join(sorted(b.file for b in out.ballots if b.ballot_id == bid))
             out.fail("V7", files, f"ballot {bid}", f"ballot id used by {n} ballots")
     codes = Counter(b.confirmation_code for b in out.ballots)
     for b in out.ballots:
@@ -213,9 +215,15 @@ def _cross_steps(rec: Record, arith: Arith, out: Outcome, *, challenged: bool) -
         out.fail("V12", "challenged_ballots", f"ballot {bid}", "challenged ballot has no decryption in the record")
 
 
-def _batches(paths: list[Path], parts: int) -> list[list[Path]]:
-    size = max(1, -(-len(paths) // max(1, parts)))
-    return [paths[i : i + size] for i in range(0, len(paths), size)]
+def _tasks(kind: str, paths: list[Path], size: int) -> list[tuple[int, str, list[Path]]]:
+    """Work units of ``size`` files, each with its total file size (the scheduler's estimate of its work)."""
+    try:
+        weights = {path: path.stat().st_size for path in paths}
+    except OSError as exc:
+        raise MalformedInput(f"cannot read {exc.filename}: {exc.strerror}") from exc
+    ordered = sorted(paths, key=lambda path: -weights[path])
+    units = [ordered[i : i + size] for i in range(0, len(ordered), size)]
+    return [(sum(weights[path] for path in unit), kind, unit) for unit in units]
 
 
 def _read(paths: list[Path], root: Path) -> list[tuple[str, bytes]]:
@@ -248,8 +256,11 @@ def check_record(
     run_tally = want is None or bool(want & {"V9", "V10"})
     h_p, h_e = _base_hashes(rec, arith, out)
     ctx = Context(int(rec.joint_key), h_e, rec.manifest.contests, fast, want)
-    tasks = [("ballots", b) for b in _batches(rec.ballot_paths if run_ballots else [], jobs * _BATCHES_PER_JOB)]
-    tasks += [("challenged", b) for b in _batches(rec.decrypted_paths if run_decrypted else [], jobs)]
+    size = max(1, len(rec.ballot_paths)) if jobs == 1 else _FILES_PER_TASK  # one process: one batch per kind
+    units = _tasks("ballots", rec.ballot_paths if run_ballots else [], size)
+    units += _tasks("challenged", rec.decrypted_paths if run_decrypted else [], size)
+    # the largest units first (longest-processing-time-first: the last units to finish are the small ones)
+    tasks = [(kind, batch) for _, kind, batch in sorted(units, key=lambda unit: -unit[0])]
 
     def main_process_work() -> None:  # while the workers check ballots
         t1 = time.perf_counter()
@@ -279,6 +290,10 @@ def check_record(
             pool.shutdown(wait=False, cancel_futures=True)
             raise
         pool.shutdown()
+    # the ballot files' failures in the record's file order (a stable sort: each file's own failures keep their
+    # order, the small files' come first), so the report does not depend on how the work units were scheduled
+    rank = {str(path.relative_to(root)): i for i, path in enumerate([*rec.ballot_paths, *rec.decrypted_paths], 1)}
+    out.failures.sort(key=lambda failure: rank.get(failure.file, 0))
     if run_ballots:
         _cross_steps(rec, arith, out, challenged=run_decrypted)
     report = _report(root, out, want)
