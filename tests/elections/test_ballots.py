@@ -288,3 +288,22 @@ def test_fast_paths_agree_with_compose(group_name: str) -> None:
         except VerificationError:
             outcomes.append(False)
         assert outcomes == [ok] * 3
+
+
+@pytest.mark.parametrize("group_name", ["P256", "EG4096"])
+def test_the_tag_is_the_documented_writer_layout(group_name: str) -> None:
+    """_tag's precomputed frame equals the layout written field by field with Writer and compose's full_tag."""
+    from zkmed.elections.ballot_proofs import PROTOCOL_TAG, _tag
+    from zkmed.encoding import Writer
+    from zkmed.hazmat.sigma.compose import full_tag
+
+    g = get_group(group_name)
+    key = ElectionKey.of(g, g.mul_gen(g.random_scalar()))
+    ct = encrypt(g, key.base, 1, g.random_scalar()).encode(g)
+    context = proof_context(b"h" * 32, "ab" * 16, 3, 7)
+    expected = full_tag(
+        Writer().bytes_lp(PROTOCOL_TAG).text(g.name).bytes_lp(context).u32(2).u32(9)
+        .bytes_lp(g.encode_element(key.point)).bytes_lp(ct).finish(),
+        b"CDSOR", g,
+    )  # fmt: skip
+    assert _tag(g, key, ct, 2, 9, context) == expected

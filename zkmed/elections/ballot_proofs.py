@@ -33,7 +33,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from zkmed.circuits import ballot as circuit
-from zkmed.encoding import Writer, le_uint
+from zkmed.encoding import Writer, le_uint, length_prefixed, u32
 from zkmed.errors import MalformedInput, ProvingError, VerificationError, ZkmedError
 from zkmed.hazmat.groups import Element, FixedBase, Group
 from zkmed.hazmat.sigma import compose
@@ -63,14 +63,26 @@ def proof_context(base_hash: bytes, ballot_id: str, contest_index: int, option_i
 
 @dataclass(frozen=True)
 class ElectionKey:
-    """The election public key ``K`` with its encoding and a fixed-base table (provers)."""
+    """The election public key ``K`` with its encoding and a fixed-base table (provers).
+
+    The parts of every proof's statement that depend on the group and the key only, written once
+    per key: ``branch_prefix``, the serialized shape of :data:`zkmed.circuits.ballot.BRANCH`
+    followed by ``K``'s encoding (each branch of :func:`or_instance_bytes`), and ``tag_frame``,
+    the fixed pieces of :func:`_tag` (protocol label and group name; ``lp(K)``; compose's suffix).
+    """
 
     group: Group
     base: FixedBase
+    branch_prefix: bytes
+    tag_frame: tuple[bytes, bytes, bytes]
 
     @classmethod
     def of(cls, group: Group, key: Element) -> ElectionKey:
-        return cls(group, group.fixed_base(key))
+        base = group.fixed_base(key)
+        head = Writer().bytes_lp(PROTOCOL_TAG).text(group.name).finish()
+        tail = full_tag(b"-", b"CDSOR", group)[1:]  # compose's "-CDSOR-with-<suite>"
+        frame = (head, length_prefixed(base.encoding), tail)
+        return cls(group, base, circuit.BRANCH.shape.prefix(group) + base.encoding, frame)
 
     @property
     def point(self) -> Element:
@@ -119,12 +131,13 @@ class RangeProof:
 
 
 def _tag(group: Group, key: ElectionKey, ct_bytes: bytes, lo: int, hi: int, context: bytes) -> bytes:
-    """The completed tag: protocol label, group, context, ``lo``, ``hi``, ``K``, the ciphertext; then compose's suffix."""
-    tag = (
-        Writer().bytes_lp(PROTOCOL_TAG).text(group.name).bytes_lp(context).u32(lo).u32(hi)
-        .bytes_lp(key.encoding).bytes_lp(ct_bytes).finish()
-    )  # fmt: skip
-    return full_tag(tag, b"CDSOR", group)
+    """The completed tag: protocol label, group, context, ``lo``, ``hi``, ``K``, the ciphertext; then compose's suffix.
+
+    ``lp(label) ‖ lp(group) ‖ lp(context) ‖ u32(lo) ‖ u32(hi) ‖ lp(K) ‖ lp(ct) ‖ "-CDSOR-with-" ‖ suite``
+    (the key's :attr:`ElectionKey.tag_frame` holds the fixed parts).
+    """
+    head, key_lp, tail = key.tag_frame
+    return b"".join((head, length_prefixed(context), u32(lo), u32(hi), key_lp, length_prefixed(ct_bytes), tail))
 
 
 def _statement(
@@ -143,7 +156,7 @@ def or_instance_bytes(group: Group, key: ElectionKey, alpha_bytes: bytes, shifte
     :data:`zkmed.circuits.ballot.BRANCH` (equal to :func:`~zkmed.hazmat.sigma.compose.or_instance`;
     a test holds them together).
     """
-    prefix = circuit.BRANCH.shape.prefix(group) + key.encoding + alpha_bytes
+    prefix = key.branch_prefix + alpha_bytes
     size = le_uint(len(prefix) + group.element_size, 4)
     return le_uint(len(shifted), 4) + b"".join(size + prefix + d for d in shifted)
 
