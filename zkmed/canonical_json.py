@@ -38,30 +38,76 @@ _JSON_INT_BOUND = 10**MAX_JSON_INT_DIGITS
 # here can fail to encode later).
 
 
-def _check_json_value(value: Any, path: str) -> None:
-    if isinstance(value, bool) or value is None:
-        return
-    if isinstance(value, str):
-        utf8_encode(value, what=f"JSON {path}")
-        return
-    if isinstance(value, int):
-        if not -_JSON_INT_BOUND < value < _JSON_INT_BOUND:
-            raise MalformedInput(f"JSON {path}: integer has more than {MAX_JSON_INT_DIGITS} digits")
-        return
-    if isinstance(value, float):
-        raise MalformedInput(f"JSON {path}: floats are not allowed in canonical JSON")
-    if isinstance(value, dict):
+class _Refused(Exception):
+    """A value canonical JSON cannot hold: the reason, and the path to it collected while unwinding."""
+
+    def __init__(self, reason: str, cause: BaseException | None = None) -> None:
+        super().__init__(reason)
+        self.reason, self.cause = reason, cause
+        self.steps: list[str] = []
+
+
+def _check(value: Any) -> None:
+    """Raise :class:`_Refused` for a value canonical JSON cannot hold (no path strings built on success)."""
+    kind = type(value)
+    if kind is str:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise _Refused(f"not valid Unicode text (lone surrogate at offset {exc.start})", exc) from None
+    elif kind is dict:
         for key, item in value.items():
-            if not isinstance(key, str):
-                raise MalformedInput(f"JSON {path}: object keys must be strings")
-            utf8_encode(key, what=f"JSON {path} key")
-            _check_json_value(item, f"{path}.{key}")
-        return
-    if isinstance(value, (list, tuple)):
+            if type(key) is not str:
+                if not isinstance(key, str):
+                    raise _Refused("object keys must be strings")
+            try:
+                key.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                refused = _Refused(f"not valid Unicode text (lone surrogate at offset {exc.start})", exc)
+                refused.steps.append(" key")
+                raise refused from None
+            try:
+                _check(item)
+            except _Refused as refused:
+                refused.steps.append(f".{key}")
+                raise
+    elif kind is list or kind is tuple:
         for index, item in enumerate(value):
-            _check_json_value(item, f"{path}[{index}]")
+            try:
+                _check(item)
+            except _Refused as refused:
+                refused.steps.append(f"[{index}]")
+                raise
+    elif kind is int:
+        if not -_JSON_INT_BOUND < value < _JSON_INT_BOUND:
+            raise _Refused(f"integer has more than {MAX_JSON_INT_DIGITS} digits")
+    elif value is None or kind is bool:
         return
-    raise MalformedInput(f"JSON {path}: unsupported type {type(value).__name__}")
+    elif isinstance(value, float):
+        raise _Refused("floats are not allowed in canonical JSON")
+    elif isinstance(value, (str, int, dict, list, tuple)):  # subclasses: checked as their base type
+        _check(_plain(value))
+    else:
+        raise _Refused(f"unsupported type {kind.__name__}")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, str):
+        return str.__str__(value)  # the text itself (a str Enum's str() is its name)
+    base: Any
+    for base in (int, dict, list, tuple):
+        if isinstance(value, base):
+            return base(value)
+    return value  # pragma: no cover - callers pass only instances of the bases
+
+
+def _check_json_value(value: Any, path: str) -> None:
+    """MalformedInput naming the path (``$.a[2].b``) of anything canonical JSON cannot hold."""
+    try:
+        _check(value)
+    except _Refused as refused:
+        where = path + "".join(reversed(refused.steps))
+        raise MalformedInput(f"JSON {where}: {refused.reason}") from refused.cause
 
 
 def canonical_json(value: Any) -> bytes:
