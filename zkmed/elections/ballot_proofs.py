@@ -216,7 +216,7 @@ def prove_opened_range(
         raise ProvingError(f"the value is outside {lo}..{hi}; refusing to prove")
     ct_bytes = ct_bytes or ct.encode(group)
     try:
-        shifted = _shifted(group, ct, lo, hi, ProvingError, None)
+        shifted = _shifted(group, ct, ct_bytes, lo, hi, ProvingError, None)
     except ProvingError as exc:
         raise ProvingError(f"cannot prove an invalid statement: {exc.message}") from exc
     q, k, real = group.order, hi - lo + 1, value - lo
@@ -244,20 +244,23 @@ def prove_opened_range(
 
 
 def _shifted(
-    group: Group, ct: Ciphertext, lo: int, hi: int, err: type[ZkmedError], where: str | None
+    group: Group, ct: Ciphertext, ct_bytes: bytes, lo: int, hi: int, err: type[ZkmedError], where: str | None
 ) -> list[tuple[Element, bytes]]:
-    """``D_v = beta − v·G`` and its encoding for ``v = lo..hi``; ``err`` for an invalid range or an identity ``D_v``."""
+    """``D_v = beta − v·G`` and its encoding for ``v = lo..hi``; ``err`` for an invalid range or an identity ``D_v``.
+
+    ``D_0 = beta``: its encoding is the second half of ``ct_bytes`` (not serialized again).
+    """
     if not (isinstance(lo, int) and isinstance(hi, int)) or not 0 <= lo < hi or hi - lo + 1 > circuit.MAX_OR_BRANCHES:
         raise err(f"range proof rejected: invalid range {lo}..{hi}", where=where)
     d = ct.beta if lo == 0 else group.sub(ct.beta, group.mul_gen(lo))
-    g = group.generator()
+    neg_g = group.neg(group.generator())
     out = []
     for i in range(hi - lo + 1):
         if i:
-            d = group.sub(d, g)
+            d = group.add(d, neg_g)
         if group.is_identity(d):
             raise err("range proof rejected: a branch element is the identity", where=where)
-        out.append((d, group.encode_element(d)))
+        out.append((d, ct_bytes[group.element_size :] if i == 0 and lo == 0 else group.encode_element(d)))
     return out
 
 
@@ -287,7 +290,7 @@ def verify_range(
     compose itself (tests hold the two together).
     """
     k = hi - lo + 1
-    shifted = _shifted(group, ct, lo, hi, VerificationError, None)
+    shifted = _shifted(group, ct, ct_bytes, lo, hi, VerificationError, None)
     try:
         raw, scalars = RangeProof.split(group, proof, k)
     except MalformedInput as exc:
@@ -360,7 +363,7 @@ class ProofBatch:
         computed, checked not to be the identity (instance validation) and encoded for the challenge.
         """
         group, k = self.group, hi - lo + 1
-        shifted = [d for _, d in _shifted(group, ct, lo, hi, VerificationError, label or None)]
+        shifted = [d for _, d in _shifted(group, ct, ct_bytes, lo, hi, VerificationError, label or None)]
         try:
             points, raw, scalars = RangeProof.decode(group, proof, k)
         except MalformedInput as exc:
