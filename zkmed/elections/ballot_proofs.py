@@ -58,7 +58,10 @@ SUM_INDEX = 0xFFFFFFFF
 
 def proof_context(base_hash: bytes, ballot_id: str, contest_index: int, option_index: int) -> bytes:
     """The context every ballot proof binds: base hash, ballot id, contest and option index (or SUM_INDEX)."""
-    return Writer().bytes_lp(base_hash).text(ballot_id).u32(contest_index).u32(option_index).finish()
+    # Writer().bytes_lp(base_hash).text(ballot_id).u32(contest_index).u32(option_index), written directly
+    return b"".join(
+        (length_prefixed(base_hash), length_prefixed(ballot_id.encode("utf-8")), u32(contest_index), u32(option_index))
+    )
 
 
 @dataclass(frozen=True)
@@ -68,13 +71,15 @@ class ElectionKey:
     The parts of every proof's statement that depend on the group and the key only, written once
     per key: ``branch_prefix``, the serialized shape of :data:`zkmed.circuits.ballot.BRANCH`
     followed by ``K``'s encoding (each branch of :func:`or_instance_bytes`), and ``tag_frame``,
-    the fixed pieces of :func:`_tag` (protocol label and group name; ``lp(K)``; compose's suffix).
+    the fixed pieces of :func:`_tag` (protocol label and group name; ``lp(K)``; compose's suffix);
+    ``identity_encoding``, the group's encoding of the identity (no commitment may be it).
     """
 
     group: Group
     base: FixedBase
     branch_prefix: bytes
     tag_frame: tuple[bytes, bytes, bytes]
+    identity_encoding: bytes
 
     @classmethod
     def of(cls, group: Group, key: Element) -> ElectionKey:
@@ -82,7 +87,8 @@ class ElectionKey:
         head = Writer().bytes_lp(PROTOCOL_TAG).text(group.name).finish()
         tail = full_tag(b"-", b"CDSOR", group)[1:]  # compose's "-CDSOR-with-<suite>"
         frame = (head, length_prefixed(base.encoding), tail)
-        return cls(group, base, circuit.BRANCH.shape.prefix(group) + base.encoding, frame)
+        prefix = circuit.BRANCH.shape.prefix(group) + base.encoding
+        return cls(group, base, prefix, frame, group.encode_element(group.identity()))
 
     @property
     def point(self) -> Element:
@@ -300,12 +306,15 @@ def verify_range(
     challenges = [*scalars[: k - 1], (c - sum(scalars[: k - 1])) % q]
     msm, encode, key_point, alpha = group.msm, group.encode_element, key.point, ct.alpha
     ne, at = group.element_size, 0
+    carried = [raw[i : i + ne] for i in range(0, len(raw), ne)]
+    if key.identity_encoding in carried:  # a recomputed identity could only match the identity's encoding
+        raise VerificationError("range proof rejected: a commitment is the identity")
     for (c_i, s_i), (d, _) in zip(zip(challenges, scalars[k - 1 :], strict=True), shifted, strict=True):
         # A_1 = s·G − c·alpha, A_2 = s·K − c·D_v (D_v = beta − v·G already computed): two 2-term MSMs
         for a in (msm([q - c_i], [alpha], gen_scalar=s_i), msm([s_i, q - c_i], [key_point, d])):
-            if group.is_identity(a) or encode(a) != raw[at : at + ne]:
+            if encode(a) != carried[at]:
                 raise VerificationError("range proof rejected: a commitment does not match its challenge and response")
-            at += ne
+            at += 1
 
 
 def verify_range_with_compose(
