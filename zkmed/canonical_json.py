@@ -57,9 +57,8 @@ def _check(value: Any) -> None:
             raise _Refused(f"not valid Unicode text (lone surrogate at offset {exc.start})", exc) from None
     elif kind is dict:
         for key, item in value.items():
-            if type(key) is not str:
-                if not isinstance(key, str):
-                    raise _Refused("object keys must be strings")
+            if not isinstance(key, str):
+                raise _Refused("object keys must be strings")
             try:
                 key.encode("utf-8")
             except UnicodeEncodeError as exc:

@@ -94,10 +94,6 @@ class ElectionKey:
     def point(self) -> Element:
         return self.base.point
 
-    @property
-    def encoding(self) -> bytes:
-        return self.base.encoding
-
 
 @dataclass(frozen=True)
 class RangeProof:
