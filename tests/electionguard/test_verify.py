@@ -13,7 +13,7 @@ from eg_support import BALLOTS, RECORDS, dump, load
 
 from zkmed.electionguard import Report, check_record, verify_record
 from zkmed.errors import VerificationError
-from zkmed.hazmat.groups.modp_gmpy2 import EG_G, EG_P
+from zkmed.hazmat.groups.modp_gmpy2 import EG_G, EG_P, EG_Q
 
 CAST_BALLOT = "eballot-id-10.json"  # CAST, contests 4, 5, 6, 7, …
 OTHER_CAST = "eballot-id-12.json"  # CAST, same ballot style
@@ -247,3 +247,36 @@ def test_the_report_does_not_depend_on_the_number_of_jobs(copy_record: Callable[
     lines = [[f.line() for f in one.step(s).failures] for s in sorted(steps)]
     assert lines == [[f.line() for f in two.step(s).failures] for s in sorted(steps)]
     assert len(lines[0]) == 5 and [line.split()[0] for line in lines[0]] == [f"{BALLOTS}/{n}" for n in names]
+
+
+def test_challenged_decryptions_reuse_the_chains_of_verification_5(
+    copy_record: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A challenged ballot's encrypted and decrypted files share a work unit: Verification 12 computes ``b`` from the
+    chains Verification 5 built (``A^v·B^c·K^(-σc)``).  Every such call gives the verdict of the general formula, and
+    a changed decryption-proof response is caught on that path, naming the selection."""
+    from zkmed.electionguard import ballots
+
+    rec = copy_record(keep_ballots=[CHALLENGED[0]], keep_challenged=[CHALLENGED[1]])
+    path = rec / "challenged_ballots" / CHALLENGED[1]
+    dballot = load(path)
+    target = dballot["contests"][1]["selections"][0]
+    response = int.from_bytes(base64.b64decode(target["proof"]["response"]), "big")
+    target["proof"]["response"] = base64.b64encode(((response + 1) % EG_Q).to_bytes(32, "big")).decode()
+    dump(path, dballot)
+    general = ballots.check_decryption
+    reused: list[bool] = []
+
+    def both_ways(*args: object) -> bool:
+        verdict = general(*args)  # type: ignore[arg-type]
+        if len(args) == 8 and args[7] is not None:
+            assert general(*args[:7]) == verdict  # type: ignore[arg-type]
+            reused.append(verdict)
+        return verdict
+
+    monkeypatch.setattr(ballots, "check_decryption", both_ways)
+    report = check_record(rec, jobs=1, steps={"V5", "V12"})
+    assert failing(report) == {"V12"}
+    (failure,) = report.step("V12").failures
+    assert failure.object.endswith(f"contest {dballot['contests'][1]['contest_id']} selection {target['selection_id']}")
+    assert len(reused) == report.step("V12").checked and reused.count(False) == 1

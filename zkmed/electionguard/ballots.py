@@ -19,7 +19,11 @@ from zkmed.electionguard.arith import Arith
 from zkmed.electionguard.record import Ballot, ManifestContest, Tally, parse_ballot, parse_decrypted
 from zkmed.electionguard.report import Failure
 
-__all__ = ["Context", "Outcome", "check_ballot", "check_decrypted", "run_batch"]
+__all__ = ["Chains", "Context", "Outcome", "check_ballot", "check_decrypted", "run_batch"]
+
+#: a challenged ballot's Yao chains from Verification 5, kept for its decrypted file in the same work unit
+#: (Verification 12 reuses them): (ballot id, contest id, selection id) -> ((α, β), (chain of α, chain of β))
+Chains = dict[tuple[str, str, str], tuple[tuple[Any, Any], tuple[list[Any], list[Any]]]]
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,9 @@ def _range_proof(
     return None
 
 
-def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome) -> None:
-    """Verifications 5, 6, 7.A, 7.B for one encrypted ballot (and its consistency with the manifest)."""
+def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome, keep: Chains | None = None) -> None:
+    """Verifications 5, 6, 7.A, 7.B for one encrypted ballot (and its consistency with the manifest); a challenged
+    ballot's selection chains go into ``keep`` when given."""
     p = arith.p
     k_bytes = hashing.element(ctx.joint_key)
     f, bid = ballot.file, ballot.ballot_id
@@ -140,6 +145,8 @@ def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome) -> No
                     chains = arith.chain(sel.ciphertext[0]), arith.chain(sel.ciphertext[1])
                     a_chains.append(chains[0])
                     b_chains.append(chains[1])
+                    if keep is not None and not cast:
+                        keep[(bid, contest.contest_id, sel.selection_id)] = (sel.ciphertext, chains)
                 reason = _range_proof(ctx, arith, k_bytes, *sel.ciphertext, sel.proofs, chains)
                 if reason:
                     out.fail("V5", f, f"{where} selection {sel.selection_id}", reason)
@@ -183,19 +190,39 @@ def check_ballot(ballot: Ballot, ctx: Context, arith: Arith, out: Outcome) -> No
 
 
 def check_decryption(
-    ctx: Context, arith: Arith, k_bytes: bytes, a_: Any, b_: Any, t_value: Any, proof: tuple[int, int]
+    ctx: Context,
+    arith: Arith,
+    k_bytes: bytes,
+    a_: Any,
+    b_: Any,
+    t_value: Any,
+    proof: tuple[int, int],
+    known: tuple[int, tuple[list[Any], list[Any]]] | None = None,
 ) -> bool:
-    """Verifications 9 / 12: ``M = B·T^-1``, ``a = g^v·K^c``, ``b = A^v·M^c``, ``c = H(H_E; 0x30, K, A, B, a, b, M)``."""
+    """Verifications 9 / 12: ``M = B·T^-1``, ``a = g^v·K^c``, ``b = A^v·M^c``, ``c = H(H_E; 0x30, K, A, B, a, b, M)``.
+
+    ``known = (σ, (chain of A, chain of B))`` when the caller has checked ``T = K^σ`` and holds Yao's chains of
+    ``A`` and ``B`` (a challenged ballot's, from Verification 5): then ``M^c = B^c·T^-c = B^c·K^(-σc)`` and
+    ``b = A^v·B^c·K^(-σc mod q)`` — two exponents from existing chains and one from K's table instead of the
+    252 squarings of ``A^v·M^c`` — the same value, so the same verdict.
+    """
     c, v = proof
-    m = b_ * arith.inverse(t_value) % arith.p
-    a = arith.g_pow(v) * arith.k_pow(c) % arith.p
-    b = arith.pow2(a_, v, m, c)
+    p = arith.p
+    m = b_ * arith.inverse(t_value) % p
+    a = arith.g_pow(v) * arith.k_pow(c) % p
+    if known is None:
+        b = arith.pow2(a_, v, m, c)
+    else:
+        sigma, (a_chain, b_chain) = known
+        b = arith.pow_chain(a_chain, [v])[0] * arith.pow_chain(b_chain, [c])[0] % p
+        b = b * arith.k_pow(-sigma * c % arith.q) % p
     return int.from_bytes(hashing.decryption_challenge(ctx.h_e, k_bytes, a_, b_, a, b, m), "big") == c
 
 
-def check_decrypted(dballot: Tally, ctx: Context, arith: Arith, out: Outcome) -> None:
+def check_decrypted(dballot: Tally, ctx: Context, arith: Arith, out: Outcome, chains: Chains | None = None) -> None:
     """Verifications 12, 13 and 14 for one decrypted challenged ballot (the cross-check with its encrypted ballot is
-    done by the caller, from ``out.decrypted``)."""
+    done by the caller, from ``out.decrypted``); ``chains``: what :func:`check_ballot` kept for its encrypted ballot,
+    used only for a selection whose ciphertext is the same and whose ``T = K^σ``."""
     file = dballot.file
     k_bytes = hashing.element(ctx.joint_key)
     p, bid = arith.p, dballot.tally_id
@@ -217,7 +244,11 @@ def check_decrypted(dballot: Tally, ctx: Context, arith: Arith, out: Outcome) ->
         t1 = time.perf_counter()
         for sel in contest.selections if ctx.wants("V12") else ():
             swhere = f"{where} selection {sel.selection_id}"
-            if not check_decryption(ctx, arith, k_bytes, *sel.ciphertext, sel.t_value, sel.proof):
+            kept = chains.get((bid, contest.contest_id, sel.selection_id)) if chains else None
+            known = None
+            if kept is not None and kept[0] == sel.ciphertext and arith.k_pow(sel.value) == sel.t_value:
+                known = (sel.value, kept[1])
+            if not check_decryption(ctx, arith, k_bytes, *sel.ciphertext, sel.t_value, sel.proof, known):
                 out.fail("V12", file, swhere, "decryption proof: c ≠ H(H_E; 0x30, K, α, β, a, b, M) (12.B)")
             out.checked["V12"] += 1
         t2 = time.perf_counter()
@@ -266,24 +297,30 @@ def init_worker(ctx: Context, arith: Arith | None = None) -> None:
     _WORKER = (ctx, arith if arith is not None else Arith(ctx.joint_key, fast=ctx.fast))
 
 
-def run_batch(kind: str, items: list[tuple[str, bytes]], state: tuple[Context, Arith] | None = None) -> Outcome:
-    """Check a batch of files given as ``(name, bytes)``: ``kind`` is ``"ballots"`` or ``"challenged"``."""
+def run_batch(items: list[tuple[str, str, bytes]], state: tuple[Context, Arith] | None = None) -> Outcome:
+    """Check a work unit of files given as ``(kind, name, bytes)``, ``kind`` being ``"ballots"`` (an encrypted
+    ballot) or ``"challenged"`` (a decrypted challenged ballot).  The encrypted ballots are checked first; the
+    chains of their challenged selections are kept for the unit's decrypted ballots (Verification 12) and dropped
+    with the unit."""
     ctx, arith = state or _WORKER or (None, None)
     if ctx is None or arith is None:
         raise RuntimeError("run_batch: worker not initialised")
     out = Outcome()
     t0 = time.perf_counter()
-    pending: list[tuple[Any, str]] = []  # every element of the batch: one subgroup test before any step uses them
-    if kind == "ballots":
-        ballots = [parse_ballot(data, name, arith, ctx.contests, pending) for name, data in items]
-        arith.check_subgroup(pending)
-        out.seconds["load"] += time.perf_counter() - t0
-        for ballot in ballots:
-            check_ballot(ballot, ctx, arith, out)
-    else:
-        dballots = [parse_decrypted(data, name, arith, challenged=True, pending=pending) for name, data in items]
-        arith.check_subgroup(pending)
-        out.seconds["load"] += time.perf_counter() - t0
-        for dballot in dballots:
-            check_decrypted(dballot, ctx, arith, out)
+    pending: list[tuple[Any, str]] = []  # every element of the unit: one subgroup test before any step uses them
+    ballots = [
+        parse_ballot(data, name, arith, ctx.contests, pending) for kind, name, data in items if kind == "ballots"
+    ]
+    dballots = [
+        parse_decrypted(data, name, arith, challenged=True, pending=pending)
+        for kind, name, data in items
+        if kind == "challenged"
+    ]
+    arith.check_subgroup(pending)
+    out.seconds["load"] += time.perf_counter() - t0
+    chains: Chains | None = {} if dballots and ctx.fast else None
+    for ballot in ballots:
+        check_ballot(ballot, ctx, arith, out, chains)
+    for dballot in dballots:
+        check_decrypted(dballot, ctx, arith, out, chains)
     return out

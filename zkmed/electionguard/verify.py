@@ -215,19 +215,41 @@ def _cross_steps(rec: Record, arith: Arith, out: Outcome, *, challenged: bool) -
         out.fail("V12", "challenged_ballots", f"ballot {bid}", "challenged ballot has no decryption in the record")
 
 
-def _tasks(kind: str, paths: list[Path], size: int) -> list[tuple[int, str, list[Path]]]:
-    """Work units of ``size`` files, each with its total file size (the scheduler's estimate of its work)."""
+def _tasks(ballots: list[Path], decrypted: list[Path], size: int) -> list[list[tuple[str, Path]]]:
+    """Work units, the largest first (longest-processing-time-first: the last units to finish are the small ones).
+
+    A decrypted challenged ballot ``dballot-X.json`` goes in one unit with the encrypted ballot ``eballot-X.json``
+    (the egk file names; a scheduling hint only, the ballots are matched by id and ciphertext) so that Verification
+    12 reuses the chains Verification 5 built; the other files go in units of ``size`` files of one kind."""
     try:
-        weights = {path: path.stat().st_size for path in paths}
+        weights = {path: path.stat().st_size for path in [*ballots, *decrypted]}
     except OSError as exc:
         raise MalformedInput(f"cannot read {exc.filename}: {exc.strerror}") from exc
-    ordered = sorted(paths, key=lambda path: -weights[path])
-    units = [ordered[i : i + size] for i in range(0, len(ordered), size)]
-    return [(sum(weights[path] for path in unit), kind, unit) for unit in units]
+    by_key: dict[str, Path] = {}
+    for path in ballots:
+        by_key.setdefault(_ballot_key(path), path)
+    units: list[list[tuple[str, Path]]] = []
+    paired: set[Path] = set()
+    for path in decrypted:
+        partner = by_key.get(_ballot_key(path))
+        if partner is not None and partner not in paired:
+            paired.add(partner)
+            units.append([("ballots", partner), ("challenged", path)])
+        else:
+            units.append([("challenged", path)])
+    singles = [p for p in ballots if p not in paired]
+    ordered = sorted(singles, key=lambda path: -weights[path])
+    units += [[("ballots", p) for p in ordered[i : i + size]] for i in range(0, len(ordered), size)]
+    return sorted(units, key=lambda unit: -sum(weights[path] for _, path in unit))
 
 
-def _read(paths: list[Path], root: Path) -> list[tuple[str, bytes]]:
-    return [(str(p.relative_to(root)), file_bytes(p)) for p in paths]
+def _ballot_key(path: Path) -> str:
+    """``eballot-X`` and ``dballot-X`` -> ``X``."""
+    return path.stem.split("-", 1)[-1]
+
+
+def _read(unit: list[tuple[str, Path]], root: Path) -> list[tuple[str, str, bytes]]:
+    return [(kind, str(path.relative_to(root)), file_bytes(path)) for kind, path in unit]
 
 
 def check_record(
@@ -256,11 +278,8 @@ def check_record(
     run_tally = want is None or bool(want & {"V9", "V10"})
     h_p, h_e = _base_hashes(rec, arith, out)
     ctx = Context(int(rec.joint_key), h_e, rec.manifest.contests, fast, want)
-    size = max(1, len(rec.ballot_paths)) if jobs == 1 else _FILES_PER_TASK  # one process: one batch per kind
-    units = _tasks("ballots", rec.ballot_paths if run_ballots else [], size)
-    units += _tasks("challenged", rec.decrypted_paths if run_decrypted else [], size)
-    # the largest units first (longest-processing-time-first: the last units to finish are the small ones)
-    tasks = [(kind, batch) for _, kind, batch in sorted(units, key=lambda unit: -unit[0])]
+    size = max(1, len(rec.ballot_paths)) if jobs == 1 else _FILES_PER_TASK  # one process: one unit for the rest
+    tasks = _tasks(rec.ballot_paths if run_ballots else [], rec.decrypted_paths if run_decrypted else [], size)
 
     def main_process_work() -> None:  # while the workers check ballots
         t1 = time.perf_counter()
@@ -271,8 +290,8 @@ def check_record(
             _tally_steps(rec, ctx, arith, out)
 
     if jobs == 1:
-        for kind, batch in tasks:
-            out.merge(run_batch(kind, _read(batch, root), (ctx, arith)), arith.p)
+        for unit in tasks:
+            out.merge(run_batch(_read(unit, root), (ctx, arith)), arith.p)
         main_process_work()
     else:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
@@ -282,7 +301,7 @@ def check_record(
             jobs, mp_context=context, initializer=init_worker, initargs=(ctx, arith if method == "fork" else None)
         )
         try:
-            futures: list[Future[Outcome]] = [pool.submit(run_batch, kind, _read(batch, root)) for kind, batch in tasks]
+            futures: list[Future[Outcome]] = [pool.submit(run_batch, _read(unit, root)) for unit in tasks]
             main_process_work()
             for future in futures:
                 out.merge(future.result(), arith.p)
