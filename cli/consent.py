@@ -299,6 +299,3 @@ def open_(board: Path, shared: Path, hpke_dir: Path, output: Path, as_json: bool
         return
     render.ok(f"record opened: {output} (sha256 {opened.anchor.record_sha256} as anchored)")
     render.console.print(f"  access logged: ledger entry {opened.access_seq}", highlight=False)
-
-
-COMMANDS: list[click.Command] = [consent]

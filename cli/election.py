@@ -199,6 +199,3 @@ def trustee_decrypt_command(board: Path, trustee_file: Path) -> None:
     with Ledger.open(board, signing=True) as led:
         entry = trustee_decrypt(led, share)
     render.ok(f"trustee {share.index}: partial decryption posted as entry {entry}")
-
-
-COMMANDS: list[click.Command] = [election, vote, tally, trustee]

@@ -65,6 +65,3 @@ def verify(record_dir: str, as_json: bool, jobs: int) -> None:
             f"ElectionGuard record fails {', '.join(s.step for s in report.failed)}: "
             f"{first.step} {first.name}: {first.failures[0].line()}"
         )
-
-
-COMMANDS: list[click.Command] = [electionguard]

@@ -16,6 +16,7 @@ Python as lone surrogates, which no command could print or hash).
 
 from __future__ import annotations
 
+import importlib
 import traceback
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeVar
@@ -23,19 +24,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import zkmed
-from zkmed.cli import ceremony as _ceremony_cli  # noqa: F401  (registers the per-round ceremony commands)
-from zkmed.cli import circuits as circuits_cli
-from zkmed.cli import consent as consent_cli
-from zkmed.cli import election as election_cli
-from zkmed.cli import electionguard as electionguard_cli
-from zkmed.cli import records as records_cli
 from zkmed.cli import render
-from zkmed.cli import serve as serve_cli
-from zkmed.cli.demo import demo
-from zkmed.cli.info import info
-from zkmed.cli.ledger import ledger
-from zkmed.cli.sigma import sigma
-from zkmed.cli.verify import verify
 from zkmed.encoding import utf8_encode
 from zkmed.errors import MalformedInput, ZkmedError
 
@@ -85,8 +74,45 @@ def _guarded(run: Callable[[], T], debug: bool) -> T:
         _fail("internal", f"{type(exc).__name__}: {exc} (this is a bug in zkmed{hint})", EXIT_INTERNAL)
 
 
+#: the top-level commands: name -> (module, attribute), imported when a command line names them, so that a command
+#: does not pay for importing every other one (``zkmed --help`` imports them all).  ``election`` and ``trustee`` come
+#: from the ceremony module, which attaches the per-round ceremony commands to them.
+LAZY_COMMANDS: dict[str, tuple[str, str]] = {
+    "info": ("zkmed.cli.info", "info"),
+    "demo": ("zkmed.cli.demo", "demo"),
+    "sigma": ("zkmed.cli.sigma", "sigma"),
+    "ledger": ("zkmed.cli.ledger", "ledger"),
+    "verify": ("zkmed.cli.verify", "verify"),
+    "circuits": ("zkmed.cli.circuits", "circuits"),
+    "election": ("zkmed.cli.ceremony", "election"),
+    "vote": ("zkmed.cli.election", "vote"),
+    "tally": ("zkmed.cli.election", "tally"),
+    "trustee": ("zkmed.cli.ceremony", "trustee"),
+    "electionguard": ("zkmed.cli.electionguard", "electionguard"),
+    "record": ("zkmed.cli.records", "record"),
+    "consent": ("zkmed.cli.consent", "consent"),
+    "serve": ("zkmed.cli.serve", "serve"),
+}
+
+
 class ZkmedGroup(click.Group):
-    """The root group: arguments checked for UTF-8, every failure rendered the same way."""
+    """The root group: arguments checked for UTF-8, every failure rendered the same way; the subcommands named in
+    ``lazy_commands`` are imported on first use."""
+
+    #: name -> (module, attribute) of the subcommands imported when first asked for
+    lazy_commands: dict[str, tuple[str, str]] = {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        where = self.lazy_commands.get(cmd_name)
+        if where is None:
+            return super().get_command(ctx, cmd_name)
+        command = getattr(importlib.import_module(where[0]), where[1])
+        if not isinstance(command, click.Command) or command.name != cmd_name:
+            raise TypeError(f"{where[0]}.{where[1]} is not the command {cmd_name!r}")
+        return command
 
     def make_context(
         self, info_name: str | None, args: list[str], parent: click.Context | None = None, **extra: Any
@@ -105,7 +131,11 @@ class ZkmedGroup(click.Group):
         return _guarded(lambda: super(ZkmedGroup, self).invoke(ctx), debug=bool(ctx.params.get("debug")))
 
 
-@click.group(cls=ZkmedGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class _Root(ZkmedGroup):
+    lazy_commands = LAZY_COMMANDS
+
+
+@click.group(cls=_Root, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(zkmed.__version__, prog_name="zkmed")
 @click.option("--debug", is_flag=True, help="on an internal error, print the traceback")
 def main(debug: bool) -> None:
@@ -118,23 +148,6 @@ def main(debug: bool) -> None:
     Example: zkmed ledger init board && ZKMED_LEDGER=board zkmed verify
     """
 
-
-main.add_command(info)
-main.add_command(demo)
-main.add_command(sigma)
-main.add_command(ledger)
-main.add_command(verify)
-main.add_command(circuits_cli.circuits)
-for _command in election_cli.COMMANDS:
-    main.add_command(_command)
-for _command in electionguard_cli.COMMANDS:
-    main.add_command(_command)
-for _command in records_cli.COMMANDS:
-    main.add_command(_command)
-for _command in consent_cli.COMMANDS:
-    main.add_command(_command)
-for _command in serve_cli.COMMANDS:
-    main.add_command(_command)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

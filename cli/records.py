@@ -193,6 +193,3 @@ def verify(
         if report.audit_index is not None:
             render.ok(f"consent grant {report.consent}; access recorded at ledger entry {report.audit_index}")
         render.ok("presentation verified")
-
-
-COMMANDS: list[click.Command] = [record]

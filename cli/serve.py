@@ -92,6 +92,3 @@ def serve(
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it handled: the shutdown (and sealing) is done
         pass
     render.ok("stopped")
-
-
-COMMANDS: list[click.Command] = [serve]

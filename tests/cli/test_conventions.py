@@ -70,8 +70,11 @@ NO_DATA: dict[str, str] = {
 def _walk(command: click.Command, path: str) -> Iterator[tuple[str, click.Command]]:
     yield path, command
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            yield from _walk(command.commands[name], f"{path} {name}")
+        ctx = click.Context(command)
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None:
+                yield from _walk(sub, f"{path} {name}")
 
 
 COMMANDS = dict(_walk(main, "zkmed"))
@@ -300,3 +303,26 @@ def test_secrets_are_never_printed(tmp_path: Path) -> None:
         assert len(secret) >= 16
         for spelling in _spellings(secret):
             assert spelling not in printed, "a secret key was printed"
+
+
+def test_subcommands_are_imported_on_first_use() -> None:
+    """`zkmed electionguard verify` does not import the elections, records or serve stacks (startup time), and every
+    entry of the lazy table is the command it names."""
+    import subprocess
+    import sys
+
+    from zkmed.cli.main import LAZY_COMMANDS
+
+    code = (
+        "import sys; from zkmed.cli.main import main; "
+        "main.get_command(None, 'electionguard'); "
+        "print(sorted(m for m in ('zkmed.elections', 'zkmed.records', 'zkmed.serve', 'zkmed.ledger') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    ctx = click.Context(main)
+    assert main.list_commands(ctx) == sorted(LAZY_COMMANDS)
+    for name in LAZY_COMMANDS:
+        command = main.get_command(ctx, name)
+        assert command is not None and command.name == name
+    assert main.get_command(ctx, "no-such-command") is None
