@@ -6,14 +6,18 @@
 * **ours**: fixed-base tables for ``g`` and ``K``, shared squarings for the two exponents of one base, Straus for
   ``A^v·M^c``, the batched subgroup test (random linear combination), ``jobs`` worker processes.
 
-Goals: ≤ 3 s per 42-ballot record with ``--jobs 2``; ≥ 4× faster than the baseline measured in the same run.
-Reported: seconds per record, ballots/s, speed-up, and the time per step (summed over worker processes).
+Goals: ≤ 3 s per 42-ballot record with ``zkmed electionguard verify --jobs 2``; ≥ 4× faster than the baseline
+measured in the same run.  Reported: seconds per record (the library call, and the command itself run as a process:
+interpreter start, imports, rendering included), ballots/s, speed-up, and the time per step (summed over worker
+processes).
 ``--quick``: one record, ballot proofs of the first 6 ballot files only (a smoke run; no goal applies).
 """
 
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -32,6 +36,16 @@ def _timed(path: Path, **kw: object) -> tuple[float, Report]:
     if not report.ok:
         raise RuntimeError(f"{path}: the benchmark record does not verify: {[s.step for s in report.failed]}")
     return seconds, report
+
+
+def _cli_seconds(path: Path) -> float:
+    """Wall time of ``zkmed electionguard verify PATH --jobs 2`` as a new process (what the goal names)."""
+    t0 = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "zkmed.cli.main", "electionguard", "verify", str(path), "--jobs", "2"],
+        check=True, capture_output=True, timeout=600,
+    )  # fmt: skip
+    return time.perf_counter() - t0
 
 
 def _quick_copy(tmp: Path) -> Path:
@@ -53,6 +67,7 @@ def tables(*, quick: bool = False) -> list[Table]:
             "baseline 1 core (s)",
             "ours jobs=1 (s)",
             "ours jobs=2 (s)",
+            "CLI --jobs 2 (s)",
             "ballots/s (jobs=2)",
             "speed-up jobs=1",
             "speed-up jobs=2",
@@ -75,21 +90,26 @@ def tables(*, quick: bool = False) -> list[Table]:
             base, _ = _timed(path, jobs=1, fast=False, steps=only)
             one, _ = _timed(path, jobs=1, steps=only)
             two, report = _timed(path, jobs=2, steps=only)
+            cli = "-" if quick else _cli_seconds(path)
             main.add(
                 name,
                 report.ballots,
                 base,
                 one,
                 two,
+                cli,
                 report.ballots / two,
                 base / one,
                 base / two,
-                "n/a" if quick else ("met" if two <= 3 else "NOT met"),
+                "n/a" if quick else ("met" if max(two, float(cli)) <= 3 else "NOT met"),
                 "n/a" if quick else ("met" if base / two >= 4 else "NOT met"),
             )
             for s in report.steps:
                 if s.status != "not-present":
                     steps.add(name, s.step, s.name, s.checked, s.seconds)
+    main.notes.append(
+        "CLI = `python -m zkmed.cli.main electionguard verify RECORD --jobs 2` as a new process; goal ≤ 3 s: both figures"
+    )
     main.notes.append(
         "baseline = the same verifier with Arith(fast=False): one powmod per exponentiation and per subgroup test"
     )
