@@ -242,19 +242,20 @@ def check_decrypted(dballot: Tally, ctx: Context, arith: Arith, out: Outcome, ch
             if manifest_labels - labels:
                 out.fail("V13", file, where, f"manifest options missing: {sorted(manifest_labels - labels)} (13.F)")
         t1 = time.perf_counter()
-        for sel in contest.selections if ctx.wants("V12") else ():
+        is_k_sigma = [arith.k_pow(sel.value) == sel.t_value for sel in contest.selections]  # T = K^σ (13.A; V12)
+        for sel, t_ok in zip(contest.selections, is_k_sigma, strict=True) if ctx.wants("V12") else ():
             swhere = f"{where} selection {sel.selection_id}"
             kept = chains.get((bid, contest.contest_id, sel.selection_id)) if chains else None
             known = None
-            if kept is not None and kept[0] == sel.ciphertext and arith.k_pow(sel.value) == sel.t_value:
+            if kept is not None and kept[0] == sel.ciphertext and t_ok:
                 known = (sel.value, kept[1])
             if not check_decryption(ctx, arith, k_bytes, *sel.ciphertext, sel.t_value, sel.proof, known):
                 out.fail("V12", file, swhere, "decryption proof: c ≠ H(H_E; 0x30, K, α, β, a, b, M) (12.B)")
             out.checked["V12"] += 1
         t2 = time.perf_counter()
-        for sel in contest.selections:
+        for sel, t_ok in zip(contest.selections, is_k_sigma, strict=True):
             swhere = f"{where} selection {sel.selection_id}"
-            if arith.k_pow(sel.value) != sel.t_value:
+            if not t_ok:
                 out.fail("V13", file, swhere, f"S ≠ K^σ for the published σ = {sel.value} (13.A)")
             if spec is not None and sel.value > spec.option_limit:
                 out.fail("V13", file, swhere, f"σ = {sel.value} exceeds the option limit {spec.option_limit} (13.B)")
